@@ -1,0 +1,744 @@
+/**
+ * An attached NVMe controller (spdk_nvme_ctrlr), whatever the transport: identify data, registers,
+ * namespaces, I/O queue pairs, admin commands in the three faces, asynchronous events, timeouts,
+ * keep-alive, reset and detach. Initialisation lives in init.ts; this file is the public surface.
+ * @module
+ */
+import { BehaviorSubject, defer, type Observable, Subject } from "rxjs";
+import type { DmaBuffer } from "../dma.js";
+import { InvalidArgumentError, StateError } from "../errors.js";
+import { ENOMEM } from "../ns/io.js";
+import { Namespace, type NamespaceOwner } from "../ns/namespace.js";
+import { awaitCompletion } from "../qpair/promise.js";
+import { QueuePair, QueuePairState } from "../qpair/queue-pair.js";
+import type { CommandCallback } from "../qpair/request.js";
+import { PayloadKind } from "../qpair/request.js";
+import * as cmds from "../spec/commands.js";
+import { NvmeCommand } from "../spec/command.js";
+import type { Completion } from "../spec/completion.js";
+import { FeatureId } from "../spec/features.js";
+import type { IdentifyController } from "../spec/identify-controller.js";
+import { decodeIdentifyNamespace } from "../spec/identify-namespace.js";
+import { LogPageId } from "../spec/log-pages.js";
+import { type Cap, decodeCsts, type Csts, Register, type Vs } from "../spec/registers.js";
+import { GenericStatus, StatusCodeType } from "../spec/status.js";
+import type { TransportId } from "../trid/transport-id.js";
+import type { AdminChannel, QueuePort, TransportConnection } from "../transport/contract.js";
+import { QueuePriority } from "../transport/contract.js";
+import { initializeController, shutdownController } from "./init.js";
+import { identifyNamespaces } from "./namespaces.js";
+import type { ControllerOptions } from "./options.js";
+import { ControllerState } from "./state.js";
+
+/** An Asynchronous Event Request completion, decoded. */
+export interface AsyncEvent {
+  /** Asynchronous event type (0 error, 1 SMART/health, 2 notice, 6 I/O command set specific, 7 vendor). */
+  type: number;
+  /** Asynchronous event information within the type. */
+  info: number;
+  /** Log page to read to clear the event. */
+  logPageId: number;
+  /** The completion's DW0 as received. */
+  cdw0: number;
+}
+
+/** A command that has been outstanding longer than the registered time limit. */
+export interface CommandTimeout {
+  /** The I/O queue pair, or null for the admin queue. */
+  qpair: QueuePair | null;
+  /** The command identifier. */
+  cid: number;
+}
+
+/** Options for one I/O queue pair, overriding the controller's. */
+export interface IoQueuePairOptions {
+  /** Submission queue priority under weighted round robin. */
+  priority?: QueuePriority;
+  /** Ring entries (default: the controller's ioQueueSize). */
+  ioQueueSize?: number;
+  /** Requests to preallocate (default: the controller's ioQueueRequests). */
+  ioQueueRequests?: number;
+  /** Post commands and ring the doorbell once per processCompletions/flush (SPDK's delayed doorbell). */
+  delayDoorbell?: boolean;
+}
+
+/** Namespace geometry for Namespace Management (Create). */
+export interface NamespaceCreateData {
+  /** Namespace size in blocks. */
+  nsze: bigint;
+  /** Namespace capacity in blocks. */
+  ncap: bigint;
+  /** Formatted LBA size index (FLBAS). */
+  flbas: number;
+  /** End-to-end data protection settings (DPS). */
+  dps?: number;
+  /** Namespace multi-path and sharing capabilities (NMIC). */
+  nmic?: number;
+}
+
+/** Format NVM parameters. */
+export interface FormatOptions {
+  /** LBA format index. */
+  lbaf: number;
+  /** Metadata settings: 1 = extended LBA. */
+  mset?: number;
+  /** Protection information type. */
+  pi?: number;
+  /** Protection information location: 1 = first bytes of metadata. */
+  pil?: number;
+  /** Secure erase settings. */
+  ses?: number;
+}
+
+/** Firmware commit actions (Firmware Commit CDW10 bits 5:3). */
+export enum FirmwareCommitAction {
+  /** Download to the slot, do not activate. */
+  ReplaceImage = 0,
+  /** Download to the slot and activate at the next reset. */
+  ReplaceAndEnable = 1,
+  /** Activate an existing image at the next reset. */
+  EnableImage = 2,
+  /** Download and activate immediately. */
+  ReplaceAndEnableImmediately = 3,
+}
+
+/** Largest transfer the core allows any command when the controller sets no MDTS. */
+const TRANSPORT_MAX_TRANSFER = 2 * 1024 * 1024;
+/** Chunk size of Firmware Image Download (SPDK uses 4 KiB). */
+const FIRMWARE_CHUNK = 4096;
+
+/** An attached controller. Created by the driver's probe or connect; never constructed by applications. */
+export class Controller implements NamespaceOwner {
+  /** Options actually in use, after negotiation with the controller. */
+  readonly options: ControllerOptions;
+  /** Identify Controller data. */
+  data!: IdentifyController;
+  /** The CAP register, decoded (cached: it does not change). */
+  cap!: Cap;
+  /** The raw CAP register. */
+  capRaw = 0n;
+  /** The VS register, decoded. */
+  vs!: Vs;
+  /** Largest transfer of one command in bytes. */
+  maxTransferSize = TRANSPORT_MAX_TRANSFER;
+  /** Whether I/O commands may use SGLs. */
+  sglSupported = false;
+
+  /** The admin queue pair. */
+  admin!: QueuePair;
+  /** Active namespaces by ID. */
+  readonly namespaces = new Map<number, Namespace>();
+
+  private readonly stateSubject = new BehaviorSubject<ControllerState>(ControllerState.Init);
+  private readonly aerSubject = new Subject<AsyncEvent>();
+  private readonly timeoutSubject = new Subject<CommandTimeout>();
+  private readonly ioQpairs = new Set<QueuePair>();
+  private readonly qpairPorts = new Map<QueuePair, { port: QueuePort; options: Required<IoQueuePairOptions> }>();
+  private readonly usedQids = new Set<number>();
+  private readonly scratch = new NvmeCommand();
+  private aerCallback: { fn: (arg: unknown, cpl: Completion) => void; arg: unknown } | null = null;
+  private timeoutCallback: { fn: (arg: unknown, c: Controller, q: QueuePair | null, cid: number) => void; arg: unknown } | null = null;
+  private timeoutMs = 0;
+  /** Time of the last Keep Alive sent (ms, performance.now()). */
+  private lastKeepAlive = 0;
+
+  /**
+   * @param trid the controller's transport ID
+   * @param connection the transport's connection
+   * @param options requested options (negotiated values are written back)
+   */
+  constructor(
+    readonly trid: TransportId,
+    readonly connection: TransportConnection,
+    options: ControllerOptions,
+  ) {
+    this.options = { ...options };
+    connection.removed$.subscribe(() => this.markRemoved());
+  }
+
+  // ---- state ----------------------------------------------------------------------------------
+
+  /** The current state. */
+  get state(): ControllerState {
+    return this.stateSubject.value;
+  }
+
+  /** The state, now and as it changes. */
+  get state$(): Observable<ControllerState> {
+    return this.stateSubject.asObservable();
+  }
+
+  /** @internal Moves to a new state (used by the initialisation state machine). */
+  setState(s: ControllerState): void {
+    if (this.stateSubject.value !== s) this.stateSubject.next(s);
+  }
+
+  /** Throws unless the controller can take commands. */
+  assertUsable(): void {
+    const s = this.state;
+    if (s === ControllerState.Detached) throw new StateError("controller is detached: connect to it again");
+    if (s === ControllerState.Removed) throw new StateError("controller was removed from the system");
+    if (s === ControllerState.Failed) throw new StateError("controller failed: reset it or detach it");
+  }
+
+  /** DMA memory of this controller's transport. */
+  get dma(): TransportConnection["dma"] {
+    return this.connection.dma;
+  }
+
+  /** Allocates a zero-filled DMA buffer of `size` bytes that I/O commands accept. */
+  allocBuffer(size: number, align?: number): DmaBuffer {
+    if (!Number.isInteger(size) || size <= 0) throw new InvalidArgumentError("size", `${size}: give a positive byte count`);
+    return this.connection.dma.alloc(size, align);
+  }
+
+  /** Returns a buffer from {@link allocBuffer}. */
+  freeBuffer(buffer: DmaBuffer): void {
+    this.connection.dma.free(buffer);
+  }
+
+  // ---- registers and identify -----------------------------------------------------------------
+
+  /** Reads CSTS (spdk_nvme_ctrlr_get_regs_csts). */
+  async getRegsCsts(): Promise<Csts> {
+    return decodeCsts(await this.connection.registers.read32(Register.CSTS));
+  }
+
+  /** CAP (spdk_nvme_ctrlr_get_regs_cap). */
+  getRegsCap(): Cap {
+    return this.cap;
+  }
+
+  /** VS (spdk_nvme_ctrlr_get_regs_vs). */
+  getRegsVs(): Vs {
+    return this.vs;
+  }
+
+  /** Number of namespaces the controller supports (NN). */
+  get numNamespaces(): number {
+    return this.data.nn;
+  }
+
+  /**
+   * The namespace `nsid` (1..NN): the active one, or an inactive handle (isActive false) for an ID
+   * in range with no namespace attached (spdk_nvme_ctrlr_get_ns).
+   */
+  getNamespace(nsid: number): Namespace | undefined {
+    const ns = this.namespaces.get(nsid);
+    if (ns !== undefined) return ns;
+    if (!Number.isInteger(nsid) || nsid < 1 || nsid > this.data.nn) return undefined;
+    return new Namespace(this, nsid, decodeIdentifyNamespace(new Uint8Array(4096)));
+  }
+
+  /** Active namespace IDs in ascending order. */
+  activeNamespaceIds(): number[] {
+    return [...this.namespaces.keys()].sort((a, b) => a - b);
+  }
+
+  /** Whether Get Log Page `lid` is supported (spdk_nvme_ctrlr_is_log_page_supported). */
+  isLogPageSupported(lid: number): boolean {
+    switch (lid) {
+      case LogPageId.ErrorInformation:
+      case LogPageId.SmartHealth:
+      case LogPageId.FirmwareSlot:
+        return true;
+      case LogPageId.ChangedNamespaceList:
+        return (this.data.oaes & (1 << 8)) !== 0;
+      case LogPageId.CommandsSupportedAndEffects:
+        return (this.data.lpa & 0x02) !== 0;
+      default:
+        return false;
+    }
+  }
+
+  /** Whether feature `fid` is supported (spdk_nvme_ctrlr_is_feature_supported). */
+  isFeatureSupported(fid: number): boolean {
+    switch (fid) {
+      case FeatureId.Arbitration:
+      case FeatureId.PowerManagement:
+      case FeatureId.TemperatureThreshold:
+      case FeatureId.ErrorRecovery:
+      case FeatureId.NumberOfQueues:
+      case FeatureId.InterruptCoalescing:
+      case FeatureId.InterruptVectorConfiguration:
+      case FeatureId.WriteAtomicityNormal:
+      case FeatureId.AsyncEventConfiguration:
+        return true;
+      case FeatureId.VolatileWriteCache:
+        return (this.data.vwc & 1) !== 0;
+      case FeatureId.AutonomousPowerStateTransition:
+        return this.data.apsta !== 0;
+      case FeatureId.HostMemoryBuffer:
+        return this.data.hmpre !== 0;
+      case FeatureId.KeepAliveTimer:
+        return this.data.kas !== 0;
+      case FeatureId.HostIdentifier:
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  // ---- raw commands ---------------------------------------------------------------------------
+
+  /**
+   * Submits an admin command (spdk_nvme_ctrlr_cmd_admin_raw): `cmd` is copied, the core fills in
+   * the CID and data pointer from `buffer` (DMA memory). Returns 0 or -ENOMEM.
+   */
+  cmdAdminRaw<A>(cmd: NvmeCommand, buffer: ArrayBufferView | null, cb: CommandCallback<A> | null, arg: A): number {
+    this.assertAdminUsable();
+    return this.submitRaw(this.admin, cmd, buffer, cb, arg);
+  }
+
+  /** Submits an I/O command on `qpair` (spdk_nvme_ctrlr_cmd_io_raw). Returns 0 or -ENOMEM. */
+  cmdIoRaw<A>(qpair: QueuePair, cmd: NvmeCommand, buffer: ArrayBufferView | null, cb: CommandCallback<A> | null, arg: A): number {
+    this.assertUsable();
+    qpair.assertUsable();
+    return this.submitRaw(qpair, cmd, buffer, cb, arg);
+  }
+
+  /** Processes admin completions (spdk_nvme_ctrlr_process_admin_completions); also sends keep-alives when due. */
+  processAdminCompletions(): number {
+    const n = this.admin.processCompletions(0);
+    this.keepAliveIfDue();
+    return n;
+  }
+
+  /** {@link cmdAdminRaw} as a Promise of the completion's DW0. */
+  adminRaw(cmd: NvmeCommand, buffer: ArrayBufferView | null = null, what = `Admin opcode 0x${cmd.opcode.toString(16)}`): Promise<number> {
+    return awaitCompletion(this.admin, what, (cb, p) => this.cmdAdminRaw(cmd, buffer, cb, p));
+  }
+
+  /** {@link cmdIoRaw} as a Promise of the completion's DW0. */
+  ioRaw(qpair: QueuePair, cmd: NvmeCommand, buffer: ArrayBufferView | null = null): Promise<number> {
+    return awaitCompletion(qpair, `I/O opcode 0x${cmd.opcode.toString(16)}`, (cb, p) => this.cmdIoRaw(qpair, cmd, buffer, cb, p));
+  }
+
+  /** {@link adminRaw} as an Observable (submitted on subscribe). */
+  adminRaw$(cmd: NvmeCommand, buffer: ArrayBufferView | null = null): Observable<number> {
+    return defer(() => this.adminRaw(cmd, buffer));
+  }
+
+  // ---- admin commands: callback face ------------------------------------------------------------
+
+  /** Get Log Page into `payload` at byte `offset` (spdk_nvme_ctrlr_cmd_get_log_page). */
+  cmdGetLogPage<A>(lid: number, nsid: number, payload: ArrayBufferView, offset: number, cb: CommandCallback<A> | null, arg: A): number {
+    if (payload.byteLength < 4 || payload.byteLength % 4 !== 0) {
+      throw new InvalidArgumentError("payload", `${payload.byteLength} bytes: log pages are read in whole dwords`);
+    }
+    if (offset % 4 !== 0) throw new InvalidArgumentError("offset", `${offset}: must be a multiple of 4`);
+    if (offset > 0 && (this.data.lpa & 0x04) === 0) {
+      throw new InvalidArgumentError("offset", "the controller does not support extended Get Log Page data (LPA bit 2)");
+    }
+    cmds.getLogPage(this.scratch, lid, nsid, payload.byteLength, offset, {});
+    return this.cmdAdminRaw(this.scratch, payload, cb, arg);
+  }
+
+  /** Set Features (spdk_nvme_ctrlr_cmd_set_feature). */
+  cmdSetFeature<A>(fid: number, cdw11: number, cdw12: number, payload: ArrayBufferView | null, cb: CommandCallback<A> | null, arg: A): number {
+    cmds.setFeatures(this.scratch, fid, cdw11, { cdw12 });
+    return this.cmdAdminRaw(this.scratch, payload, cb, arg);
+  }
+
+  /** Get Features, current value (spdk_nvme_ctrlr_cmd_get_feature). */
+  cmdGetFeature<A>(fid: number, cdw11: number, payload: ArrayBufferView | null, cb: CommandCallback<A> | null, arg: A): number {
+    cmds.getFeatures(this.scratch, fid, 0, cdw11);
+    return this.cmdAdminRaw(this.scratch, payload, cb, arg);
+  }
+
+  /** Aborts command `cid` on `qpair` (null: the admin queue) (spdk_nvme_ctrlr_cmd_abort). */
+  cmdAbort<A>(qpair: QueuePair | null, cid: number, cb: CommandCallback<A> | null, arg: A): number {
+    cmds.abort(this.scratch, qpair === null ? 0 : qpair.id, cid);
+    return this.cmdAdminRaw(this.scratch, null, cb, arg);
+  }
+
+  // ---- admin commands: Promise face -------------------------------------------------------------
+
+  /** Reads log page `lid` (`size` bytes at `offset`) and returns its bytes. */
+  async getLogPage(lid: number, nsid = 0xffffffff, size = 4096, offset = 0): Promise<Uint8Array> {
+    return this.withBuffer(size, async (buf) => {
+      await awaitCompletion(this.admin, `Get Log Page 0x${lid.toString(16)}`, (cb, p) =>
+        this.cmdGetLogPage(lid, nsid, buf.bytes, offset, cb, p),
+      );
+      return buf.bytes.slice();
+    });
+  }
+
+  /** Set Features; resolves with the completion's DW0. */
+  setFeature(fid: number, cdw11: number, cdw12 = 0, payload: ArrayBufferView | null = null): Promise<number> {
+    return awaitCompletion(this.admin, `Set Features 0x${fid.toString(16)}`, (cb, p) => this.cmdSetFeature(fid, cdw11, cdw12, payload, cb, p));
+  }
+
+  /** Get Features (current value); resolves with the completion's DW0. */
+  getFeature(fid: number, cdw11 = 0, payload: ArrayBufferView | null = null): Promise<number> {
+    return awaitCompletion(this.admin, `Get Features 0x${fid.toString(16)}`, (cb, p) => this.cmdGetFeature(fid, cdw11, payload, cb, p));
+  }
+
+  /** Aborts command `cid` on `qpair` (null: admin); resolves with DW0 (bit 0 set: not aborted). */
+  abort(qpair: QueuePair | null, cid: number): Promise<number> {
+    return awaitCompletion(this.admin, `Abort cid ${cid}`, (cb, p) => this.cmdAbort(qpair, cid, cb, p));
+  }
+
+  /** Attaches namespace `nsid` to the controllers listed (default: this one) (spdk_nvme_ctrlr_attach_ns). */
+  async attachNamespace(nsid: number, controllerIds: readonly number[] = [this.data.cntlid]): Promise<void> {
+    await this.namespaceAttachment(nsid, true, controllerIds);
+  }
+
+  /** Detaches namespace `nsid` from the controllers listed (spdk_nvme_ctrlr_detach_ns). */
+  async detachNamespace(nsid: number, controllerIds: readonly number[] = [this.data.cntlid]): Promise<void> {
+    await this.namespaceAttachment(nsid, false, controllerIds);
+  }
+
+  /** Creates a namespace; resolves with its ID (spdk_nvme_ctrlr_create_ns). */
+  async createNamespace(data: NamespaceCreateData): Promise<number> {
+    return this.withBuffer(4096, async (buf) => {
+      const v = new DataView(buf.bytes.buffer, buf.bytes.byteOffset, 4096);
+      v.setBigUint64(0, data.nsze, true);
+      v.setBigUint64(8, data.ncap, true);
+      v.setUint8(26, data.flbas);
+      v.setUint8(29, data.dps ?? 0);
+      v.setUint8(30, data.nmic ?? 0);
+      cmds.namespaceManagement(this.scratch, true, 0);
+      return this.adminRaw(this.scratch, buf.bytes, "Namespace Management (create)");
+    });
+  }
+
+  /** Deletes namespace `nsid` (spdk_nvme_ctrlr_delete_ns). */
+  async deleteNamespace(nsid: number): Promise<void> {
+    cmds.namespaceManagement(this.scratch, false, nsid);
+    await this.adminRaw(this.scratch, null, `Namespace Management (delete ${nsid})`);
+    await this.refreshNamespaces();
+  }
+
+  /** Formats namespace `nsid` (0xffffffff: all) and re-reads namespace data (spdk_nvme_ctrlr_format). */
+  async format(nsid: number, options: FormatOptions): Promise<void> {
+    cmds.formatNvm(this.scratch, nsid, options);
+    await this.adminRaw(this.scratch, null, `Format NVM nsid ${nsid}`);
+    await this.refreshNamespaces();
+  }
+
+  /**
+   * Downloads a firmware image in 4 KiB pieces and commits it to `slot` (spdk_nvme_ctrlr_update_firmware).
+   * The image size must be a multiple of 4 bytes.
+   */
+  async updateFirmware(image: Uint8Array, slot: number, action = FirmwareCommitAction.ReplaceAndEnable): Promise<void> {
+    if (image.byteLength === 0 || image.byteLength % 4 !== 0) {
+      throw new InvalidArgumentError("image", `${image.byteLength} bytes: firmware images are a non-empty multiple of 4 bytes`);
+    }
+    if (!Number.isInteger(slot) || slot < 0 || slot > 7) throw new InvalidArgumentError("slot", `${slot}: give 0 (controller's choice) to 7`);
+    const chunk = Math.min(FIRMWARE_CHUNK, this.maxTransferSize);
+    await this.withBuffer(chunk, async (buf) => {
+      for (let off = 0; off < image.byteLength; off += chunk) {
+        const n = Math.min(chunk, image.byteLength - off);
+        buf.bytes.set(image.subarray(off, off + n));
+        cmds.firmwareImageDownload(this.scratch, n, off);
+        await this.adminRaw(this.scratch, buf.bytes.subarray(0, n), `Firmware Image Download offset ${off}`);
+      }
+    });
+    cmds.firmwareCommit(this.scratch, slot, action);
+    await this.adminRaw(this.scratch, null, `Firmware Commit slot ${slot}`);
+  }
+
+  // ---- asynchronous events and timeouts ---------------------------------------------------------
+
+  /** Registers the AER callback (spdk_nvme_ctrlr_register_aer_callback); null removes it. */
+  registerAerCallback<A>(cb: ((arg: A, cpl: Completion) => void) | null, arg: A): void {
+    this.aerCallback = cb === null ? null : { fn: cb as (arg: unknown, cpl: Completion) => void, arg };
+  }
+
+  /** Asynchronous events as they arrive. */
+  get aer$(): Observable<AsyncEvent> {
+    return this.aerSubject.asObservable();
+  }
+
+  /**
+   * Calls `cb` for each command outstanding longer than `timeoutMs` (0 disables), on the admin queue
+   * (qpair null) and every I/O queue pair (spdk_nvme_ctrlr_register_timeout_callback).
+   */
+  registerTimeoutCallback<A>(timeoutMs: number, cb: ((arg: A, c: Controller, q: QueuePair | null, cid: number) => void) | null, arg: A): void {
+    this.timeoutMs = cb === null ? 0 : timeoutMs;
+    this.timeoutCallback = cb === null ? null : { fn: cb as never, arg };
+    for (const qp of [this.admin, ...this.ioQpairs]) this.armTimeouts(qp);
+  }
+
+  /** Command time-outs as they are detected (needs a registered time limit). */
+  get timeout$(): Observable<CommandTimeout> {
+    return this.timeoutSubject.asObservable();
+  }
+
+  // ---- I/O queue pairs --------------------------------------------------------------------------
+
+  /** Allocates an I/O queue pair (spdk_nvme_ctrlr_alloc_io_qpair). */
+  async allocIoQpair(options: IoQueuePairOptions = {}): Promise<QueuePair> {
+    this.assertReady();
+    const qid = this.freeQid();
+    const o: Required<IoQueuePairOptions> = {
+      priority: options.priority ?? QueuePriority.Urgent,
+      ioQueueSize: Math.min(options.ioQueueSize ?? this.options.ioQueueSize, this.cap.mqes + 1),
+      ioQueueRequests: options.ioQueueRequests ?? this.options.ioQueueRequests,
+      delayDoorbell: options.delayDoorbell ?? false,
+    };
+    if (o.ioQueueSize < 2) throw new InvalidArgumentError("ioQueueSize", `${o.ioQueueSize}: a queue needs at least 2 entries`);
+    this.usedQids.add(qid);
+    let port: QueuePort;
+    try {
+      port = await this.connection.createIoQueue(
+        { qid, depth: o.ioQueueSize, priority: o.priority, useCmbSq: this.options.useCmbSqs },
+        this.adminChannel,
+      );
+    } catch (e) {
+      this.usedQids.delete(qid);
+      throw e;
+    }
+    const qp = new QueuePair(port, this.dma, {
+      requests: Math.max(o.ioQueueRequests, o.ioQueueSize),
+      retryCount: this.options.transportRetryCount,
+      pagesPerTracker: this.pagesPerTracker(),
+      sglSupported: this.sglSupported,
+      delayDoorbell: o.delayDoorbell,
+    });
+    this.ioQpairs.add(qp);
+    this.qpairPorts.set(qp, { port, options: o });
+    this.armTimeouts(qp);
+    return qp;
+  }
+
+  /** Frees an I/O queue pair (spdk_nvme_ctrlr_free_io_qpair): outstanding commands complete as aborted. */
+  async freeIoQpair(qp: QueuePair): Promise<void> {
+    const entry = this.qpairPorts.get(qp);
+    if (entry === undefined) throw new InvalidArgumentError("qpair", "is not an I/O queue pair of this controller");
+    this.ioQpairs.delete(qp);
+    this.qpairPorts.delete(qp);
+    qp.abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, true);
+    qp.destroy();
+    if (this.state === ControllerState.Ready) await this.connection.deleteIoQueue(entry.port, this.adminChannel);
+    else await entry.port.release();
+    this.usedQids.delete(entry.port.qid);
+  }
+
+  /** The I/O queue pairs currently allocated. */
+  get ioQueuePairs(): ReadonlySet<QueuePair> {
+    return this.ioQpairs;
+  }
+
+  // ---- reset and detach -------------------------------------------------------------------------
+
+  /**
+   * Full controller reset (spdk_nvme_ctrlr_reset): outstanding commands complete with Command Aborted
+   * due to SQ Deletion, the controller is disabled and initialised again, namespaces re-identified and
+   * every I/O queue pair re-created; commands submitted meanwhile wait and then go to the device.
+   */
+  async reset(): Promise<void> {
+    this.assertUsable();
+    this.setState(ControllerState.Resetting);
+    for (const qp of this.ioQpairs) {
+      qp.state = QueuePairState.Disconnected;
+      qp.abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, false);
+      await this.qpairPorts.get(qp)!.port.release();
+    }
+    try {
+      await this.teardownAdmin();
+      await initializeController(this);
+      for (const qp of this.ioQpairs) {
+        const entry = this.qpairPorts.get(qp)!;
+        entry.port = await this.connection.createIoQueue(
+          { qid: entry.port.qid, depth: entry.options.ioQueueSize, priority: entry.options.priority, useCmbSq: this.options.useCmbSqs },
+          this.adminChannel,
+        );
+        qp.reconnect(entry.port);
+      }
+    } catch (e) {
+      this.fail();
+      throw e;
+    }
+  }
+
+  /**
+   * Detaches (spdk_nvme_detach): deletes the I/O queues, notifies the controller of shutdown and waits
+   * for it to complete, then closes the transport connection.
+   */
+  async detach(): Promise<void> {
+    if (this.state === ControllerState.Detached) return;
+    const live = this.state === ControllerState.Ready;
+    for (const qp of [...this.ioQpairs]) {
+      if (live) await this.freeIoQpair(qp).catch(() => undefined);
+      else {
+        qp.abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, true);
+        qp.destroy();
+        this.ioQpairs.delete(qp);
+      }
+    }
+    try {
+      if (live) await shutdownController(this);
+    } finally {
+      await this.teardownAdmin();
+      await this.connection.close();
+      this.setState(ControllerState.Detached);
+      this.stateSubject.complete();
+      this.aerSubject.complete();
+      this.timeoutSubject.complete();
+    }
+  }
+
+  // ---- internals used by init.ts ----------------------------------------------------------------
+
+  /** @internal Admin commands for the transport (Create I/O queues) and initialisation. */
+  readonly adminChannel: AdminChannel = {
+    execute: (cmd: NvmeCommand, data?: DmaBuffer): Promise<number> =>
+      awaitCompletion(this.admin, `Admin opcode 0x${cmd.opcode.toString(16)}`, (cb, p) =>
+        this.submitRaw(this.admin, cmd, data?.bytes ?? null, cb, p),
+      ),
+  };
+
+  /** @internal Runs `fn` with a temporary DMA buffer of `size` bytes, freed afterwards. */
+  async withBuffer<T>(size: number, fn: (buf: DmaBuffer) => Promise<T>): Promise<T> {
+    const buf = this.dma.alloc(size);
+    try {
+      return await fn(buf);
+    } finally {
+      this.dma.free(buf);
+    }
+  }
+
+  /**
+   * @internal A command object to build an admin command in; valid until the next build, so build
+   * and submit it synchronously.
+   */
+  adminCommand(): NvmeCommand {
+    return this.scratch.clear();
+  }
+
+  /** @internal Starts the admin queue pair over a transport queue. */
+  attachAdminQueue(port: QueuePort): void {
+    this.admin = new QueuePair(port, this.dma, {
+      requests: Math.max(this.options.adminQueueSize, 32),
+      retryCount: this.options.transportRetryCount,
+      pagesPerTracker: 1,
+      sglSupported: false,
+      delayDoorbell: false,
+      onIdleTick: () => this.keepAliveIfDue(),
+    });
+    this.armTimeouts(this.admin);
+  }
+
+  /** @internal Re-reads the active namespace list and each namespace's data. */
+  async refreshNamespaces(): Promise<void> {
+    await identifyNamespaces(this);
+  }
+
+  /** @internal Delivers one AER completion and re-arms it. */
+  onAsyncEvent(cpl: Completion): void {
+    const cdw0 = cpl.cdw0;
+    const event: AsyncEvent = { type: cdw0 & 0x7, info: (cdw0 >>> 8) & 0xff, logPageId: (cdw0 >>> 16) & 0xff, cdw0 };
+    this.aerCallback?.fn(this.aerCallback.arg, cpl);
+    this.aerSubject.next(event);
+  }
+
+  /** @internal Sends Keep Alive when half the timeout has passed since the last one. */
+  keepAliveIfDue(): void {
+    const kato = this.options.keepAliveTimeoutMs;
+    if (kato === 0 || this.state !== ControllerState.Ready) return;
+    const now = performance.now();
+    if (now - this.lastKeepAlive < kato / 2) return;
+    this.lastKeepAlive = now;
+    const req = this.admin.takeRequest();
+    if (req === null) return;
+    cmds.keepAlive(req.cmd);
+    this.admin.submit(req, null);
+  }
+
+  // ---- private ----------------------------------------------------------------------------------
+
+  private submitRaw<A>(qp: QueuePair, cmd: NvmeCommand, buffer: ArrayBufferView | null, cb: CommandCallback<A> | null, arg: A): number {
+    let iova = -1;
+    if (buffer !== null) {
+      iova = this.dma.iovaOf(buffer);
+      if (iova < 0) throw new InvalidArgumentError("buffer", "is not in DMA memory: allocate it with controller.allocBuffer()");
+      if (iova % 4 !== 0) throw new InvalidArgumentError("buffer", "must start on a 4-byte boundary");
+      if (buffer.byteLength > this.maxTransferSize) {
+        throw new InvalidArgumentError("buffer", `${buffer.byteLength} bytes exceed the controller's maximum transfer of ${this.maxTransferSize}`);
+      }
+    }
+    const req = qp.takeRequest();
+    if (req === null) return -ENOMEM;
+    req.cmd.copyFrom(cmd);
+    req.cb = cb as CommandCallback<never> | null;
+    req.cbArg = arg;
+    if (buffer !== null) {
+      req.payloadKind = PayloadKind.Contiguous;
+      req.iova = iova;
+      req.length = buffer.byteLength;
+    }
+    qp.submit(req, null);
+    return 0;
+  }
+
+  private async namespaceAttachment(nsid: number, attach: boolean, controllerIds: readonly number[]): Promise<void> {
+    if (controllerIds.length === 0 || controllerIds.length > 2047) {
+      throw new InvalidArgumentError("controllerIds", `${controllerIds.length} IDs: give 1 to 2047`);
+    }
+    await this.withBuffer(4096, async (buf) => {
+      const v = new DataView(buf.bytes.buffer, buf.bytes.byteOffset, 4096);
+      v.setUint16(0, controllerIds.length, true);
+      controllerIds.forEach((id, i) => v.setUint16(2 + 2 * i, id, true));
+      cmds.namespaceAttachment(this.scratch, nsid, attach);
+      return this.adminRaw(this.scratch, buf.bytes, `Namespace Attachment (${attach ? "attach" : "detach"} ${nsid})`);
+    });
+    await this.refreshNamespaces();
+  }
+
+  private assertAdminUsable(): void {
+    const s = this.state;
+    if (s === ControllerState.Detached || s === ControllerState.Removed) this.assertUsable();
+  }
+
+  private assertReady(): void {
+    this.assertUsable();
+    if (this.state !== ControllerState.Ready) throw new StateError(`controller is ${this.state}: wait until it is ready`);
+  }
+
+  private freeQid(): number {
+    for (let q = 1; q <= this.options.numIoQueues; q++) if (!this.usedQids.has(q)) return q;
+    throw new StateError(`all ${this.options.numIoQueues} I/O queues are in use: free one first`);
+  }
+
+  /** PRP list pages per tracker: enough entries for the largest transfer plus one unaligned page. */
+  private pagesPerTracker(): number {
+    const entries = Math.ceil(this.maxTransferSize / this.dma.pageSize) + 1;
+    const perPage = this.dma.pageSize / 8 - 1; // the last entry of a page chains to the next
+    return Math.max(1, Math.ceil(entries / perPage));
+  }
+
+  private armTimeouts(qp: QueuePair | undefined): void {
+    if (qp === undefined) return;
+    qp.timeoutMs = this.timeoutMs;
+    qp.onTimeout = this.timeoutMs > 0 ? (q, cid) => this.reportTimeout(q === this.admin ? null : q, cid) : null;
+  }
+
+  private reportTimeout(qpair: QueuePair | null, cid: number): void {
+    this.timeoutCallback?.fn(this.timeoutCallback.arg, this, qpair, cid);
+    this.timeoutSubject.next({ qpair, cid });
+  }
+
+  private async teardownAdmin(): Promise<void> {
+    if (this.admin === undefined) return;
+    this.admin.abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, true);
+    this.admin.destroy();
+    await this.admin.transportQueue.release();
+  }
+
+  private fail(): void {
+    this.setState(ControllerState.Failed);
+    for (const qp of this.ioQpairs) qp.abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, true);
+  }
+
+  private markRemoved(): void {
+    if (this.state === ControllerState.Detached) return;
+    this.setState(ControllerState.Removed);
+    for (const qp of this.ioQpairs) {
+      qp.abortAll(StatusCodeType.Generic, GenericStatus.AbortRequested, true);
+      qp.state = QueuePairState.Closed;
+    }
+    this.admin?.abortAll(StatusCodeType.Generic, GenericStatus.AbortRequested, true);
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * Memory a controller can reach by DMA. Device addresses (IOVAs) are JavaScript numbers, not
+ * bigints: every IOVA we hand out is below 2^53, and number arithmetic allocates nothing on the
+ * per-I/O path where bigint arithmetic would.
+ * @module
+ */
+
+/** A buffer in DMA-able memory: a view for the CPU and the address the device uses for byte 0. */
+export interface DmaBuffer {
+  /** The CPU's view of the whole buffer. */
+  readonly bytes: Uint8Array;
+  /** The device address (IOVA) of `bytes[0]`. */
+  readonly iova: number;
+}
+
+/** Hands out DMA-able memory; each transport connection has one. */
+export interface DmaAllocator {
+  /** Memory page size the controller is configured for (CC.MPS), in bytes; PRPs are built with it. */
+  readonly pageSize: number;
+  /** Allocates `size` bytes aligned to `align` (default: pageSize), zero-filled. */
+  alloc(size: number, align?: number): DmaBuffer;
+  /** Returns a buffer; the allocator may reuse its memory once nothing can reach it. */
+  free(buffer: DmaBuffer): void;
+  /**
+   * The IOVA of `view[0]` when `view` lies inside memory this allocator handed out, else -1.
+   * This is how the core rejects a buffer that does not come from DMA memory.
+   */
+  iovaOf(view: ArrayBufferView): number;
+}
+
+/** One element of a scatter list: `length` bytes at device address `iova`. */
+export interface IoVec {
+  /** Device address of the first byte. */
+  iova: number;
+  /** Length in bytes. */
+  length: number;
+}

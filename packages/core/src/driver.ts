@@ -1,0 +1,168 @@
+/**
+ * The driver's entry points (spdk_nvme_probe, spdk_nvme_connect, spdk_nvme_detach): enumerate
+ * controllers through the transport plugins, attach the ones the caller wants, and report removals.
+ * Probing is also offered as an Observable of attach/remove events.
+ * @module
+ */
+import { inject, injectable } from "inversify";
+import { concatMap, defer, from, lastValueFrom, Observable, type Subscription, toArray } from "rxjs";
+import { Controller } from "./ctrlr/controller.js";
+import { initializeController } from "./ctrlr/init.js";
+import type { ControllerOptions } from "./ctrlr/options.js";
+import { ControllerState } from "./ctrlr/state.js";
+import { InvalidArgumentError } from "./errors.js";
+import { compareTransportIds, emptyTransportId, parseTransportId, type TransportId } from "./trid/transport-id.js";
+import { TransportRegistry } from "./transport/registry.js";
+
+/** The inversify token of the default controller options (bind a value to override them). */
+export const CONTROLLER_DEFAULTS = Symbol.for("@nvmekit/core/ControllerDefaults");
+
+/** The callbacks of {@link NvmeDriver.probe}, as spdk_nvme_probe takes them. */
+export interface ProbeCallbacks {
+  /** Called for each controller found; change `options` and return true to attach it. Default: attach all. */
+  probe?(trid: TransportId, options: ControllerOptions): boolean;
+  /** Called once a controller is attached, with the options actually in use. */
+  attach?(trid: TransportId, controller: Controller, options: Readonly<ControllerOptions>): void;
+  /** Called when an attached controller is removed from the system; detach it afterwards. */
+  remove?(controller: Controller): void;
+}
+
+/** An event of {@link NvmeDriver.probe$}. */
+export type ProbeEvent =
+  | { type: "attach"; trid: TransportId; controller: Controller }
+  | { type: "remove"; trid: TransportId; controller: Controller };
+
+/** Finds, attaches and detaches controllers. One per application (bind it as a singleton). */
+@injectable()
+export class NvmeDriver {
+  private readonly attached: Controller[] = [];
+  private readonly removals = new Map<Controller, Subscription>();
+
+  /**
+   * @param registry the transport plugins
+   * @param defaults default controller options
+   */
+  constructor(
+    @inject(TransportRegistry) readonly registry: TransportRegistry,
+    @inject(CONTROLLER_DEFAULTS) private readonly defaults: ControllerOptions,
+  ) {}
+
+  /** Parses a transport ID string, accepting the names of registered custom transports. */
+  parseTransportId(str: string): TransportId {
+    return parseTransportId(str, undefined, { customTransports: this.registry.list().map((t) => t.name) });
+  }
+
+  /** Controllers attached through this driver and not yet detached. */
+  get controllers(): readonly Controller[] {
+    return this.attached;
+  }
+
+  /**
+   * Enumerates the bus or discovery service named by `trid` (undefined: every available transport),
+   * attaching each controller `probe` accepts, skipping those already attached (spdk_nvme_probe).
+   * Resolves with the number of controllers attached by this call.
+   */
+  async probe(trid: TransportId | string | undefined, callbacks: ProbeCallbacks = {}): Promise<number> {
+    let count = 0;
+    for (const found of await this.discover(trid)) {
+      if (this.attached.some((c) => compareTransportIds(c.trid, found) === 0)) continue;
+      const options = { ...this.defaults };
+      if (callbacks.probe && !callbacks.probe(found, options)) continue;
+      const controller = await this.connect(found, options);
+      if (callbacks.remove) {
+        const remove = callbacks.remove;
+        this.removals.set(
+          controller,
+          controller.state$.subscribe((s) => {
+            if (s === ControllerState.Removed) remove(controller);
+          }),
+        );
+      }
+      callbacks.attach?.(found, controller, controller.options);
+      count++;
+    }
+    return count;
+  }
+
+  /** {@link probe} as an Observable: an `attach` event per controller attached, `remove` events later. */
+  probe$(trid?: TransportId | string, accept: ProbeCallbacks["probe"] = () => true): Observable<ProbeEvent> {
+    return new Observable<ProbeEvent>((sub) => {
+      let closed = false;
+      this.probe(trid, {
+        probe: accept,
+        attach: (t, controller) => sub.next({ type: "attach", trid: t, controller }),
+        remove: (controller) => sub.next({ type: "remove", trid: controller.trid, controller }),
+      }).then(
+        () => undefined,
+        (e) => !closed && sub.error(e),
+      );
+      return () => {
+        closed = true;
+      };
+    });
+  }
+
+  /** Connects to and initialises the controller at `trid` (spdk_nvme_connect). */
+  async connect(trid: TransportId | string, options: Partial<ControllerOptions> = {}): Promise<Controller> {
+    const id = typeof trid === "string" ? this.parseTransportId(trid) : trid;
+    checkOptions(options);
+    const opts = { ...this.defaults, ...options };
+    const connection = await this.registry.get(id).connect(id, opts);
+    const controller = new Controller(id, connection, opts);
+    try {
+      await initializeController(controller);
+    } catch (e) {
+      await controller.detach().catch(() => undefined);
+      throw e;
+    }
+    this.attached.push(controller);
+    return controller;
+  }
+
+  /** Detaches a controller (spdk_nvme_detach). */
+  async detach(controller: Controller): Promise<void> {
+    this.removals.get(controller)?.unsubscribe();
+    this.removals.delete(controller);
+    const i = this.attached.indexOf(controller);
+    if (i >= 0) this.attached.splice(i, 1);
+    await controller.detach();
+  }
+
+  /** Detaches every controller attached through this driver. */
+  async detachAll(): Promise<void> {
+    for (const c of [...this.attached]) await this.detach(c);
+  }
+
+  private discover(trid: TransportId | string | undefined): Promise<TransportId[]> {
+    const ids = typeof trid === "string" ? [this.parseTransportId(trid)] : trid ? [trid] : undefined;
+    const sources =
+      ids ??
+      this.registry
+        .list()
+        .filter((t) => t.available())
+        .map((t) => ({ ...emptyTransportId(), trtype: t.trtype, trstring: t.name.toUpperCase() }));
+    return lastValueFrom(
+      from(sources).pipe(
+        concatMap((t) => defer(() => this.registry.get(t).probe(t))),
+        toArray(),
+      ),
+    );
+  }
+}
+
+/** Rejects option values that cannot be right before anything is connected. */
+function checkOptions(o: Partial<ControllerOptions>): void {
+  const positive = ["numIoQueues", "ioQueueSize", "ioQueueRequests", "adminQueueSize", "adminTimeoutMs"] as const;
+  for (const k of positive) {
+    const v = o[k];
+    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new InvalidArgumentError(k, `${v}: give a positive integer`);
+  }
+  for (const k of ["keepAliveTimeoutMs", "transportRetryCount"] as const) {
+    const v = o[k];
+    if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw new InvalidArgumentError(k, `${v}: give a non-negative integer`);
+  }
+  if (o.adminQueueSize !== undefined && o.adminQueueSize < 2) {
+    throw new InvalidArgumentError("adminQueueSize", `${o.adminQueueSize}: a queue needs at least 2 entries`);
+  }
+}
+

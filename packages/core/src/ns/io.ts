@@ -1,0 +1,187 @@
+/**
+ * Turning one namespace I/O into requests: validation before anything is taken from a queue pair,
+ * splitting by the maximum transfer size and the namespace's optimal I/O boundary, and the
+ * command dwords. Positional arguments keep the per-I/O path free of allocation.
+ * @module
+ */
+import { InvalidArgumentError } from "../errors.js";
+import { nextChildBlocks } from "../io/split.js";
+import type { CommandCallback, NextSgeCallback, Request, ResetSglCallback } from "../qpair/request.js";
+import { PayloadKind } from "../qpair/request.js";
+import type { QueuePair } from "../qpair/queue-pair.js";
+import { IO_FLAGS_MASK } from "./io-flags.js";
+import type { Namespace } from "./namespace.js";
+
+/** Negative errno returned when no request is free: back-pressure, try again after completions. */
+export const ENOMEM = 12;
+
+/** Rejects LBA ranges that are not whole, positive or inside the namespace. */
+export function checkRange(ns: Namespace, lba: number, count: number, maxCount: number): void {
+  if (!Number.isSafeInteger(lba) || lba < 0) {
+    throw new InvalidArgumentError("lba", `${lba} is not a non-negative integer`);
+  }
+  if (!Number.isInteger(count) || count < 1 || count > maxCount) {
+    throw new InvalidArgumentError("count", `${count} blocks: give a whole number from 1 to ${maxCount}`);
+  }
+  if (lba + count > ns.numSectors) {
+    throw new InvalidArgumentError(
+      "lba",
+      `blocks ${lba}..${lba + count - 1} are past the end of namespace ${ns.id} (${ns.numSectors} blocks)`,
+    );
+  }
+}
+
+/** The IOVA of a payload view, or a clear error when it is not in this controller's DMA memory. */
+export function payloadIova(ns: Namespace, view: ArrayBufferView, needed: number, what: string): number {
+  const iova = ns.owner.dma.iovaOf(view);
+  if (iova < 0) {
+    throw new InvalidArgumentError(
+      what,
+      "is not in DMA memory: allocate it with controller.allocBuffer() (or use a memory domain)",
+    );
+  }
+  if (view.byteLength < needed) {
+    throw new InvalidArgumentError(what, `holds ${view.byteLength} bytes, the command needs ${needed}`);
+  }
+  if (iova % 4 !== 0) throw new InvalidArgumentError(what, "must start on a 4-byte boundary (NVMe requirement)");
+  return iova;
+}
+
+/**
+ * Submits a Read, Write or Compare (the data-carrying NVM commands share one shape) as one request
+ * or as a parent with split children. `view` (contiguous) or `sglArg`/`resetSgl`/`nextSge`
+ * (scattered) give the data; `md` a separate metadata buffer. Returns 0 or -ENOMEM.
+ */
+export function submitDataCommand(
+  ns: Namespace,
+  qpair: QueuePair,
+  opcode: number,
+  view: ArrayBufferView | null,
+  sglArg: unknown,
+  resetSgl: ResetSglCallback<never> | null,
+  nextSge: NextSgeCallback<never> | null,
+  md: ArrayBufferView | null,
+  lba: number,
+  count: number,
+  cb: CommandCallback<never> | null,
+  cbArg: unknown,
+  ioFlags: number,
+  apptagMask: number,
+  apptag: number,
+): number {
+  ns.owner.assertUsable();
+  qpair.assertUsable();
+  checkRange(ns, lba, count, ns.numSectors);
+  if ((ioFlags & ~IO_FLAGS_MASK) !== 0) {
+    throw new InvalidArgumentError("ioFlags", `0x${(ioFlags >>> 0).toString(16)} sets bits outside 31:26`);
+  }
+  const blockSize = ns.extendedBlockSize;
+  const bytes = count * blockSize;
+  let iova = -1;
+  if (view !== null) iova = payloadIova(ns, view, bytes, "buffer");
+  else if (resetSgl === null || nextSge === null) {
+    throw new InvalidArgumentError("payload", "give a buffer, or both resetSgl and nextSge callbacks");
+  }
+  let mdIova = -1;
+  if (md !== null) {
+    if (ns.extendedLba || ns.metadataSize === 0) {
+      throw new InvalidArgumentError(
+        "metadata",
+        `namespace ${ns.id} has no separate metadata buffer (metadata size ${ns.metadataSize}, extended LBA ${ns.extendedLba})`,
+      );
+    }
+    mdIova = payloadIova(ns, md, count * ns.metadataSize, "metadata");
+  }
+
+  // Plan the split: how many children, and can we get all the requests at once?
+  const maxBlocks = ns.maxBlocksPerIo;
+  const boundary = ns.optimalIoBoundary;
+  let pieces = 0;
+  for (let at = lba, left = count; left > 0; pieces++) {
+    const n = nextChildBlocks(at, left, maxBlocks, boundary);
+    at += n;
+    left -= n;
+  }
+  const needed = pieces === 1 ? 1 : pieces + 1;
+  if (qpair.freeRequests < needed) return -ENOMEM;
+
+  const parent = qpair.takeRequest()!;
+  parent.cb = cb;
+  parent.cbArg = cbArg;
+  if (pieces === 1) {
+    fill(parent, ns, opcode, iova, sglArg, resetSgl, nextSge, 0, mdIova, lba, count, ioFlags, apptagMask, apptag);
+    qpair.submit(parent, null);
+    return 0;
+  }
+  let first: Request | null = null;
+  let last: Request | null = null;
+  for (let at = lba, left = count; left > 0; ) {
+    const n = nextChildBlocks(at, left, maxBlocks, boundary);
+    const child = qpair.takeRequest()!;
+    const offsetBlocks = at - lba;
+    fill(
+      child,
+      ns,
+      opcode,
+      iova < 0 ? -1 : iova + offsetBlocks * blockSize,
+      sglArg,
+      resetSgl,
+      nextSge,
+      offsetBlocks * blockSize,
+      mdIova < 0 ? -1 : mdIova + offsetBlocks * ns.metadataSize,
+      at,
+      n,
+      ioFlags,
+      apptagMask,
+      apptag,
+    );
+    child.parent = parent;
+    if (last === null) first = child;
+    else last.next = child;
+    last = child;
+    at += n;
+    left -= n;
+  }
+  parent.childrenLeft = pieces;
+  qpair.submit(parent, first);
+  return 0;
+}
+
+function fill(
+  req: Request,
+  ns: Namespace,
+  opcode: number,
+  iova: number,
+  sglArg: unknown,
+  resetSgl: ResetSglCallback<never> | null,
+  nextSge: NextSgeCallback<never> | null,
+  sglOffset: number,
+  mdIova: number,
+  lba: number,
+  count: number,
+  ioFlags: number,
+  apptagMask: number,
+  apptag: number,
+): void {
+  const cmd = req.cmd;
+  cmd.opcode = opcode;
+  cmd.nsid = ns.id;
+  cmd.cdw10 = lba % 0x1_0000_0000;
+  cmd.cdw11 = Math.floor(lba / 0x1_0000_0000);
+  cmd.cdw12 = ((count - 1) | ioFlags) >>> 0;
+  // Type 1 and 2 protection check the reference tag against the LBA's low 32 bits.
+  if (ns.piType !== 0 && ns.piType !== 3) cmd.cdw14 = lba % 0x1_0000_0000;
+  cmd.cdw15 = ((apptagMask << 16) | (apptag & 0xffff)) >>> 0;
+  req.length = count * ns.extendedBlockSize;
+  req.mdIova = mdIova;
+  if (iova >= 0) {
+    req.payloadKind = PayloadKind.Contiguous;
+    req.iova = iova;
+  } else {
+    req.payloadKind = PayloadKind.Scattered;
+    req.sglArg = sglArg;
+    req.resetSgl = resetSgl;
+    req.nextSge = nextSge;
+    req.sglOffset = sglOffset;
+  }
+}

@@ -1,0 +1,463 @@
+/**
+ * A namespace of an attached controller (spdk_nvme_ns): its geometry from Identify Namespace and
+ * every namespace command, in the three faces: `cmd*` (callback, returns 0 or -ENOMEM, no
+ * allocation), Promise (`read`, `write`, ...) and RxJS (`read$`, `write$`, ...).
+ * @module
+ */
+import { defer, type Observable } from "rxjs";
+import type { DmaAllocator, DmaBuffer } from "../dma.js";
+import { InvalidArgumentError } from "../errors.js";
+import { awaitCompletion } from "../qpair/promise.js";
+import type { QueuePair } from "../qpair/queue-pair.js";
+import type { CommandCallback, NextSgeCallback, Request, ResetSglCallback } from "../qpair/request.js";
+import { PayloadKind } from "../qpair/request.js";
+import { DSM_RANGE_SIZE, DsmAttribute, encodeDsmRanges } from "../spec/dsm.js";
+import type { IdentifyController } from "../spec/identify-controller.js";
+import type { IdentifyNamespace } from "../spec/identify-namespace.js";
+import { NvmOpcode } from "../spec/opcodes.js";
+import {
+  encodeReservationAcquireData,
+  encodeReservationKeyData,
+  encodeReservationRegisterData,
+  type ReservationAcquireAction,
+  type ReservationRegisterAction,
+  type ReservationRegisterCptpl,
+  type ReservationReleaseAction,
+  type ReservationType,
+} from "../spec/reservations.js";
+import { ENOMEM, checkRange, payloadIova, submitDataCommand } from "./io.js";
+import { NamespaceFlags } from "./io-flags.js";
+
+/** What a namespace needs from its controller. */
+export interface NamespaceOwner {
+  /** The controller's DMA memory. */
+  readonly dma: DmaAllocator;
+  /** Identify Controller data. */
+  readonly data: IdentifyController;
+  /** Largest transfer of one command, in bytes (MDTS, capped by the transport). */
+  readonly maxTransferSize: number;
+  /** Throws when the controller is detached, failed or removed. */
+  assertUsable(): void;
+}
+
+/** One LBA range of a Dataset Management command. */
+export interface DsmRange {
+  /** First LBA. */
+  lba: number;
+  /** Number of blocks. */
+  count: number;
+  /** Context attributes (cdw0 of the range), default 0. */
+  attributes?: number;
+}
+
+/** The keys of a Reservation Register command. */
+export interface ReservationRegisterKeys {
+  /** Current reservation key. */
+  crkey: bigint;
+  /** New reservation key. */
+  nrkey: bigint;
+}
+
+/** The keys of a Reservation Acquire command. */
+export interface ReservationAcquireKeys {
+  /** Current reservation key. */
+  crkey: bigint;
+  /** Preempt reservation key. */
+  prkey: bigint;
+}
+
+/** An active (or inactive) namespace of a controller. */
+export class Namespace {
+  /** Identify Namespace data; replaced when the controller re-identifies (reset, namespace change). */
+  data: IdentifyNamespace;
+
+  /**
+   * @param owner the controller
+   * @param id namespace ID (1-based)
+   * @param data its Identify Namespace data
+   */
+  constructor(
+    readonly owner: NamespaceOwner,
+    readonly id: number,
+    data: IdentifyNamespace,
+  ) {
+    this.data = data;
+    this.numSectors = Number(data.nsze);
+    this.geometry();
+  }
+
+  /** Number of logical blocks (NSZE). */
+  numSectors = 0;
+  /** Bytes of data per logical block. */
+  sectorSize = 0;
+  /** Metadata bytes per logical block (0 if none). */
+  metadataSize = 0;
+  /** Whether metadata is transferred inline at the end of each block (extended LBA). */
+  extendedLba = false;
+  /** Bytes per block as transferred: sector size, plus metadata when extended. */
+  extendedBlockSize = 0;
+  /** Protection information type: 0 none, 1, 2 or 3. */
+  piType = 0;
+  /** Blocks per command at most. */
+  maxBlocksPerIo = 0;
+  /** Optimal I/O boundary in blocks (NOIOB), 0 for none: I/O is split so no command crosses it. */
+  optimalIoBoundary = 0;
+
+  /** Re-reads the geometry after the controller replaced `data`. */
+  geometry(): void {
+    const d = this.data;
+    this.numSectors = Number(d.nsze);
+    this.sectorSize = d.sectorSize;
+    this.metadataSize = d.metadataSize;
+    this.extendedLba = d.extendedLba;
+    this.extendedBlockSize = d.sectorSize + (d.extendedLba ? d.metadataSize : 0);
+    this.piType = d.piType;
+    this.maxBlocksPerIo = Math.max(1, Math.floor(this.owner.maxTransferSize / this.extendedBlockSize));
+    this.optimalIoBoundary = d.noiob;
+  }
+
+  /** Whether the namespace is active (NSZE non-zero); inactive namespaces take no I/O. */
+  get isActive(): boolean {
+    return this.numSectors > 0;
+  }
+
+  /** Size in bytes (spdk_nvme_ns_get_size). */
+  get size(): number {
+    return this.numSectors * this.sectorSize;
+  }
+
+  /** Largest transfer of one command in bytes (spdk_nvme_ns_get_max_io_xfer_size). */
+  get maxIoTransferSize(): number {
+    return this.owner.maxTransferSize;
+  }
+
+  /** Whether the extended LBA format can be used (spdk_nvme_ns_supports_extended_lba). */
+  get supportsExtendedLba(): boolean {
+    return (this.flags & NamespaceFlags.ExtendedLbaSupported) !== 0;
+  }
+
+  /** {@link NamespaceFlags} of this namespace (spdk_nvme_ns_get_flags). */
+  get flags(): number {
+    const c = this.owner.data;
+    const d = this.data;
+    let f = 0;
+    if (c.oncs & 0x04) f |= NamespaceFlags.DeallocateSupported;
+    if (c.vwc & 0x01) f |= NamespaceFlags.FlushSupported;
+    if (c.oncs & 0x20) f |= NamespaceFlags.ReservationSupported;
+    if (c.oncs & 0x08) f |= NamespaceFlags.WriteZeroesSupported;
+    if (d.piType !== 0) f |= NamespaceFlags.DpsPiSupported;
+    if (d.extendedLba || (d.mc & 0x01) !== 0) f |= NamespaceFlags.ExtendedLbaSupported;
+    return f;
+  }
+
+  // ---- callback face (spdk_nvme_ns_cmd_*) --------------------------------------------------
+
+  /** Reads `count` blocks at `lba` into `buffer` (DMA memory). Returns 0 or -ENOMEM. */
+  cmdRead<A>(qp: QueuePair, buffer: ArrayBufferView, lba: number, count: number, cb: CommandCallback<A> | null, arg: A, ioFlags = 0): number {
+    return submitDataCommand(this, qp, NvmOpcode.Read, buffer, null, null, null, null, lba, count, cb, arg, ioFlags, 0, 0);
+  }
+
+  /** Writes `count` blocks at `lba` from `buffer` (DMA memory). Returns 0 or -ENOMEM. */
+  cmdWrite<A>(qp: QueuePair, buffer: ArrayBufferView, lba: number, count: number, cb: CommandCallback<A> | null, arg: A, ioFlags = 0): number {
+    return submitDataCommand(this, qp, NvmOpcode.Write, buffer, null, null, null, null, lba, count, cb, arg, ioFlags, 0, 0);
+  }
+
+  /** Compares `count` blocks at `lba` with `buffer`; a mismatch completes with Compare Failure. */
+  cmdCompare<A>(qp: QueuePair, buffer: ArrayBufferView, lba: number, count: number, cb: CommandCallback<A> | null, arg: A, ioFlags = 0): number {
+    return submitDataCommand(this, qp, NvmOpcode.Compare, buffer, null, null, null, null, lba, count, cb, arg, ioFlags, 0, 0);
+  }
+
+  /** Reads into a scattered payload walked with `resetSgl`/`nextSge` (spdk_nvme_ns_cmd_readv). */
+  cmdReadv<A>(qp: QueuePair, lba: number, count: number, cb: CommandCallback<A> | null, arg: A, ioFlags: number, resetSgl: ResetSglCallback<A>, nextSge: NextSgeCallback<A>): number {
+    return submitDataCommand(this, qp, NvmOpcode.Read, null, arg, resetSgl, nextSge, null, lba, count, cb, arg, ioFlags, 0, 0);
+  }
+
+  /** Writes from a scattered payload walked with `resetSgl`/`nextSge` (spdk_nvme_ns_cmd_writev). */
+  cmdWritev<A>(qp: QueuePair, lba: number, count: number, cb: CommandCallback<A> | null, arg: A, ioFlags: number, resetSgl: ResetSglCallback<A>, nextSge: NextSgeCallback<A>): number {
+    return submitDataCommand(this, qp, NvmOpcode.Write, null, arg, resetSgl, nextSge, null, lba, count, cb, arg, ioFlags, 0, 0);
+  }
+
+  /** Compares against a scattered payload (spdk_nvme_ns_cmd_comparev). */
+  cmdComparev<A>(qp: QueuePair, lba: number, count: number, cb: CommandCallback<A> | null, arg: A, ioFlags: number, resetSgl: ResetSglCallback<A>, nextSge: NextSgeCallback<A>): number {
+    return submitDataCommand(this, qp, NvmOpcode.Compare, null, arg, resetSgl, nextSge, null, lba, count, cb, arg, ioFlags, 0, 0);
+  }
+
+  /** Reads data and its separate metadata (spdk_nvme_ns_cmd_read_with_md); `metadata` may be null for extended LBA. */
+  cmdReadWithMd<A>(qp: QueuePair, buffer: ArrayBufferView, metadata: ArrayBufferView | null, lba: number, count: number, cb: CommandCallback<A> | null, arg: A, ioFlags: number, apptagMask: number, apptag: number): number {
+    return submitDataCommand(this, qp, NvmOpcode.Read, buffer, null, null, null, metadata, lba, count, cb, arg, ioFlags, apptagMask, apptag);
+  }
+
+  /** Writes data and its separate metadata (spdk_nvme_ns_cmd_write_with_md). */
+  cmdWriteWithMd<A>(qp: QueuePair, buffer: ArrayBufferView, metadata: ArrayBufferView | null, lba: number, count: number, cb: CommandCallback<A> | null, arg: A, ioFlags: number, apptagMask: number, apptag: number): number {
+    return submitDataCommand(this, qp, NvmOpcode.Write, buffer, null, null, null, metadata, lba, count, cb, arg, ioFlags, apptagMask, apptag);
+  }
+
+  /** Compares data and separate metadata (spdk_nvme_ns_cmd_compare_with_md). */
+  cmdCompareWithMd<A>(qp: QueuePair, buffer: ArrayBufferView, metadata: ArrayBufferView | null, lba: number, count: number, cb: CommandCallback<A> | null, arg: A, ioFlags: number, apptagMask: number, apptag: number): number {
+    return submitDataCommand(this, qp, NvmOpcode.Compare, buffer, null, null, null, metadata, lba, count, cb, arg, ioFlags, apptagMask, apptag);
+  }
+
+  /** Writes zeroes to `count` blocks at `lba` (spdk_nvme_ns_cmd_write_zeroes). */
+  cmdWriteZeroes<A>(qp: QueuePair, lba: number, count: number, cb: CommandCallback<A> | null, arg: A, ioFlags = 0): number {
+    this.owner.assertUsable();
+    qp.assertUsable();
+    checkRange(this, lba, count, 0x10000);
+    const req = qp.takeRequest();
+    if (req === null) return -ENOMEM;
+    const cmd = req.cmd;
+    cmd.opcode = NvmOpcode.WriteZeroes;
+    cmd.nsid = this.id;
+    cmd.cdw10 = lba % 0x1_0000_0000;
+    cmd.cdw11 = Math.floor(lba / 0x1_0000_0000);
+    cmd.cdw12 = ((count - 1) | ioFlags) >>> 0;
+    return this.submitPrepared(qp, req, cb, arg, null);
+  }
+
+  /** Flushes the volatile write cache for this namespace (spdk_nvme_ns_cmd_flush). */
+  cmdFlush<A>(qp: QueuePair, cb: CommandCallback<A> | null, arg: A): number {
+    this.owner.assertUsable();
+    qp.assertUsable();
+    const req = qp.takeRequest();
+    if (req === null) return -ENOMEM;
+    req.cmd.opcode = NvmOpcode.Flush;
+    req.cmd.nsid = this.id;
+    return this.submitPrepared(qp, req, cb, arg, null);
+  }
+
+  /**
+   * Dataset Management over `ranges` with `attributes` ({@link DsmAttribute}, e.g. Deallocate);
+   * the range list is copied into DMA memory the core owns (spdk_nvme_ns_cmd_dataset_management).
+   */
+  cmdDatasetManagement<A>(qp: QueuePair, attributes: number, ranges: readonly DsmRange[], cb: CommandCallback<A> | null, arg: A): number {
+    this.owner.assertUsable();
+    qp.assertUsable();
+    if (ranges.length < 1 || ranges.length > 256) {
+      throw new InvalidArgumentError("ranges", `${ranges.length} ranges: give 1 to 256`);
+    }
+    for (const r of ranges) checkRange(this, r.lba, r.count, 0xffffffff);
+    const req = qp.takeRequest();
+    if (req === null) return -ENOMEM;
+    const buf = this.owner.dma.alloc(ranges.length * DSM_RANGE_SIZE);
+    encodeDsmRanges(
+      ranges.map((r) => ({ slba: r.lba, nlb: r.count, attributes: r.attributes ?? 0 })),
+      buf.bytes,
+    );
+    req.cmd.opcode = NvmOpcode.DatasetManagement;
+    req.cmd.nsid = this.id;
+    req.cmd.cdw10 = ranges.length - 1;
+    req.cmd.cdw11 = attributes;
+    return this.submitPrepared(qp, req, cb, arg, buf);
+  }
+
+  /** Reservation Register (spdk_nvme_ns_cmd_reservation_register). */
+  cmdReservationRegister<A>(qp: QueuePair, keys: ReservationRegisterKeys, ignoreKey: boolean, action: ReservationRegisterAction, cptpl: ReservationRegisterCptpl, cb: CommandCallback<A> | null, arg: A): number {
+    const buf = this.owner.dma.alloc(16);
+    encodeReservationRegisterData(keys.crkey, keys.nrkey, buf.bytes);
+    return this.reservation(qp, NvmOpcode.ReservationRegister, buf, (action | (ignoreKey ? 8 : 0) | (cptpl << 30)) >>> 0, 0, cb, arg);
+  }
+
+  /** Reservation Release (spdk_nvme_ns_cmd_reservation_release). */
+  cmdReservationRelease<A>(qp: QueuePair, crkey: bigint, ignoreKey: boolean, action: ReservationReleaseAction, type: ReservationType, cb: CommandCallback<A> | null, arg: A): number {
+    const buf = this.owner.dma.alloc(8);
+    encodeReservationKeyData(crkey, buf.bytes);
+    return this.reservation(qp, NvmOpcode.ReservationRelease, buf, action | (ignoreKey ? 8 : 0) | (type << 8), 0, cb, arg);
+  }
+
+  /** Reservation Acquire (spdk_nvme_ns_cmd_reservation_acquire). */
+  cmdReservationAcquire<A>(qp: QueuePair, keys: ReservationAcquireKeys, ignoreKey: boolean, action: ReservationAcquireAction, type: ReservationType, cb: CommandCallback<A> | null, arg: A): number {
+    const buf = this.owner.dma.alloc(16);
+    encodeReservationAcquireData(keys.crkey, keys.prkey, buf.bytes);
+    return this.reservation(qp, NvmOpcode.ReservationAcquire, buf, action | (ignoreKey ? 8 : 0) | (type << 8), 0, cb, arg);
+  }
+
+  /**
+   * Reservation Report into `payload` (DMA memory, a multiple of 4 bytes); `extended` asks for the
+   * extended data structure with 128-bit host identifiers (spdk_nvme_ns_cmd_reservation_report).
+   */
+  cmdReservationReport<A>(qp: QueuePair, payload: ArrayBufferView, extended: boolean, cb: CommandCallback<A> | null, arg: A): number {
+    this.owner.assertUsable();
+    qp.assertUsable();
+    if (payload.byteLength < 24 || payload.byteLength % 4 !== 0) {
+      throw new InvalidArgumentError("payload", `${payload.byteLength} bytes: give at least 24, a multiple of 4`);
+    }
+    const iova = payloadIova(this, payload, payload.byteLength, "payload");
+    const req = qp.takeRequest();
+    if (req === null) return -ENOMEM;
+    req.cmd.opcode = NvmOpcode.ReservationReport;
+    req.cmd.nsid = this.id;
+    req.cmd.cdw10 = payload.byteLength / 4 - 1;
+    req.cmd.cdw11 = extended ? 1 : 0;
+    req.payloadKind = PayloadKind.Contiguous;
+    req.iova = iova;
+    req.length = payload.byteLength;
+    return this.submitPrepared(qp, req, cb, arg, null);
+  }
+
+  // ---- Promise face ---------------------------------------------------------------------------
+
+  /** Reads `count` blocks at `lba` into `buffer`; resolves when the data is there. */
+  read(qp: QueuePair, buffer: ArrayBufferView, lba: number, count: number, ioFlags = 0): Promise<number> {
+    return awaitCompletion(qp, `Read nsid ${this.id} lba ${lba}+${count}`, (cb, p) => this.cmdRead(qp, buffer, lba, count, cb, p, ioFlags));
+  }
+
+  /** Writes `count` blocks at `lba` from `buffer`. */
+  write(qp: QueuePair, buffer: ArrayBufferView, lba: number, count: number, ioFlags = 0): Promise<number> {
+    return awaitCompletion(qp, `Write nsid ${this.id} lba ${lba}+${count}`, (cb, p) => this.cmdWrite(qp, buffer, lba, count, cb, p, ioFlags));
+  }
+
+  /** Compares `count` blocks at `lba` with `buffer`; rejects with Compare Failure on a mismatch. */
+  compare(qp: QueuePair, buffer: ArrayBufferView, lba: number, count: number, ioFlags = 0): Promise<number> {
+    return awaitCompletion(qp, `Compare nsid ${this.id} lba ${lba}+${count}`, (cb, p) => this.cmdCompare(qp, buffer, lba, count, cb, p, ioFlags));
+  }
+
+  /** Reads data and separate metadata. */
+  readWithMd(qp: QueuePair, buffer: ArrayBufferView, metadata: ArrayBufferView | null, lba: number, count: number, ioFlags = 0, apptagMask = 0, apptag = 0): Promise<number> {
+    return awaitCompletion(qp, `Read nsid ${this.id} lba ${lba}+${count}`, (cb, p) =>
+      this.cmdReadWithMd(qp, buffer, metadata, lba, count, cb, p, ioFlags, apptagMask, apptag),
+    );
+  }
+
+  /** Writes data and separate metadata. */
+  writeWithMd(qp: QueuePair, buffer: ArrayBufferView, metadata: ArrayBufferView | null, lba: number, count: number, ioFlags = 0, apptagMask = 0, apptag = 0): Promise<number> {
+    return awaitCompletion(qp, `Write nsid ${this.id} lba ${lba}+${count}`, (cb, p) =>
+      this.cmdWriteWithMd(qp, buffer, metadata, lba, count, cb, p, ioFlags, apptagMask, apptag),
+    );
+  }
+
+  /** Reads into a list of DMA buffers, filled in order (readv over an array instead of callbacks). */
+  readv(qp: QueuePair, buffers: readonly ArrayBufferView[], lba: number, count: number, ioFlags = 0): Promise<number> {
+    const walk = new SegmentWalk(buffers);
+    return awaitCompletion(qp, `Readv nsid ${this.id} lba ${lba}+${count}`, (cb, p) =>
+      submitDataCommand(this, qp, NvmOpcode.Read, null, walk, SegmentWalk.reset, SegmentWalk.next, null, lba, count, cb, p, ioFlags, 0, 0),
+    );
+  }
+
+  /** Writes from a list of DMA buffers, in order. */
+  writev(qp: QueuePair, buffers: readonly ArrayBufferView[], lba: number, count: number, ioFlags = 0): Promise<number> {
+    const walk = new SegmentWalk(buffers);
+    return awaitCompletion(qp, `Writev nsid ${this.id} lba ${lba}+${count}`, (cb, p) =>
+      submitDataCommand(this, qp, NvmOpcode.Write, null, walk, SegmentWalk.reset, SegmentWalk.next, null, lba, count, cb, p, ioFlags, 0, 0),
+    );
+  }
+
+  /** Writes zeroes to `count` blocks at `lba`. */
+  writeZeroes(qp: QueuePair, lba: number, count: number, ioFlags = 0): Promise<number> {
+    return awaitCompletion(qp, `Write Zeroes nsid ${this.id} lba ${lba}+${count}`, (cb, p) => this.cmdWriteZeroes(qp, lba, count, cb, p, ioFlags));
+  }
+
+  /** Deallocates (trims) the given ranges. */
+  deallocate(qp: QueuePair, ranges: readonly DsmRange[]): Promise<number> {
+    return this.datasetManagement(qp, DsmAttribute.Deallocate, ranges);
+  }
+
+  /** Dataset Management with the given attributes. */
+  datasetManagement(qp: QueuePair, attributes: number, ranges: readonly DsmRange[]): Promise<number> {
+    return awaitCompletion(qp, `Dataset Management nsid ${this.id}`, (cb, p) => this.cmdDatasetManagement(qp, attributes, ranges, cb, p));
+  }
+
+  /** Flushes the volatile write cache. */
+  flush(qp: QueuePair): Promise<number> {
+    return awaitCompletion(qp, `Flush nsid ${this.id}`, (cb, p) => this.cmdFlush(qp, cb, p));
+  }
+
+  /** Reservation Register. */
+  reservationRegister(qp: QueuePair, keys: ReservationRegisterKeys, ignoreKey: boolean, action: ReservationRegisterAction, cptpl: ReservationRegisterCptpl): Promise<number> {
+    return awaitCompletion(qp, `Reservation Register nsid ${this.id}`, (cb, p) => this.cmdReservationRegister(qp, keys, ignoreKey, action, cptpl, cb, p));
+  }
+
+  /** Reservation Release. */
+  reservationRelease(qp: QueuePair, crkey: bigint, ignoreKey: boolean, action: ReservationReleaseAction, type: ReservationType): Promise<number> {
+    return awaitCompletion(qp, `Reservation Release nsid ${this.id}`, (cb, p) => this.cmdReservationRelease(qp, crkey, ignoreKey, action, type, cb, p));
+  }
+
+  /** Reservation Acquire. */
+  reservationAcquire(qp: QueuePair, keys: ReservationAcquireKeys, ignoreKey: boolean, action: ReservationAcquireAction, type: ReservationType): Promise<number> {
+    return awaitCompletion(qp, `Reservation Acquire nsid ${this.id}`, (cb, p) => this.cmdReservationAcquire(qp, keys, ignoreKey, action, type, cb, p));
+  }
+
+  /** Reservation Report into `payload`. */
+  reservationReport(qp: QueuePair, payload: ArrayBufferView, extended = false): Promise<number> {
+    return awaitCompletion(qp, `Reservation Report nsid ${this.id}`, (cb, p) => this.cmdReservationReport(qp, payload, extended, cb, p));
+  }
+
+  // ---- RxJS face ------------------------------------------------------------------------------
+
+  /** {@link read} as an Observable that emits DW0 once and completes (submitted on subscribe). */
+  read$(qp: QueuePair, buffer: ArrayBufferView, lba: number, count: number, ioFlags = 0): Observable<number> {
+    return defer(() => this.read(qp, buffer, lba, count, ioFlags));
+  }
+
+  /** {@link write} as an Observable. */
+  write$(qp: QueuePair, buffer: ArrayBufferView, lba: number, count: number, ioFlags = 0): Observable<number> {
+    return defer(() => this.write(qp, buffer, lba, count, ioFlags));
+  }
+
+  /** {@link compare} as an Observable. */
+  compare$(qp: QueuePair, buffer: ArrayBufferView, lba: number, count: number, ioFlags = 0): Observable<number> {
+    return defer(() => this.compare(qp, buffer, lba, count, ioFlags));
+  }
+
+  /** {@link flush} as an Observable. */
+  flush$(qp: QueuePair): Observable<number> {
+    return defer(() => this.flush(qp));
+  }
+
+  private reservation<A>(qp: QueuePair, opcode: number, buf: DmaBuffer, cdw10: number, cdw11: number, cb: CommandCallback<A> | null, arg: A): number {
+    try {
+      this.owner.assertUsable();
+      qp.assertUsable();
+    } catch (e) {
+      this.owner.dma.free(buf);
+      throw e;
+    }
+    const req = qp.takeRequest();
+    if (req === null) {
+      this.owner.dma.free(buf);
+      return -ENOMEM;
+    }
+    req.cmd.opcode = opcode;
+    req.cmd.nsid = this.id;
+    req.cmd.cdw10 = cdw10;
+    req.cmd.cdw11 = cdw11;
+    return this.submitPrepared(qp, req, cb, arg, buf);
+  }
+
+  private submitPrepared<A>(qp: QueuePair, req: Request, cb: CommandCallback<A> | null, arg: A, owned: DmaBuffer | null): number {
+    req.cb = cb as CommandCallback<never> | null;
+    req.cbArg = arg;
+    if (owned !== null) {
+      req.owned = owned;
+      req.payloadKind = PayloadKind.Contiguous;
+      req.iova = owned.iova;
+      req.length = owned.bytes.byteLength;
+    }
+    qp.submit(req, null);
+    return 0;
+  }
+}
+
+/** Walks an array of DMA buffers as a scattered payload, for the Promise face's readv/writev. */
+class SegmentWalk {
+  private index = 0;
+  private skip = 0;
+
+  constructor(private readonly buffers: readonly ArrayBufferView[]) {}
+
+  static reset(w: SegmentWalk, offset: number): void {
+    w.index = 0;
+    while (w.index < w.buffers.length && offset >= w.buffers[w.index]!.byteLength) {
+      offset -= w.buffers[w.index]!.byteLength;
+      w.index++;
+    }
+    w.skip = offset;
+  }
+
+  static next(w: SegmentWalk, out: { view: ArrayBufferView | null }): number {
+    const b = w.buffers[w.index++];
+    if (b === undefined) return -1;
+    out.view = w.skip === 0 ? b : new Uint8Array(b.buffer, b.byteOffset + w.skip, b.byteLength - w.skip);
+    w.skip = 0;
+    return 0;
+  }
+}
+

@@ -1,0 +1,72 @@
+/**
+ * Drives a queue pair's completions for the Promise and RxJS faces, without starving Node's event
+ * loop: it polls from setImmediate while commands it was asked to wait for are in flight, backs off
+ * to 1 ms timers when nothing completes for a while, and otherwise ticks at an optional slow,
+ * unref'd interval (the admin queue uses that for asynchronous events and keep-alive).
+ * @module
+ */
+
+/** Empty polls in a row after which the poller stops spinning and sleeps 1 ms between polls. */
+const EMPTY_POLLS_BEFORE_BACKOFF = 256;
+
+/** Polls a queue pair on behalf of awaiting callers. */
+export class CompletionPoller {
+  private waiters = 0;
+  private scheduled = false;
+  private emptyPolls = 0;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private readonly step = (): void => this.run();
+
+  /**
+   * @param poll processes completions and returns how many there were
+   * @param onIdleTick called at the idle interval (after polling), e.g. for keep-alive
+   */
+  constructor(
+    private readonly poll: () => number,
+    private readonly onIdleTick: (() => void) | null = null,
+  ) {}
+
+  /** Someone awaits a completion: poll busily until the matching {@link release}. */
+  hold(): void {
+    this.waiters++;
+    this.emptyPolls = 0;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.step);
+    }
+  }
+
+  /** The awaited completion arrived. */
+  release(): void {
+    this.waiters--;
+  }
+
+  /** Starts (ms > 0) or stops (ms = 0) the slow idle tick. It never keeps the process alive. */
+  setIdleInterval(ms: number): void {
+    if (this.idleTimer) clearInterval(this.idleTimer);
+    this.idleTimer = null;
+    if (ms > 0) {
+      this.idleTimer = setInterval(() => {
+        this.poll();
+        this.onIdleTick?.();
+      }, ms);
+      this.idleTimer.unref();
+    }
+  }
+
+  /** Stops everything; pending waiters must have been failed by the owner. */
+  stop(): void {
+    this.setIdleInterval(0);
+    this.waiters = 0;
+  }
+
+  private run(): void {
+    this.scheduled = false;
+    if (this.waiters <= 0) return;
+    this.emptyPolls = this.poll() > 0 ? 0 : this.emptyPolls + 1;
+    if (this.waiters <= 0) return;
+    this.scheduled = true;
+    if (this.emptyPolls < EMPTY_POLLS_BEFORE_BACKOFF) setImmediate(this.step);
+    else setTimeout(this.step, 1);
+  }
+}

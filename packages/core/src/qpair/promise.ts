@@ -1,0 +1,60 @@
+/**
+ * The Promise face over the callback face: one static completion callback settles a small
+ * per-command record. (The Promise face may allocate; the callback face is the zero-allocation path.)
+ * @module
+ */
+import { NvmeStatusError } from "../errors.js";
+import type { Completion } from "../spec/completion.js";
+import type { QueuePair } from "./queue-pair.js";
+
+/** What the static callback needs to settle one awaited command. */
+export interface Pending {
+  /** Describes the command in error messages. */
+  readonly what: string;
+  /** The queue pair whose poller is held while the command is in flight. */
+  readonly qpair: QueuePair;
+  /** Resolves with the completion's DW0. */
+  resolve(cdw0: number): void;
+  /** Rejects with the NVMe status as an error. */
+  reject(error: Error): void;
+}
+
+/** The callback for commands submitted on behalf of a Promise: pass a {@link Pending} as the argument. */
+export function settlePending(p: Pending, cpl: Completion): void {
+  p.qpair.poller.release();
+  if (cpl.isError) p.reject(new NvmeStatusError(cpl.status, p.what));
+  else p.resolve(cpl.cdw0);
+}
+
+/**
+ * Runs `submit(settlePending, pending)` and returns a Promise of the completion's DW0, polling the
+ * queue pair until it arrives. `submit` returns 0, or a negative errno such as -ENOMEM when no
+ * request was free; then the Promise waits for one to free up rather than failing (back-pressure).
+ */
+export function awaitCompletion(
+  qpair: QueuePair,
+  what: string,
+  submit: (cb: typeof settlePending, arg: Pending) => number,
+): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const pending: Pending = { what, qpair, resolve, reject };
+    const attempt = (): void => {
+      let rc: number;
+      try {
+        qpair.poller.hold();
+        rc = submit(settlePending, pending);
+      } catch (e) {
+        qpair.poller.release();
+        reject(e);
+        return;
+      }
+      if (rc !== 0) {
+        // No free request: let completions free one, then try again.
+        qpair.poller.release();
+        qpair.processCompletions(0);
+        setImmediate(attempt);
+      }
+    };
+    attempt();
+  });
+}

@@ -1,0 +1,324 @@
+/**
+ * The queue-pair engine, shared by the admin queue and every I/O queue: requests in, commands to the
+ * transport's {@link QueuePort}, completions out to callbacks. SPDK's semantics: a request that finds
+ * no free request tracker waits in software and is started when one frees up; a retryable error is
+ * resubmitted up to `transportRetryCount` times; split children complete their parent once.
+ * The per-I/O path makes no FFI call, allocation or closure.
+ * @module
+ */
+import type { DmaAllocator, IoVec } from "../dma.js";
+import { StateError } from "../errors.js";
+import type { RequestTracker } from "../rq/tracker.js";
+import { TrackerPool } from "../rq/pool.js";
+import { Completion, encodeStatus } from "../spec/completion.js";
+import { GenericStatus, isRetryableStatus, StatusCodeType } from "../spec/status.js";
+import type { QueuePort } from "../transport/contract.js";
+import { CompletionPoller } from "./poller.js";
+import { PayloadKind, type Request, RequestPool, RequestQueue, type SgeOut } from "./request.js";
+
+/** Life of a queue pair. */
+export enum QueuePairState {
+  /** Accepting and completing commands. */
+  Active = 0,
+  /** Its controller is resetting: submissions wait, nothing reaches the device. */
+  Disconnected = 1,
+  /** Freed by the application, or its controller detached or failed: nothing more is accepted. */
+  Closed = 2,
+}
+
+/** Settings the controller gives each queue pair. */
+export interface QueuePairSettings {
+  /** Requests to preallocate (ioQueueRequests). */
+  requests: number;
+  /** Retries for a retryable status (transportRetryCount). */
+  retryCount: number;
+  /** Pages of PRP list / SGL segment preallocated per request tracker. */
+  pagesPerTracker: number;
+  /** Whether the controller accepts SGLs for this queue's commands. */
+  sglSupported: boolean;
+  /** Called at the poller's idle interval after polling (the admin queue sends keep-alives from it). */
+  onIdleTick?: () => void;
+  /** Post commands without ringing the doorbell; rung once per processCompletions or flush (SPDK's delayed doorbell). */
+  delayDoorbell: boolean;
+}
+
+/** Largest scatter list one command may have; beyond it the request fails with Data SGL Length Invalid. */
+const MAX_SEGMENTS = 512;
+/** Timeouts are scanned at most this often (ms): the scan walks every tracker. */
+const TIMEOUT_SCAN_INTERVAL_MS = 10;
+
+/** One submission/completion queue pair and its requests. */
+export class QueuePair {
+  /** Current state. */
+  state = QueuePairState.Active;
+  /** Top-level requests submitted and not yet completed. */
+  outstanding = 0;
+  /** The poller the Promise and RxJS faces use. */
+  readonly poller: CompletionPoller;
+  /** Called when a command has been outstanding longer than `timeoutMs`. */
+  onTimeout: ((qpair: QueuePair, cid: number) => void) | null = null;
+  /** Command time limit in milliseconds, 0 for none. */
+  timeoutMs = 0;
+
+  private port: QueuePort;
+  private trackers: TrackerPool;
+  private readonly requests: RequestPool;
+  private readonly waiting = new RequestQueue();
+  private readonly cqe = new Completion();
+  private readonly cpl = new Completion();
+  private readonly iov: IoVec[] = [];
+  private readonly sge: SgeOut = { view: null };
+  private unrung = false;
+  private lastTimeoutScan = 0;
+
+  /**
+   * @param port the transport's queue
+   * @param dma memory for PRP lists and SGL segments
+   * @param settings engine settings
+   */
+  constructor(
+    port: QueuePort,
+    private readonly dma: DmaAllocator,
+    private readonly settings: QueuePairSettings,
+  ) {
+    this.port = port;
+    this.trackers = this.makeTrackers(port);
+    this.requests = new RequestPool(settings.requests);
+    for (let i = 0; i < MAX_SEGMENTS; i++) this.iov.push({ iova: 0, length: 0 });
+    this.poller = new CompletionPoller(() => this.processCompletions(0), settings.onIdleTick ?? null);
+  }
+
+  /** Queue identifier (0 for the admin queue). */
+  get id(): number {
+    return this.port.qid;
+  }
+
+  /** The transport queue currently behind this pair (replaced by a controller reset). */
+  get transportQueue(): QueuePort {
+    return this.port;
+  }
+
+  /** Requests that can still be taken before submissions return ENOMEM. */
+  get freeRequests(): number {
+    return this.requests.available;
+  }
+
+  /** Throws unless new commands may be submitted. */
+  assertUsable(): void {
+    if (this.state === QueuePairState.Closed) {
+      throw new StateError(`queue pair ${this.id} is closed: allocate a new one from the controller`);
+    }
+  }
+
+  /** Takes a cleared request, or null when all are in use (the caller returns ENOMEM). */
+  takeRequest(): Request | null {
+    return this.requests.take();
+  }
+
+  /** Returns requests taken but never submitted (e.g. a split that could not get all its children). */
+  giveBack(req: Request): void {
+    this.requests.give(req);
+  }
+
+  /**
+   * Submits a top-level request, or the parent of split children (each child's `parent` set and
+   * `childrenLeft` counted on the parent). Never fails: requests without a tracker wait.
+   */
+  submit(req: Request, children: Request | null): void {
+    this.outstanding++;
+    if (children === null) {
+      this.startOrWait(req);
+      return;
+    }
+    for (let c: Request | null = children; c !== null; ) {
+      const next: Request | null = c.next;
+      this.startOrWait(c);
+      c = next;
+    }
+  }
+
+  /** Rings the submission doorbell for commands posted under the delayed-doorbell option. */
+  flush(): void {
+    if (this.unrung) {
+      this.unrung = false;
+      this.port.ringSubmission();
+    }
+  }
+
+  /**
+   * Processes up to `max` completions (0: all available), calling each request's callback
+   * (spdk_nvme_qpair_process_completions). Returns how many completions were consumed.
+   */
+  processCompletions(max = 0): number {
+    if (this.state !== QueuePairState.Active) return 0;
+    const cqe = this.cqe;
+    let n = 0;
+    while ((max === 0 || n < max) && this.port.poll(cqe.dw)) {
+      n++;
+      const rq = this.trackers.fromCqe(cqe);
+      if (rq === null || rq.opaque === undefined) continue; // a CID we did not issue: ignore it
+      const req = rq.opaque as Request;
+      this.trackers.release(rq);
+      this.completed(req, cqe.status, cqe.cdw0, cqe.cdw1, cqe.sqhd);
+    }
+    if (n > 0) this.port.ringCompletion();
+    this.startWaiting();
+    this.flush();
+    if (this.timeoutMs > 0) this.scanTimeouts();
+    return n;
+  }
+
+  /**
+   * Completes every outstanding and waiting request with the given status (reset, removal, close).
+   * Their trackers are forgotten: the transport queue behind them is gone or about to be.
+   */
+  abortAll(sct: number, sc: number, dnr: boolean): void {
+    const status = encodeStatus(sct, sc, { dnr });
+    for (const rq of this.trackers.trackers) {
+      if (rq.opaque === undefined) continue;
+      const req = rq.opaque as Request;
+      this.trackers.release(rq);
+      this.finish(req, status, 0, 0, 0);
+    }
+    for (let req = this.waiting.shift(); req !== null; req = this.waiting.shift()) {
+      this.finish(req, status, 0, 0, 0);
+    }
+  }
+
+  /** Puts a new transport queue behind this pair after a controller reset, and resumes it. */
+  reconnect(port: QueuePort): void {
+    this.trackers.destroy();
+    this.port = port;
+    this.trackers = this.makeTrackers(port);
+    this.state = QueuePairState.Active;
+    this.startWaiting();
+    this.flush();
+  }
+
+  /** Frees the preallocated tracker memory. The transport queue is released by the controller. */
+  destroy(): void {
+    this.state = QueuePairState.Closed;
+    this.poller.stop();
+    this.trackers.destroy();
+  }
+
+  private makeTrackers(port: QueuePort): TrackerPool {
+    return new TrackerPool(port, this.dma, {
+      count: port.depth - 1,
+      pagesPerTracker: this.settings.pagesPerTracker,
+      sglSupported: this.settings.sglSupported,
+    });
+  }
+
+  private startOrWait(req: Request): void {
+    if (this.state !== QueuePairState.Active || this.waiting.length > 0 || !this.start(req)) {
+      this.waiting.push(req);
+    }
+  }
+
+  private startWaiting(): void {
+    while (this.waiting.length > 0 && this.state === QueuePairState.Active) {
+      const req = this.waiting.shift()!;
+      if (!this.start(req)) {
+        this.waiting.unshift(req); // still first in line
+        return;
+      }
+    }
+  }
+
+  /** Gives `req` a tracker, builds its data pointer and posts it; false when no tracker is free. */
+  private start(req: Request): boolean {
+    const rq = this.trackers.acquire();
+    if (rq === null) return false;
+    const cmd = req.cmd;
+    if (!this.mapPayload(rq, req)) {
+      this.trackers.release(rq);
+      this.finish(req, encodeStatus(StatusCodeType.Generic, GenericStatus.DataSglLengthInvalid, { dnr: true }), 0, 0, 0);
+      return true;
+    }
+    if (req.mdIova >= 0) cmd.mptr = req.mdIova;
+    this.trackers.prep(rq, cmd);
+    rq.opaque = req;
+    if (this.timeoutMs > 0) req.submittedAt = performance.now();
+    this.port.post(cmd.dw);
+    if (this.settings.delayDoorbell) this.unrung = true;
+    else this.port.ringSubmission();
+    return true;
+  }
+
+  /** Writes the data pointer; false when a scattered payload does not describe `length` bytes. */
+  private mapPayload(rq: RequestTracker, req: Request): boolean {
+    if (req.payloadKind === PayloadKind.Contiguous) {
+      this.trackers.mapPrp(rq, req.cmd, req.iova, req.length);
+      return true;
+    }
+    if (req.payloadKind !== PayloadKind.Scattered) return true;
+    const resetSgl = req.resetSgl as unknown as (arg: unknown, offset: number) => void;
+    const nextSge = req.nextSge as unknown as (arg: unknown, out: SgeOut) => number;
+    resetSgl(req.sglArg, req.sglOffset);
+    let left = req.length;
+    let n = 0;
+    while (left > 0) {
+      this.sge.view = null;
+      if (n === MAX_SEGMENTS || nextSge(req.sglArg, this.sge) !== 0 || this.sge.view === null) return false;
+      const view: ArrayBufferView = this.sge.view;
+      const iova = this.dma.iovaOf(view);
+      if (iova < 0 || view.byteLength === 0) return false;
+      const seg = this.iov[n++];
+      seg.iova = iova;
+      seg.length = view.byteLength < left ? view.byteLength : left;
+      left -= seg.length;
+    }
+    this.trackers.mapv(rq, req.cmd, this.iov, n);
+    return true;
+  }
+
+  private completed(req: Request, status: number, cdw0: number, cdw1: number, sqhd: number): void {
+    if (status !== 0 && req.retries < this.settings.retryCount) {
+      const sc = status & 0xff;
+      const sct = (status >> 8) & 7;
+      if (isRetryableStatus(sct, sc, ((status >> 14) & 1) === 1)) {
+        req.retries++;
+        this.startOrWait(req);
+        return;
+      }
+    }
+    this.finish(req, status, cdw0, cdw1, sqhd);
+  }
+
+  /** Ends a request: a child reports to its parent; a top-level request calls back. */
+  private finish(req: Request, status: number, cdw0: number, cdw1: number, sqhd: number): void {
+    const parent = req.parent;
+    if (parent !== null) {
+      if (status !== 0 && parent.childStatus === 0) parent.childStatus = status;
+      this.requests.give(req);
+      if (--parent.childrenLeft > 0) return;
+      req = parent;
+      status = parent.childStatus;
+    }
+    const cpl = this.cpl.dw;
+    cpl[0] = cdw0;
+    cpl[1] = cdw1;
+    cpl[2] = (sqhd & 0xffff) | (this.port.qid << 16);
+    cpl[3] = ((status & 0x7fff) << 17) >>> 0;
+    if (req.owned !== null) this.dma.free(req.owned);
+    const cb = req.cb as ((arg: unknown, cpl: Completion) => void) | null;
+    const arg = req.cbArg;
+    // Give the request back before calling out, so the callback can submit again at once.
+    this.requests.give(req);
+    this.outstanding--;
+    if (cb !== null) cb(arg, this.cpl);
+  }
+
+  private scanTimeouts(): void {
+    const now = performance.now();
+    if (now - this.lastTimeoutScan < TIMEOUT_SCAN_INTERVAL_MS) return;
+    this.lastTimeoutScan = now;
+    for (const rq of this.trackers.trackers) {
+      const req = rq.opaque as Request | undefined;
+      if (req === undefined || req.timeoutReported || now - req.submittedAt < this.timeoutMs) continue;
+      req.timeoutReported = true;
+      this.onTimeout?.(this, rq.cid);
+    }
+  }
+}

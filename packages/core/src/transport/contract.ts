@@ -1,0 +1,141 @@
+/**
+ * The transport-plugin contract: what a transport (PCIe over VFIO, RDMA, TCP, a third party's) gives
+ * the core. The core drives everything NVMe-generic (initialisation, identify, features, queues'
+ * request trackers, I/O splitting); a transport only moves registers, queue entries and memory.
+ * @module
+ */
+import type { Observable } from "rxjs";
+import type { DmaAllocator, DmaBuffer } from "../dma.js";
+import type { NvmeCommand } from "../spec/command.js";
+import type { TransportId, TransportType } from "../trid/transport-id.js";
+import type { ControllerOptions } from "../ctrlr/options.js";
+
+/**
+ * Controller register (PCIe: BAR0 MMIO) or property (fabrics: Property Get/Set) access, by the
+ * register's byte offset. Never on the per-I/O path, so it may be asynchronous.
+ */
+export interface RegisterAccess {
+  /** Reads a 32-bit register. */
+  read32(offset: number): Promise<number>;
+  /** Reads a 64-bit register. */
+  read64(offset: number): Promise<bigint>;
+  /** Writes a 32-bit register. */
+  write32(offset: number, value: number): Promise<void>;
+  /** Writes a 64-bit register. */
+  write64(offset: number, value: bigint): Promise<void>;
+}
+
+/**
+ * One submission/completion queue pair as the transport moves entries. The core owns the request
+ * trackers and never posts more than `depth - 1` commands at once, so `post` always finds room.
+ * Every method here is on the per-I/O path: implementations make no FFI call, allocation or closure.
+ */
+export interface QueuePort {
+  /** Queue identifier: 0 for the admin queue. */
+  readonly qid: number;
+  /** Number of entries in the submission queue ring. */
+  readonly depth: number;
+  /** Copies one 64-byte command (16 dwords) into the next submission slot, without telling the controller. */
+  post(cmd: Uint32Array): void;
+  /** Tells the controller about every entry posted since the last call (PCIe: the SQ tail doorbell). */
+  ringSubmission(): void;
+  /**
+   * If a new completion is at the head of the completion queue, copies its 4 dwords into `out`,
+   * advances the head and returns true; otherwise returns false.
+   */
+  poll(out: Uint32Array): boolean;
+  /** Tells the controller which completions were consumed (PCIe: the CQ head doorbell). */
+  ringCompletion(): void;
+  /** Frees the transport's resources for this queue (memory, connection). The controller has forgotten it. */
+  release(): Promise<void>;
+}
+
+/** What the core needs to start the admin queue. */
+export interface AdminQueueSetup {
+  /** The admin queue itself. */
+  port: QueuePort;
+  /**
+   * IOVAs of the admin submission and completion rings when the core must program ASQ/ACQ/AQA itself
+   * (PCIe). Absent when the transport has already connected the admin queue (fabrics).
+   */
+  rings?: { sqIova: number; cqIova: number };
+}
+
+/** Arbitration priority of an I/O submission queue, used when weighted round robin is enabled. */
+export enum QueuePriority {
+  /** Urgent priority class. */
+  Urgent = 0,
+  /** High priority. */
+  High = 1,
+  /** Medium priority. */
+  Medium = 2,
+  /** Low priority. */
+  Low = 3,
+}
+
+/** What the core asks of a transport when it creates an I/O queue pair. */
+export interface IoQueueRequest {
+  /** Queue identifier, 1-based. */
+  qid: number;
+  /** Entries in each ring. */
+  depth: number;
+  /** Submission queue priority (only meaningful under weighted round robin). */
+  priority: QueuePriority;
+  /** Place the submission queue in the controller memory buffer. */
+  useCmbSq: boolean;
+}
+
+/** Lets a transport issue admin commands on the core's admin queue, e.g. Create I/O Completion Queue. */
+export interface AdminChannel {
+  /**
+   * Submits `cmd` (command identifier and data pointer are filled in by the core) with an optional
+   * data buffer, and resolves with the completion's DW0; rejects with NvmeStatusError on error status.
+   */
+  execute(cmd: NvmeCommand, data?: DmaBuffer): Promise<number>;
+}
+
+/** A live connection to one controller, returned by {@link NvmeTransport.connect}. */
+export interface TransportConnection {
+  /** Register / property access. */
+  readonly registers: RegisterAccess;
+  /** The DMA memory this controller can reach. */
+  readonly dma: DmaAllocator;
+  /** Whether a controller memory buffer is usable for submission queues. */
+  readonly cmbSqSupported: boolean;
+  /** Emits once if the device disappears (surprise removal); never emits otherwise. */
+  readonly removed$: Observable<void>;
+  /**
+   * Creates (or, after a controller reset, re-creates from scratch) the admin queue with `depth` entries.
+   * Called with the controller disabled.
+   */
+  createAdminQueue(depth: number): Promise<AdminQueueSetup>;
+  /** Creates an I/O queue pair, using `admin` for any admin commands that takes. */
+  createIoQueue(request: IoQueueRequest, admin: AdminChannel): Promise<QueuePort>;
+  /** Deletes an I/O queue pair from the controller and releases it. */
+  deleteIoQueue(port: QueuePort, admin: AdminChannel): Promise<void>;
+  /** Closes the connection and frees everything. The core has shut the controller down first. */
+  close(): Promise<void>;
+}
+
+/**
+ * A transport plugin. Bind implementations to {@link NVME_TRANSPORT} in an inversify ContainerModule;
+ * the core's registry finds them by `trtype` (and by `name` for custom transports).
+ */
+export interface NvmeTransport {
+  /** The transport type this plugin serves. */
+  readonly trtype: TransportType;
+  /** The transport's name as it appears in a transport ID string, e.g. "PCIe". */
+  readonly name: string;
+  /** Whether this transport can work on this machine (drivers, libraries, permissions present). */
+  available(): boolean;
+  /**
+   * Discovers controllers reachable through `trid` (PCIe: a bus scan, or one address; fabrics: a
+   * discovery service). Emits each controller's full transport ID, then completes.
+   */
+  probe(trid: TransportId): Observable<TransportId>;
+  /** Connects to the controller at `trid`. The controller is still to be initialised by the core. */
+  connect(trid: TransportId, options: Readonly<ControllerOptions>): Promise<TransportConnection>;
+}
+
+/** The inversify multi-injection token every transport plugin binds to. */
+export const NVME_TRANSPORT = Symbol.for("@nvmekit/core/NvmeTransport");

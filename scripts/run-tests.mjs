@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+// Runs the test tiers named on the command line (unit, device) and prints one summary line,
+// `N passed, N failed[, N skipped]`, which CI reads. Lint runs first with the unit tier:
+// style is part of the checks, not a separate step someone forgets.
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+
+const root = new URL("..", import.meta.url).pathname;
+const tiers = process.argv.slice(2);
+const totals = { passed: 0, failed: 0, skipped: 0 };
+let broken = false;
+
+/** Runs a command with live output; returns its exit code and everything it printed. */
+function run(cmd, args) {
+  console.log(`\n$ ${cmd} ${args.join(" ")}`);
+  const r = spawnSync(cmd, args, { cwd: root, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
+  process.stdout.write(r.stdout ?? "");
+  return { code: r.status ?? 1, out: r.stdout ?? "" };
+}
+
+/** Folders holding compiled unit suites: every package's dist/test, and test/dist/unit. */
+function unitDirs() {
+  const pkgs = readdirSync(join(root, "packages")).map((p) => join("packages", p, "dist", "test"));
+  return [...pkgs, join("test", "dist", "unit")].filter((d) => existsSync(join(root, d)));
+}
+
+/** Adds uvu's `Total / Passed / Skipped` figures to the totals. */
+function countUvu(out, code) {
+  const num = (label) => Number(out.match(new RegExp(`${label}:\\s+(\\d+)`))?.[1] ?? 0);
+  const total = num("Total");
+  const passed = num("Passed");
+  const skipped = num("Skipped");
+  totals.passed += passed;
+  totals.skipped += skipped;
+  totals.failed += total - passed - skipped;
+  if (code !== 0 && total === passed + skipped) broken = true; // crashed outside a test
+}
+
+if (tiers.includes("unit")) {
+  if (run("pnpm", ["exec", "biome", "check", "."]).code !== 0) {
+    console.log("lint: failed (run `pnpm format` to fix formatting)");
+    broken = true;
+  }
+  for (const dir of unitDirs()) {
+    const r = run("node", [join(root, "node_modules/uvu/bin.js"), dir, "\\.test\\.js$", "-i", "device"]);
+    countUvu(r.out, r.code);
+  }
+}
+
+if (tiers.includes("device")) {
+  const r = run("node", [join(root, "test/rig/device-tests.mjs")]);
+  const m = r.out.match(/^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/m);
+  if (!m) broken = true;
+  else {
+    totals.passed += Number(m[1]);
+    totals.failed += Number(m[2]);
+    totals.skipped += Number(m[3] ?? 0);
+  }
+  if (r.code !== 0) broken = true;
+}
+
+if (totals.passed + totals.failed === 0) broken = true; // a run that tested nothing is not green
+const skipped = totals.skipped ? `, ${totals.skipped} skipped` : "";
+console.log(`\n${totals.passed} passed, ${totals.failed} failed${skipped}`);
+process.exit(broken || totals.failed ? 1 : 0);
