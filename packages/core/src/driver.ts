@@ -11,8 +11,13 @@ import { initializeController } from "./ctrlr/init.js";
 import type { ControllerOptions } from "./ctrlr/options.js";
 import { ControllerState } from "./ctrlr/state.js";
 import { InvalidArgumentError } from "./errors.js";
-import { compareTransportIds, emptyTransportId, parseTransportId, type TransportId } from "./trid/transport-id.js";
 import { TransportRegistry } from "./transport/registry.js";
+import {
+  compareTransportIds,
+  emptyTransportId,
+  parseTransportId,
+  type TransportId,
+} from "./trid/transport-id.js";
 
 /** The inversify token of the default controller options (bind a value to override them). */
 export const CONTROLLER_DEFAULTS = Symbol.for("@nvmekit/core/ControllerDefaults");
@@ -152,17 +157,24 @@ export class NvmeDriver {
 
 /** Rejects option values that cannot be right before anything is connected. */
 function checkOptions(o: Partial<ControllerOptions>): void {
-  const positive = ["numIoQueues", "ioQueueSize", "ioQueueRequests", "adminQueueSize", "adminTimeoutMs"] as const;
+  const positive = [
+    "numIoQueues",
+    "ioQueueSize",
+    "ioQueueRequests",
+    "adminQueueSize",
+    "adminTimeoutMs",
+  ] as const;
   for (const k of positive) {
     const v = o[k];
-    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new InvalidArgumentError(k, `${v}: give a positive integer`);
+    if (v !== undefined && (!Number.isInteger(v) || v < 1))
+      throw new InvalidArgumentError(k, `${v}: give a positive integer`);
   }
   for (const k of ["keepAliveTimeoutMs", "transportRetryCount"] as const) {
     const v = o[k];
-    if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw new InvalidArgumentError(k, `${v}: give a non-negative integer`);
+    if (v !== undefined && (!Number.isInteger(v) || v < 0))
+      throw new InvalidArgumentError(k, `${v}: give a non-negative integer`);
   }
   if (o.adminQueueSize !== undefined && o.adminQueueSize < 2) {
     throw new InvalidArgumentError("adminQueueSize", `${o.adminQueueSize}: a queue needs at least 2 entries`);
   }
 }
-

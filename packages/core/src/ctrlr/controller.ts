@@ -13,18 +13,18 @@ import { awaitCompletion } from "../qpair/promise.js";
 import { QueuePair, QueuePairState } from "../qpair/queue-pair.js";
 import type { CommandCallback } from "../qpair/request.js";
 import { PayloadKind } from "../qpair/request.js";
-import * as cmds from "../spec/commands.js";
 import { NvmeCommand } from "../spec/command.js";
+import * as cmds from "../spec/commands.js";
 import type { Completion } from "../spec/completion.js";
 import { FeatureId } from "../spec/features.js";
 import type { IdentifyController } from "../spec/identify-controller.js";
 import { decodeIdentifyNamespace } from "../spec/identify-namespace.js";
 import { LogPageId } from "../spec/log-pages.js";
-import { type Cap, decodeCsts, type Csts, Register, type Vs } from "../spec/registers.js";
+import { type Cap, type Csts, decodeCsts, Register, type Vs } from "../spec/registers.js";
 import { GenericStatus, StatusCodeType } from "../spec/status.js";
-import type { TransportId } from "../trid/transport-id.js";
 import type { AdminChannel, QueuePort, TransportConnection } from "../transport/contract.js";
 import { QueuePriority } from "../transport/contract.js";
+import type { TransportId } from "../trid/transport-id.js";
 import { initializeController, shutdownController } from "./init.js";
 import { identifyNamespaces } from "./namespaces.js";
 import type { ControllerOptions } from "./options.js";
@@ -133,11 +133,17 @@ export class Controller implements NamespaceOwner {
   private readonly aerSubject = new Subject<AsyncEvent>();
   private readonly timeoutSubject = new Subject<CommandTimeout>();
   private readonly ioQpairs = new Set<QueuePair>();
-  private readonly qpairPorts = new Map<QueuePair, { port: QueuePort; options: Required<IoQueuePairOptions> }>();
+  private readonly qpairPorts = new Map<
+    QueuePair,
+    { port: QueuePort; options: Required<IoQueuePairOptions> }
+  >();
   private readonly usedQids = new Set<number>();
   private readonly scratch = new NvmeCommand();
   private aerCallback: { fn: (arg: unknown, cpl: Completion) => void; arg: unknown } | null = null;
-  private timeoutCallback: { fn: (arg: unknown, c: Controller, q: QueuePair | null, cid: number) => void; arg: unknown } | null = null;
+  private timeoutCallback: {
+    fn: (arg: unknown, c: Controller, q: QueuePair | null, cid: number) => void;
+    arg: unknown;
+  } | null = null;
   private timeoutMs = 0;
   /** Time of the last Keep Alive sent (ms, performance.now()). */
   private lastKeepAlive = 0;
@@ -188,7 +194,8 @@ export class Controller implements NamespaceOwner {
 
   /** Allocates a zero-filled DMA buffer of `size` bytes that I/O commands accept. */
   allocBuffer(size: number, align?: number): DmaBuffer {
-    if (!Number.isInteger(size) || size <= 0) throw new InvalidArgumentError("size", `${size}: give a positive byte count`);
+    if (!Number.isInteger(size) || size <= 0)
+      throw new InvalidArgumentError("size", `${size}: give a positive byte count`);
     return this.connection.dma.alloc(size, align);
   }
 
@@ -285,13 +292,24 @@ export class Controller implements NamespaceOwner {
    * Submits an admin command (spdk_nvme_ctrlr_cmd_admin_raw): `cmd` is copied, the core fills in
    * the CID and data pointer from `buffer` (DMA memory). Returns 0 or -ENOMEM.
    */
-  cmdAdminRaw<A>(cmd: NvmeCommand, buffer: ArrayBufferView | null, cb: CommandCallback<A> | null, arg: A): number {
+  cmdAdminRaw<A>(
+    cmd: NvmeCommand,
+    buffer: ArrayBufferView | null,
+    cb: CommandCallback<A> | null,
+    arg: A,
+  ): number {
     this.assertAdminUsable();
     return this.submitRaw(this.admin, cmd, buffer, cb, arg);
   }
 
   /** Submits an I/O command on `qpair` (spdk_nvme_ctrlr_cmd_io_raw). Returns 0 or -ENOMEM. */
-  cmdIoRaw<A>(qpair: QueuePair, cmd: NvmeCommand, buffer: ArrayBufferView | null, cb: CommandCallback<A> | null, arg: A): number {
+  cmdIoRaw<A>(
+    qpair: QueuePair,
+    cmd: NvmeCommand,
+    buffer: ArrayBufferView | null,
+    cb: CommandCallback<A> | null,
+    arg: A,
+  ): number {
     this.assertUsable();
     qpair.assertUsable();
     return this.submitRaw(qpair, cmd, buffer, cb, arg);
@@ -305,13 +323,19 @@ export class Controller implements NamespaceOwner {
   }
 
   /** {@link cmdAdminRaw} as a Promise of the completion's DW0. */
-  adminRaw(cmd: NvmeCommand, buffer: ArrayBufferView | null = null, what = `Admin opcode 0x${cmd.opcode.toString(16)}`): Promise<number> {
+  adminRaw(
+    cmd: NvmeCommand,
+    buffer: ArrayBufferView | null = null,
+    what = `Admin opcode 0x${cmd.opcode.toString(16)}`,
+  ): Promise<number> {
     return awaitCompletion(this.admin, what, (cb, p) => this.cmdAdminRaw(cmd, buffer, cb, p));
   }
 
   /** {@link cmdIoRaw} as a Promise of the completion's DW0. */
   ioRaw(qpair: QueuePair, cmd: NvmeCommand, buffer: ArrayBufferView | null = null): Promise<number> {
-    return awaitCompletion(qpair, `I/O opcode 0x${cmd.opcode.toString(16)}`, (cb, p) => this.cmdIoRaw(qpair, cmd, buffer, cb, p));
+    return awaitCompletion(qpair, `I/O opcode 0x${cmd.opcode.toString(16)}`, (cb, p) =>
+      this.cmdIoRaw(qpair, cmd, buffer, cb, p),
+    );
   }
 
   /** {@link adminRaw} as an Observable (submitted on subscribe). */
@@ -322,26 +346,52 @@ export class Controller implements NamespaceOwner {
   // ---- admin commands: callback face ------------------------------------------------------------
 
   /** Get Log Page into `payload` at byte `offset` (spdk_nvme_ctrlr_cmd_get_log_page). */
-  cmdGetLogPage<A>(lid: number, nsid: number, payload: ArrayBufferView, offset: number, cb: CommandCallback<A> | null, arg: A): number {
+  cmdGetLogPage<A>(
+    lid: number,
+    nsid: number,
+    payload: ArrayBufferView,
+    offset: number,
+    cb: CommandCallback<A> | null,
+    arg: A,
+  ): number {
     if (payload.byteLength < 4 || payload.byteLength % 4 !== 0) {
-      throw new InvalidArgumentError("payload", `${payload.byteLength} bytes: log pages are read in whole dwords`);
+      throw new InvalidArgumentError(
+        "payload",
+        `${payload.byteLength} bytes: log pages are read in whole dwords`,
+      );
     }
     if (offset % 4 !== 0) throw new InvalidArgumentError("offset", `${offset}: must be a multiple of 4`);
     if (offset > 0 && (this.data.lpa & 0x04) === 0) {
-      throw new InvalidArgumentError("offset", "the controller does not support extended Get Log Page data (LPA bit 2)");
+      throw new InvalidArgumentError(
+        "offset",
+        "the controller does not support extended Get Log Page data (LPA bit 2)",
+      );
     }
     cmds.getLogPage(this.scratch, lid, nsid, payload.byteLength, offset, {});
     return this.cmdAdminRaw(this.scratch, payload, cb, arg);
   }
 
   /** Set Features (spdk_nvme_ctrlr_cmd_set_feature). */
-  cmdSetFeature<A>(fid: number, cdw11: number, cdw12: number, payload: ArrayBufferView | null, cb: CommandCallback<A> | null, arg: A): number {
+  cmdSetFeature<A>(
+    fid: number,
+    cdw11: number,
+    cdw12: number,
+    payload: ArrayBufferView | null,
+    cb: CommandCallback<A> | null,
+    arg: A,
+  ): number {
     cmds.setFeatures(this.scratch, fid, cdw11, { cdw12 });
     return this.cmdAdminRaw(this.scratch, payload, cb, arg);
   }
 
   /** Get Features, current value (spdk_nvme_ctrlr_cmd_get_feature). */
-  cmdGetFeature<A>(fid: number, cdw11: number, payload: ArrayBufferView | null, cb: CommandCallback<A> | null, arg: A): number {
+  cmdGetFeature<A>(
+    fid: number,
+    cdw11: number,
+    payload: ArrayBufferView | null,
+    cb: CommandCallback<A> | null,
+    arg: A,
+  ): number {
     cmds.getFeatures(this.scratch, fid, 0, cdw11);
     return this.cmdAdminRaw(this.scratch, payload, cb, arg);
   }
@@ -366,12 +416,16 @@ export class Controller implements NamespaceOwner {
 
   /** Set Features; resolves with the completion's DW0. */
   setFeature(fid: number, cdw11: number, cdw12 = 0, payload: ArrayBufferView | null = null): Promise<number> {
-    return awaitCompletion(this.admin, `Set Features 0x${fid.toString(16)}`, (cb, p) => this.cmdSetFeature(fid, cdw11, cdw12, payload, cb, p));
+    return awaitCompletion(this.admin, `Set Features 0x${fid.toString(16)}`, (cb, p) =>
+      this.cmdSetFeature(fid, cdw11, cdw12, payload, cb, p),
+    );
   }
 
   /** Get Features (current value); resolves with the completion's DW0. */
   getFeature(fid: number, cdw11 = 0, payload: ArrayBufferView | null = null): Promise<number> {
-    return awaitCompletion(this.admin, `Get Features 0x${fid.toString(16)}`, (cb, p) => this.cmdGetFeature(fid, cdw11, payload, cb, p));
+    return awaitCompletion(this.admin, `Get Features 0x${fid.toString(16)}`, (cb, p) =>
+      this.cmdGetFeature(fid, cdw11, payload, cb, p),
+    );
   }
 
   /** Aborts command `cid` on `qpair` (null: admin); resolves with DW0 (bit 0 set: not aborted). */
@@ -421,11 +475,19 @@ export class Controller implements NamespaceOwner {
    * Downloads a firmware image in 4 KiB pieces and commits it to `slot` (spdk_nvme_ctrlr_update_firmware).
    * The image size must be a multiple of 4 bytes.
    */
-  async updateFirmware(image: Uint8Array, slot: number, action = FirmwareCommitAction.ReplaceAndEnable): Promise<void> {
+  async updateFirmware(
+    image: Uint8Array,
+    slot: number,
+    action = FirmwareCommitAction.ReplaceAndEnable,
+  ): Promise<void> {
     if (image.byteLength === 0 || image.byteLength % 4 !== 0) {
-      throw new InvalidArgumentError("image", `${image.byteLength} bytes: firmware images are a non-empty multiple of 4 bytes`);
+      throw new InvalidArgumentError(
+        "image",
+        `${image.byteLength} bytes: firmware images are a non-empty multiple of 4 bytes`,
+      );
     }
-    if (!Number.isInteger(slot) || slot < 0 || slot > 7) throw new InvalidArgumentError("slot", `${slot}: give 0 (controller's choice) to 7`);
+    if (!Number.isInteger(slot) || slot < 0 || slot > 7)
+      throw new InvalidArgumentError("slot", `${slot}: give 0 (controller's choice) to 7`);
     const chunk = Math.min(FIRMWARE_CHUNK, this.maxTransferSize);
     await this.withBuffer(chunk, async (buf) => {
       for (let off = 0; off < image.byteLength; off += chunk) {
@@ -455,7 +517,11 @@ export class Controller implements NamespaceOwner {
    * Calls `cb` for each command outstanding longer than `timeoutMs` (0 disables), on the admin queue
    * (qpair null) and every I/O queue pair (spdk_nvme_ctrlr_register_timeout_callback).
    */
-  registerTimeoutCallback<A>(timeoutMs: number, cb: ((arg: A, c: Controller, q: QueuePair | null, cid: number) => void) | null, arg: A): void {
+  registerTimeoutCallback<A>(
+    timeoutMs: number,
+    cb: ((arg: A, c: Controller, q: QueuePair | null, cid: number) => void) | null,
+    arg: A,
+  ): void {
     this.timeoutMs = cb === null ? 0 : timeoutMs;
     this.timeoutCallback = cb === null ? null : { fn: cb as never, arg };
     for (const qp of [this.admin, ...this.ioQpairs]) this.armTimeouts(qp);
@@ -478,7 +544,8 @@ export class Controller implements NamespaceOwner {
       ioQueueRequests: options.ioQueueRequests ?? this.options.ioQueueRequests,
       delayDoorbell: options.delayDoorbell ?? false,
     };
-    if (o.ioQueueSize < 2) throw new InvalidArgumentError("ioQueueSize", `${o.ioQueueSize}: a queue needs at least 2 entries`);
+    if (o.ioQueueSize < 2)
+      throw new InvalidArgumentError("ioQueueSize", `${o.ioQueueSize}: a queue needs at least 2 entries`);
     this.usedQids.add(qid);
     let port: QueuePort;
     try {
@@ -506,12 +573,14 @@ export class Controller implements NamespaceOwner {
   /** Frees an I/O queue pair (spdk_nvme_ctrlr_free_io_qpair): outstanding commands complete as aborted. */
   async freeIoQpair(qp: QueuePair): Promise<void> {
     const entry = this.qpairPorts.get(qp);
-    if (entry === undefined) throw new InvalidArgumentError("qpair", "is not an I/O queue pair of this controller");
+    if (entry === undefined)
+      throw new InvalidArgumentError("qpair", "is not an I/O queue pair of this controller");
     this.ioQpairs.delete(qp);
     this.qpairPorts.delete(qp);
     qp.abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, true);
     qp.destroy();
-    if (this.state === ControllerState.Ready) await this.connection.deleteIoQueue(entry.port, this.adminChannel);
+    if (this.state === ControllerState.Ready)
+      await this.connection.deleteIoQueue(entry.port, this.adminChannel);
     else await entry.port.release();
     this.usedQids.delete(entry.port.qid);
   }
@@ -542,7 +611,12 @@ export class Controller implements NamespaceOwner {
       for (const qp of this.ioQpairs) {
         const entry = this.qpairPorts.get(qp)!;
         entry.port = await this.connection.createIoQueue(
-          { qid: entry.port.qid, depth: entry.options.ioQueueSize, priority: entry.options.priority, useCmbSq: this.options.useCmbSqs },
+          {
+            qid: entry.port.qid,
+            depth: entry.options.ioQueueSize,
+            priority: entry.options.priority,
+            useCmbSq: this.options.useCmbSqs,
+          },
           this.adminChannel,
         );
         qp.reconnect(entry.port);
@@ -629,7 +703,12 @@ export class Controller implements NamespaceOwner {
   /** @internal Delivers one AER completion and re-arms it. */
   onAsyncEvent(cpl: Completion): void {
     const cdw0 = cpl.cdw0;
-    const event: AsyncEvent = { type: cdw0 & 0x7, info: (cdw0 >>> 8) & 0xff, logPageId: (cdw0 >>> 16) & 0xff, cdw0 };
+    const event: AsyncEvent = {
+      type: cdw0 & 0x7,
+      info: (cdw0 >>> 8) & 0xff,
+      logPageId: (cdw0 >>> 16) & 0xff,
+      cdw0,
+    };
     this.aerCallback?.fn(this.aerCallback.arg, cpl);
     this.aerSubject.next(event);
   }
@@ -649,14 +728,27 @@ export class Controller implements NamespaceOwner {
 
   // ---- private ----------------------------------------------------------------------------------
 
-  private submitRaw<A>(qp: QueuePair, cmd: NvmeCommand, buffer: ArrayBufferView | null, cb: CommandCallback<A> | null, arg: A): number {
+  private submitRaw<A>(
+    qp: QueuePair,
+    cmd: NvmeCommand,
+    buffer: ArrayBufferView | null,
+    cb: CommandCallback<A> | null,
+    arg: A,
+  ): number {
     let iova = -1;
     if (buffer !== null) {
       iova = this.dma.iovaOf(buffer);
-      if (iova < 0) throw new InvalidArgumentError("buffer", "is not in DMA memory: allocate it with controller.allocBuffer()");
+      if (iova < 0)
+        throw new InvalidArgumentError(
+          "buffer",
+          "is not in DMA memory: allocate it with controller.allocBuffer()",
+        );
       if (iova % 4 !== 0) throw new InvalidArgumentError("buffer", "must start on a 4-byte boundary");
       if (buffer.byteLength > this.maxTransferSize) {
-        throw new InvalidArgumentError("buffer", `${buffer.byteLength} bytes exceed the controller's maximum transfer of ${this.maxTransferSize}`);
+        throw new InvalidArgumentError(
+          "buffer",
+          `${buffer.byteLength} bytes exceed the controller's maximum transfer of ${this.maxTransferSize}`,
+        );
       }
     }
     const req = qp.takeRequest();
@@ -673,16 +765,24 @@ export class Controller implements NamespaceOwner {
     return 0;
   }
 
-  private async namespaceAttachment(nsid: number, attach: boolean, controllerIds: readonly number[]): Promise<void> {
+  private async namespaceAttachment(
+    nsid: number,
+    attach: boolean,
+    controllerIds: readonly number[],
+  ): Promise<void> {
     if (controllerIds.length === 0 || controllerIds.length > 2047) {
       throw new InvalidArgumentError("controllerIds", `${controllerIds.length} IDs: give 1 to 2047`);
     }
     await this.withBuffer(4096, async (buf) => {
       const v = new DataView(buf.bytes.buffer, buf.bytes.byteOffset, 4096);
       v.setUint16(0, controllerIds.length, true);
-      controllerIds.forEach((id, i) => v.setUint16(2 + 2 * i, id, true));
+      for (const [i, id] of controllerIds.entries()) v.setUint16(2 + 2 * i, id, true);
       cmds.namespaceAttachment(this.scratch, nsid, attach);
-      return this.adminRaw(this.scratch, buf.bytes, `Namespace Attachment (${attach ? "attach" : "detach"} ${nsid})`);
+      return this.adminRaw(
+        this.scratch,
+        buf.bytes,
+        `Namespace Attachment (${attach ? "attach" : "detach"} ${nsid})`,
+      );
     });
     await this.refreshNamespaces();
   }
@@ -694,7 +794,8 @@ export class Controller implements NamespaceOwner {
 
   private assertReady(): void {
     this.assertUsable();
-    if (this.state !== ControllerState.Ready) throw new StateError(`controller is ${this.state}: wait until it is ready`);
+    if (this.state !== ControllerState.Ready)
+      throw new StateError(`controller is ${this.state}: wait until it is ready`);
   }
 
   private freeQid(): number {
@@ -712,7 +813,8 @@ export class Controller implements NamespaceOwner {
   private armTimeouts(qp: QueuePair | undefined): void {
     if (qp === undefined) return;
     qp.timeoutMs = this.timeoutMs;
-    qp.onTimeout = this.timeoutMs > 0 ? (q, cid) => this.reportTimeout(q === this.admin ? null : q, cid) : null;
+    qp.onTimeout =
+      this.timeoutMs > 0 ? (q, cid) => this.reportTimeout(q === this.admin ? null : q, cid) : null;
   }
 
   private reportTimeout(qpair: QueuePair | null, cid: number): void {
@@ -729,7 +831,8 @@ export class Controller implements NamespaceOwner {
 
   private fail(): void {
     this.setState(ControllerState.Failed);
-    for (const qp of this.ioQpairs) qp.abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, true);
+    for (const qp of this.ioQpairs)
+      qp.abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, true);
   }
 
   private markRemoved(): void {

@@ -48,14 +48,26 @@ export async function initializeController(c: Controller): Promise<void> {
   const csts = decodeCsts(await regs.read32(Register.CSTS));
   if (cc.en && !csts.rdy) {
     c.setState(S.DisableWaitForReady1);
-    await waitForRegister(regs, Register.CSTS, (v) => (v & 1) === 1, readyTimeout, "waiting for CSTS.RDY=1 before disabling");
+    await waitForRegister(
+      regs,
+      Register.CSTS,
+      (v) => (v & 1) === 1,
+      readyTimeout,
+      "waiting for CSTS.RDY=1 before disabling",
+    );
   }
   if (cc.en) {
     c.setState(S.SetEn0);
     await regs.write32(Register.CC, (await regs.read32(Register.CC)) & ~1);
   }
   c.setState(S.DisableWaitForReady0);
-  await waitForRegister(regs, Register.CSTS, (v) => (v & 1) === 0, readyTimeout, "waiting for CSTS.RDY=0 after disabling");
+  await waitForRegister(
+    regs,
+    Register.CSTS,
+    (v) => (v & 1) === 0,
+    readyTimeout,
+    "waiting for CSTS.RDY=0 after disabling",
+  );
 
   c.setState(S.EnableAdminQueue);
   const depth = Math.min(c.options.adminQueueSize, c.cap.mqes + 1, 4096);
@@ -70,16 +82,37 @@ export async function initializeController(c: Controller): Promise<void> {
   c.setState(S.Enable);
   const mps = Math.log2(c.dma.pageSize) - 12;
   if (mps < c.cap.mpsmin || mps > c.cap.mpsmax) {
-    throw new TransportError(`memory page size ${c.dma.pageSize} is outside the controller's CAP.MPSMIN..MPSMAX`);
+    throw new TransportError(
+      `memory page size ${c.dma.pageSize} is outside the controller's CAP.MPSMIN..MPSMAX`,
+    );
   }
   c.options.arbitrationMechanism = negotiateArbitration(c.options.arbitrationMechanism, c.cap.ams);
   await regs.write32(
     Register.CC,
-    encodeCc({ en: true, css: CcCss.Nvm, mps, ams: c.options.arbitrationMechanism, shn: 0, iosqes: 6, iocqes: 4 }),
+    encodeCc({
+      en: true,
+      css: CcCss.Nvm,
+      mps,
+      ams: c.options.arbitrationMechanism,
+      shn: 0,
+      iosqes: 6,
+      iocqes: 4,
+    }),
   );
   c.setState(S.EnableWaitForReady1);
-  await waitForRegister(regs, Register.CSTS, (v) => (v & 1) === 1, readyTimeout, "waiting for CSTS.RDY=1 after enabling", (v) =>
-    (v & 2) !== 0 ? new NvmeError("ERR_NVME_FATAL", "controller reported Controller Fatal Status (CSTS.CFS) while enabling") : null,
+  await waitForRegister(
+    regs,
+    Register.CSTS,
+    (v) => (v & 1) === 1,
+    readyTimeout,
+    "waiting for CSTS.RDY=1 after enabling",
+    (v) =>
+      (v & 2) !== 0
+        ? new NvmeError(
+            "ERR_NVME_FATAL",
+            "controller reported Controller Fatal Status (CSTS.CFS) while enabling",
+          )
+        : null,
   );
 
   c.setState(S.Identify);
@@ -119,7 +152,13 @@ export async function shutdownController(c: Controller): Promise<void> {
   const cc = await regs.read32(Register.CC);
   await regs.write32(Register.CC, ((cc & ~(3 << 14)) | (ShutdownNotification.Normal << 14)) >>> 0);
   const limit = Math.max(MIN_SHUTDOWN_MS, Math.ceil(c.data.rtd3e / 1000));
-  await waitForRegister(regs, Register.CSTS, (v) => ((v >>> 2) & 3) === ShutdownStatus.Complete, limit, "waiting for shutdown (CSTS.SHST)");
+  await waitForRegister(
+    regs,
+    Register.CSTS,
+    (v) => ((v >>> 2) & 3) === ShutdownStatus.Complete,
+    limit,
+    "waiting for shutdown (CSTS.SHST)",
+  );
 }
 
 /** Weighted round robin and vendor-specific arbitration only where CAP.AMS offers them. */
@@ -155,7 +194,8 @@ function onAerCompletion(c: Controller, cpl: Completion): void {
   c.onAsyncEvent(cpl);
   if (c.state === S.Ready) submitAer(c.admin, c);
   // A namespace attribute notice means the namespace list changed: re-read it.
-  if ((cpl.cdw0 & 0x7) === 2 && ((cpl.cdw0 >>> 8) & 0xff) === 0) void c.refreshNamespaces().catch(() => undefined);
+  if ((cpl.cdw0 & 0x7) === 2 && ((cpl.cdw0 >>> 8) & 0xff) === 0)
+    void c.refreshNamespaces().catch(() => undefined);
 }
 
 async function configureKeepAlive(c: Controller): Promise<void> {

@@ -27,7 +27,9 @@ export async function waitForRegister(
     const err = fatal(v);
     if (err) throw err;
     if (performance.now() > deadline) {
-      throw new NvmeTimeoutError(`${what}: not done after ${timeoutMs} ms (register 0x${offset.toString(16)} = 0x${v.toString(16)})`);
+      throw new NvmeTimeoutError(
+        `${what}: not done after ${timeoutMs} ms (register 0x${offset.toString(16)} = 0x${v.toString(16)})`,
+      );
     }
     await sleep(1);
   }

@@ -5,10 +5,11 @@
  * @module
  */
 import { InvalidArgumentError } from "../errors.js";
-import { nextChildBlocks } from "../io/split.js";
+import { countChildren, nextChildBlocks } from "../io/split.js";
+import type { QueuePair } from "../qpair/queue-pair.js";
 import type { CommandCallback, NextSgeCallback, Request, ResetSglCallback } from "../qpair/request.js";
 import { PayloadKind } from "../qpair/request.js";
-import type { QueuePair } from "../qpair/queue-pair.js";
+import { readWrite } from "../spec/nvm-commands.js";
 import { IO_FLAGS_MASK } from "./io-flags.js";
 import type { Namespace } from "./namespace.js";
 
@@ -43,7 +44,8 @@ export function payloadIova(ns: Namespace, view: ArrayBufferView, needed: number
   if (view.byteLength < needed) {
     throw new InvalidArgumentError(what, `holds ${view.byteLength} bytes, the command needs ${needed}`);
   }
-  if (iova % 4 !== 0) throw new InvalidArgumentError(what, "must start on a 4-byte boundary (NVMe requirement)");
+  if (iova % 4 !== 0)
+    throw new InvalidArgumentError(what, "must start on a 4-byte boundary (NVMe requirement)");
   return iova;
 }
 
@@ -96,12 +98,7 @@ export function submitDataCommand(
   // Plan the split: how many children, and can we get all the requests at once?
   const maxBlocks = ns.maxBlocksPerIo;
   const boundary = ns.optimalIoBoundary;
-  let pieces = 0;
-  for (let at = lba, left = count; left > 0; pieces++) {
-    const n = nextChildBlocks(at, left, maxBlocks, boundary);
-    at += n;
-    left -= n;
-  }
+  const pieces = countChildren(lba, count, maxBlocks, boundary);
   const needed = pieces === 1 ? 1 : pieces + 1;
   if (qpair.freeRequests < needed) return -ENOMEM;
 
@@ -109,7 +106,22 @@ export function submitDataCommand(
   parent.cb = cb;
   parent.cbArg = cbArg;
   if (pieces === 1) {
-    fill(parent, ns, opcode, iova, sglArg, resetSgl, nextSge, 0, mdIova, lba, count, ioFlags, apptagMask, apptag);
+    fill(
+      parent,
+      ns,
+      opcode,
+      iova,
+      sglArg,
+      resetSgl,
+      nextSge,
+      0,
+      mdIova,
+      lba,
+      count,
+      ioFlags,
+      apptagMask,
+      apptag,
+    );
     qpair.submit(parent, null);
     return 0;
   }
@@ -163,12 +175,7 @@ function fill(
   apptagMask: number,
   apptag: number,
 ): void {
-  const cmd = req.cmd;
-  cmd.opcode = opcode;
-  cmd.nsid = ns.id;
-  cmd.cdw10 = lba % 0x1_0000_0000;
-  cmd.cdw11 = Math.floor(lba / 0x1_0000_0000);
-  cmd.cdw12 = ((count - 1) | ioFlags) >>> 0;
+  const cmd = readWrite(req.cmd, opcode, ns.id, lba, count, ioFlags);
   // Type 1 and 2 protection check the reference tag against the LBA's low 32 bits.
   if (ns.piType !== 0 && ns.piType !== 3) cmd.cdw14 = lba % 0x1_0000_0000;
   cmd.cdw15 = ((apptagMask << 16) | (apptag & 0xffff)) >>> 0;

@@ -14,6 +14,7 @@ import { PayloadKind } from "../qpair/request.js";
 import { DSM_RANGE_SIZE, DsmAttribute, encodeDsmRanges } from "../spec/dsm.js";
 import type { IdentifyController } from "../spec/identify-controller.js";
 import type { IdentifyNamespace } from "../spec/identify-namespace.js";
+import * as cmds from "../spec/nvm-commands.js";
 import { NvmOpcode } from "../spec/opcodes.js";
 import {
   encodeReservationAcquireData,
@@ -25,7 +26,7 @@ import {
   type ReservationReleaseAction,
   type ReservationType,
 } from "../spec/reservations.js";
-import { ENOMEM, checkRange, payloadIova, submitDataCommand } from "./io.js";
+import { checkRange, ENOMEM, payloadIova, submitDataCommand } from "./io.js";
 import { NamespaceFlags } from "./io-flags.js";
 
 /** What a namespace needs from its controller. */
@@ -153,63 +154,293 @@ export class Namespace {
   // ---- callback face (spdk_nvme_ns_cmd_*) --------------------------------------------------
 
   /** Reads `count` blocks at `lba` into `buffer` (DMA memory). Returns 0 or -ENOMEM. */
-  cmdRead<A>(qp: QueuePair, buffer: ArrayBufferView, lba: number, count: number, cb: CommandCallback<A> | null, arg: A, ioFlags = 0): number {
-    return submitDataCommand(this, qp, NvmOpcode.Read, buffer, null, null, null, null, lba, count, cb, arg, ioFlags, 0, 0);
+  cmdRead<A>(
+    qp: QueuePair,
+    buffer: ArrayBufferView,
+    lba: number,
+    count: number,
+    cb: CommandCallback<A> | null,
+    arg: A,
+    ioFlags = 0,
+  ): number {
+    return submitDataCommand(
+      this,
+      qp,
+      NvmOpcode.Read,
+      buffer,
+      null,
+      null,
+      null,
+      null,
+      lba,
+      count,
+      cb,
+      arg,
+      ioFlags,
+      0,
+      0,
+    );
   }
 
   /** Writes `count` blocks at `lba` from `buffer` (DMA memory). Returns 0 or -ENOMEM. */
-  cmdWrite<A>(qp: QueuePair, buffer: ArrayBufferView, lba: number, count: number, cb: CommandCallback<A> | null, arg: A, ioFlags = 0): number {
-    return submitDataCommand(this, qp, NvmOpcode.Write, buffer, null, null, null, null, lba, count, cb, arg, ioFlags, 0, 0);
+  cmdWrite<A>(
+    qp: QueuePair,
+    buffer: ArrayBufferView,
+    lba: number,
+    count: number,
+    cb: CommandCallback<A> | null,
+    arg: A,
+    ioFlags = 0,
+  ): number {
+    return submitDataCommand(
+      this,
+      qp,
+      NvmOpcode.Write,
+      buffer,
+      null,
+      null,
+      null,
+      null,
+      lba,
+      count,
+      cb,
+      arg,
+      ioFlags,
+      0,
+      0,
+    );
   }
 
   /** Compares `count` blocks at `lba` with `buffer`; a mismatch completes with Compare Failure. */
-  cmdCompare<A>(qp: QueuePair, buffer: ArrayBufferView, lba: number, count: number, cb: CommandCallback<A> | null, arg: A, ioFlags = 0): number {
-    return submitDataCommand(this, qp, NvmOpcode.Compare, buffer, null, null, null, null, lba, count, cb, arg, ioFlags, 0, 0);
+  cmdCompare<A>(
+    qp: QueuePair,
+    buffer: ArrayBufferView,
+    lba: number,
+    count: number,
+    cb: CommandCallback<A> | null,
+    arg: A,
+    ioFlags = 0,
+  ): number {
+    return submitDataCommand(
+      this,
+      qp,
+      NvmOpcode.Compare,
+      buffer,
+      null,
+      null,
+      null,
+      null,
+      lba,
+      count,
+      cb,
+      arg,
+      ioFlags,
+      0,
+      0,
+    );
   }
 
   /** Reads into a scattered payload walked with `resetSgl`/`nextSge` (spdk_nvme_ns_cmd_readv). */
-  cmdReadv<A>(qp: QueuePair, lba: number, count: number, cb: CommandCallback<A> | null, arg: A, ioFlags: number, resetSgl: ResetSglCallback<A>, nextSge: NextSgeCallback<A>): number {
-    return submitDataCommand(this, qp, NvmOpcode.Read, null, arg, resetSgl, nextSge, null, lba, count, cb, arg, ioFlags, 0, 0);
+  cmdReadv<A>(
+    qp: QueuePair,
+    lba: number,
+    count: number,
+    cb: CommandCallback<A> | null,
+    arg: A,
+    ioFlags: number,
+    resetSgl: ResetSglCallback<A>,
+    nextSge: NextSgeCallback<A>,
+  ): number {
+    return submitDataCommand(
+      this,
+      qp,
+      NvmOpcode.Read,
+      null,
+      arg,
+      resetSgl,
+      nextSge,
+      null,
+      lba,
+      count,
+      cb,
+      arg,
+      ioFlags,
+      0,
+      0,
+    );
   }
 
   /** Writes from a scattered payload walked with `resetSgl`/`nextSge` (spdk_nvme_ns_cmd_writev). */
-  cmdWritev<A>(qp: QueuePair, lba: number, count: number, cb: CommandCallback<A> | null, arg: A, ioFlags: number, resetSgl: ResetSglCallback<A>, nextSge: NextSgeCallback<A>): number {
-    return submitDataCommand(this, qp, NvmOpcode.Write, null, arg, resetSgl, nextSge, null, lba, count, cb, arg, ioFlags, 0, 0);
+  cmdWritev<A>(
+    qp: QueuePair,
+    lba: number,
+    count: number,
+    cb: CommandCallback<A> | null,
+    arg: A,
+    ioFlags: number,
+    resetSgl: ResetSglCallback<A>,
+    nextSge: NextSgeCallback<A>,
+  ): number {
+    return submitDataCommand(
+      this,
+      qp,
+      NvmOpcode.Write,
+      null,
+      arg,
+      resetSgl,
+      nextSge,
+      null,
+      lba,
+      count,
+      cb,
+      arg,
+      ioFlags,
+      0,
+      0,
+    );
   }
 
   /** Compares against a scattered payload (spdk_nvme_ns_cmd_comparev). */
-  cmdComparev<A>(qp: QueuePair, lba: number, count: number, cb: CommandCallback<A> | null, arg: A, ioFlags: number, resetSgl: ResetSglCallback<A>, nextSge: NextSgeCallback<A>): number {
-    return submitDataCommand(this, qp, NvmOpcode.Compare, null, arg, resetSgl, nextSge, null, lba, count, cb, arg, ioFlags, 0, 0);
+  cmdComparev<A>(
+    qp: QueuePair,
+    lba: number,
+    count: number,
+    cb: CommandCallback<A> | null,
+    arg: A,
+    ioFlags: number,
+    resetSgl: ResetSglCallback<A>,
+    nextSge: NextSgeCallback<A>,
+  ): number {
+    return submitDataCommand(
+      this,
+      qp,
+      NvmOpcode.Compare,
+      null,
+      arg,
+      resetSgl,
+      nextSge,
+      null,
+      lba,
+      count,
+      cb,
+      arg,
+      ioFlags,
+      0,
+      0,
+    );
   }
 
   /** Reads data and its separate metadata (spdk_nvme_ns_cmd_read_with_md); `metadata` may be null for extended LBA. */
-  cmdReadWithMd<A>(qp: QueuePair, buffer: ArrayBufferView, metadata: ArrayBufferView | null, lba: number, count: number, cb: CommandCallback<A> | null, arg: A, ioFlags: number, apptagMask: number, apptag: number): number {
-    return submitDataCommand(this, qp, NvmOpcode.Read, buffer, null, null, null, metadata, lba, count, cb, arg, ioFlags, apptagMask, apptag);
+  cmdReadWithMd<A>(
+    qp: QueuePair,
+    buffer: ArrayBufferView,
+    metadata: ArrayBufferView | null,
+    lba: number,
+    count: number,
+    cb: CommandCallback<A> | null,
+    arg: A,
+    ioFlags: number,
+    apptagMask: number,
+    apptag: number,
+  ): number {
+    return submitDataCommand(
+      this,
+      qp,
+      NvmOpcode.Read,
+      buffer,
+      null,
+      null,
+      null,
+      metadata,
+      lba,
+      count,
+      cb,
+      arg,
+      ioFlags,
+      apptagMask,
+      apptag,
+    );
   }
 
   /** Writes data and its separate metadata (spdk_nvme_ns_cmd_write_with_md). */
-  cmdWriteWithMd<A>(qp: QueuePair, buffer: ArrayBufferView, metadata: ArrayBufferView | null, lba: number, count: number, cb: CommandCallback<A> | null, arg: A, ioFlags: number, apptagMask: number, apptag: number): number {
-    return submitDataCommand(this, qp, NvmOpcode.Write, buffer, null, null, null, metadata, lba, count, cb, arg, ioFlags, apptagMask, apptag);
+  cmdWriteWithMd<A>(
+    qp: QueuePair,
+    buffer: ArrayBufferView,
+    metadata: ArrayBufferView | null,
+    lba: number,
+    count: number,
+    cb: CommandCallback<A> | null,
+    arg: A,
+    ioFlags: number,
+    apptagMask: number,
+    apptag: number,
+  ): number {
+    return submitDataCommand(
+      this,
+      qp,
+      NvmOpcode.Write,
+      buffer,
+      null,
+      null,
+      null,
+      metadata,
+      lba,
+      count,
+      cb,
+      arg,
+      ioFlags,
+      apptagMask,
+      apptag,
+    );
   }
 
   /** Compares data and separate metadata (spdk_nvme_ns_cmd_compare_with_md). */
-  cmdCompareWithMd<A>(qp: QueuePair, buffer: ArrayBufferView, metadata: ArrayBufferView | null, lba: number, count: number, cb: CommandCallback<A> | null, arg: A, ioFlags: number, apptagMask: number, apptag: number): number {
-    return submitDataCommand(this, qp, NvmOpcode.Compare, buffer, null, null, null, metadata, lba, count, cb, arg, ioFlags, apptagMask, apptag);
+  cmdCompareWithMd<A>(
+    qp: QueuePair,
+    buffer: ArrayBufferView,
+    metadata: ArrayBufferView | null,
+    lba: number,
+    count: number,
+    cb: CommandCallback<A> | null,
+    arg: A,
+    ioFlags: number,
+    apptagMask: number,
+    apptag: number,
+  ): number {
+    return submitDataCommand(
+      this,
+      qp,
+      NvmOpcode.Compare,
+      buffer,
+      null,
+      null,
+      null,
+      metadata,
+      lba,
+      count,
+      cb,
+      arg,
+      ioFlags,
+      apptagMask,
+      apptag,
+    );
   }
 
   /** Writes zeroes to `count` blocks at `lba` (spdk_nvme_ns_cmd_write_zeroes). */
-  cmdWriteZeroes<A>(qp: QueuePair, lba: number, count: number, cb: CommandCallback<A> | null, arg: A, ioFlags = 0): number {
+  cmdWriteZeroes<A>(
+    qp: QueuePair,
+    lba: number,
+    count: number,
+    cb: CommandCallback<A> | null,
+    arg: A,
+    ioFlags = 0,
+  ): number {
     this.owner.assertUsable();
     qp.assertUsable();
     checkRange(this, lba, count, 0x10000);
     const req = qp.takeRequest();
     if (req === null) return -ENOMEM;
-    const cmd = req.cmd;
-    cmd.opcode = NvmOpcode.WriteZeroes;
-    cmd.nsid = this.id;
-    cmd.cdw10 = lba % 0x1_0000_0000;
-    cmd.cdw11 = Math.floor(lba / 0x1_0000_0000);
-    cmd.cdw12 = ((count - 1) | ioFlags) >>> 0;
+    cmds.writeZeroes(req.cmd, this.id, lba, count, ioFlags);
     return this.submitPrepared(qp, req, cb, arg, null);
   }
 
@@ -219,8 +450,7 @@ export class Namespace {
     qp.assertUsable();
     const req = qp.takeRequest();
     if (req === null) return -ENOMEM;
-    req.cmd.opcode = NvmOpcode.Flush;
-    req.cmd.nsid = this.id;
+    cmds.flush(req.cmd, this.id);
     return this.submitPrepared(qp, req, cb, arg, null);
   }
 
@@ -228,65 +458,107 @@ export class Namespace {
    * Dataset Management over `ranges` with `attributes` ({@link DsmAttribute}, e.g. Deallocate);
    * the range list is copied into DMA memory the core owns (spdk_nvme_ns_cmd_dataset_management).
    */
-  cmdDatasetManagement<A>(qp: QueuePair, attributes: number, ranges: readonly DsmRange[], cb: CommandCallback<A> | null, arg: A): number {
+  cmdDatasetManagement<A>(
+    qp: QueuePair,
+    attributes: number,
+    ranges: readonly DsmRange[],
+    cb: CommandCallback<A> | null,
+    arg: A,
+  ): number {
     this.owner.assertUsable();
     qp.assertUsable();
     if (ranges.length < 1 || ranges.length > 256) {
       throw new InvalidArgumentError("ranges", `${ranges.length} ranges: give 1 to 256`);
     }
     for (const r of ranges) checkRange(this, r.lba, r.count, 0xffffffff);
-    const req = qp.takeRequest();
-    if (req === null) return -ENOMEM;
     const buf = this.owner.dma.alloc(ranges.length * DSM_RANGE_SIZE);
     encodeDsmRanges(
       ranges.map((r) => ({ slba: r.lba, nlb: r.count, attributes: r.attributes ?? 0 })),
       buf.bytes,
     );
-    req.cmd.opcode = NvmOpcode.DatasetManagement;
-    req.cmd.nsid = this.id;
-    req.cmd.cdw10 = ranges.length - 1;
-    req.cmd.cdw11 = attributes;
+    const req = this.takeWithBuffer(qp, buf);
+    if (req === null) return -ENOMEM;
+    cmds.datasetManagement(req.cmd, this.id, ranges.length, attributes);
     return this.submitPrepared(qp, req, cb, arg, buf);
   }
 
   /** Reservation Register (spdk_nvme_ns_cmd_reservation_register). */
-  cmdReservationRegister<A>(qp: QueuePair, keys: ReservationRegisterKeys, ignoreKey: boolean, action: ReservationRegisterAction, cptpl: ReservationRegisterCptpl, cb: CommandCallback<A> | null, arg: A): number {
+  cmdReservationRegister<A>(
+    qp: QueuePair,
+    keys: ReservationRegisterKeys,
+    ignoreKey: boolean,
+    action: ReservationRegisterAction,
+    cptpl: ReservationRegisterCptpl,
+    cb: CommandCallback<A> | null,
+    arg: A,
+  ): number {
     const buf = this.owner.dma.alloc(16);
     encodeReservationRegisterData(keys.crkey, keys.nrkey, buf.bytes);
-    return this.reservation(qp, NvmOpcode.ReservationRegister, buf, (action | (ignoreKey ? 8 : 0) | (cptpl << 30)) >>> 0, 0, cb, arg);
+    const req = this.takeWithBuffer(qp, buf);
+    if (req === null) return -ENOMEM;
+    cmds.reservationRegister(req.cmd, this.id, action, ignoreKey, cptpl);
+    return this.submitPrepared(qp, req, cb, arg, buf);
   }
 
   /** Reservation Release (spdk_nvme_ns_cmd_reservation_release). */
-  cmdReservationRelease<A>(qp: QueuePair, crkey: bigint, ignoreKey: boolean, action: ReservationReleaseAction, type: ReservationType, cb: CommandCallback<A> | null, arg: A): number {
+  cmdReservationRelease<A>(
+    qp: QueuePair,
+    crkey: bigint,
+    ignoreKey: boolean,
+    action: ReservationReleaseAction,
+    type: ReservationType,
+    cb: CommandCallback<A> | null,
+    arg: A,
+  ): number {
     const buf = this.owner.dma.alloc(8);
     encodeReservationKeyData(crkey, buf.bytes);
-    return this.reservation(qp, NvmOpcode.ReservationRelease, buf, action | (ignoreKey ? 8 : 0) | (type << 8), 0, cb, arg);
+    const req = this.takeWithBuffer(qp, buf);
+    if (req === null) return -ENOMEM;
+    cmds.reservationRelease(req.cmd, this.id, action, ignoreKey, type);
+    return this.submitPrepared(qp, req, cb, arg, buf);
   }
 
   /** Reservation Acquire (spdk_nvme_ns_cmd_reservation_acquire). */
-  cmdReservationAcquire<A>(qp: QueuePair, keys: ReservationAcquireKeys, ignoreKey: boolean, action: ReservationAcquireAction, type: ReservationType, cb: CommandCallback<A> | null, arg: A): number {
+  cmdReservationAcquire<A>(
+    qp: QueuePair,
+    keys: ReservationAcquireKeys,
+    ignoreKey: boolean,
+    action: ReservationAcquireAction,
+    type: ReservationType,
+    cb: CommandCallback<A> | null,
+    arg: A,
+  ): number {
     const buf = this.owner.dma.alloc(16);
     encodeReservationAcquireData(keys.crkey, keys.prkey, buf.bytes);
-    return this.reservation(qp, NvmOpcode.ReservationAcquire, buf, action | (ignoreKey ? 8 : 0) | (type << 8), 0, cb, arg);
+    const req = this.takeWithBuffer(qp, buf);
+    if (req === null) return -ENOMEM;
+    cmds.reservationAcquire(req.cmd, this.id, action, ignoreKey, type);
+    return this.submitPrepared(qp, req, cb, arg, buf);
   }
 
   /**
    * Reservation Report into `payload` (DMA memory, a multiple of 4 bytes); `extended` asks for the
    * extended data structure with 128-bit host identifiers (spdk_nvme_ns_cmd_reservation_report).
    */
-  cmdReservationReport<A>(qp: QueuePair, payload: ArrayBufferView, extended: boolean, cb: CommandCallback<A> | null, arg: A): number {
+  cmdReservationReport<A>(
+    qp: QueuePair,
+    payload: ArrayBufferView,
+    extended: boolean,
+    cb: CommandCallback<A> | null,
+    arg: A,
+  ): number {
     this.owner.assertUsable();
     qp.assertUsable();
     if (payload.byteLength < 24 || payload.byteLength % 4 !== 0) {
-      throw new InvalidArgumentError("payload", `${payload.byteLength} bytes: give at least 24, a multiple of 4`);
+      throw new InvalidArgumentError(
+        "payload",
+        `${payload.byteLength} bytes: give at least 24, a multiple of 4`,
+      );
     }
     const iova = payloadIova(this, payload, payload.byteLength, "payload");
     const req = qp.takeRequest();
     if (req === null) return -ENOMEM;
-    req.cmd.opcode = NvmOpcode.ReservationReport;
-    req.cmd.nsid = this.id;
-    req.cmd.cdw10 = payload.byteLength / 4 - 1;
-    req.cmd.cdw11 = extended ? 1 : 0;
+    cmds.reservationReport(req.cmd, this.id, payload.byteLength, extended);
     req.payloadKind = PayloadKind.Contiguous;
     req.iova = iova;
     req.length = payload.byteLength;
@@ -297,52 +569,122 @@ export class Namespace {
 
   /** Reads `count` blocks at `lba` into `buffer`; resolves when the data is there. */
   read(qp: QueuePair, buffer: ArrayBufferView, lba: number, count: number, ioFlags = 0): Promise<number> {
-    return awaitCompletion(qp, `Read nsid ${this.id} lba ${lba}+${count}`, (cb, p) => this.cmdRead(qp, buffer, lba, count, cb, p, ioFlags));
+    return awaitCompletion(qp, `Read nsid ${this.id} lba ${lba}+${count}`, (cb, p) =>
+      this.cmdRead(qp, buffer, lba, count, cb, p, ioFlags),
+    );
   }
 
   /** Writes `count` blocks at `lba` from `buffer`. */
   write(qp: QueuePair, buffer: ArrayBufferView, lba: number, count: number, ioFlags = 0): Promise<number> {
-    return awaitCompletion(qp, `Write nsid ${this.id} lba ${lba}+${count}`, (cb, p) => this.cmdWrite(qp, buffer, lba, count, cb, p, ioFlags));
+    return awaitCompletion(qp, `Write nsid ${this.id} lba ${lba}+${count}`, (cb, p) =>
+      this.cmdWrite(qp, buffer, lba, count, cb, p, ioFlags),
+    );
   }
 
   /** Compares `count` blocks at `lba` with `buffer`; rejects with Compare Failure on a mismatch. */
   compare(qp: QueuePair, buffer: ArrayBufferView, lba: number, count: number, ioFlags = 0): Promise<number> {
-    return awaitCompletion(qp, `Compare nsid ${this.id} lba ${lba}+${count}`, (cb, p) => this.cmdCompare(qp, buffer, lba, count, cb, p, ioFlags));
+    return awaitCompletion(qp, `Compare nsid ${this.id} lba ${lba}+${count}`, (cb, p) =>
+      this.cmdCompare(qp, buffer, lba, count, cb, p, ioFlags),
+    );
   }
 
   /** Reads data and separate metadata. */
-  readWithMd(qp: QueuePair, buffer: ArrayBufferView, metadata: ArrayBufferView | null, lba: number, count: number, ioFlags = 0, apptagMask = 0, apptag = 0): Promise<number> {
+  readWithMd(
+    qp: QueuePair,
+    buffer: ArrayBufferView,
+    metadata: ArrayBufferView | null,
+    lba: number,
+    count: number,
+    ioFlags = 0,
+    apptagMask = 0,
+    apptag = 0,
+  ): Promise<number> {
     return awaitCompletion(qp, `Read nsid ${this.id} lba ${lba}+${count}`, (cb, p) =>
       this.cmdReadWithMd(qp, buffer, metadata, lba, count, cb, p, ioFlags, apptagMask, apptag),
     );
   }
 
   /** Writes data and separate metadata. */
-  writeWithMd(qp: QueuePair, buffer: ArrayBufferView, metadata: ArrayBufferView | null, lba: number, count: number, ioFlags = 0, apptagMask = 0, apptag = 0): Promise<number> {
+  writeWithMd(
+    qp: QueuePair,
+    buffer: ArrayBufferView,
+    metadata: ArrayBufferView | null,
+    lba: number,
+    count: number,
+    ioFlags = 0,
+    apptagMask = 0,
+    apptag = 0,
+  ): Promise<number> {
     return awaitCompletion(qp, `Write nsid ${this.id} lba ${lba}+${count}`, (cb, p) =>
       this.cmdWriteWithMd(qp, buffer, metadata, lba, count, cb, p, ioFlags, apptagMask, apptag),
     );
   }
 
   /** Reads into a list of DMA buffers, filled in order (readv over an array instead of callbacks). */
-  readv(qp: QueuePair, buffers: readonly ArrayBufferView[], lba: number, count: number, ioFlags = 0): Promise<number> {
+  readv(
+    qp: QueuePair,
+    buffers: readonly ArrayBufferView[],
+    lba: number,
+    count: number,
+    ioFlags = 0,
+  ): Promise<number> {
     const walk = new SegmentWalk(buffers);
     return awaitCompletion(qp, `Readv nsid ${this.id} lba ${lba}+${count}`, (cb, p) =>
-      submitDataCommand(this, qp, NvmOpcode.Read, null, walk, SegmentWalk.reset, SegmentWalk.next, null, lba, count, cb, p, ioFlags, 0, 0),
+      submitDataCommand(
+        this,
+        qp,
+        NvmOpcode.Read,
+        null,
+        walk,
+        SegmentWalk.reset,
+        SegmentWalk.next,
+        null,
+        lba,
+        count,
+        cb,
+        p,
+        ioFlags,
+        0,
+        0,
+      ),
     );
   }
 
   /** Writes from a list of DMA buffers, in order. */
-  writev(qp: QueuePair, buffers: readonly ArrayBufferView[], lba: number, count: number, ioFlags = 0): Promise<number> {
+  writev(
+    qp: QueuePair,
+    buffers: readonly ArrayBufferView[],
+    lba: number,
+    count: number,
+    ioFlags = 0,
+  ): Promise<number> {
     const walk = new SegmentWalk(buffers);
     return awaitCompletion(qp, `Writev nsid ${this.id} lba ${lba}+${count}`, (cb, p) =>
-      submitDataCommand(this, qp, NvmOpcode.Write, null, walk, SegmentWalk.reset, SegmentWalk.next, null, lba, count, cb, p, ioFlags, 0, 0),
+      submitDataCommand(
+        this,
+        qp,
+        NvmOpcode.Write,
+        null,
+        walk,
+        SegmentWalk.reset,
+        SegmentWalk.next,
+        null,
+        lba,
+        count,
+        cb,
+        p,
+        ioFlags,
+        0,
+        0,
+      ),
     );
   }
 
   /** Writes zeroes to `count` blocks at `lba`. */
   writeZeroes(qp: QueuePair, lba: number, count: number, ioFlags = 0): Promise<number> {
-    return awaitCompletion(qp, `Write Zeroes nsid ${this.id} lba ${lba}+${count}`, (cb, p) => this.cmdWriteZeroes(qp, lba, count, cb, p, ioFlags));
+    return awaitCompletion(qp, `Write Zeroes nsid ${this.id} lba ${lba}+${count}`, (cb, p) =>
+      this.cmdWriteZeroes(qp, lba, count, cb, p, ioFlags),
+    );
   }
 
   /** Deallocates (trims) the given ranges. */
@@ -352,7 +694,9 @@ export class Namespace {
 
   /** Dataset Management with the given attributes. */
   datasetManagement(qp: QueuePair, attributes: number, ranges: readonly DsmRange[]): Promise<number> {
-    return awaitCompletion(qp, `Dataset Management nsid ${this.id}`, (cb, p) => this.cmdDatasetManagement(qp, attributes, ranges, cb, p));
+    return awaitCompletion(qp, `Dataset Management nsid ${this.id}`, (cb, p) =>
+      this.cmdDatasetManagement(qp, attributes, ranges, cb, p),
+    );
   }
 
   /** Flushes the volatile write cache. */
@@ -361,23 +705,49 @@ export class Namespace {
   }
 
   /** Reservation Register. */
-  reservationRegister(qp: QueuePair, keys: ReservationRegisterKeys, ignoreKey: boolean, action: ReservationRegisterAction, cptpl: ReservationRegisterCptpl): Promise<number> {
-    return awaitCompletion(qp, `Reservation Register nsid ${this.id}`, (cb, p) => this.cmdReservationRegister(qp, keys, ignoreKey, action, cptpl, cb, p));
+  reservationRegister(
+    qp: QueuePair,
+    keys: ReservationRegisterKeys,
+    ignoreKey: boolean,
+    action: ReservationRegisterAction,
+    cptpl: ReservationRegisterCptpl,
+  ): Promise<number> {
+    return awaitCompletion(qp, `Reservation Register nsid ${this.id}`, (cb, p) =>
+      this.cmdReservationRegister(qp, keys, ignoreKey, action, cptpl, cb, p),
+    );
   }
 
   /** Reservation Release. */
-  reservationRelease(qp: QueuePair, crkey: bigint, ignoreKey: boolean, action: ReservationReleaseAction, type: ReservationType): Promise<number> {
-    return awaitCompletion(qp, `Reservation Release nsid ${this.id}`, (cb, p) => this.cmdReservationRelease(qp, crkey, ignoreKey, action, type, cb, p));
+  reservationRelease(
+    qp: QueuePair,
+    crkey: bigint,
+    ignoreKey: boolean,
+    action: ReservationReleaseAction,
+    type: ReservationType,
+  ): Promise<number> {
+    return awaitCompletion(qp, `Reservation Release nsid ${this.id}`, (cb, p) =>
+      this.cmdReservationRelease(qp, crkey, ignoreKey, action, type, cb, p),
+    );
   }
 
   /** Reservation Acquire. */
-  reservationAcquire(qp: QueuePair, keys: ReservationAcquireKeys, ignoreKey: boolean, action: ReservationAcquireAction, type: ReservationType): Promise<number> {
-    return awaitCompletion(qp, `Reservation Acquire nsid ${this.id}`, (cb, p) => this.cmdReservationAcquire(qp, keys, ignoreKey, action, type, cb, p));
+  reservationAcquire(
+    qp: QueuePair,
+    keys: ReservationAcquireKeys,
+    ignoreKey: boolean,
+    action: ReservationAcquireAction,
+    type: ReservationType,
+  ): Promise<number> {
+    return awaitCompletion(qp, `Reservation Acquire nsid ${this.id}`, (cb, p) =>
+      this.cmdReservationAcquire(qp, keys, ignoreKey, action, type, cb, p),
+    );
   }
 
   /** Reservation Report into `payload`. */
   reservationReport(qp: QueuePair, payload: ArrayBufferView, extended = false): Promise<number> {
-    return awaitCompletion(qp, `Reservation Report nsid ${this.id}`, (cb, p) => this.cmdReservationReport(qp, payload, extended, cb, p));
+    return awaitCompletion(qp, `Reservation Report nsid ${this.id}`, (cb, p) =>
+      this.cmdReservationReport(qp, payload, extended, cb, p),
+    );
   }
 
   // ---- RxJS face ------------------------------------------------------------------------------
@@ -388,12 +758,24 @@ export class Namespace {
   }
 
   /** {@link write} as an Observable. */
-  write$(qp: QueuePair, buffer: ArrayBufferView, lba: number, count: number, ioFlags = 0): Observable<number> {
+  write$(
+    qp: QueuePair,
+    buffer: ArrayBufferView,
+    lba: number,
+    count: number,
+    ioFlags = 0,
+  ): Observable<number> {
     return defer(() => this.write(qp, buffer, lba, count, ioFlags));
   }
 
   /** {@link compare} as an Observable. */
-  compare$(qp: QueuePair, buffer: ArrayBufferView, lba: number, count: number, ioFlags = 0): Observable<number> {
+  compare$(
+    qp: QueuePair,
+    buffer: ArrayBufferView,
+    lba: number,
+    count: number,
+    ioFlags = 0,
+  ): Observable<number> {
     return defer(() => this.compare(qp, buffer, lba, count, ioFlags));
   }
 
@@ -402,27 +784,26 @@ export class Namespace {
     return defer(() => this.flush(qp));
   }
 
-  private reservation<A>(qp: QueuePair, opcode: number, buf: DmaBuffer, cdw10: number, cdw11: number, cb: CommandCallback<A> | null, arg: A): number {
+  /** Takes a request for a command carrying `buf`; frees `buf` when the command cannot be submitted. */
+  private takeWithBuffer(qp: QueuePair, buf: DmaBuffer): Request | null {
+    let req: Request | null = null;
     try {
       this.owner.assertUsable();
       qp.assertUsable();
-    } catch (e) {
-      this.owner.dma.free(buf);
-      throw e;
+      req = qp.takeRequest();
+    } finally {
+      if (req === null) this.owner.dma.free(buf);
     }
-    const req = qp.takeRequest();
-    if (req === null) {
-      this.owner.dma.free(buf);
-      return -ENOMEM;
-    }
-    req.cmd.opcode = opcode;
-    req.cmd.nsid = this.id;
-    req.cmd.cdw10 = cdw10;
-    req.cmd.cdw11 = cdw11;
-    return this.submitPrepared(qp, req, cb, arg, buf);
+    return req;
   }
 
-  private submitPrepared<A>(qp: QueuePair, req: Request, cb: CommandCallback<A> | null, arg: A, owned: DmaBuffer | null): number {
+  private submitPrepared<A>(
+    qp: QueuePair,
+    req: Request,
+    cb: CommandCallback<A> | null,
+    arg: A,
+    owned: DmaBuffer | null,
+  ): number {
     req.cb = cb as CommandCallback<never> | null;
     req.cbArg = arg;
     if (owned !== null) {
@@ -460,4 +841,3 @@ class SegmentWalk {
     return 0;
   }
 }
-

@@ -8,8 +8,8 @@
  */
 import type { DmaAllocator, IoVec } from "../dma.js";
 import { StateError } from "../errors.js";
-import type { RequestTracker } from "../rq/tracker.js";
 import { TrackerPool } from "../rq/pool.js";
+import type { RequestTracker } from "../rq/tracker.js";
 import { Completion, encodeStatus } from "../spec/completion.js";
 import { GenericStatus, isRetryableStatus, StatusCodeType } from "../spec/status.js";
 import type { QueuePort } from "../transport/contract.js";
@@ -233,7 +233,13 @@ export class QueuePair {
     const cmd = req.cmd;
     if (!this.mapPayload(rq, req)) {
       this.trackers.release(rq);
-      this.finish(req, encodeStatus(StatusCodeType.Generic, GenericStatus.DataSglLengthInvalid, { dnr: true }), 0, 0, 0);
+      this.finish(
+        req,
+        encodeStatus(StatusCodeType.Generic, GenericStatus.DataSglLengthInvalid, { dnr: true }),
+        0,
+        0,
+        0,
+      );
       return true;
     }
     if (req.mdIova >= 0) cmd.mptr = req.mdIova;
@@ -266,7 +272,7 @@ export class QueuePair {
       if (iova < 0 || view.byteLength === 0) return false;
       const seg = this.iov[n++];
       seg.iova = iova;
-      seg.length = view.byteLength < left ? view.byteLength : left;
+      seg.length = Math.min(view.byteLength, left);
       left -= seg.length;
     }
     this.trackers.mapv(rq, req.cmd, this.iov, n);

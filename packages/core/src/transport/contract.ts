@@ -5,10 +5,10 @@
  * @module
  */
 import type { Observable } from "rxjs";
+import type { ControllerOptions } from "../ctrlr/options.js";
 import type { DmaAllocator, DmaBuffer } from "../dma.js";
 import type { NvmeCommand } from "../spec/command.js";
 import type { TransportId, TransportType } from "../trid/transport-id.js";
-import type { ControllerOptions } from "../ctrlr/options.js";
 
 /**
  * Controller register (PCIe: BAR0 MMIO) or property (fabrics: Property Get/Set) access, by the

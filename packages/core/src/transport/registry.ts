@@ -26,7 +26,9 @@ export class TransportRegistry {
   /** The plugin for a transport type (custom transports: matched by `trstring`), or undefined. */
   find(trtype: TransportType, trstring = ""): NvmeTransport | undefined {
     return this.transports.find(
-      (t) => t.trtype === trtype && (trtype !== TransportType.Custom || t.name.toLowerCase() === trstring.toLowerCase()),
+      (t) =>
+        t.trtype === trtype &&
+        (trtype !== TransportType.Custom || t.name.toLowerCase() === trstring.toLowerCase()),
     );
   }
 
@@ -38,9 +40,12 @@ export class TransportRegistry {
   /** The plugin for `trid`, or a TransportError saying which package to load. */
   get(trid: TransportId): NvmeTransport {
     const t = this.find(trid.trtype, trid.trstring);
-    const name = trid.trtype === TransportType.Custom ? trid.trstring : (trtypeStr(trid.trtype) ?? String(trid.trtype));
+    const name =
+      trid.trtype === TransportType.Custom ? trid.trstring : (trtypeStr(trid.trtype) ?? String(trid.trtype));
     if (t === undefined) {
-      throw new TransportError(`no transport plugin for trtype ${name} is loaded: load its package's ContainerModule`);
+      throw new TransportError(
+        `no transport plugin for trtype ${name} is loaded: load its package's ContainerModule`,
+      );
     }
     if (!t.available()) throw new TransportError(`transport ${name} is not available on this machine`);
     return t;

@@ -1,0 +1,260 @@
+/**
+ * The request trackers of one queue (libvfn's per-SQ nvme_rq array and free stack): acquire/release,
+ * tracker from completion, prep/exec, data pointer mapping and synchronous waits, with libvfn's
+ * nvme_rq_* semantics.
+ *
+ * One owner per queue (the SPDK model: a qpair belongs to one thread), so there are no lock-free
+ * `_atomic` variants as in libvfn: JavaScript gives a queue's owner the queue to itself.
+ * @module
+ */
+import { mapPrp, mapvPrp, type PrpListPages } from "../dataptr/prp.js";
+import { mapvSgl, SGL_DESCRIPTOR_SIZE, type SglSegment } from "../dataptr/sgl.js";
+import type { DmaAllocator, DmaBuffer, IoVec } from "../dma.js";
+import { InvalidArgumentError, NvmeTimeoutError, StateError } from "../errors.js";
+import type { NvmeCommand } from "../spec/command.js";
+import type { Completion } from "../spec/completion.js";
+import type { QueuePort } from "../transport/contract.js";
+import { RequestTracker } from "./tracker.js";
+
+/** Options of a {@link TrackerPool}. */
+export interface TrackerPoolOptions {
+  /** Number of trackers; default and maximum `port.depth - 1` (a full ring keeps one slot empty). */
+  count?: number;
+  /**
+   * PRP list pages per tracker (default 1: 512 entries with 4 KiB pages, 2 MiB + 4 KiB per command).
+   * More pages allow larger transfers through chained lists.
+   */
+  pagesPerTracker?: number;
+  /** Whether the controller supports SGLs for this queue (Identify Controller SGLS); selects {@link TrackerPool.mapv}'s form. */
+  sglSupported?: boolean;
+}
+
+const NONE = -1;
+const MAX_CID_COUNT = 0x1_0000;
+
+/**
+ * Request trackers of one queue pair, with an intrusive LIFO free stack over an Int32Array: no
+ * allocation after construction. Every tracker's PRP list pages (and SGL segment) come from one DMA
+ * buffer allocated here and freed by {@link TrackerPool.destroy}.
+ *
+ * {@link TrackerPool.spin} and {@link TrackerPool.wait} poll synchronously and block the event loop
+ * while they do: use them only with queues whose completions arrive without the event loop's help
+ * (PCIe, or a queue in a worker thread), e.g. during controller initialisation.
+ */
+export class TrackerPool {
+  /** The queue the trackers issue commands on. */
+  readonly port: QueuePort;
+  /** Memory page size used for PRPs (the allocator's). */
+  readonly pageSize: number;
+  /** Whether {@link TrackerPool.mapv} builds SGLs rather than PRPs. */
+  readonly sglSupported: boolean;
+  /** Every tracker, indexed by cid. */
+  readonly trackers: readonly RequestTracker[];
+
+  private readonly dma: DmaAllocator;
+  private memory: DmaBuffer | null;
+  private readonly next: Int32Array; // free stack links by index
+  private readonly busy: Uint8Array; // 1 while acquired
+  private top = NONE;
+  private acquired = 0;
+  private readonly scratchCqe = new Uint32Array(4);
+
+  /**
+   * @param port the queue; the pool posts commands and polls completions through it
+   * @param dma allocator for the trackers' PRP list pages
+   * @throws InvalidArgumentError for a count outside 1..depth - 1 or pagesPerTracker below 1
+   */
+  constructor(port: QueuePort, dma: DmaAllocator, options: TrackerPoolOptions = {}) {
+    const max = Math.min(port.depth - 1, MAX_CID_COUNT);
+    const count = options.count ?? max;
+    const perTracker = options.pagesPerTracker ?? 1;
+    if (!Number.isInteger(count) || count < 1 || count > max) {
+      throw new InvalidArgumentError(
+        "count",
+        `must be 1..${max} for a queue of depth ${port.depth}, got ${count}`,
+      );
+    }
+    if (!Number.isInteger(perTracker) || perTracker < 1) {
+      throw new InvalidArgumentError("pagesPerTracker", `must be a positive integer, got ${perTracker}`);
+    }
+    this.port = port;
+    this.dma = dma;
+    this.pageSize = dma.pageSize;
+    this.sglSupported = options.sglSupported ?? false;
+    this.memory = dma.alloc(count * perTracker * this.pageSize, this.pageSize);
+    this.next = new Int32Array(count);
+    this.busy = new Uint8Array(count);
+    const trackers: RequestTracker[] = [];
+    for (let i = 0; i < count; i++) trackers.push(this.makeTracker(i, perTracker));
+    this.trackers = trackers;
+    // Push in reverse so that the first acquire returns cid 0, as libvfn's initial stack does.
+    for (let i = count - 1; i >= 0; i--) this.push(i);
+  }
+
+  private makeTracker(index: number, perTracker: number): RequestTracker {
+    const { bytes, iova } = this.memory!;
+    const pages: Uint32Array[] = [];
+    const iovas: number[] = [];
+    for (let p = 0; p < perTracker; p++) {
+      const offset = (index * perTracker + p) * this.pageSize;
+      pages.push(new Uint32Array(bytes.buffer, bytes.byteOffset + offset, this.pageSize / 4));
+      iovas.push(iova + offset);
+    }
+    const prp: PrpListPages = { pages, iovas };
+    const sgl: SglSegment = {
+      entries: pages[0]!,
+      iova: iovas[0]!,
+      capacity: this.pageSize / SGL_DESCRIPTOR_SIZE,
+    };
+    return new RequestTracker(index, prp, sgl);
+  }
+
+  /** Number of trackers. */
+  get count(): number {
+    return this.trackers.length;
+  }
+
+  /** Number of trackers acquired and not yet released. */
+  get inFlight(): number {
+    return this.acquired;
+  }
+
+  /**
+   * Takes a tracker off the free stack (the most recently released first), or returns null when all
+   * are in use: back-pressure, submit again after completions. Its `cid` is the command identifier
+   * {@link TrackerPool.prep} puts in the command.
+   */
+  acquire(): RequestTracker | null {
+    const i = this.top;
+    if (i === NONE) return null;
+    this.top = this.next[i]!;
+    this.busy[i] = 1;
+    this.acquired++;
+    return this.trackers[i]!;
+  }
+
+  /**
+   * Puts a tracker back on the free stack and clears its user fields.
+   * @throws StateError when the tracker is not acquired from this pool (a double release)
+   */
+  release(rq: RequestTracker): void {
+    this.requireAcquired(rq, "release");
+    this.busy[rq.cid] = 0;
+    this.acquired--;
+    rq.clearUserFields();
+    if (this.memory !== null) this.push(rq.cid);
+  }
+
+  /**
+   * The acquired tracker whose cid the completion carries, or null when that cid is not one this
+   * pool has out (a stale or corrupted completion). Accepts a Completion or its four dwords.
+   */
+  fromCqe(cqe: Completion | Uint32Array): RequestTracker | null {
+    const dw = cqe instanceof Uint32Array ? cqe : cqe.dw;
+    const cid = dw[3]! & 0xffff;
+    return cid < this.trackers.length && this.busy[cid] === 1 ? this.trackers[cid]! : null;
+  }
+
+  /** Associates `cmd` with `rq` by setting its command identifier. */
+  prep(rq: RequestTracker, cmd: NvmeCommand): void {
+    cmd.cid = rq.cid;
+  }
+
+  /**
+   * Prepares `cmd`, posts it on the queue and rings the submission doorbell.
+   * @throws StateError when `rq` is not acquired
+   */
+  exec(rq: RequestTracker, cmd: NvmeCommand): void {
+    this.requireAcquired(rq, "exec");
+    this.prep(rq, cmd);
+    this.port.post(cmd.dw);
+    this.port.ringSubmission();
+  }
+
+  /** Sets PRPs in `cmd` for `length` bytes contiguous from `iova`, using `rq`'s list pages. See {@link mapPrp}. */
+  mapPrp(rq: RequestTracker, cmd: NvmeCommand, iova: number, length: number): void {
+    mapPrp(cmd, iova, length, this.pageSize, rq.prpPages);
+  }
+
+  /** Sets PRPs in `cmd` for the first `niov` elements of `iov`, using `rq`'s list pages. See {@link mapvPrp}. */
+  mapvPrp(rq: RequestTracker, cmd: NvmeCommand, iov: readonly IoVec[], niov: number): void {
+    mapvPrp(cmd, iov, niov, this.pageSize, rq.prpPages);
+  }
+
+  /** Sets an SGL in `cmd` for the first `niov` elements of `iov`, using `rq`'s segment. See {@link mapvSgl}. */
+  mapvSgl(rq: RequestTracker, cmd: NvmeCommand, iov: readonly IoVec[], niov: number): void {
+    mapvSgl(cmd, iov, niov, rq.sglSegment);
+  }
+
+  /** Maps `iov` as an SGL when the controller supports SGLs, else as PRPs. */
+  mapv(rq: RequestTracker, cmd: NvmeCommand, iov: readonly IoVec[], niov: number): void {
+    if (this.sglSupported) mapvSgl(cmd, iov, niov, rq.sglSegment);
+    else mapvPrp(cmd, iov, niov, this.pageSize, rq.prpPages);
+  }
+
+  /**
+   * Busy-polls until the queue yields a completion, consumes it (rings the completion doorbell) and
+   * copies it into `cqeOut` when given. Returns true when it is `rq`'s, false when it belongs to another
+   * command (libvfn's EAGAIN): that completion is consumed all the same, so dispatch it from `cqeOut`
+   * with {@link TrackerPool.fromCqe}. Spins forever if no completion ever comes; prefer
+   * {@link TrackerPool.wait}.
+   */
+  spin(rq: RequestTracker, cqeOut?: Completion | Uint32Array): boolean {
+    const out = this.outDwords(cqeOut);
+    while (!this.port.poll(out)) {
+      // busy-wait: the controller writes the completion by DMA
+    }
+    return this.consumed(rq, out);
+  }
+
+  /**
+   * Like {@link TrackerPool.spin}, but gives up after `timeoutMs` milliseconds.
+   * @throws NvmeTimeoutError when no completion arrived in time (nothing was consumed)
+   */
+  wait(rq: RequestTracker, cqeOut: Completion | Uint32Array | undefined, timeoutMs: number): boolean {
+    const out = this.outDwords(cqeOut);
+    const deadline = performance.now() + timeoutMs;
+    while (!this.port.poll(out)) {
+      if (performance.now() >= deadline) {
+        throw new NvmeTimeoutError(
+          `no completion on queue ${this.port.qid} within ${timeoutMs} ms while waiting for cid ${rq.cid}`,
+        );
+      }
+    }
+    return this.consumed(rq, out);
+  }
+
+  /**
+   * Frees the trackers' DMA memory. Trackers still in flight stay usable for {@link TrackerPool.fromCqe}
+   * and release, but acquire returns null from now on; call it after the queue is deleted.
+   */
+  destroy(): void {
+    if (this.memory === null) return;
+    this.dma.free(this.memory);
+    this.memory = null;
+    this.top = NONE;
+  }
+
+  private outDwords(cqeOut: Completion | Uint32Array | undefined): Uint32Array {
+    if (cqeOut === undefined) return this.scratchCqe;
+    return cqeOut instanceof Uint32Array ? cqeOut : cqeOut.dw;
+  }
+
+  private consumed(rq: RequestTracker, cqe: Uint32Array): boolean {
+    this.port.ringCompletion();
+    return (cqe[3]! & 0xffff) === rq.cid;
+  }
+
+  private push(index: number): void {
+    this.next[index] = this.top;
+    this.top = index;
+  }
+
+  private requireAcquired(rq: RequestTracker, what: string): void {
+    if (this.trackers[rq.cid] !== rq || this.busy[rq.cid] !== 1) {
+      throw new StateError(
+        `${what}: tracker cid ${rq.cid} is not acquired from this pool; acquire() it first`,
+      );
+    }
+  }
+}
