@@ -1,0 +1,120 @@
+/**
+ * The device configurations a run can ask for, by name. Each describes the guest's NVMe controllers and
+ * namespaces and the extras it needs; qemu-args.mjs turns an entry into QEMU arguments. Checked against
+ * `qemu-system-x86_64 -device nvme,help` / `-device nvme-ns,help` (QEMU 7.2).
+ *
+ * Controller: { id, serial, mdts?, cmbMiB?, subsys?, namespaces }. Each controller sits behind its own
+ * PCIe root port (so it can be hot-removed); the n-th controller is at PCI address 0000:0n:00.0.
+ * Namespace: { size (bytes), lbaSize?, ms?, mset?, pi?, backing?: 'file' | 'null', badLbas? }.
+ *   backing 'file' (default) is a sparse file in the run's temp folder; 'null' reads zeroes and stores
+ *   nothing; badLbas puts blkdebug in front of the file so reads and writes of those LBAs fail with EIO,
+ *   which QEMU's controller reports as a media error (Unrecovered Read Error / Write Fault).
+ * Extras: subsystems (NQNs for nvme-subsys), fabrics (the guest starts nvmet targets with these
+ *   addresses and NQNs, see guest/fabrics-up.sh), qmp (a QMP socket the guest can drive through guest/qmp.sh).
+ *
+ * Tests read the same table to learn what they run against, e.g. `configs['media-error']`.
+ */
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+/** Namespaces of the default controller: both common LBA formats, more than one namespace. */
+const defaultNamespaces = [
+  { size: 128 * MiB, lbaSize: 512 },
+  { size: 128 * MiB, lbaSize: 4096 },
+  { size: 16 * MiB, lbaSize: 512 },
+];
+
+export const configs = {
+  default: {
+    description: "one controller, namespaces with 512- and 4096-byte LBAs",
+    controllers: [{ id: "nvme0", serial: "nvmekit-default", namespaces: defaultNamespaces }],
+  },
+  metadata: {
+    description: "metadata namespaces: extended LBA with PI type 1, separate buffer with PI type 2, no PI",
+    controllers: [
+      {
+        id: "nvme0",
+        serial: "nvmekit-metadata",
+        namespaces: [
+          { size: 64 * MiB, lbaSize: 512, ms: 8, mset: 1, pi: 1 },
+          { size: 64 * MiB, lbaSize: 4096, ms: 16, mset: 0, pi: 2 },
+          { size: 64 * MiB, lbaSize: 512, ms: 16, mset: 0 },
+        ],
+      },
+    ],
+  },
+  null: {
+    description: "a null-backed 4096-byte-LBA namespace that stores nothing, for benchmarks",
+    controllers: [
+      {
+        id: "nvme0",
+        serial: "nvmekit-null",
+        namespaces: [{ size: 4 * GiB, lbaSize: 4096, backing: "null" }],
+      },
+    ],
+  },
+  cmb: {
+    description: "a controller with a 16 MiB controller memory buffer",
+    controllers: [
+      { id: "nvme0", serial: "nvmekit-cmb", cmbMiB: 16, namespaces: [{ size: 64 * MiB, lbaSize: 512 }] },
+    ],
+  },
+  "small-mdts": {
+    description: "MDTS 2 (16 KiB transfers with 4 KiB pages) so large I/O must be split",
+    controllers: [
+      { id: "nvme0", serial: "nvmekit-mdts", mdts: 2, namespaces: [{ size: 64 * MiB, lbaSize: 512 }] },
+    ],
+  },
+  "shared-ns": {
+    description: "two controllers in one NVM subsystem sharing namespace 1",
+    subsystems: [{ id: "subsys0", nqn: "nvmekit-shared" }], // QEMU reports nqn.2019-08.org.qemu:nvmekit-shared
+    controllers: [
+      // QEMU wants the controllers of one subsystem to share its serial number.
+      {
+        id: "nvme0",
+        serial: "nvmekit-shared",
+        subsys: "subsys0",
+        namespaces: [{ size: 64 * MiB, lbaSize: 512 }],
+      },
+      { id: "nvme1", serial: "nvmekit-shared", subsys: "subsys0", namespaces: [] },
+    ],
+  },
+  "media-error": {
+    description: "namespace 1 (512-byte LBAs) fails I/O to LBAs 1000 and 1001 with a media error",
+    controllers: [
+      {
+        id: "nvme0",
+        serial: "nvmekit-media-error",
+        namespaces: [{ size: 64 * MiB, lbaSize: 512, badLbas: [1000, 1001] }],
+      },
+    ],
+  },
+  "hot-remove": {
+    description: "the default controller plus a QMP socket, so a test can device_del nvme0",
+    qmp: true,
+    controllers: [{ id: "nvme0", serial: "nvmekit-hot-remove", namespaces: defaultNamespaces }],
+  },
+  fabrics: {
+    description:
+      "the default controller plus nvmet targets: TCP on 127.0.0.1:4420, RDMA (soft-RoCE) on 10.66.0.1:4420",
+    fabrics: {
+      tcp: { traddr: "127.0.0.1", trsvcid: "4420" },
+      rdma: { traddr: "10.66.0.1", trsvcid: "4420" },
+      nullNqn: "nqn.2024-01.io.nvmekit:null",
+      fileNqn: "nqn.2024-01.io.nvmekit:file",
+    },
+    controllers: [{ id: "nvme0", serial: "nvmekit-fabrics", namespaces: defaultNamespaces }],
+  },
+};
+
+/**
+ * The configuration called `name`, or an error that lists the known names.
+ * @param {string} name
+ */
+export function getConfig(name) {
+  const config = configs[name];
+  if (!config)
+    throw new Error(`unknown rig configuration "${name}" (known: ${Object.keys(configs).join(", ")})`);
+  return config;
+}

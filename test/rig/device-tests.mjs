@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+/**
+ * Runs the device suites in QEMU guests and prints one `N passed, N failed[, N skipped]` line last.
+ *   node test/rig/device-tests.mjs [SUITE_FILE...]
+ * Suites that need the same configuration share one guest (see suites.mjs for discovery). Exits non-zero
+ * when a test failed, a suite crashed or a guest failed.
+ */
+import { runInGuest } from "./guest-run.mjs";
+import { isMain } from "./paths.mjs";
+import { ensureRig } from "./setup.mjs";
+import { suiteResults } from "./suite-results.mjs";
+import { findSuites } from "./suites.mjs";
+
+/** Time limit for one suite inside the guest, in seconds. */
+const suiteSeconds = Number(process.env.RIG_SUITE_TIMEOUT ?? 240);
+/** Allowance for booting and powering off a guest, in seconds. */
+const guestSeconds = 60;
+
+/**
+ * Runs `suites` grouped by configuration, one guest per group, streaming their output.
+ * @param {{ file: string, config: string }[]} suites
+ */
+export async function runDeviceSuites(suites) {
+  const groups = new Map();
+  for (const s of suites) groups.set(s.config, [...(groups.get(s.config) ?? []), s]);
+  const results = [];
+  for (const [config, members] of groups) {
+    const files = members.map((s) => s.file);
+    console.log(`\n=== rig guest: configuration ${config}, ${files.length} suite(s)`);
+    const stdout = [];
+    const run = await runInGuest({
+      config,
+      command: ["sh", "test/rig/guest/run-suites.sh", String(suiteSeconds), ...files],
+      timeoutSeconds: guestSeconds + files.length * (suiteSeconds + 5),
+      env: { NO_COLOR: "1" },
+      onStdout: (chunk) => {
+        stdout.push(chunk);
+        process.stdout.write(chunk);
+      },
+    });
+    if (run.failure) console.log(`=== rig guest failed: ${run.failure}`);
+    console.log(`=== rig guest: configuration ${config} done in ${run.seconds.toFixed(1)} s`);
+    const guestFailure = run.failure?.split("\n")[0] ?? null;
+    const groupResults = suiteResults(Buffer.concat(stdout).toString(), files, guestFailure);
+    results.push(...groupResults);
+    if (guestFailure && !groupResults.some((r) => r.problem?.startsWith("did not finish"))) {
+      // Every suite finished, yet the guest did not power off cleanly: that is a failure too.
+      results.push({ file: `guest (${config})`, passed: 0, failed: 1, skipped: 0, problem: guestFailure });
+    }
+  }
+  return results;
+}
+
+if (isMain(import.meta.url)) {
+  const started = Date.now();
+  ensureRig();
+  const suites = findSuites(process.argv.slice(2));
+  const results = suites.length ? await runDeviceSuites(suites) : [];
+  const sum = (key) => results.reduce((n, r) => n + r[key], 0);
+  const problems = results.filter((r) => r.problem);
+  for (const r of problems) console.log(`rig: ${r.file}: ${r.problem}`);
+  if (suites.length === 0) console.log("rig: no device suites found");
+  console.log(
+    `device tests: ${suites.length} suite(s), wall time ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
+  const skipped = sum("skipped") ? `, ${sum("skipped")} skipped` : "";
+  console.log(`${sum("passed")} passed, ${sum("failed")} failed${skipped}`);
+  process.exit(sum("failed") > 0 || suites.length === 0 ? 1 : 0);
+}

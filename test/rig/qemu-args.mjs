@@ -1,0 +1,98 @@
+/**
+ * Turns a device configuration (configs.mjs) into QEMU arguments and creates its backing images
+ * (sparse files) in the run's temp folder.
+ */
+import { truncateSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { rigDir } from "./paths.mjs";
+
+/**
+ * The machine every run gets: q35 with an Intel vIOMMU (listed before the PCI devices it translates
+ * for), TCG, no default devices and no network device at all.
+ */
+const machineArgs = [
+  ...["-machine", "q35", "-accel", "tcg,thread=multi,tb-size=256", "-cpu", "max", "-smp", "2", "-m", "2G"],
+  ...["-device", "intel-iommu,intremap=on"],
+  ...["-nodefaults", "-no-user-config", "-display", "none", "-no-reboot"],
+];
+
+/**
+ * A blkdebug rule file that fails every read and write touching the given 512-byte sectors with EIO.
+ * Rules fire on the events the raw format driver raises for each request (read_aio / write_aio).
+ */
+function blkdebugRules(sectors) {
+  const rule = (event, iotype, sector) =>
+    `[inject-error]\nevent = "${event}"\niotype = "${iotype}"\nsector = "${sector}"\nerrno = "5"\nonce = "off"\nimmediately = "on"\n`;
+  return sectors.flatMap((s) => [rule("read_aio", "read", s), rule("write_aio", "write", s)]).join("\n");
+}
+
+/** The -drive argument for one namespace, creating what backs it in `dir`. */
+function driveFor(ns, driveId, dir) {
+  if (ns.backing === "null") return `driver=null-co,read-zeroes=on,size=${ns.size},if=none,id=${driveId}`;
+  const image = join(dir, `${driveId}.img`);
+  writeFileSync(image, "");
+  truncateSync(image, ns.size); // sparse: costs no disk until written
+  if (!ns.badLbas) return `file=${image},format=raw,if=none,id=${driveId}`;
+  const sectorsPerLba = (ns.lbaSize ?? 512) / 512;
+  const sectors = ns.badLbas.map((lba) => lba * sectorsPerLba);
+  const rules = join(dir, `${driveId}.blkdebug`);
+  writeFileSync(rules, blkdebugRules(sectors));
+  return `file=blkdebug:${rules}:${image},format=raw,if=none,id=${driveId}`;
+}
+
+/** The nvme-ns -device argument for one namespace. */
+function namespaceDevice(ns, nsid, controllerId, driveId) {
+  const props = [`nvme-ns`, `drive=${driveId}`, `bus=${controllerId}`, `nsid=${nsid}`];
+  if (ns.lbaSize) props.push(`logical_block_size=${ns.lbaSize}`, `physical_block_size=${ns.lbaSize}`);
+  for (const key of ["ms", "mset", "pi"]) if (ns[key] !== undefined) props.push(`${key}=${ns[key]}`);
+  return props.join(",");
+}
+
+/** QEMU arguments for the devices of `config`; backing files go into `dir`. */
+function deviceArgs(config, dir, qmpSocket) {
+  const args = [];
+  for (const s of config.subsystems ?? []) args.push("-device", `nvme-subsys,id=${s.id},nqn=${s.nqn}`);
+  let nsid = 0;
+  for (const [i, c] of config.controllers.entries()) {
+    const port = `rp${i}`;
+    args.push("-device", `pcie-root-port,id=${port},chassis=${i + 1},slot=${i + 1}`);
+    const props = [`nvme`, `id=${c.id}`, `bus=${port}`, `serial=${c.serial}`];
+    if (c.mdts !== undefined) props.push(`mdts=${c.mdts}`);
+    if (c.cmbMiB) props.push(`cmb_size_mb=${c.cmbMiB}`);
+    if (c.subsys) props.push(`subsys=${c.subsys}`);
+    args.push("-device", props.join(","));
+    for (const ns of c.namespaces) {
+      nsid += 1;
+      const driveId = `${c.id}n${nsid}`;
+      args.push("-drive", driveFor(ns, driveId, dir), "-device", namespaceDevice(ns, nsid, c.id, driveId));
+    }
+  }
+  if (config.qmp) args.push("-qmp", `unix:${qmpSocket},server=on,wait=off`);
+  return args;
+}
+
+/**
+ * The whole QEMU command line of one run: machine, devices, kernel, console log and the two 9p shares
+ * (the host root read-only, the run's folder read-write).
+ * @param {object} run
+ * @param {object} run.config an entry of configs.mjs
+ * @param {{ vmlinux: string, initramfs: string, modulesDir: string }} run.rig what setup.mjs prepared
+ * @param {string} run.dir the run's temp folder, for backing images
+ * @param {string} run.share the folder the guest sees as /run/rig
+ * @param {string} run.consoleLog where the guest's serial console goes
+ * @param {string} run.qmpSocket where QEMU listens for QMP when the configuration asks for it
+ */
+export function qemuArgs({ config, rig, dir, share, consoleLog, qmpSocket }) {
+  const cmdline = [
+    "console=ttyS0 panic=-1 quiet intel_iommu=on",
+    `rig_stage2=${rigDir}/guest/stage2.sh rig_modules=${rig.modulesDir}`, // environment of the guest's init
+  ];
+  return [
+    ...machineArgs,
+    ...deviceArgs(config, dir, qmpSocket),
+    ...["-kernel", rig.vmlinux, "-initrd", rig.initramfs, "-append", cmdline.join(" ")],
+    ...["-serial", `file:${consoleLog}`],
+    ...["-virtfs", "local,path=/,mount_tag=hostroot,security_model=passthrough,readonly=on,multidevs=remap"],
+    ...["-virtfs", `local,path=${share},mount_tag=rigrun,security_model=passthrough`],
+  ];
+}

@@ -1,0 +1,198 @@
+#!/usr/bin/env node
+/**
+ * Installs what the rig needs, idempotently: host packages from Debian's archive, the Debian 6.1 kernel
+ * unpacked (never installed) into the cache, its uncompressed vmlinux for PVH boot, and a tiny initramfs.
+ * Run `node test/rig/setup.mjs`; when everything is in place it returns in well under a second.
+ */
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import {
+  chmodSync,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import { cacheDir, isMain, rigDir } from "./paths.mjs";
+
+/** Debian packages the host needs: QEMU and the tools the guest runs from the shared host root. */
+const hostPackages = [
+  "qemu-system-x86",
+  "busybox-static",
+  "kmod",
+  "cpio",
+  "xz-utils",
+  "pciutils",
+  "rdma-core",
+  "ibverbs-utils",
+  "ibverbs-providers",
+  "rdmacm-utils",
+  "nvme-cli",
+  "iproute2",
+  "fio",
+];
+
+/** Modules the initramfs loads, in dependency order, to reach the host root over 9p with an overlay. */
+const bootModules = [
+  "virtio_ring",
+  "virtio",
+  "virtio_pci_modern_dev",
+  "virtio_pci_legacy_dev",
+  "virtio_pci",
+  "netfs",
+  "fscache",
+  "9pnet",
+  "9pnet_virtio",
+  "9p",
+  "overlay",
+];
+
+const initScript = join(rigDir, "guest", "initramfs-init.sh");
+
+/** Runs a command, throwing with its stderr when it fails. */
+function run(cmd, args, options = {}) {
+  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 64 << 20, ...options });
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}): ${r.stderr ?? ""}`);
+  return r.stdout ?? "";
+}
+
+/** Installs the host packages that are missing (one apt-get update, one apt-get install). */
+function ensurePackages(log) {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own field syntax
+  const format = "-f=${Package} ${db:Status-Status}\n";
+  const r = spawnSync("dpkg-query", ["-W", format, ...hostPackages], {
+    encoding: "utf8",
+  });
+  const installed = new Set(
+    r.stdout
+      .split("\n")
+      .filter((l) => l.endsWith(" installed"))
+      .map((l) => l.split(" ")[0]),
+  );
+  const missing = hostPackages.filter((p) => !installed.has(p));
+  if (missing.length === 0) return;
+  log(`rig setup: installing ${missing.join(" ")}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  run("apt-get", ["update", "-qq"], { env });
+  run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing], { env });
+}
+
+/** The linux-image-6.1.0-NN-amd64 package that Debian's linux-image-amd64 currently points at. */
+function currentKernelPackage() {
+  const m = /Depends: (linux-image-6\.1\.\S+-amd64)/.exec(run("apt-cache", ["depends", "linux-image-amd64"]));
+  if (!m) throw new Error("apt-cache does not name a linux-image-6.1 package for linux-image-amd64");
+  return m[1];
+}
+
+/**
+ * Extracts the ELF kernel from a bzImage: the payload is an xz stream that starts at its magic.
+ * Booting this through its PVH entry skips the in-guest decompression (seconds under TCG).
+ */
+function extractVmlinux(vmlinuz, out) {
+  const image = readFileSync(vmlinuz);
+  const magic = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
+  for (let at = image.indexOf(magic); at >= 0; at = image.indexOf(magic, at + 1)) {
+    const fd = openSync(out, "w");
+    spawnSync("xz", ["-dc", "--single-stream"], { input: image.subarray(at), stdio: ["pipe", fd, "ignore"] });
+    closeSync(fd);
+    const head = Buffer.alloc(4);
+    const rfd = openSync(out, "r");
+    readSync(rfd, head, 0, 4, 0);
+    closeSync(rfd);
+    if (head.toString("latin1") === "\x7fELF") return;
+  }
+  throw new Error(`no xz-compressed ELF kernel found in ${vmlinuz}`);
+}
+
+/** Downloads and unpacks the kernel into the cache unless it is already there; returns its description. */
+function ensureKernel(log) {
+  const stamp = join(cacheDir, "kernel.json");
+  if (existsSync(stamp)) {
+    const kernel = JSON.parse(readFileSync(stamp, "utf8"));
+    if (existsSync(kernel.vmlinux) && existsSync(kernel.modulesRoot)) return kernel;
+  }
+  const pkg = currentKernelPackage();
+  const kver = pkg.slice("linux-image-".length);
+  log(`rig setup: unpacking ${pkg}`);
+  const work = join(cacheDir, `${kver}.partial-${process.pid}`);
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(join(work, "root"), { recursive: true });
+  run("apt-get", ["download", pkg], { cwd: work });
+  const deb = run("sh", ["-c", "ls *.deb"], { cwd: work }).trim();
+  run("dpkg", ["-x", deb, "root"], { cwd: work });
+  rmSync(join(work, deb));
+  run("depmod", ["-b", join(work, "root"), kver]);
+  extractVmlinux(join(work, "root", "boot", `vmlinuz-${kver}`), join(work, "vmlinux"));
+  const final = join(cacheDir, kver);
+  rmSync(final, { recursive: true, force: true });
+  renameSync(work, final);
+  const kernel = {
+    kver,
+    vmlinux: join(final, "vmlinux"),
+    modulesRoot: join(final, "root"),
+    modulesDir: join(final, "root", "lib", "modules", kver),
+  };
+  writeFileSync(stamp, `${JSON.stringify(kernel, null, 2)}\n`);
+  return kernel;
+}
+
+/** Builds the initramfs (busybox, the init script, the boot modules) when its inputs changed. */
+function ensureInitramfs(kernel, log) {
+  const init = readFileSync(initScript);
+  const key = createHash("sha256")
+    .update(init)
+    .update(kernel.kver)
+    .update(bootModules.join(" "))
+    .digest("hex")
+    .slice(0, 16);
+  const out = join(cacheDir, `initramfs-${key}.cpio`);
+  if (existsSync(out)) return out;
+  log("rig setup: building the initramfs");
+  const tree = join(cacheDir, `initramfs.partial-${process.pid}`);
+  rmSync(tree, { recursive: true, force: true });
+  for (const d of ["bin", "dev", "proc", "sys", "lower", "upper", "newroot", "modules"]) {
+    mkdirSync(join(tree, d), { recursive: true });
+  }
+  copyFileSync("/bin/busybox", join(tree, "bin", "busybox"));
+  writeFileSync(join(tree, "init"), init);
+  chmodSync(join(tree, "init"), 0o755);
+  for (const [i, name] of bootModules.entries()) {
+    const file = run("modinfo", ["-b", kernel.modulesRoot, "-k", kernel.kver, "-n", name]).trim();
+    copyFileSync(file, join(tree, "modules", `${String(i).padStart(2, "0")}-${name}.ko`));
+  }
+  run("sh", ["-c", `find . | cpio -o -H newc --quiet > '${out}.tmp'`], { cwd: tree });
+  renameSync(`${out}.tmp`, out);
+  rmSync(tree, { recursive: true, force: true });
+  for (const old of readdirSync(cacheDir).filter((f) => /^initramfs-\w+\.cpio$/.test(f))) {
+    if (join(cacheDir, old) !== out) rmSync(join(cacheDir, old)); // built from an older init script
+  }
+  return out;
+}
+
+/**
+ * Makes sure the rig is ready and describes it.
+ * @param {{ log?: (line: string) => void }} [options]
+ * @returns {{ kver: string, vmlinux: string, modulesRoot: string, modulesDir: string, initramfs: string }}
+ */
+export function ensureRig({ log = (line) => console.error(line) } = {}) {
+  if (process.getuid?.() !== 0) throw new Error("the rig set-up needs root (apt-get, /var/cache)");
+  mkdirSync(cacheDir, { recursive: true });
+  ensurePackages(log);
+  const kernel = ensureKernel(log);
+  return { ...kernel, initramfs: ensureInitramfs(kernel, log) };
+}
+
+if (isMain(import.meta.url)) {
+  const started = Date.now();
+  const rig = ensureRig();
+  console.log(`rig ready: kernel ${rig.kver}, ${rig.initramfs} (${Date.now() - started} ms)`);
+}

@@ -1,0 +1,114 @@
+/**
+ * The controller's side of the queue rings: a submission queue it fetches 64-byte entries from and a
+ * completion queue it posts 16-byte entries to, both in host DMA memory at the addresses the host
+ * programmed (ASQ/ACQ, or PRP1 of Create I/O SQ/CQ), with head/tail pointers and the phase tag.
+ * @module
+ */
+import { writeCqe } from "./sqe.js";
+
+/** A completion waiting for room in a full completion queue. */
+interface Waiting {
+  dw0: number;
+  sqid: number;
+  sqHead: number;
+  cid: number;
+  status: number;
+}
+
+/** A completion queue as the controller drives it. */
+export class DeviceCq {
+  /** Tail: the slot the next completion goes to. */
+  tail = 0;
+  /** Head as last written by the host to the CQ head doorbell. */
+  head = 0;
+  /** Phase tag the controller writes on this pass through the ring; inverts at every wrap. */
+  phase = 1;
+  /** Completions produced while the ring was full, posted as the host frees slots. */
+  private readonly waiting: Waiting[] = [];
+  // Ring entries as dwords; views the host's DMA memory.
+  private readonly ring: Uint32Array;
+
+  /**
+   * @param qid queue identifier
+   * @param size entries in the ring
+   * @param base IOVA of the ring (for reports)
+   * @param bytes the ring's host memory, `size * 16` bytes
+   */
+  constructor(
+    readonly qid: number,
+    readonly size: number,
+    readonly base: number,
+    bytes: Uint8Array,
+  ) {
+    this.ring = new Uint32Array(bytes.buffer, bytes.byteOffset, size * 4);
+  }
+
+  /** Completions waiting for room. */
+  get backlog(): number {
+    return this.waiting.length;
+  }
+
+  /** Posts a completion, or queues it while the ring is full (a full ring holds size - 1 entries). */
+  post(dw0: number, sqid: number, sqHead: number, cid: number, status: number): void {
+    if (this.waiting.length > 0 || (this.tail + 1) % this.size === this.head) {
+      this.waiting.push({ dw0, sqid, sqHead, cid, status });
+      return;
+    }
+    this.write(dw0, sqid, sqHead, cid, status);
+  }
+
+  /** The host consumed entries up to `head`: post what was waiting for room. */
+  setHead(head: number): void {
+    this.head = head;
+    while (this.waiting.length > 0 && (this.tail + 1) % this.size !== this.head) {
+      const w = this.waiting.shift()!;
+      this.write(w.dw0, w.sqid, w.sqHead, w.cid, w.status);
+    }
+  }
+
+  private write(dw0: number, sqid: number, sqHead: number, cid: number, status: number): void {
+    writeCqe(this.ring, this.tail * 4, dw0, sqHead, sqid, cid, this.phase, status);
+    this.tail++;
+    if (this.tail === this.size) {
+      this.tail = 0;
+      this.phase ^= 1;
+    }
+  }
+}
+
+/** A submission queue as the controller drives it. */
+export class DeviceSq {
+  /** Head: the next entry the controller fetches. */
+  head = 0;
+  /** Tail as last written by the host to the SQ tail doorbell. */
+  tail = 0;
+  // Ring entries as dwords; views the host's DMA memory.
+  private readonly ring: Uint32Array;
+
+  /**
+   * @param qid queue identifier
+   * @param size entries in the ring
+   * @param base IOVA of the ring (for reports)
+   * @param bytes the ring's host memory, `size * 64` bytes
+   * @param cq the completion queue its commands complete to
+   * @param priority QPRIO from Create I/O SQ (0 for the admin queue)
+   */
+  constructor(
+    readonly qid: number,
+    readonly size: number,
+    readonly base: number,
+    bytes: Uint8Array,
+    readonly cq: DeviceCq,
+    readonly priority: number,
+  ) {
+    this.ring = new Uint32Array(bytes.buffer, bytes.byteOffset, size * 16);
+  }
+
+  /** Fetches the entry at the head into `out` and advances the head; false when the queue is empty. */
+  fetch(out: Uint32Array): boolean {
+    if (this.head === this.tail) return false;
+    out.set(this.ring.subarray(this.head * 16, this.head * 16 + 16));
+    this.head = (this.head + 1) % this.size;
+    return true;
+  }
+}
