@@ -121,15 +121,15 @@ export class FakeConnection implements TransportConnection {
     createSq.dw[10] = (((depth - 1) << 16) | qid) >>> 0;
     createSq.dw[11] = ((qid << 16) | ((request.priority & 0x3) << 1) | 0x1) >>> 0; // CQID | QPRIO | PC
     try {
-      // The ring goes as the data buffer too, so a core that fills PRP1 from the buffer writes the same value.
-      await admin.execute(createCq, cqRing);
+      // No data buffer: PRP1 is the ring, set above, and the core leaves a data pointer it was not given alone.
+      await admin.execute(createCq);
     } catch (e) {
       arena.free(cqRing);
       arena.free(sqRing);
       throw e;
     }
     try {
-      await admin.execute(createSq, sqRing);
+      await admin.execute(createSq);
     } catch (e) {
       await this.deleteQueue(AdminOpc.DeleteIoCq, qid, admin).catch(() => undefined);
       arena.free(cqRing);

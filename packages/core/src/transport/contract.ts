@@ -88,8 +88,9 @@ export interface IoQueueRequest {
 /** Lets a transport issue admin commands on the core's admin queue, e.g. Create I/O Completion Queue. */
 export interface AdminChannel {
   /**
-   * Submits `cmd` (command identifier and data pointer are filled in by the core) with an optional
-   * data buffer, and resolves with the completion's DW0; rejects with NvmeStatusError on error status.
+   * Submits `cmd` and resolves with the completion's DW0; rejects with NvmeStatusError on error status.
+   * The core sets the command identifier; it builds the data pointer only when `data` is given, so a
+   * command whose PRP1 the transport set itself (e.g. a queue's ring in Create I/O SQ) keeps it.
    */
   execute(cmd: NvmeCommand, data?: DmaBuffer): Promise<number>;
 }
