@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs the test tiers named on the command line (unit, device) and prints one summary line,
-// `N passed, N failed[, N skipped]`, which CI reads. Lint runs first with the unit tier:
-// style is part of the checks, not a separate step someone forgets.
+// `N passed, N failed[, N skipped]`, which CI reads. Lint and the API docs' check (every export
+// documented, no broken links) run first with the unit tier: they are checks, not steps to forget.
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -40,6 +40,10 @@ function countUvu(out, code) {
 if (tiers.includes("unit")) {
   if (run("pnpm", ["exec", "biome", "check", "."]).code !== 0) {
     console.log("lint: failed (run `pnpm format` to fix formatting)");
+    broken = true;
+  }
+  if (run("pnpm", ["exec", "typedoc", "--emit", "none"]).code !== 0) {
+    console.log("docs: typedoc reported warnings (undocumented exports or broken links)");
     broken = true;
   }
   for (const dir of unitDirs()) {

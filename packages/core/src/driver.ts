@@ -33,9 +33,14 @@ export interface ProbeCallbacks {
 }
 
 /** An event of {@link NvmeDriver.probe$}. */
-export type ProbeEvent =
-  | { type: "attach"; trid: TransportId; controller: Controller }
-  | { type: "remove"; trid: TransportId; controller: Controller };
+export interface ProbeEvent {
+  /** "attach" once the controller is attached, "remove" when it left the system. */
+  type: "attach" | "remove";
+  /** The controller's transport ID. */
+  trid: TransportId;
+  /** The controller. */
+  controller: Controller;
+}
 
 /** Finds, attaches and detaches controllers. One per application (bind it as a singleton). */
 @injectable()

@@ -110,18 +110,13 @@ export class QueuePair {
     }
   }
 
-  /** Takes a cleared request, or null when all are in use (the caller returns ENOMEM). */
+  /** @internal Takes a cleared request, or null when all are in use (the caller returns ENOMEM). */
   takeRequest(): Request | null {
     return this.requests.take();
   }
 
-  /** Returns requests taken but never submitted (e.g. a split that could not get all its children). */
-  giveBack(req: Request): void {
-    this.requests.give(req);
-  }
-
   /**
-   * Submits a top-level request, or the parent of split children (each child's `parent` set and
+   * @internal Submits a top-level request, or the parent of split children (each child's `parent` set and
    * `childrenLeft` counted on the parent). Never fails: requests without a tracker wait.
    */
   submit(req: Request, children: Request | null): void {

@@ -48,6 +48,7 @@ export class NvmeCommand {
   get opcode(): number {
     return this.dw[0]! & 0xff;
   }
+  /** Sets the {@link NvmeCommand.opcode | opcode} field. */
   set opcode(v: number) {
     this.dw[0] = (this.dw[0]! & ~0xff) | (v & 0xff);
   }
@@ -56,6 +57,7 @@ export class NvmeCommand {
   get fuse(): number {
     return (this.dw[0]! >>> 8) & 0x3;
   }
+  /** Sets the {@link NvmeCommand.fuse | fuse} field. */
   set fuse(v: number) {
     this.dw[0] = (this.dw[0]! & ~0x300) | ((v & 0x3) << 8);
   }
@@ -64,6 +66,7 @@ export class NvmeCommand {
   get psdt(): number {
     return (this.dw[0]! >>> 14) & 0x3;
   }
+  /** Sets the {@link NvmeCommand.psdt | psdt} field. */
   set psdt(v: number) {
     this.dw[0] = (this.dw[0]! & ~0xc000) | ((v & 0x3) << 14);
   }
@@ -72,6 +75,7 @@ export class NvmeCommand {
   get cid(): number {
     return this.dw[0]! >>> 16;
   }
+  /** Sets the {@link NvmeCommand.cid | cid} field. */
   set cid(v: number) {
     this.dw[0] = (this.dw[0]! & 0xffff) | ((v & 0xffff) << 16);
   }
@@ -80,6 +84,7 @@ export class NvmeCommand {
   get nsid(): number {
     return this.dw[1]!;
   }
+  /** Sets the {@link NvmeCommand.nsid | nsid} field. */
   set nsid(v: number) {
     this.dw[1] = v;
   }
@@ -88,6 +93,7 @@ export class NvmeCommand {
   get cdw2(): number {
     return this.dw[2]!;
   }
+  /** Sets the {@link NvmeCommand.cdw2 | cdw2} field. */
   set cdw2(v: number) {
     this.dw[2] = v;
   }
@@ -96,6 +102,7 @@ export class NvmeCommand {
   get cdw3(): number {
     return this.dw[3]!;
   }
+  /** Sets the {@link NvmeCommand.cdw3 | cdw3} field. */
   set cdw3(v: number) {
     this.dw[3] = v;
   }
@@ -104,6 +111,7 @@ export class NvmeCommand {
   get mptr(): number {
     return this.dw[5]! * TWO_POW_32 + this.dw[4]!;
   }
+  /** Sets the {@link NvmeCommand.mptr | mptr} field. */
   set mptr(v: number) {
     this.dw[4] = (v % TWO_POW_32) >>> 0;
     this.dw[5] = Math.floor(v / TWO_POW_32);
@@ -113,6 +121,7 @@ export class NvmeCommand {
   get prp1(): number {
     return this.dw[7]! * TWO_POW_32 + this.dw[6]!;
   }
+  /** Sets the {@link NvmeCommand.prp1 | prp1} field. */
   set prp1(v: number) {
     this.dw[6] = (v % TWO_POW_32) >>> 0;
     this.dw[7] = Math.floor(v / TWO_POW_32);
@@ -122,6 +131,7 @@ export class NvmeCommand {
   get prp2(): number {
     return this.dw[9]! * TWO_POW_32 + this.dw[8]!;
   }
+  /** Sets the {@link NvmeCommand.prp2 | prp2} field. */
   set prp2(v: number) {
     this.dw[8] = (v % TWO_POW_32) >>> 0;
     this.dw[9] = Math.floor(v / TWO_POW_32);
@@ -131,6 +141,7 @@ export class NvmeCommand {
   get cdw10(): number {
     return this.dw[10]!;
   }
+  /** Sets the {@link NvmeCommand.cdw10 | cdw10} field. */
   set cdw10(v: number) {
     this.dw[10] = v;
   }
@@ -139,6 +150,7 @@ export class NvmeCommand {
   get cdw11(): number {
     return this.dw[11]!;
   }
+  /** Sets the {@link NvmeCommand.cdw11 | cdw11} field. */
   set cdw11(v: number) {
     this.dw[11] = v;
   }
@@ -147,6 +159,7 @@ export class NvmeCommand {
   get cdw12(): number {
     return this.dw[12]!;
   }
+  /** Sets the {@link NvmeCommand.cdw12 | cdw12} field. */
   set cdw12(v: number) {
     this.dw[12] = v;
   }
@@ -155,6 +168,7 @@ export class NvmeCommand {
   get cdw13(): number {
     return this.dw[13]!;
   }
+  /** Sets the {@link NvmeCommand.cdw13 | cdw13} field. */
   set cdw13(v: number) {
     this.dw[13] = v;
   }
@@ -163,6 +177,7 @@ export class NvmeCommand {
   get cdw14(): number {
     return this.dw[14]!;
   }
+  /** Sets the {@link NvmeCommand.cdw14 | cdw14} field. */
   set cdw14(v: number) {
     this.dw[14] = v;
   }
@@ -171,6 +186,7 @@ export class NvmeCommand {
   get cdw15(): number {
     return this.dw[15]!;
   }
+  /** Sets the {@link NvmeCommand.cdw15 | cdw15} field. */
   set cdw15(v: number) {
     this.dw[15] = v;
   }

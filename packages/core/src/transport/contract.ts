@@ -58,7 +58,12 @@ export interface AdminQueueSetup {
    * IOVAs of the admin submission and completion rings when the core must program ASQ/ACQ/AQA itself
    * (PCIe). Absent when the transport has already connected the admin queue (fabrics).
    */
-  rings?: { sqIova: number; cqIova: number };
+  rings?: {
+    /** IOVA of the admin submission queue ring (ASQ). */
+    sqIova: number;
+    /** IOVA of the admin completion queue ring (ACQ). */
+    cqIova: number;
+  };
 }
 
 /** Arbitration priority of an I/O submission queue, used when weighted round robin is enabled. */
