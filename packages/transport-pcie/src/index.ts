@@ -3,4 +3,10 @@
  * engine talks to a device only through the {@link PciDevice} port.
  * @module
  */
+export * from "./engine/bar-registers.js";
+export * from "./engine/cmb.js";
+export * from "./engine/connection.js";
+export * from "./engine/queue-port.js";
+export * from "./module.js";
 export * from "./pci-device.js";
+export * from "./transport.js";

@@ -22,7 +22,7 @@ import { decodeIdentifyNamespace } from "../spec/identify-namespace.js";
 import { LogPageId } from "../spec/log-pages.js";
 import { type Cap, type Csts, decodeCsts, Register, type Vs } from "../spec/registers.js";
 import { GenericStatus, StatusCodeType } from "../spec/status.js";
-import type { AdminChannel, QueuePort, TransportConnection } from "../transport/contract.js";
+import type { AdminChannel, IoQueueRequest, QueuePort, TransportConnection } from "../transport/contract.js";
 import { QueuePriority } from "../transport/contract.js";
 import type { TransportId } from "../trid/transport-id.js";
 import { initializeController, shutdownController } from "./init.js";
@@ -60,6 +60,8 @@ export interface IoQueuePairOptions {
   ioQueueRequests?: number;
   /** Post commands and ring the doorbell once per processCompletions/flush (SPDK's delayed doorbell). */
   delayDoorbell?: boolean;
+  /** Ask for completion interrupts (MSI-X on PCIe), which the Promise face's poller then sleeps on. */
+  interrupts?: boolean;
 }
 
 /** Namespace geometry for Namespace Management (Create). */
@@ -543,16 +545,14 @@ export class Controller implements NamespaceOwner {
       ioQueueSize: Math.min(options.ioQueueSize ?? this.options.ioQueueSize, this.cap.mqes + 1),
       ioQueueRequests: options.ioQueueRequests ?? this.options.ioQueueRequests,
       delayDoorbell: options.delayDoorbell ?? false,
+      interrupts: options.interrupts ?? false,
     };
     if (o.ioQueueSize < 2)
       throw new InvalidArgumentError("ioQueueSize", `${o.ioQueueSize}: a queue needs at least 2 entries`);
     this.usedQids.add(qid);
     let port: QueuePort;
     try {
-      port = await this.connection.createIoQueue(
-        { qid, depth: o.ioQueueSize, priority: o.priority, useCmbSq: this.options.useCmbSqs },
-        this.adminChannel,
-      );
+      port = await this.connection.createIoQueue(this.ioQueueRequest(qid, o), this.adminChannel);
     } catch (e) {
       this.usedQids.delete(qid);
       throw e;
@@ -611,12 +611,7 @@ export class Controller implements NamespaceOwner {
       for (const qp of this.ioQpairs) {
         const entry = this.qpairPorts.get(qp)!;
         entry.port = await this.connection.createIoQueue(
-          {
-            qid: entry.port.qid,
-            depth: entry.options.ioQueueSize,
-            priority: entry.options.priority,
-            useCmbSq: this.options.useCmbSqs,
-          },
+          this.ioQueueRequest(entry.port.qid, entry.options),
           this.adminChannel,
         );
         qp.reconnect(entry.port);
@@ -796,6 +791,16 @@ export class Controller implements NamespaceOwner {
     this.assertUsable();
     if (this.state !== ControllerState.Ready)
       throw new StateError(`controller is ${this.state}: wait until it is ready`);
+  }
+
+  private ioQueueRequest(qid: number, o: Required<IoQueuePairOptions>): IoQueueRequest {
+    return {
+      qid,
+      depth: o.ioQueueSize,
+      priority: o.priority,
+      useCmbSq: this.options.useCmbSqs,
+      interrupts: o.interrupts,
+    };
   }
 
   private freeQid(): number {

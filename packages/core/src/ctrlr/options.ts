@@ -3,6 +3,7 @@
  * with the controller during initialisation, and reported back as actually used in the attach callback.
  * @module
  */
+import { randomUUID } from "node:crypto";
 import { ArbitrationMechanism } from "../spec/registers.js";
 
 /** Options for attaching a controller. Every field has a default; see {@link defaultControllerOptions}. */
@@ -32,7 +33,10 @@ export interface ControllerOptions {
   adminTimeoutMs: number;
 }
 
-/** The defaults, as SPDK chooses them. */
+/** A host NQN in the NVMe-defined UUID form, one per process (as SPDK generates one). */
+const PROCESS_HOSTNQN = `nqn.2014-08.org.nvmexpress:uuid:${randomUUID()}`;
+
+/** The defaults, as SPDK chooses them; the host NQN is a UUID-based one made once per process. */
 export function defaultControllerOptions(): ControllerOptions {
   return {
     numIoQueues: 1024,
@@ -43,7 +47,7 @@ export function defaultControllerOptions(): ControllerOptions {
     transportRetryCount: 4,
     arbitrationMechanism: ArbitrationMechanism.RoundRobin,
     useCmbSqs: false,
-    hostnqn: "nqn.2014-08.org.nvmexpress:uuid:00000000-0000-0000-0000-000000000000",
+    hostnqn: PROCESS_HOSTNQN,
     adminTimeoutMs: 10_000,
   };
 }

@@ -1,13 +1,17 @@
 /**
  * Drives a queue pair's completions for the Promise and RxJS faces, without starving Node's event
  * loop: it polls from setImmediate while commands it was asked to wait for are in flight, backs off
- * to 1 ms timers when nothing completes for a while, and otherwise ticks at an optional slow,
- * unref'd interval (the admin queue uses that for asynchronous events and keep-alive).
+ * to 1 ms timers (or to sleeping on the queue's interrupt, where it has one) when nothing completes
+ * for a while, and otherwise ticks at an optional slow, unref'd interval (the admin queue uses that
+ * for asynchronous events and keep-alive).
  * @module
  */
 
 /** Empty polls in a row after which the poller stops spinning and sleeps 1 ms between polls. */
 const EMPTY_POLLS_BEFORE_BACKOFF = 256;
+
+/** Longest sleep on an interrupt before polling anyway (an interrupt can be coalesced or lost). */
+const INTERRUPT_WAIT_MS = 10;
 
 /** Polls a queue pair on behalf of awaiting callers. */
 export class CompletionPoller {
@@ -20,10 +24,13 @@ export class CompletionPoller {
   /**
    * @param poll processes completions and returns how many there were
    * @param onIdleTick called at the idle interval (after polling), e.g. for keep-alive
+   * @param waitForInterrupt when the queue raises interrupts: sleeps until one arrives (or the
+   *   time limit passes) instead of on a 1 ms timer once the queue has gone quiet
    */
   constructor(
     private readonly poll: () => number,
     private readonly onIdleTick: (() => void) | null = null,
+    private readonly waitForInterrupt: ((timeoutMs: number) => Promise<boolean> | null) | null = null,
   ) {}
 
   /** Someone awaits a completion: poll busily until the matching {@link release}. */
@@ -67,6 +74,10 @@ export class CompletionPoller {
     if (this.waiters <= 0) return;
     this.scheduled = true;
     if (this.emptyPolls < EMPTY_POLLS_BEFORE_BACKOFF) setImmediate(this.step);
-    else setTimeout(this.step, 1);
+    else {
+      const interrupt = this.waitForInterrupt?.(INTERRUPT_WAIT_MS) ?? null;
+      if (interrupt === null) setTimeout(this.step, 1);
+      else void interrupt.then(this.step, this.step);
+    }
   }
 }

@@ -85,7 +85,11 @@ export class QueuePair {
     this.trackers = this.makeTrackers(port);
     this.requests = new RequestPool(settings.requests);
     for (let i = 0; i < MAX_SEGMENTS; i++) this.iov.push({ iova: 0, length: 0 });
-    this.poller = new CompletionPoller(() => this.processCompletions(0), settings.onIdleTick ?? null);
+    this.poller = new CompletionPoller(
+      () => this.processCompletions(0),
+      settings.onIdleTick ?? null,
+      (ms) => this.port.waitForInterrupt?.(ms) ?? null,
+    );
   }
 
   /** Queue identifier (0 for the admin queue). */

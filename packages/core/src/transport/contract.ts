@@ -48,6 +48,11 @@ export interface QueuePort {
   ringCompletion(): void;
   /** Frees the transport's resources for this queue (memory, connection). The controller has forgotten it. */
   release(): Promise<void>;
+  /**
+   * Present when the queue raises interrupts (e.g. MSI-X): resolves true when one arrived since the
+   * last call, false after `timeoutMs` without one. Pollers sleep on it instead of on timers.
+   */
+  waitForInterrupt?(timeoutMs: number): Promise<boolean>;
 }
 
 /** What the core needs to start the admin queue. */
@@ -88,6 +93,8 @@ export interface IoQueueRequest {
   priority: QueuePriority;
   /** Place the submission queue in the controller memory buffer. */
   useCmbSq: boolean;
+  /** Have the controller raise an interrupt for completions (when the transport can deliver them). */
+  interrupts: boolean;
 }
 
 /** Lets a transport issue admin commands on the core's admin queue, e.g. Create I/O Completion Queue. */

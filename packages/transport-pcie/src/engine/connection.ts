@@ -1,0 +1,155 @@
+/**
+ * A PCIe connection to one controller through the PCI-device port: BAR0 registers, the device's DMA
+ * memory, and queue pairs whose rings the core's initialisation (admin) and Create I/O CQ/SQ commands
+ * (I/O) hand to the controller.
+ * @module
+ */
+import {
+  type AdminChannel,
+  type AdminQueueSetup,
+  commands as cmds,
+  type DmaAllocator,
+  type DmaBuffer,
+  decodeCap,
+  type IoQueueRequest,
+  NvmeCommand,
+  type QueuePort,
+  Register,
+  type TransportConnection,
+  TransportError,
+} from "@nvmekit/core";
+import { merge, type Observable, share, take } from "rxjs";
+import type { InterruptVector, PciDevice } from "../pci-device.js";
+import { BarRegisters } from "./bar-registers.js";
+import { ControllerMemoryBuffer } from "./cmb.js";
+import { PcieQueuePort } from "./queue-port.js";
+
+/** Most MSI-X vectors enabled: one for the admin queue and one per I/O queue up to this. */
+const MAX_VECTORS = 64;
+/** Bytes per submission / completion queue entry (IOSQES 6, IOCQES 4). */
+const SQE_BYTES = 64;
+const CQE_BYTES = 16;
+
+/** A controller reached over PCIe. */
+export class PcieConnection implements TransportConnection {
+  /** BAR0 registers. */
+  readonly registers: BarRegisters;
+  /** The device's DMA memory. */
+  readonly dma: DmaAllocator;
+  /** Whether submission queues can live in the controller memory buffer. */
+  readonly cmbSqSupported: boolean;
+  /** Emits once when the device goes away. */
+  readonly removed$: Observable<void>;
+  private readonly bar: Uint32Array;
+  private readonly dstrd: number;
+  private readonly cmb: ControllerMemoryBuffer | null;
+  private vectors: InterruptVector[] | null = null;
+  private closed = false;
+
+  /** @param device the PCI function, already opened */
+  constructor(readonly device: PciDevice) {
+    const bar0 = device.bar(0);
+    if (bar0 === null)
+      throw new TransportError(`${device.address}: BAR0 is not mapped; is this an NVMe function?`);
+    this.bar = bar0.u32;
+    this.registers = new BarRegisters(bar0.u32);
+    this.dma = device.dma;
+    const cap = decodeCap(
+      (BigInt(this.registers.readNow(Register.CAP + 4)) << 32n) |
+        BigInt(this.registers.readNow(Register.CAP)),
+    );
+    this.dstrd = cap.dstrd;
+    this.cmb = ControllerMemoryBuffer.open(device, this.registers);
+    this.cmbSqSupported = this.cmb !== null;
+    this.removed$ = merge(device.removed$).pipe(take(1), share());
+  }
+
+  /** Allocates the admin rings; the core programs AQA/ASQ/ACQ from the returned IOVAs. */
+  async createAdminQueue(depth: number): Promise<AdminQueueSetup> {
+    const sq = this.dma.alloc(depth * SQE_BYTES);
+    const cq = this.dma.alloc(depth * CQE_BYTES);
+    const port = this.port(0, depth, dwords(sq), dwords(cq), async () => {
+      this.dma.free(sq);
+      this.dma.free(cq);
+    });
+    return { port, rings: { sqIova: sq.iova, cqIova: cq.iova } };
+  }
+
+  /** Allocates the rings and sends Create I/O Completion Queue, then Create I/O Submission Queue. */
+  async createIoQueue(request: IoQueueRequest, admin: AdminChannel): Promise<QueuePort> {
+    const { qid, depth } = request;
+    const cq = this.dma.alloc(depth * CQE_BYTES);
+    const cmbSq = request.useCmbSq && this.cmb !== null ? this.cmb.alloc(depth * SQE_BYTES) : null;
+    const sq = cmbSq === null ? this.dma.alloc(depth * SQE_BYTES) : null;
+    const freeRings = async (): Promise<void> => {
+      this.dma.free(cq);
+      if (sq !== null) this.dma.free(sq);
+      if (cmbSq !== null) this.cmb!.free(cmbSq);
+    };
+    const vector = request.interrupts ? this.vectorFor(qid) : undefined;
+    const cmd = new NvmeCommand();
+    try {
+      cmds.createIoCq(cmd, qid, depth, {
+        physicallyContiguous: true,
+        interruptsEnabled: vector !== undefined,
+        vector: vector?.vector ?? 0,
+      });
+      cmd.prp1 = cq.iova;
+      await admin.execute(cmd);
+      cmds.createIoSq(cmd, qid, depth, qid, request.priority, true);
+      cmd.prp1 = sq !== null ? sq.iova : cmbSq!.busAddress;
+      await admin.execute(cmd).catch(async (e) => {
+        await admin.execute(cmds.deleteIoCq(cmd, qid)).catch(() => undefined);
+        throw e;
+      });
+    } catch (e) {
+      await freeRings();
+      throw e;
+    }
+    return this.port(qid, depth, sq !== null ? dwords(sq) : cmbSq!.u32, dwords(cq), freeRings, vector);
+  }
+
+  /** Deletes the submission queue, then the completion queue, then frees the rings. */
+  async deleteIoQueue(port: QueuePort, admin: AdminChannel): Promise<void> {
+    const cmd = new NvmeCommand();
+    try {
+      await admin.execute(cmds.deleteIoSq(cmd, port.qid));
+      await admin.execute(cmds.deleteIoCq(cmd, port.qid));
+    } finally {
+      await port.release();
+    }
+  }
+
+  /** Closes the PCI function. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.vectors !== null) this.device.disableInterrupts();
+    await this.device.close();
+  }
+
+  private port(
+    qid: number,
+    depth: number,
+    sq: Uint32Array,
+    cq: Uint32Array,
+    release: () => Promise<void>,
+    interrupt?: InterruptVector,
+  ): PcieQueuePort {
+    return new PcieQueuePort({ qid, depth, sq, cq, bar: this.bar, dstrd: this.dstrd, interrupt }, release);
+  }
+
+  /**
+   * The MSI-X vector for I/O queue `qid`: vector 0 is the admin queue's, I/O queues share the rest
+   * round robin. Vectors are enabled on first use; undefined when the function has no MSI-X.
+   */
+  private vectorFor(qid: number): InterruptVector | undefined {
+    if (this.device.msixVectors < 2) return undefined;
+    this.vectors ??= this.device.enableInterrupts(Math.min(this.device.msixVectors, MAX_VECTORS));
+    return this.vectors[1 + ((qid - 1) % (this.vectors.length - 1))];
+  }
+}
+
+function dwords(buf: DmaBuffer): Uint32Array {
+  return new Uint32Array(buf.bytes.buffer, buf.bytes.byteOffset, buf.bytes.byteLength >>> 2);
+}

@@ -1,0 +1,112 @@
+/**
+ * One PCIe submission/completion queue pair: the rings live in memory the controller reaches (DMA
+ * memory, or the controller memory buffer for submission queues), the doorbells in BAR0.
+ *
+ * The per-I/O path is here. A command is copied into the SQ ring with one typed-array `set` and the
+ * doorbell is rung with a plain 32-bit store: Atomics.store would compile to a locked `xchg`, a bus
+ * lock on a PCIe BAR; x86 keeps a plain store ordered after the ring's stores, as C drivers rely on.
+ * Completions are found by the phase tag, read with Atomics.load so every poll really reads memory;
+ * the rest of an entry is read plainly once its phase says it is new. No FFI call, allocation or
+ * closure happens per command.
+ * @module
+ */
+import type { QueuePort } from "@nvmekit/core";
+import type { InterruptVector } from "../pci-device.js";
+
+/** Where a queue's rings are and how to reach its doorbells. */
+export interface QueueRings {
+  /** Queue identifier. */
+  qid: number;
+  /** Entries per ring. */
+  depth: number;
+  /** The submission ring as dwords (16 per entry). */
+  sq: Uint32Array;
+  /** The completion ring as dwords (4 per entry). */
+  cq: Uint32Array;
+  /** BAR0 as dwords. */
+  bar: Uint32Array;
+  /** Doorbell stride exponent, CAP.DSTRD. */
+  dstrd: number;
+  /** The MSI-X vector the completion queue raises, when it was created with interrupts enabled. */
+  interrupt?: InterruptVector;
+}
+
+/** Index into BAR0's dwords of a queue's doorbell (NVMe: 0x1000 + (2 qid + isCq) * (4 << DSTRD)). */
+export function doorbellIndex(qid: number, completion: boolean, dstrd: number): number {
+  return (0x1000 + (2 * qid + (completion ? 1 : 0)) * (4 << dstrd)) >>> 2;
+}
+
+/** A PCIe queue pair's rings and doorbells. */
+export class PcieQueuePort implements QueuePort {
+  /** Queue identifier. */
+  readonly qid: number;
+  /** Entries per ring. */
+  readonly depth: number;
+  private readonly sq: Uint32Array;
+  private readonly cq: Uint32Array;
+  private readonly bar: Uint32Array;
+  private readonly sqDoorbell: number;
+  private readonly cqDoorbell: number;
+  private sqTail = 0;
+  private cqHead = 0;
+  private phase = 1;
+
+  /**
+   * @param rings the queue's rings and BAR
+   * @param onRelease frees the rings' memory once the controller has forgotten the queue
+   */
+  constructor(
+    rings: QueueRings,
+    private readonly onRelease: () => Promise<void>,
+  ) {
+    this.qid = rings.qid;
+    this.depth = rings.depth;
+    this.sq = rings.sq;
+    this.cq = rings.cq;
+    this.bar = rings.bar;
+    this.sqDoorbell = doorbellIndex(rings.qid, false, rings.dstrd);
+    this.cqDoorbell = doorbellIndex(rings.qid, true, rings.dstrd);
+    const vector = rings.interrupt;
+    if (vector !== undefined) this.waitForInterrupt = (ms) => vector.wait(ms);
+  }
+
+  /** Sleeps on the queue's MSI-X vector; absent when the queue was created without interrupts. */
+  waitForInterrupt?: (timeoutMs: number) => Promise<boolean>;
+
+  /** Copies a 64-byte command into the next SQ slot. */
+  post(cmd: Uint32Array): void {
+    this.sq.set(cmd, this.sqTail << 4);
+    this.sqTail = this.sqTail + 1 === this.depth ? 0 : this.sqTail + 1;
+  }
+
+  /** Writes the SQ tail doorbell. */
+  ringSubmission(): void {
+    this.bar[this.sqDoorbell] = this.sqTail;
+  }
+
+  /** Copies the completion at the CQ head into `out` when its phase tag says it is new. */
+  poll(out: Uint32Array): boolean {
+    const base = this.cqHead << 2;
+    const dw3 = Atomics.load(this.cq, base + 3);
+    if (((dw3 >>> 16) & 1) !== this.phase) return false;
+    out[0] = this.cq[base]!;
+    out[1] = this.cq[base + 1]!;
+    out[2] = this.cq[base + 2]!;
+    out[3] = dw3;
+    if (++this.cqHead === this.depth) {
+      this.cqHead = 0;
+      this.phase ^= 1;
+    }
+    return true;
+  }
+
+  /** Writes the CQ head doorbell. */
+  ringCompletion(): void {
+    this.bar[this.cqDoorbell] = this.cqHead;
+  }
+
+  /** Frees the rings. */
+  release(): Promise<void> {
+    return this.onRelease();
+  }
+}
