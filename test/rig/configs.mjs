@@ -54,6 +54,19 @@ export const configs = {
       },
     ],
   },
+  bench: {
+    description: "benchmarks: a 4 GiB null-backed namespace and a 1 GiB file-backed one, both 4096-byte LBAs",
+    controllers: [
+      {
+        id: "nvme0",
+        serial: "nvmekit-bench",
+        namespaces: [
+          { size: 4 * GiB, lbaSize: 4096, backing: "null" },
+          { size: 1 * GiB, lbaSize: 4096 },
+        ],
+      },
+    ],
+  },
   cmb: {
     description: "a controller with a 16 MiB controller memory buffer",
     controllers: [

@@ -1,0 +1,55 @@
+/**
+ * What a perf run does, with SPDK perf's meaning for each setting: queue depth, I/O size, access
+ * pattern (-w) and read percentage (-M) for the mixed ones, and a time limit.
+ * @module
+ */
+import { InvalidArgumentError, type Namespace } from "@nvmekit/core";
+
+/** Access patterns of SPDK perf's -w. */
+export const PATTERNS = ["read", "write", "randread", "randwrite", "rw", "randrw"] as const;
+/** One of {@link PATTERNS}. */
+export type Pattern = (typeof PATTERNS)[number];
+
+/** A perf workload on one namespace. */
+export interface WorkloadSpec {
+  /** Access pattern. */
+  pattern: Pattern;
+  /** Percentage of reads for rw/randrw (SPDK's -M); 100 for read patterns, 0 for write patterns. */
+  readPercent: number;
+  /** Bytes per I/O (a multiple of the sector size). */
+  ioSize: number;
+  /** I/Os kept outstanding. */
+  queueDepth: number;
+  /** Run time in seconds. */
+  seconds: number;
+  /** Stop after this many I/Os even if time remains (0: no limit). */
+  maxIos?: number;
+  /** Write verifiable patterns (after pre-filling the range) and check every read. */
+  verify: boolean;
+}
+
+/** Fills in the read percentage a pattern implies and rejects settings that cannot work on `ns`. */
+export function checkWorkload(spec: WorkloadSpec, ns: Namespace): WorkloadSpec {
+  if (!PATTERNS.includes(spec.pattern)) {
+    throw new InvalidArgumentError("pattern", `"${spec.pattern}": use one of ${PATTERNS.join(", ")}`);
+  }
+  const mixed = spec.pattern === "rw" || spec.pattern === "randrw";
+  const readPercent = mixed ? spec.readPercent : spec.pattern.endsWith("read") ? 100 : 0;
+  if (!Number.isInteger(readPercent) || readPercent < 0 || readPercent > 100) {
+    throw new InvalidArgumentError("readPercent", `${spec.readPercent}: give 0 to 100`);
+  }
+  if (!Number.isInteger(spec.ioSize) || spec.ioSize <= 0 || spec.ioSize % ns.extendedBlockSize !== 0) {
+    throw new InvalidArgumentError(
+      "ioSize",
+      `${spec.ioSize}: give a multiple of the ${ns.extendedBlockSize}-byte block`,
+    );
+  }
+  if (spec.ioSize / ns.extendedBlockSize > ns.numSectors) {
+    throw new InvalidArgumentError("ioSize", `${spec.ioSize} bytes is larger than namespace ${ns.id}`);
+  }
+  if (!Number.isInteger(spec.queueDepth) || spec.queueDepth < 1) {
+    throw new InvalidArgumentError("queueDepth", `${spec.queueDepth}: give a positive integer`);
+  }
+  if (!(spec.seconds > 0)) throw new InvalidArgumentError("seconds", `${spec.seconds}: give a positive time`);
+  return { ...spec, readPercent };
+}
