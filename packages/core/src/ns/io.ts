@@ -10,7 +10,7 @@ import type { QueuePair } from "../qpair/queue-pair.js";
 import type { CommandCallback, NextSgeCallback, Request, ResetSglCallback } from "../qpair/request.js";
 import { PayloadKind } from "../qpair/request.js";
 import { readWrite } from "../spec/nvm-commands.js";
-import { IO_FLAGS_MASK } from "./io-flags.js";
+import { IO_FLAGS_MASK, IoFlags } from "./io-flags.js";
 import type { Namespace } from "./namespace.js";
 
 /** Negative errno returned when no request is free: back-pressure, try again after completions. */
@@ -50,6 +50,15 @@ export function payloadIova(ns: Namespace, view: ArrayBufferView, needed: number
 }
 
 /**
+ * Bytes each block occupies in the host's buffer. With PRACT on a namespace whose metadata is only the
+ * 8-byte protection information, the controller inserts/strips it, so only the data moves (as SPDK).
+ */
+export function transferBlockSize(ns: Namespace, ioFlags: number): number {
+  if ((ioFlags & IoFlags.Pract) !== 0 && ns.metadataSize === 8) return ns.sectorSize;
+  return ns.extendedBlockSize;
+}
+
+/**
  * Submits a Read, Write or Compare (the data-carrying NVM commands share one shape) as one request
  * or as a parent with split children. `view` (contiguous) or `sglArg`/`resetSgl`/`nextSge`
  * (scattered) give the data; `md` a separate metadata buffer. Returns 0 or -ENOMEM.
@@ -77,7 +86,7 @@ export function submitDataCommand(
   if ((ioFlags & ~IO_FLAGS_MASK) !== 0) {
     throw new InvalidArgumentError("ioFlags", `0x${(ioFlags >>> 0).toString(16)} sets bits outside 31:26`);
   }
-  const blockSize = ns.extendedBlockSize;
+  const blockSize = transferBlockSize(ns, ioFlags);
   const bytes = count * blockSize;
   let iova = -1;
   if (view !== null) iova = payloadIova(ns, view, bytes, "buffer");
@@ -179,7 +188,7 @@ function fill(
   // Type 1 and 2 protection check the reference tag against the LBA's low 32 bits.
   if (ns.piType !== 0 && ns.piType !== 3) cmd.cdw14 = lba % 0x1_0000_0000;
   cmd.cdw15 = ((apptagMask << 16) | (apptag & 0xffff)) >>> 0;
-  req.length = count * ns.extendedBlockSize;
+  req.length = count * transferBlockSize(ns, ioFlags);
   req.mdIova = mdIova;
   if (iova >= 0) {
     req.payloadKind = PayloadKind.Contiguous;

@@ -18,7 +18,7 @@ import {
   type TransportConnection,
   TransportError,
 } from "@nvmekit/core";
-import { merge, type Observable, share, take } from "rxjs";
+import type { Observable } from "rxjs";
 import type { InterruptVector, PciDevice } from "../pci-device.js";
 import { BarRegisters } from "./bar-registers.js";
 import { ControllerMemoryBuffer } from "./cmb.js";
@@ -61,7 +61,7 @@ export class PcieConnection implements TransportConnection {
     this.dstrd = cap.dstrd;
     this.cmb = ControllerMemoryBuffer.open(device, this.registers);
     this.cmbSqSupported = this.cmb !== null;
-    this.removed$ = merge(device.removed$).pipe(take(1), share());
+    this.removed$ = device.removed$;
   }
 
   /** Allocates the admin rings; the core programs AQA/ASQ/ACQ from the returned IOVAs. */
