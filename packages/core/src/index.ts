@@ -16,6 +16,7 @@ export * from "./dma.js";
 export * from "./driver.js";
 export * from "./errors.js";
 export * from "./io/split.js";
+export * from "./memdomain/index.js";
 export * from "./module.js";
 export { ENOMEM } from "./ns/io.js";
 export * from "./ns/io-flags.js";
