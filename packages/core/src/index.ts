@@ -19,6 +19,7 @@ export * from "./io/split.js";
 export * from "./memdomain/index.js";
 export * from "./module.js";
 export { ENOMEM } from "./ns/io.js";
+export type { ExtIoOptions } from "./ns/io-ext.js";
 export * from "./ns/io-flags.js";
 export * from "./ns/namespace.js";
 export * from "./qpair/poller.js";

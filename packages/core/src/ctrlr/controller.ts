@@ -7,6 +7,9 @@
 import { BehaviorSubject, defer, type Observable, Subject } from "rxjs";
 import type { DmaBuffer } from "../dma.js";
 import { InvalidArgumentError, StateError } from "../errors.js";
+import { DmaDeviceType } from "../memdomain/device-type.js";
+import type { MemoryDomain } from "../memdomain/domain.js";
+import { createMemoryDomain, destroyMemoryDomain } from "../memdomain/registry.js";
 import { ENOMEM } from "../ns/io.js";
 import { Namespace, type NamespaceOwner } from "../ns/namespace.js";
 import { awaitCompletion } from "../qpair/promise.js";
@@ -25,6 +28,7 @@ import { GenericStatus, StatusCodeType } from "../spec/status.js";
 import type { AdminChannel, IoQueueRequest, QueuePort, TransportConnection } from "../transport/contract.js";
 import { QueuePriority } from "../transport/contract.js";
 import type { TransportId } from "../trid/transport-id.js";
+import { formatTransportId } from "../trid/transport-id.js";
 import { initializeController, shutdownController } from "./init.js";
 import { identifyNamespaces } from "./namespaces.js";
 import type { ControllerOptions } from "./options.js";
@@ -147,6 +151,7 @@ export class Controller implements NamespaceOwner {
     arg: unknown;
   } | null = null;
   private timeoutMs = 0;
+  private ownDomain: MemoryDomain | null = null;
   /** Time of the last Keep Alive sent (ms, performance.now()). */
   private lastKeepAlive = 0;
 
@@ -199,6 +204,14 @@ export class Controller implements NamespaceOwner {
     if (!Number.isInteger(size) || size <= 0)
       throw new InvalidArgumentError("size", `${size}: give a positive byte count`);
     return this.connection.dma.alloc(size, align);
+  }
+
+  /** The domain of this controller's DMA memory: the destination of memory-domain translations. */
+  get memoryDomain(): MemoryDomain {
+    this.ownDomain ??=
+      this.connection.memoryDomain ??
+      createMemoryDomain(DmaDeviceType.Dma, null, `nvmekit:${formatTransportId(this.trid)}`);
+    return this.ownDomain;
   }
 
   /** Returns a buffer from {@link allocBuffer}. */
@@ -643,6 +656,8 @@ export class Controller implements NamespaceOwner {
       await this.teardownAdmin();
       await this.connection.close();
       this.setState(ControllerState.Detached);
+      if (this.ownDomain !== null && this.ownDomain !== this.connection.memoryDomain)
+        destroyMemoryDomain(this.ownDomain);
       this.stateSubject.complete();
       this.aerSubject.complete();
       this.timeoutSubject.complete();

@@ -23,6 +23,7 @@ import type {
 import type { MemoryDomainContext, MemoryDomainUserContext } from "./context.js";
 import type { DmaDeviceType } from "./device-type.js";
 import { EFAULT, EINVAL, ENOTSUP } from "./errno.js";
+import type { MemoryDomainOperation } from "./errors.js";
 import type { MemoryIoVec } from "./iovec.js";
 import { completion$, translation$ } from "./rx.js";
 import {
@@ -62,6 +63,22 @@ export class MemoryDomain<C extends MemoryDomainContext = MemoryDomainContext> {
   ) {}
 
   // ---- getters --------------------------------------------------------------------------------
+
+  /** Whether a callback is set for `operation`, so a caller can choose a path before moving data. */
+  supports(operation: MemoryDomainOperation): boolean {
+    switch (operation) {
+      case "pull":
+        return this.pullCb !== null;
+      case "push":
+        return this.pushCb !== null;
+      case "transfer":
+        return this.transferCb !== null;
+      case "translate":
+        return this.translateCb !== null;
+      case "memzero":
+        return this.memzeroCb !== null;
+    }
+  }
 
   /** The (frozen, shallow) copy of the context given at creation, or null when none was given. */
   getContext(): Readonly<C> | null {

@@ -4,6 +4,7 @@
  * command dwords. Positional arguments keep the per-I/O path free of allocation.
  * @module
  */
+import type { IoVec } from "../dma.js";
 import { InvalidArgumentError } from "../errors.js";
 import { countChildren, nextChildBlocks } from "../io/split.js";
 import type { QueuePair } from "../qpair/queue-pair.js";
@@ -60,8 +61,9 @@ export function transferBlockSize(ns: Namespace, ioFlags: number): number {
 
 /**
  * Submits a Read, Write or Compare (the data-carrying NVM commands share one shape) as one request
- * or as a parent with split children. `view` (contiguous) or `sglArg`/`resetSgl`/`nextSge`
- * (scattered) give the data; `md` a separate metadata buffer. Returns 0 or -ENOMEM.
+ * or as a parent with split children. The data comes from `view` (contiguous DMA memory), from
+ * `iovs` (device addresses, e.g. a memory domain's translation), or from the caller's
+ * `sglArg`/`resetSgl`/`nextSge` walk; `md` is a separate metadata buffer. Returns 0 or -ENOMEM.
  */
 export function submitDataCommand(
   ns: Namespace,
@@ -79,6 +81,7 @@ export function submitDataCommand(
   ioFlags: number,
   apptagMask: number,
   apptag: number,
+  iovs: readonly IoVec[] | null = null,
 ): number {
   ns.owner.assertUsable();
   qpair.assertUsable();
@@ -90,7 +93,10 @@ export function submitDataCommand(
   const bytes = count * blockSize;
   let iova = -1;
   if (view !== null) iova = payloadIova(ns, view, bytes, "buffer");
-  else if (resetSgl === null || nextSge === null) {
+  else if (iovs !== null) {
+    if (totalLength(iovs) < bytes)
+      throw new InvalidArgumentError("iovs", `describe fewer than the ${bytes} bytes the command needs`);
+  } else if (resetSgl === null || nextSge === null) {
     throw new InvalidArgumentError("payload", "give a buffer, or both resetSgl and nextSge callbacks");
   }
   let mdIova = -1;
@@ -108,8 +114,7 @@ export function submitDataCommand(
   const maxBlocks = ns.maxBlocksPerIo;
   const boundary = ns.optimalIoBoundary;
   const pieces = countChildren(lba, count, maxBlocks, boundary);
-  const needed = pieces === 1 ? 1 : pieces + 1;
-  if (qpair.freeRequests < needed) return -ENOMEM;
+  if (qpair.freeRequests < (pieces === 1 ? 1 : pieces + 1)) return -ENOMEM;
 
   const parent = qpair.takeRequest()!;
   parent.cb = cb;
@@ -120,10 +125,12 @@ export function submitDataCommand(
       ns,
       opcode,
       iova,
+      iovs,
       sglArg,
       resetSgl,
       nextSge,
       0,
+      blockSize,
       mdIova,
       lba,
       count,
@@ -144,11 +151,13 @@ export function submitDataCommand(
       child,
       ns,
       opcode,
-      iova < 0 ? -1 : iova + offsetBlocks * blockSize,
+      iova,
+      iovs,
       sglArg,
       resetSgl,
       nextSge,
       offsetBlocks * blockSize,
+      blockSize,
       mdIova < 0 ? -1 : mdIova + offsetBlocks * ns.metadataSize,
       at,
       n,
@@ -168,15 +177,21 @@ export function submitDataCommand(
   return 0;
 }
 
+/**
+ * Fills one request. The data is at `iova` (contiguous, when >= 0), else in `iovs`, else walked with
+ * the SGL callbacks; positional arguments rather than an object, so the per-I/O path allocates nothing.
+ */
 function fill(
   req: Request,
   ns: Namespace,
   opcode: number,
   iova: number,
+  iovs: readonly IoVec[] | null,
   sglArg: unknown,
   resetSgl: ResetSglCallback<never> | null,
   nextSge: NextSgeCallback<never> | null,
-  sglOffset: number,
+  byteOffset: number,
+  blockSize: number,
   mdIova: number,
   lba: number,
   count: number,
@@ -188,16 +203,43 @@ function fill(
   // Type 1 and 2 protection check the reference tag against the LBA's low 32 bits.
   if (ns.piType !== 0 && ns.piType !== 3) cmd.cdw14 = lba % 0x1_0000_0000;
   cmd.cdw15 = ((apptagMask << 16) | (apptag & 0xffff)) >>> 0;
-  req.length = count * transferBlockSize(ns, ioFlags);
+  req.length = count * blockSize;
   req.mdIova = mdIova;
   if (iova >= 0) {
     req.payloadKind = PayloadKind.Contiguous;
-    req.iova = iova;
+    req.iova = iova + byteOffset;
+  } else if (iovs !== null) {
+    req.payloadKind = PayloadKind.IoVecs;
+    req.iovs = sliceIoVecs(iovs, byteOffset, req.length);
+    req.iovCount = req.iovs.length;
   } else {
     req.payloadKind = PayloadKind.Scattered;
     req.sglArg = sglArg;
     req.resetSgl = resetSgl;
     req.nextSge = nextSge;
-    req.sglOffset = sglOffset;
+    req.sglOffset = byteOffset;
   }
+}
+
+function totalLength(iovs: readonly IoVec[]): number {
+  let n = 0;
+  for (const v of iovs) n += v.length;
+  return n;
+}
+
+/** The part of `iovs` covering `length` bytes from byte `offset` (a new list; the extended path only). */
+export function sliceIoVecs(iovs: readonly IoVec[], offset: number, length: number): IoVec[] {
+  const out: IoVec[] = [];
+  for (const v of iovs) {
+    if (length === 0) break;
+    if (offset >= v.length) {
+      offset -= v.length;
+      continue;
+    }
+    const take = Math.min(v.length - offset, length);
+    out.push({ iova: v.iova + offset, length: take });
+    length -= take;
+    offset = 0;
+  }
+  return out;
 }

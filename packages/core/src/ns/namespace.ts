@@ -7,6 +7,8 @@
 import { defer, type Observable } from "rxjs";
 import type { DmaAllocator, DmaBuffer } from "../dma.js";
 import { InvalidArgumentError } from "../errors.js";
+import type { MemoryDomain } from "../memdomain/domain.js";
+import type { MemoryIoVec } from "../memdomain/iovec.js";
 import { awaitCompletion } from "../qpair/promise.js";
 import type { QueuePair } from "../qpair/queue-pair.js";
 import type { CommandCallback, NextSgeCallback, Request, ResetSglCallback } from "../qpair/request.js";
@@ -27,6 +29,7 @@ import {
   type ReservationType,
 } from "../spec/reservations.js";
 import { checkRange, ENOMEM, payloadIova, submitDataCommand } from "./io.js";
+import { type ExtIoOptions, readExt, writeExt } from "./io-ext.js";
 import { NamespaceFlags } from "./io-flags.js";
 
 /** What a namespace needs from its controller. */
@@ -37,6 +40,10 @@ export interface NamespaceOwner {
   readonly data: IdentifyController;
   /** Largest transfer of one command, in bytes (MDTS, capped by the transport). */
   readonly maxTransferSize: number;
+  /** Whether I/O commands may describe data with SGLs. */
+  readonly sglSupported: boolean;
+  /** The domain of memory this controller reaches: the destination of memory-domain translations. */
+  readonly memoryDomain: MemoryDomain;
   /** Throws when the controller is detached, failed or removed. */
   assertUsable(): void;
 }
@@ -748,6 +755,31 @@ export class Namespace {
     return awaitCompletion(qp, `Reservation Report nsid ${this.id}`, (cb, p) =>
       this.cmdReservationReport(qp, payload, extended, cb, p),
     );
+  }
+
+  /**
+   * Reads into buffers of any memory domain (spdk_nvme_ns_cmd_readv_ext with a memory domain):
+   * translated to controller addresses when the domain can, else bounced through DMA memory and pushed.
+   */
+  readExt(
+    qp: QueuePair,
+    iov: readonly MemoryIoVec[],
+    lba: number,
+    count: number,
+    opts: ExtIoOptions = {},
+  ): Promise<void> {
+    return readExt(this, qp, iov, lba, count, opts);
+  }
+
+  /** Writes from buffers of any memory domain (spdk_nvme_ns_cmd_writev_ext with a memory domain). */
+  writeExt(
+    qp: QueuePair,
+    iov: readonly MemoryIoVec[],
+    lba: number,
+    count: number,
+    opts: ExtIoOptions = {},
+  ): Promise<void> {
+    return writeExt(this, qp, iov, lba, count, opts);
   }
 
   // ---- RxJS face ------------------------------------------------------------------------------

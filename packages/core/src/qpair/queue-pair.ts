@@ -230,15 +230,10 @@ export class QueuePair {
     const rq = this.trackers.acquire();
     if (rq === null) return false;
     const cmd = req.cmd;
-    if (!this.mapPayload(rq, req)) {
+    const failed = this.mapPayloadSafely(rq, req);
+    if (failed !== 0) {
       this.trackers.release(rq);
-      this.finish(
-        req,
-        encodeStatus(StatusCodeType.Generic, GenericStatus.DataSglLengthInvalid, { dnr: true }),
-        0,
-        0,
-        0,
-      );
+      this.finish(req, encodeStatus(StatusCodeType.Generic, failed, { dnr: true }), 0, 0, 0);
       return true;
     }
     if (req.mdIova >= 0) cmd.mptr = req.mdIova;
@@ -251,10 +246,26 @@ export class QueuePair {
     return true;
   }
 
+  /**
+   * Writes the data pointer. Returns 0, or the generic status the request fails with: the caller's
+   * segments do not describe its length, or they break PRP rules on a controller without SGLs.
+   */
+  private mapPayloadSafely(rq: RequestTracker, req: Request): number {
+    try {
+      return this.mapPayload(rq, req) ? 0 : GenericStatus.DataSglLengthInvalid;
+    } catch {
+      return GenericStatus.PrpOffsetInvalid;
+    }
+  }
+
   /** Writes the data pointer; false when a scattered payload does not describe `length` bytes. */
   private mapPayload(rq: RequestTracker, req: Request): boolean {
     if (req.payloadKind === PayloadKind.Contiguous) {
       this.trackers.mapPrp(rq, req.cmd, req.iova, req.length);
+      return true;
+    }
+    if (req.payloadKind === PayloadKind.IoVecs) {
+      this.trackers.mapv(rq, req.cmd, req.iovs!, req.iovCount);
       return true;
     }
     if (req.payloadKind !== PayloadKind.Scattered) return true;

@@ -4,7 +4,7 @@
  * they are recycled through an intrusive free stack so the per-I/O path allocates nothing.
  * @module
  */
-import type { DmaBuffer } from "../dma.js";
+import type { DmaBuffer, IoVec } from "../dma.js";
 import { NvmeCommand } from "../spec/command.js";
 import type { Completion } from "../spec/completion.js";
 
@@ -39,6 +39,8 @@ export enum PayloadKind {
   Contiguous = 1,
   /** Segments produced by the caller's reset/next callbacks, starting at `sglOffset`. */
   Scattered = 2,
+  /** A list of device addresses given up front (e.g. a memory domain's translation). */
+  IoVecs = 3,
 }
 
 /** One schedulable command. Fields are public for the engine's files; applications never see requests. */
@@ -65,6 +67,10 @@ export class Request {
   nextSge: NextSgeCallback<never> | null = null;
   /** Scattered payload: byte offset of this request's data within the caller's list. */
   sglOffset = 0;
+  /** IoVecs payload: the device addresses. */
+  iovs: readonly IoVec[] | null = null;
+  /** IoVecs payload: how many of `iovs` are used. */
+  iovCount = 0;
   /** The parent of a split child, else null. */
   parent: Request | null = null;
   /** For a parent: children still outstanding. */
@@ -94,6 +100,8 @@ export class Request {
     this.resetSgl = null;
     this.nextSge = null;
     this.sglOffset = 0;
+    this.iovs = null;
+    this.iovCount = 0;
     this.parent = null;
     this.childrenLeft = 0;
     this.childStatus = 0;

@@ -7,6 +7,7 @@
 import type { Observable } from "rxjs";
 import type { ControllerOptions } from "../ctrlr/options.js";
 import type { DmaAllocator, DmaBuffer } from "../dma.js";
+import type { MemoryDomain } from "../memdomain/domain.js";
 import type { NvmeCommand } from "../spec/command.js";
 import type { TransportId, TransportType } from "../trid/transport-id.js";
 
@@ -115,6 +116,11 @@ export interface TransportConnection {
   readonly dma: DmaAllocator;
   /** Whether a controller memory buffer is usable for submission queues. */
   readonly cmbSqSupported: boolean;
+  /**
+   * The memory domain of `dma` (e.g. the VFIO/IOVA domain), which foreign domains translate into; when
+   * absent the controller makes a plain one of type DMA.
+   */
+  readonly memoryDomain?: MemoryDomain;
   /** Emits once if the device disappears (surprise removal); never emits otherwise. */
   readonly removed$: Observable<void>;
   /**
