@@ -3,10 +3,15 @@
  * engine talks to a device only through the {@link PciDevice} port.
  * @module
  */
+
+export { type DmaOptions, VfioDmaAllocator } from "./dma/vfio-dma-allocator.js";
 export * from "./engine/bar-registers.js";
 export * from "./engine/cmb.js";
 export * from "./engine/connection.js";
 export * from "./engine/queue-port.js";
 export * from "./module.js";
+export { NativeError } from "./native/errors.js";
 export * from "./pci-device.js";
 export * from "./transport.js";
+export { VfioProvider } from "./vfio/provider.js";
+export { type VfioOpenOptions, VfioPciDevice } from "./vfio/vfio-pci-device.js";

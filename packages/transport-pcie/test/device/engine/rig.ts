@@ -1,0 +1,53 @@
+/**
+ * Helpers for device suites in the rig: bind QEMU's NVMe function to vfio-pci (or back to the kernel's
+ * nvme driver), attach it through the PCIe transport, and read the guest kernel's log for IOMMU faults.
+ * Suites run with the checkout as their working folder.
+ * @module
+ */
+import "reflect-metadata";
+import { execFileSync } from "node:child_process";
+import { type Controller, type ControllerOptions, coreModule, NvmeDriver } from "@nvmekit/core";
+import { Container } from "inversify";
+import { pcieTransportModule, vfioModule } from "../../../src/index.js";
+
+/** Binds the first NVMe function (or `bdf`) to `driver` and returns its PCI address. */
+export function bind(driver: "vfio" | "nvme", bdf = ""): string {
+  return execFileSync("sh", ["test/rig/guest/nvme-bind.sh", driver, ...(bdf ? [bdf] : [])], {
+    encoding: "utf8",
+  }).trim();
+}
+
+/** A driver with the core, the PCIe transport and the VFIO device provider. */
+export function makeDriver(): NvmeDriver {
+  const container = new Container();
+  container.load(coreModule, pcieTransportModule, vfioModule);
+  return container.get(NvmeDriver);
+}
+
+/** Binds the function to vfio-pci and attaches it. */
+export async function attachVfio(
+  options: Partial<ControllerOptions> = {},
+  bdf = "",
+): Promise<{ driver: NvmeDriver; ctrlr: Controller; bdf: string }> {
+  const address = bind("vfio", bdf);
+  const driver = makeDriver();
+  const ctrlr = await driver.connect(`trtype:PCIe traddr:${address}`, options);
+  return { driver, ctrlr, bdf: address };
+}
+
+/** Lines of the guest kernel's log that report a DMA remapping (IOMMU) fault. */
+export function dmarFaults(): string[] {
+  const log = execFileSync("dmesg", { encoding: "utf8" });
+  return log.split("\n").filter((l) => /DMAR:.*fault|DMAR: \[DMA (Read|Write)/i.test(l));
+}
+
+/** Fills a buffer with bytes from a seeded xorshift stream (different per seed). */
+export function randomFill(bytes: Uint8Array, seed: number): void {
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < bytes.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    bytes[i] = x & 0xff;
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * The figures a benchmark row shows, whichever engine produced them, and the table they print as.
+ * @module
+ */
+
+/** One benchmark workload. */
+export interface BenchWorkload {
+  /** fio/SPDK pattern name. */
+  pattern: "randread" | "randwrite" | "read" | "write";
+  /** Bytes per I/O. */
+  ioSize: number;
+  /** Queue depth. */
+  queueDepth: number;
+  /** Seconds to run. */
+  seconds: number;
+}
+
+/** What one engine achieved on one workload. */
+export interface BenchFigures {
+  /** Who did the I/O. */
+  engine: string;
+  /** I/Os per second. */
+  iops: number;
+  /** MiB per second. */
+  mibps: number;
+  /** Average latency, microseconds. */
+  avgUs: number;
+  /** Median latency, microseconds. */
+  p50Us: number;
+  /** 99th percentile latency, microseconds. */
+  p99Us: number;
+  /** 99.9th percentile latency, microseconds. */
+  p999Us: number;
+  /** CPU time per I/O, microseconds. */
+  cpuUsPerIo: number;
+  /** JS heap growth over the run in bytes (ours only). */
+  heapGrowthBytes: number | null;
+}
+
+/** A workload's label, e.g. "randread 4k qd32". */
+export function workloadLabel(w: BenchWorkload): string {
+  const size = w.ioSize >= 1024 ? `${w.ioSize / 1024}k` : `${w.ioSize}`;
+  return `${w.pattern} ${size} qd${w.queueDepth}`;
+}
+
+/** Prints one table: a row per engine per workload, and our IOPS as a multiple of the kernel's. */
+export function printTable(
+  title: string,
+  rows: { workload: BenchWorkload; ours: BenchFigures; kernel: BenchFigures }[],
+): void {
+  const f = (n: number, d = 0): string => n.toFixed(d);
+  const lines = [
+    `## ${title}`,
+    "",
+    "| workload | engine | IOPS | MiB/s | avg us | p50 us | p99 us | p99.9 us | CPU us/IO | heap growth | IOPS ratio |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  for (const { workload, ours, kernel } of rows) {
+    for (const r of [ours, kernel]) {
+      const heap = r.heapGrowthBytes === null ? "" : `${f(r.heapGrowthBytes / 1024)} KiB`;
+      const ratio = r === ours ? `${f(ours.iops / kernel.iops, 2)}x` : "1x";
+      lines.push(
+        `| ${workloadLabel(workload)} | ${r.engine} | ${f(r.iops)} | ${f(r.mibps, 1)} | ${f(r.avgUs, 1)} | ${f(r.p50Us)} | ${f(r.p99Us)} | ${f(r.p999Us)} | ${f(r.cpuUsPerIo, 1)} | ${heap} | ${ratio} |`,
+      );
+    }
+  }
+  console.log(`${lines.join("\n")}\n`);
+}
