@@ -32,12 +32,12 @@ function driveFor(ns, driveId, dir) {
   const image = join(dir, `${driveId}.img`);
   writeFileSync(image, "");
   truncateSync(image, ns.size); // sparse: costs no disk until written
-  if (!ns.badLbas) return `file=${image},format=raw,if=none,id=${driveId}`;
+  if (!ns.badLbas) return `file=${image},format=raw,if=none,id=${driveId},discard=unmap`;
   const sectorsPerLba = (ns.lbaSize ?? 512) / 512;
   const sectors = ns.badLbas.map((lba) => lba * sectorsPerLba);
   const rules = join(dir, `${driveId}.blkdebug`);
   writeFileSync(rules, blkdebugRules(sectors));
-  return `file=blkdebug:${rules}:${image},format=raw,if=none,id=${driveId}`;
+  return `file=blkdebug:${rules}:${image},format=raw,if=none,id=${driveId},discard=unmap`;
 }
 
 /** The nvme-ns -device argument for one namespace. */

@@ -2,7 +2,7 @@
 // Submission queues placed in the controller memory buffer carry I/O like ordinary ones.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { attachVfio, dmarFaults, randomFill } from "./rig.js";
+import { attachVfio, dmarFaults, randomFill, releaseControllers } from "./rig.js";
 
 test("with useCmbSqs the I/O submission queue lives in the CMB and I/O works", async () => {
   const { driver, ctrlr } = await attachVfio({ useCmbSqs: true });
@@ -19,4 +19,5 @@ test("with useCmbSqs the I/O submission queue lives in the CMB and I/O works", a
   assert.equal(dmarFaults(), []);
 });
 
+test.after.each(releaseControllers);
 test.run();

@@ -14,7 +14,7 @@ import {
 import { firstValueFrom, timeout } from "rxjs";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { attachVfio, dmarFaults, randomFill } from "./rig.js";
+import { attachVfio, dmarFaults, randomFill, releaseControllers } from "./rig.js";
 
 test("write zeroes and deallocate read back as zeroes where the namespace says so", async () => {
   const { driver, ctrlr } = await attachVfio();
@@ -139,11 +139,17 @@ test("bad input is rejected before submission", async () => {
   const ns = ctrlr.getNamespace(1)!;
   const qp = await ctrlr.allocIoQpair();
   const buf = ctrlr.allocBuffer(4096);
-  assert.throws(() => ns.cmdRead(qp, buf.bytes, ns.numSectors, 1, null, null), InvalidArgumentError);
+  assert.throws(
+    () => ns.cmdRead(qp, buf.bytes, ns.numSectors, 1, null, null),
+    (e: unknown) => e instanceof InvalidArgumentError,
+  );
   assert.throws(() => ns.cmdRead(qp, new Uint8Array(4096), 0, 1, null, null), /not in DMA memory/);
   assert.throws(() => ns.cmdRead(qp, buf.bytes.subarray(0, 1000), 0, 2, null, null), /holds 1000 bytes/);
   await ctrlr.freeIoQpair(qp);
-  assert.throws(() => ns.cmdRead(qp, buf.bytes, 0, 1, null, null), StateError);
+  assert.throws(
+    () => ns.cmdRead(qp, buf.bytes, 0, 1, null, null),
+    (e: unknown) => e instanceof StateError,
+  );
   const qp2 = await ctrlr.allocIoQpair();
   await driver.detach(ctrlr);
   assert.throws(() => ns.cmdRead(qp2, buf.bytes, 0, 1, null, null), /detached/);
@@ -187,4 +193,5 @@ test("interrupt-driven queue pair: the Promise face sleeps on MSI-X and still co
   await driver.detach(ctrlr);
 });
 
+test.after.each(releaseControllers);
 test.run();

@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { type Completion, ControllerState } from "@nvmekit/core";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { bind, makeDriver } from "./rig.js";
+import { bind, makeDriver, releaseControllers } from "./rig.js";
 
 test("hot removal completes outstanding I/O with errors and the remove event fires", async () => {
   const bdf = bind("vfio");
@@ -37,4 +37,5 @@ test("hot removal completes outstanding I/O with errors and the remove event fir
   await driver.detach(ctrlr);
 });
 
+test.after.each(releaseControllers);
 test.run();

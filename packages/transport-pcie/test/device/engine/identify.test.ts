@@ -4,7 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { attachVfio, bind, dmarFaults, randomFill } from "./rig.js";
+import { attachVfio, bind, dmarFaults, randomFill, releaseControllers } from "./rig.js";
 
 test("identify controller and namespaces agree with nvme-cli on the kernel driver", async () => {
   const bdf = bind("nvme");
@@ -59,4 +59,5 @@ test("random data at random LBAs on every namespace reads back byte-exact", asyn
   assert.equal(dmarFaults(), []);
 });
 
+test.after.each(releaseControllers);
 test.run();

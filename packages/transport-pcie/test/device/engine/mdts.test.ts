@@ -3,7 +3,7 @@
 // data still lands where it belongs.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { attachVfio, dmarFaults, randomFill } from "./rig.js";
+import { attachVfio, dmarFaults, randomFill, releaseControllers } from "./rig.js";
 
 test("writes larger than MDTS are split and read back byte-exact", async () => {
   const { driver, ctrlr } = await attachVfio();
@@ -21,4 +21,5 @@ test("writes larger than MDTS are split and read back byte-exact", async () => {
   assert.equal(dmarFaults(), []);
 });
 
+test.after.each(releaseControllers);
 test.run();

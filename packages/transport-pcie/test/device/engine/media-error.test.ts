@@ -4,7 +4,7 @@
 import { NvmeStatusError } from "@nvmekit/core";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { attachVfio } from "./rig.js";
+import { attachVfio, releaseControllers } from "./rig.js";
 
 test("reading a bad LBA fails with Unrecovered Read Error; its neighbours read fine", async () => {
   const { driver, ctrlr } = await attachVfio({ transportRetryCount: 0 });
@@ -24,4 +24,5 @@ test("reading a bad LBA fails with Unrecovered Read Error; its neighbours read f
   await driver.detach(ctrlr);
 });
 
+test.after.each(releaseControllers);
 test.run();

@@ -8,7 +8,7 @@ import { destroyMemoryDomain, memoryIoVec } from "@nvmekit/core";
 import { createBounceMemoryDomain, createDmaMemoryDomain } from "@nvmekit/memdomain";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { attachVfio, dmarFaults } from "./rig.js";
+import { attachVfio, dmarFaults, releaseControllers } from "./rig.js";
 
 /** Has a worker thread fill `sab` with a pattern, as memory owned elsewhere would be. */
 async function fillInWorker(sab: SharedArrayBuffer): Promise<void> {
@@ -56,4 +56,5 @@ test("write from worker-shared memory; read back into a plain ArrayBuffer and in
   assert.equal(dmarFaults(), []);
 });
 
+test.after.each(releaseControllers);
 test.run();

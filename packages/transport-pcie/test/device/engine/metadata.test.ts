@@ -5,7 +5,7 @@
 import { IoFlags } from "@nvmekit/core";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { attachVfio, dmarFaults, randomFill } from "./rig.js";
+import { attachVfio, dmarFaults, randomFill, releaseControllers } from "./rig.js";
 
 test("separate metadata buffer: data and metadata read back byte-exact", async () => {
   const { driver, ctrlr } = await attachVfio();
@@ -52,4 +52,5 @@ test("extended LBA with PI type 1: PRACT inserts protection information whose re
   assert.equal(dmarFaults(), []);
 });
 
+test.after.each(releaseControllers);
 test.run();

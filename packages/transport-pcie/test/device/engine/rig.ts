@@ -17,11 +17,23 @@ export function bind(driver: "vfio" | "nvme", bdf = ""): string {
   }).trim();
 }
 
+const drivers: NvmeDriver[] = [];
+
 /** A driver with the core, the PCIe transport and the VFIO device provider. */
 export function makeDriver(): NvmeDriver {
   const container = new Container();
   container.load(coreModule, pcieTransportModule, vfioModule);
-  return container.get(NvmeDriver);
+  const driver = container.get(NvmeDriver);
+  drivers.push(driver);
+  return driver;
+}
+
+/**
+ * Detaches whatever a test left attached (a failed assertion skips its own detach), so the next test
+ * can open the function: register it with `test.after.each(releaseControllers)`.
+ */
+export async function releaseControllers(): Promise<void> {
+  for (const d of drivers.splice(0)) await d.detachAll().catch(() => undefined);
 }
 
 /** Binds the function to vfio-pci and attaches it. */
