@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { DmaArena, DmaFault } from "../../src/fake/index.js";
+import { DmaArena, DmaFault } from "../src/index.js";
 
 test("allocations are page aligned, zeroed, and above 4 GiB", () => {
   const arena = new DmaArena({ size: 1 << 20 });

@@ -4,7 +4,8 @@
  * @module
  */
 
-export { type DmaOptions, VfioDmaAllocator } from "./dma/vfio-dma-allocator.js";
+export type { HostMemoryKind, HugepagePolicy } from "./dma/host-memory.js";
+export { type DmaOptions, type DmaStats, VfioDmaAllocator } from "./dma/vfio-dma-allocator.js";
 export * from "./engine/bar-registers.js";
 export * from "./engine/cmb.js";
 export * from "./engine/connection.js";
@@ -13,5 +14,7 @@ export * from "./module.js";
 export { NativeError } from "./native/errors.js";
 export * from "./pci-device.js";
 export * from "./transport.js";
+export { VfioBar } from "./vfio/bar.js";
+export type { IommuBackend, IommuBackendOptions, IovaRange } from "./vfio/iommu-backend.js";
 export { VfioProvider } from "./vfio/provider.js";
 export { type VfioOpenOptions, VfioPciDevice } from "./vfio/vfio-pci-device.js";

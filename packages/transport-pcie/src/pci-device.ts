@@ -67,6 +67,22 @@ export interface PciDevice {
   close(): Promise<void>;
 }
 
+/** A function a provider can see but not open. */
+export interface UnusablePciFunction {
+  /** PCI address. */
+  address: string;
+  /** Why it cannot be opened, with the exact commands that fix it. */
+  reason: string;
+}
+
+/** What a provider's scan found. */
+export interface PciScan {
+  /** Addresses of NVMe functions the provider can open. */
+  usable: string[];
+  /** NVMe functions it sees but cannot open. */
+  unusable: UnusablePciFunction[];
+}
+
 /**
  * Finds and opens PCI functions of one kind (VFIO-bound devices, software controllers). The PCIe
  * transport asks every provider bound to {@link PCI_DEVICE_PROVIDER}.
@@ -80,7 +96,7 @@ export interface PciDeviceProvider {
    * NVMe functions this provider can open (addresses), plus functions it can see but not open, each
    * with the reason and the exact commands that would fix it (e.g. binding to vfio-pci).
    */
-  scan(): Promise<{ usable: string[]; unusable: { address: string; reason: string }[] }>;
+  scan(): Promise<PciScan>;
   /** Whether `address` belongs to this provider. */
   owns(address: string): boolean;
   /** Opens the function at `address`. */

@@ -15,10 +15,10 @@ import {
   type TransportConnection,
   TransportError,
 } from "@nvmekit/core";
+import { AdminOpc } from "@nvmekit/softnvme";
 import type { Observable } from "rxjs";
 import type { FakeController } from "./fake-controller.js";
 import { FakeQueuePort } from "./fake-queue-port.js";
-import { AdminOpc } from "./nvme-raw.js";
 
 const TWO_POW_32 = 0x1_0000_0000;
 

@@ -5,9 +5,8 @@
  * @module
  */
 import type { DmaBuffer, QueuePort } from "@nvmekit/core";
-import type { DmaArena } from "./dma-arena.js";
+import { type DmaArena, Reg } from "@nvmekit/softnvme";
 import type { FakeController } from "./fake-controller.js";
-import { Reg } from "./nvme-raw.js";
 
 /** A queue pair's rings in DMA memory, as the host sees them. */
 export interface QueueRings {

@@ -1,6 +1,7 @@
 /**
- * The fake NVMe transport for tests: an in-process controller model reached through the core's
- * transport-plugin contract, recording every command and register write, with fault injection.
+ * The fake NVMe transport for tests: the soft controller model of @nvmekit/softnvme, in this thread,
+ * reached through the core's transport-plugin contract, recording every command and register write,
+ * with fault injection. The model's spec vocabulary is re-exported for the tests' convenience.
  *
  * ```ts
  * const transport = new FakeTransport(); // hosts "fake0" and "fake1"
@@ -15,12 +16,42 @@
  * @module
  */
 
-export type { CommandRecord, RegisterWrite } from "./command-log.js";
-export { resolveData, resolvePrps, resolveSgl, type SglDescriptor, type Transfer } from "./data-pointer.js";
-export { DmaArena, type DmaArenaOptions, DmaFault } from "./dma-arena.js";
+export {
+  AdminOpc,
+  AsyncEventType,
+  Cns,
+  type CommandRecord,
+  DmaArena,
+  type DmaArenaOptions,
+  DmaFault,
+  type FaultAction,
+  type FaultHandle,
+  type FaultMatch,
+  Fid,
+  GenericSc,
+  LBA_FORMATS,
+  type LbaFormat,
+  Lid,
+  MediaSc,
+  NvmOpc,
+  nvmeStatus,
+  Reg,
+  type RegisterWrite,
+  resolveData,
+  resolvePrps,
+  resolveSgl,
+  Sct,
+  type SglDescriptor,
+  SoftNamespace as FakeNamespace,
+  type SoftNamespaceOptions as FakeNamespaceOptions,
+  SpecificSc,
+  statusDnr,
+  statusSc,
+  statusSct,
+  type Transfer,
+} from "@nvmekit/softnvme";
 export { FakeConnection } from "./fake-connection.js";
 export { FakeController, type FakeControllerOptions } from "./fake-controller.js";
-export { FakeNamespace, type FakeNamespaceOptions, LBA_FORMATS, type LbaFormat } from "./fake-namespace.js";
 export { FakeQueuePort, type QueueRings } from "./fake-queue-port.js";
 export {
   type ConnectCall,
@@ -29,21 +60,3 @@ export {
   type FakeTransportOptions,
   fakeTransportModule,
 } from "./fake-transport.js";
-export type { FaultAction, FaultHandle, FaultMatch } from "./faults.js";
-export {
-  AdminOpc,
-  AsyncEventType,
-  Cns,
-  Fid,
-  GenericSc,
-  Lid,
-  MediaSc,
-  NvmOpc,
-  nvmeStatus,
-  Reg,
-  Sct,
-  SpecificSc,
-  statusDnr,
-  statusSc,
-  statusSct,
-} from "./nvme-raw.js";

@@ -1,7 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { resolvePrps, resolveSgl } from "../../src/fake/data-pointer.js";
-import { DmaArena, FakeTransport, nvmeStatus } from "../../src/fake/index.js";
+import { DmaArena, FakeTransport, nvmeStatus, resolvePrps, resolveSgl } from "../../src/fake/index.js";
 import { enableByHand, pollOne, putAddr, rawAdminChannel, runRaw } from "./raw-host.js";
 
 const PAGE = 4096;
@@ -120,7 +119,7 @@ test("write then read through an I/O queue with a PRP list, and the data is reco
   const ctrl = transport.controller("fake0");
   const admin = await enableByHand(conn);
   const io = await conn.createIoQueue(
-    { qid: 1, depth: 16, priority: 0, useCmbSq: false },
+    { qid: 1, depth: 16, priority: 0, useCmbSq: false, interrupts: false },
     rawAdminChannel(admin),
   );
   const buf = conn.dma.alloc(3 * PAGE);

@@ -10,6 +10,26 @@ import * as hdr from "hdr-histogram-js";
 import { walkPattern } from "./pattern-data.js";
 import type { WorkloadSpec } from "./workload-spec.js";
 
+/** Latency figures of a run, in microseconds. */
+export interface LatencySummary {
+  /** Average. */
+  avg: number;
+  /** Minimum. */
+  min: number;
+  /** Maximum. */
+  max: number;
+  /** Median. */
+  p50: number;
+  /** 90th percentile. */
+  p90: number;
+  /** 99th percentile. */
+  p99: number;
+  /** 99.9th percentile. */
+  p999: number;
+  /** 99.99th percentile. */
+  p9999: number;
+}
+
 /** Figures of one run. */
 export interface WorkloadResult {
   /** I/Os completed. */
@@ -24,17 +44,8 @@ export interface WorkloadResult {
   iops: number;
   /** MiB per second. */
   mibps: number;
-  /** Latency in microseconds: average, minimum, maximum and percentiles. */
-  latencyUs: {
-    avg: number;
-    min: number;
-    max: number;
-    p50: number;
-    p90: number;
-    p99: number;
-    p999: number;
-    p9999: number;
-  };
+  /** Latency in microseconds. */
+  latencyUs: LatencySummary;
   /** The latency histogram (microseconds) for reports. */
   histogram: hdr.Histogram;
   /** CPU time (user + system) per I/O in microseconds. */

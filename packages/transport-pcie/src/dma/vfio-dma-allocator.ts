@@ -16,6 +16,18 @@ import { FirstFitAllocator } from "./first-fit.js";
 import { type HostMemoryKind, type HugepagePolicy, mapHostMemory, REGION_ALIGN } from "./host-memory.js";
 import { IovaSpace } from "./iova-space.js";
 
+/** How much DMA memory an allocator holds. */
+export interface DmaStats {
+  /** Regions mapped. */
+  regions: number;
+  /** Bytes mapped into the IOMMU. */
+  mappedBytes: number;
+  /** Bytes handed out and not freed. */
+  usedBytes: number;
+  /** What backs each region. */
+  kinds: HostMemoryKind[];
+}
+
 /** Tuning of a {@link VfioDmaAllocator}. */
 export interface DmaOptions {
   /** Controller memory page size (CC.MPS) in bytes; default 4096. */
@@ -130,7 +142,7 @@ export class VfioDmaAllocator implements DmaAllocator {
   }
 
   /** Regions mapped so far (for diagnostics and tests). */
-  stats(): { regions: number; mappedBytes: number; usedBytes: number; kinds: HostMemoryKind[] } {
+  stats(): DmaStats {
     return {
       regions: this.#regions.length,
       mappedBytes: this.#regions.reduce((n, r) => n + r.mapping.length, 0),

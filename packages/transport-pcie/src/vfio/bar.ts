@@ -34,7 +34,7 @@ export class VfioBar implements PciBar {
     this.bytes = new Uint8Array(mapping.buffer);
   }
 
-  /** Maps BAR `index` of `file`; null when the BAR is absent. */
+  /** @internal Maps BAR `index` of `file`; null when the BAR is absent. */
   static map(file: VfioDeviceFile, index: number, busAddress: number): VfioBar | null {
     const region = file.region(index);
     if (region.size === 0) return null;

@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { PciDevice, PciDeviceProvider } from "../pci-device.js";
+import type { PciDevice, PciDeviceProvider, PciScan } from "../pci-device.js";
 import { scanNvmeFunctions } from "../sysfs/nvme-scan.js";
 import { pciDevicePath } from "../sysfs/pci-function.js";
 import { PCI_ADDRESS, type VfioOpenOptions, VfioPciDevice } from "./vfio-pci-device.js";
@@ -27,11 +27,11 @@ export class VfioProvider implements PciDeviceProvider {
   }
 
   /** @inheritdoc */
-  async scan(): Promise<{ usable: string[]; unusable: { address: string; reason: string }[] }> {
+  async scan(): Promise<PciScan> {
     return scanNvmeFunctions(this.#options.sysfsRoot);
   }
 
-  /** @inheritdoc Any PCI address that exists on this machine's bus. */
+  /** Whether `address` is a PCI address that exists on this machine's bus. */
   owns(address: string): boolean {
     const normalized = address.toLowerCase();
     return PCI_ADDRESS.test(normalized) && existsSync(pciDevicePath(normalized, this.#options.sysfsRoot));

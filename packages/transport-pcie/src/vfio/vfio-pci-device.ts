@@ -123,8 +123,7 @@ export class VfioPciDevice implements PciDevice {
   }
 
   /**
-   * @inheritdoc
-   * The BAR mappings stay valid; MMIO accesses made while the reset runs wait for it to finish.
+   * Function-level reset; resolves false when the function offers none. The BAR mappings stay valid; MMIO accesses made while the reset runs wait for it to finish.
    * DMA mappings are kept. Interrupt routing survives (the kernel restores MSI-X state).
    */
   async reset(): Promise<boolean> {

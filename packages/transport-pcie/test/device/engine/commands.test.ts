@@ -162,7 +162,7 @@ test("scattered payloads (readv/writev) go out as SGLs when the controller suppo
   const ns = ctrlr.getNamespace(1)!;
   const qp = await ctrlr.allocIoQpair();
   const parts = [ctrlr.allocBuffer(1536), ctrlr.allocBuffer(512), ctrlr.allocBuffer(2048)];
-  parts.forEach((p, i) => randomFill(p.bytes, 30 + i));
+  for (const [i, p] of parts.entries()) randomFill(p.bytes, 30 + i);
   await ns.writev(
     qp,
     parts.map((p) => p.bytes),

@@ -1,19 +1,19 @@
 /**
- * NVM command set of the fake controller over in-memory namespaces: read, write, compare, flush,
+ * NVM command set of the soft controller over its namespaces: read, write, compare, flush,
  * write zeroes, dataset management and the reservation commands, with the specification's errors
  * for bad namespaces, LBA ranges and transfer sizes.
  * @module
  */
 import type { CommandContext, HandlerResult } from "./command-context.js";
 import { fail } from "./command-failure.js";
-import type { FakeController } from "./fake-controller.js";
-import type { FakeNamespace } from "./fake-namespace.js";
+import type { SoftController } from "./controller.js";
 import { get32, get64, get64n, put8, put16, put32, put64 } from "./le-bytes.js";
+import type { SoftNamespace } from "./namespace.js";
 import { GenericSc, MediaSc, NvmOpc, Sct } from "./nvme-raw.js";
 import { sqeNlb, sqeNsid, sqeSlba } from "./sqe.js";
 
 /** Executes one NVM I/O command. */
-export function executeNvm(ctrl: FakeController, ctx: CommandContext): HandlerResult {
+export function executeNvm(ctrl: SoftController, ctx: CommandContext): HandlerResult {
   const opcode = ctx.sqe[0]! & 0xff;
   const nsid = sqeNsid(ctx.sqe);
   if (opcode === NvmOpc.Flush && nsid === 0xffff_ffff) return 0; // flush every namespace (VWC bits 2:1)
@@ -33,8 +33,7 @@ export function executeNvm(ctrl: FakeController, ctx: CommandContext): HandlerRe
       return compare(ctrl, ctx, ns);
     case NvmOpc.WriteZeroes: {
       const { slba, nlb } = lbaRange(ctx, ns);
-      ns.blockData(slba, nlb).fill(0);
-      ns.blockMetadata(slba, nlb).fill(0);
+      ns.zeroBlocks(slba, nlb);
       return 0;
     }
     case NvmOpc.DatasetManagement:
@@ -51,7 +50,7 @@ export function executeNvm(ctrl: FakeController, ctx: CommandContext): HandlerRe
 }
 
 // SLBA in CDW10-11, NLB (0-based) in CDW12 bits 15:0; the range must lie inside the namespace.
-function lbaRange(ctx: CommandContext, ns: FakeNamespace): { slba: number; nlb: number } {
+function lbaRange(ctx: CommandContext, ns: SoftNamespace): { slba: number; nlb: number } {
   const slba = sqeSlba(ctx.sqe);
   const nlb = sqeNlb(ctx.sqe);
   if (slba + nlb > ns.blocks) {
@@ -65,7 +64,7 @@ function lbaRange(ctx: CommandContext, ns: FakeNamespace): { slba: number; nlb: 
 }
 
 // Bytes moved through the data pointer: blocks, with their metadata interleaved under extended LBAs.
-function dataBytes(ctrl: FakeController, ns: FakeNamespace, nlb: number): number {
+function dataBytes(ctrl: SoftController, ns: SoftNamespace, nlb: number): number {
   const n = nlb * (ns.blockSize + (ns.extendedLba ? ns.metadataSize : 0));
   if (n > ctrl.maxTransferBytes) {
     fail(
@@ -78,19 +77,23 @@ function dataBytes(ctrl: FakeController, ns: FakeNamespace, nlb: number): number
 }
 
 // The blocks as the host sees them: data, or data + metadata per block for extended LBAs.
-function hostView(ns: FakeNamespace, slba: number, nlb: number): Uint8Array {
-  if (!ns.extendedLba) return ns.blockData(slba, nlb).slice();
+function hostView(ns: SoftNamespace, slba: number, nlb: number): Uint8Array {
   const bs = ns.blockSize;
+  if (!ns.extendedLba) {
+    const out = new Uint8Array(nlb * bs);
+    ns.readBlocks(slba, out);
+    return out;
+  }
   const ms = ns.metadataSize;
   const out = new Uint8Array(nlb * (bs + ms));
   for (let i = 0; i < nlb; i++) {
-    out.set(ns.blockData(slba + i, 1), i * (bs + ms));
+    ns.readBlocks(slba + i, out.subarray(i * (bs + ms), i * (bs + ms) + bs));
     out.set(ns.blockMetadata(slba + i, 1), i * (bs + ms) + bs);
   }
   return out;
 }
 
-function read(ctrl: FakeController, ctx: CommandContext, ns: FakeNamespace): number {
+function read(ctrl: SoftController, ctx: CommandContext, ns: SoftNamespace): number {
   const { slba, nlb } = lbaRange(ctx, ns);
   const bytes = dataBytes(ctrl, ns, nlb);
   ctx.dataOut(hostView(ns, slba, nlb));
@@ -100,7 +103,7 @@ function read(ctrl: FakeController, ctx: CommandContext, ns: FakeNamespace): num
   return 0;
 }
 
-function write(ctrl: FakeController, ctx: CommandContext, ns: FakeNamespace): number {
+function write(ctrl: SoftController, ctx: CommandContext, ns: SoftNamespace): number {
   const { slba, nlb } = lbaRange(ctx, ns);
   const bytes = dataBytes(ctrl, ns, nlb);
   const data = ctx.dataIn(bytes);
@@ -109,11 +112,11 @@ function write(ctrl: FakeController, ctx: CommandContext, ns: FakeNamespace): nu
   if (ns.extendedLba) {
     const stride = ns.blockSize + ns.metadataSize;
     for (let i = 0; i < nlb; i++) {
-      ns.blockData(slba + i, 1).set(data.subarray(i * stride, i * stride + ns.blockSize));
+      ns.writeBlocks(slba + i, data.subarray(i * stride, i * stride + ns.blockSize));
       ns.blockMetadata(slba + i, 1).set(data.subarray(i * stride + ns.blockSize, (i + 1) * stride));
     }
   } else {
-    ns.blockData(slba, nlb).set(data);
+    ns.writeBlocks(slba, data);
     if (meta !== undefined) ns.blockMetadata(slba, nlb).set(meta);
   }
   ctrl.health.bytesWritten += bytes;
@@ -121,7 +124,7 @@ function write(ctrl: FakeController, ctx: CommandContext, ns: FakeNamespace): nu
   return 0;
 }
 
-function compare(ctrl: FakeController, ctx: CommandContext, ns: FakeNamespace): number {
+function compare(ctrl: SoftController, ctx: CommandContext, ns: SoftNamespace): number {
   const { slba, nlb } = lbaRange(ctx, ns);
   const data = ctx.dataIn(dataBytes(ctrl, ns, nlb));
   const stored = hostView(ns, slba, nlb);
@@ -136,7 +139,7 @@ function compare(ctrl: FakeController, ctx: CommandContext, ns: FakeNamespace): 
 }
 
 // DSM: CDW10 NR 7:0 (0-based ranges), CDW11 AD bit 2. Range: context attributes 0-3, NLB 4-7, SLBA 8-15.
-function datasetManagement(ctx: CommandContext, ns: FakeNamespace): number {
+function datasetManagement(ctx: CommandContext, ns: SoftNamespace): number {
   const ranges = (ctx.sqe[10]! & 0xff) + 1;
   const deallocate = ((ctx.sqe[11]! >>> 2) & 1) === 1;
   const list = ctx.dataIn(ranges * 16);
@@ -149,10 +152,7 @@ function datasetManagement(ctx: CommandContext, ns: FakeNamespace): number {
   }
   // Deallocated blocks read as zeroes (Identify Namespace DLFEAT).
   if (deallocate) {
-    for (const r of parsed) {
-      ns.blockData(r.slba, r.nlb).fill(0);
-      ns.blockMetadata(r.slba, r.nlb).fill(0);
-    }
+    for (const r of parsed) ns.zeroBlocks(r.slba, r.nlb);
   }
   return 0;
 }
@@ -162,7 +162,7 @@ function conflict(why: string): never {
 }
 
 // The one host's key must be registered and, unless IEKEY (CDW10 bit 3), equal `crkey`.
-function checkKey(ctx: CommandContext, ns: FakeNamespace, crkey: bigint): void {
+function checkKey(ctx: CommandContext, ns: SoftNamespace, crkey: bigint): void {
   const iekey = ((ctx.sqe[10]! >>> 3) & 1) === 1;
   if (ns.reservationKey === undefined) conflict("host is not registered");
   if (!iekey && ns.reservationKey !== crkey) conflict("current reservation key does not match");
@@ -170,7 +170,7 @@ function checkKey(ctx: CommandContext, ns: FakeNamespace, crkey: bigint): void {
 
 // Reservation Register: CDW10 RREGA 2:0 (0 register, 1 unregister, 2 replace), IEKEY 3, CPTPL 31:30.
 // Data: CRKEY 0-7, NRKEY 8-15.
-function reservationRegister(ctx: CommandContext, ns: FakeNamespace): number {
+function reservationRegister(ctx: CommandContext, ns: SoftNamespace): number {
   const d = ctx.sqe[10]!;
   const action = d & 0x7;
   const cptpl = d >>> 30;
@@ -201,7 +201,7 @@ function reservationRegister(ctx: CommandContext, ns: FakeNamespace): number {
 
 // Reservation Acquire: CDW10 RACQA 2:0 (0 acquire, 1 preempt, 2 preempt and abort), IEKEY 3, RTYPE 15:8.
 // Data: CRKEY 0-7, PRKEY 8-15.
-function reservationAcquire(ctx: CommandContext, ns: FakeNamespace): number {
+function reservationAcquire(ctx: CommandContext, ns: SoftNamespace): number {
   const d = ctx.sqe[10]!;
   const action = d & 0x7;
   const rtype = (d >>> 8) & 0xff;
@@ -218,7 +218,7 @@ function reservationAcquire(ctx: CommandContext, ns: FakeNamespace): number {
 }
 
 // Reservation Release: CDW10 RRELA 2:0 (0 release, 1 clear), IEKEY 3, RTYPE 15:8. Data: CRKEY 0-7.
-function reservationRelease(ctx: CommandContext, ns: FakeNamespace): number {
+function reservationRelease(ctx: CommandContext, ns: SoftNamespace): number {
   const d = ctx.sqe[10]!;
   const action = d & 0x7;
   const rtype = (d >>> 8) & 0xff;
@@ -240,7 +240,7 @@ function reservationRelease(ctx: CommandContext, ns: FakeNamespace): number {
 
 // Reservation Report: CDW10 NUMD (0-based dwords), CDW11 EDS bit 0. Header: GEN 0-3, RTYPE 4,
 // REGCTL 5-6, PTPLS 9; registrants from byte 24 (24 bytes each) or, extended, from byte 64 (64 each).
-function reservationReport(ctrl: FakeController, ctx: CommandContext, ns: FakeNamespace): number {
+function reservationReport(ctrl: SoftController, ctx: CommandContext, ns: SoftNamespace): number {
   const bytes = (ctx.sqe[10]! + 1) * 4;
   const extended = (ctx.sqe[11]! & 1) === 1;
   const out = new Uint8Array(bytes);

@@ -1,13 +1,11 @@
 /**
- * Admin command set of the fake controller: each handler decodes its command dwords by the
+ * Admin command set of the soft controller: each handler decodes its command dwords by the
  * specification's layout and acts on the controller model.
  * @module
  */
 import { type CommandContext, type HandlerResult, PENDING } from "./command-context.js";
 import { fail } from "./command-failure.js";
-import { DeviceCq, DeviceSq } from "./device-queues.js";
-import type { FakeController } from "./fake-controller.js";
-import { FakeNamespace, LBA_FORMATS } from "./fake-namespace.js";
+import type { SoftController } from "./controller.js";
 import {
   controllerList,
   IDENTIFY_SIZE,
@@ -18,16 +16,17 @@ import {
 } from "./identify-data.js";
 import { get16, get64 } from "./le-bytes.js";
 import { changedNamespaceLog, commandEffectsLog, errorLog, firmwareSlotLog, smartLog } from "./log-pages.js";
+import { LBA_FORMATS, SoftNamespace } from "./namespace.js";
 import { AdminOpc, Cns, GenericSc, Lid, NvmOpc, Sct, SpecificSc } from "./nvme-raw.js";
 import { sqeNsid, sqePrp1, sqePsdt } from "./sqe.js";
 
 const BROADCAST_NSID = 0xffff_ffff;
 
-/** Admin opcodes the fake controller implements (also listed in the Commands Supported log). */
+/** Admin opcodes the soft controller implements (also listed in the Commands Supported log). */
 export const ADMIN_OPCODES: readonly number[] = Object.values(AdminOpc);
 
 /** Executes one admin command. */
-export function executeAdmin(ctrl: FakeController, ctx: CommandContext): HandlerResult {
+export function executeAdmin(ctrl: SoftController, ctx: CommandContext): HandlerResult {
   // NVMe over PCIe: admin commands use PRPs only.
   if (sqePsdt(ctx.sqe) !== 0) fail(Sct.Generic, GenericSc.InvalidField, "admin command with PSDT != 0 (SGL)");
   const d = ctx.sqe;
@@ -79,7 +78,7 @@ function badNamespace(nsid: number): never {
 }
 
 // Identify: CDW10 CNS 7:0, CNTID 31:16; NSID in dword 1.
-function identify(ctrl: FakeController, ctx: CommandContext): number {
+function identify(ctrl: SoftController, ctx: CommandContext): number {
   const cns = ctx.sqe[10]! & 0xff;
   const nsid = sqeNsid(ctx.sqe);
   const nn = ctrl.identity.nn;
@@ -88,7 +87,7 @@ function identify(ctrl: FakeController, ctx: CommandContext): number {
   switch (cns) {
     case Cns.Controller: {
       let used = 0;
-      for (const ns of ctrl.namespaces.values()) used += ns.data.length;
+      for (const ns of ctrl.namespaces.values()) used += ns.capacity;
       ctrl.identity.unallocatedCapacity = Math.max(0, ctrl.capacity - used);
       data = identifyController(ctrl.identity);
       break;
@@ -97,7 +96,7 @@ function identify(ctrl: FakeController, ctx: CommandContext): number {
     case Cns.AllocatedNamespace: {
       if (nsid === BROADCAST_NSID) {
         // Capabilities common to all namespaces: the LBA formats, no size.
-        data = identifyNamespace(new FakeNamespace({ nsid: 0, blocks: 0 }));
+        data = identifyNamespace(new SoftNamespace({ nsid: 0, blocks: 0 }));
         break;
       }
       if (!validNsid) badNamespace(nsid);
@@ -140,7 +139,7 @@ function identify(ctrl: FakeController, ctx: CommandContext): number {
 }
 
 // Get Log Page: CDW10 LID 7:0, LSP 14:8, RAE 15, NUMDL 31:16; CDW11 NUMDU 15:0; CDW12/13 offset.
-function getLogPage(ctrl: FakeController, ctx: CommandContext): number {
+function getLogPage(ctrl: SoftController, ctx: CommandContext): number {
   const d = ctx.sqe;
   const lid = d[10]! & 0xff;
   const rae = (d[10]! >>> 15) & 1;
@@ -179,7 +178,7 @@ function getLogPage(ctrl: FakeController, ctx: CommandContext): number {
 }
 
 // Set Features: CDW10 FID 7:0, SV 31; CDW11 feature specific.
-function setFeatures(ctrl: FakeController, ctx: CommandContext): number {
+function setFeatures(ctrl: SoftController, ctx: CommandContext): number {
   const d = ctx.sqe;
   const fid = d[10]! & 0xff;
   // Host Identifier carries 8 or 16 bytes of data (CDW11 bit 0 selects 128 bits).
@@ -189,7 +188,7 @@ function setFeatures(ctrl: FakeController, ctx: CommandContext): number {
 }
 
 // Get Features: CDW10 FID 7:0, SEL 10:8.
-function getFeatures(ctrl: FakeController, ctx: CommandContext): number {
+function getFeatures(ctrl: SoftController, ctx: CommandContext): number {
   const d = ctx.sqe;
   const v = ctrl.features.get(d[10]! & 0xff, (d[10]! >>> 8) & 0x7, d[11]!);
   if (v.data !== undefined) ctx.dataOut(v.data);
@@ -197,7 +196,7 @@ function getFeatures(ctrl: FakeController, ctx: CommandContext): number {
 }
 
 // Checks shared by Create I/O CQ/SQ: CDW10 QID 15:0, QSIZE 31:16 (0-based); CDW11 PC bit 0.
-function queueGeometry(ctrl: FakeController, ctx: CommandContext, existing: ReadonlyMap<number, unknown>) {
+function queueGeometry(ctrl: SoftController, ctx: CommandContext, existing: ReadonlyMap<number, unknown>) {
   const d = ctx.sqe;
   const qid = d[10]! & 0xffff;
   const size = (d[10]! >>> 16) + 1;
@@ -219,19 +218,29 @@ function queueGeometry(ctrl: FakeController, ctx: CommandContext, existing: Read
 }
 
 // CC.IOSQES (19:16) / IOCQES (23:20) must be set before I/O queues exist.
-function ccEntrySize(ctrl: FakeController, shift: number): number {
+function ccEntrySize(ctrl: SoftController, shift: number): number {
   return (ctrl.read32(0x14) >>> shift) & 0xf;
 }
 
-function createIoCq(ctrl: FakeController, ctx: CommandContext): number {
+function createIoCq(ctrl: SoftController, ctx: CommandContext): number {
   const { qid, size, base } = queueGeometry(ctrl, ctx, ctrl.cqs);
   if (ccEntrySize(ctrl, 20) !== 4)
     fail(Sct.Generic, GenericSc.InvalidField, "CC.IOCQES is not 4 (16-byte entries)");
-  ctrl.cqs.set(qid, new DeviceCq(qid, size, base, ctrl.arena.resolve(base, size * 16)));
+  // CDW11: PC bit 0, IEN bit 1, IV 31:16.
+  const ien = (ctx.sqe[11]! >>> 1) & 1;
+  const iv = ctx.sqe[11]! >>> 16;
+  if (ien && iv >= ctrl.interruptVectors) {
+    fail(
+      Sct.CommandSpecific,
+      SpecificSc.InvalidInterruptVector,
+      `IV ${iv} (vectors: ${ctrl.interruptVectors})`,
+    );
+  }
+  ctrl.addIoCq(qid, size, base, ien ? iv : -1);
   return 0;
 }
 
-function createIoSq(ctrl: FakeController, ctx: CommandContext): number {
+function createIoSq(ctrl: SoftController, ctx: CommandContext): number {
   const { qid, size, base } = queueGeometry(ctrl, ctx, ctrl.sqs);
   if (ccEntrySize(ctrl, 16) !== 6)
     fail(Sct.Generic, GenericSc.InvalidField, "CC.IOSQES is not 6 (64-byte entries)");
@@ -241,11 +250,11 @@ function createIoSq(ctrl: FakeController, ctx: CommandContext): number {
   if (cqid === 0 || cq === undefined)
     fail(Sct.CommandSpecific, SpecificSc.CompletionQueueInvalid, `CQ ${cqid}`);
   const prio = (ctx.sqe[11]! >>> 1) & 0x3;
-  ctrl.sqs.set(qid, new DeviceSq(qid, size, base, ctrl.arena.resolve(base, size * 64), cq, prio));
+  ctrl.addIoSq(qid, size, base, cq, prio);
   return 0;
 }
 
-function deleteIoSq(ctrl: FakeController, ctx: CommandContext): number {
+function deleteIoSq(ctrl: SoftController, ctx: CommandContext): number {
   const qid = ctx.sqe[10]! & 0xffff;
   const sq = ctrl.sqs.get(qid);
   if (qid === 0 || sq === undefined)
@@ -255,7 +264,7 @@ function deleteIoSq(ctrl: FakeController, ctx: CommandContext): number {
   return 0;
 }
 
-function deleteIoCq(ctrl: FakeController, ctx: CommandContext): number {
+function deleteIoCq(ctrl: SoftController, ctx: CommandContext): number {
   const qid = ctx.sqe[10]! & 0xffff;
   const cq = ctrl.cqs.get(qid);
   if (qid === 0 || cq === undefined)
@@ -269,7 +278,7 @@ function deleteIoCq(ctrl: FakeController, ctx: CommandContext): number {
 }
 
 // Namespace Management: CDW10 SEL 3:0 (0 create, 1 delete). Create's data: NSZE 0-7, NCAP 8-15, FLBAS 26.
-function namespaceManagement(ctrl: FakeController, ctx: CommandContext): number {
+function namespaceManagement(ctrl: SoftController, ctx: CommandContext): number {
   const sel = ctx.sqe[10]! & 0xf;
   const nsid = sqeNsid(ctx.sqe);
   if (sel === 0) {
@@ -279,7 +288,7 @@ function namespaceManagement(ctrl: FakeController, ctx: CommandContext): number 
     const format = LBA_FORMATS[flbas & 0xf];
     if (format === undefined || nsze === 0) fail(Sct.Generic, GenericSc.InvalidField, "bad NSZE or FLBAS");
     let used = 0;
-    for (const ns of ctrl.namespaces.values()) used += ns.data.length;
+    for (const ns of ctrl.namespaces.values()) used += ns.capacity;
     if (used + nsze * format.blockSize > ctrl.capacity) {
       fail(Sct.CommandSpecific, SpecificSc.NamespaceInsufficientCapacity, `${nsze} blocks do not fit`);
     }
@@ -287,7 +296,7 @@ function namespaceManagement(ctrl: FakeController, ctx: CommandContext): number 
     while (ctrl.namespaces.has(id)) id++;
     if (id > ctrl.identity.nn)
       fail(Sct.CommandSpecific, SpecificSc.NamespaceIdUnavailable, "every NSID is in use");
-    const ns = new FakeNamespace({
+    const ns = new SoftNamespace({
       nsid: id,
       blockSize: format.blockSize,
       metadataSize: format.metadataSize,
@@ -305,6 +314,7 @@ function namespaceManagement(ctrl: FakeController, ctx: CommandContext): number 
       if (ns === undefined) badNamespace(id);
       if (ns.attached) ctrl.changedNamespaces.push(id);
       ctrl.namespaces.delete(id);
+      ns.storage.close();
     }
     return 0;
   }
@@ -312,7 +322,7 @@ function namespaceManagement(ctrl: FakeController, ctx: CommandContext): number 
 }
 
 // Namespace Attachment: CDW10 SEL 3:0 (0 attach, 1 detach); data: controller list.
-function namespaceAttachment(ctrl: FakeController, ctx: CommandContext): number {
+function namespaceAttachment(ctrl: SoftController, ctx: CommandContext): number {
   const sel = ctx.sqe[10]! & 0xf;
   const nsid = sqeNsid(ctx.sqe);
   const list = ctx.dataIn(IDENTIFY_SIZE);
@@ -337,7 +347,7 @@ function namespaceAttachment(ctrl: FakeController, ctx: CommandContext): number 
 }
 
 // Format NVM: CDW10 LBAF 3:0, MSET 4, PI 7:5, PIL 8, SES 11:9.
-function formatNvm(ctrl: FakeController, ctx: CommandContext): number {
+function formatNvm(ctrl: SoftController, ctx: CommandContext): number {
   const d = ctx.sqe[10]!;
   const nsid = sqeNsid(ctx.sqe);
   const lbaf = d & 0xf;
@@ -358,7 +368,7 @@ function formatNvm(ctrl: FakeController, ctx: CommandContext): number {
 }
 
 // Firmware Image Download: CDW10 NUMD (0-based dwords), CDW11 OFST (dwords).
-function firmwareDownload(ctrl: FakeController, ctx: CommandContext): number {
+function firmwareDownload(ctrl: SoftController, ctx: CommandContext): number {
   const bytes = (ctx.sqe[10]! + 1) * 4;
   const offset = ctx.sqe[11]! * 4;
   const piece = ctx.dataIn(bytes);
@@ -372,7 +382,7 @@ function firmwareDownload(ctrl: FakeController, ctx: CommandContext): number {
 }
 
 // Firmware Commit: CDW10 FS 2:0, CA 5:3. Slots 1 and 2 exist (Identify FRMW).
-function firmwareCommit(ctrl: FakeController, ctx: CommandContext): number {
+function firmwareCommit(ctrl: SoftController, ctx: CommandContext): number {
   const fs = ctx.sqe[10]! & 0x7;
   const ca = (ctx.sqe[10]! >>> 3) & 0x7;
   const slot = fs === 0 ? 2 : fs;

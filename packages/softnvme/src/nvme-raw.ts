@@ -1,7 +1,7 @@
 /**
- * The fake controller's own reading of the NVMe specification (base 1.4/2.0, NVM command set):
+ * The soft controller's own reading of the NVMe specification (base 1.4/2.0, NVM command set):
  * register offsets, opcodes, status codes, feature and log page identifiers, written out here rather
- * than imported from the core, so that the fake is an independent check of the core's encoders.
+ * than imported from the core, so that the model is an independent check of the core's encoders.
  * @module
  */
 
@@ -51,131 +51,227 @@ export const Sct = {
 
 /** Generic command status codes (SCT 0). */
 export const GenericSc = {
+  /** Success (00h). */
   Success: 0x00,
+  /** Invalid opcode (01h). */
   InvalidOpcode: 0x01,
+  /** Invalid field (02h). */
   InvalidField: 0x02,
+  /** Command ID conflict (03h). */
   CommandIdConflict: 0x03,
+  /** Data transfer error (04h). */
   DataTransferError: 0x04,
+  /** Internal error (06h). */
   InternalError: 0x06,
+  /** Abort requested (07h). */
   AbortRequested: 0x07,
+  /** Aborted SQ deletion (08h). */
   AbortedSqDeletion: 0x08,
+  /** Invalid namespace or format (0Bh). */
   InvalidNamespaceOrFormat: 0x0b,
+  /** Command sequence error (0Ch). */
   CommandSequenceError: 0x0c,
+  /** Invalid SGL segment descriptor (0Dh). */
   InvalidSglSegmentDescriptor: 0x0d,
+  /** Invalid number of SGL descriptors (0Eh). */
   InvalidNumberOfSglDescriptors: 0x0e,
+  /** Data SGL length invalid (0Fh). */
   DataSglLengthInvalid: 0x0f,
+  /** Metadata SGL length invalid (10h). */
   MetadataSglLengthInvalid: 0x10,
+  /** SGL descriptor type invalid (11h). */
   SglDescriptorTypeInvalid: 0x11,
+  /** PRP offset invalid (13h). */
   PrpOffsetInvalid: 0x13,
+  /** LBA out of range (80h). */
   LbaOutOfRange: 0x80,
+  /** Capacity exceeded (81h). */
   CapacityExceeded: 0x81,
+  /** Namespace not ready (82h). */
   NamespaceNotReady: 0x82,
+  /** Reservation conflict (83h). */
   ReservationConflict: 0x83,
 } as const;
 
 /** Command specific status codes (SCT 1). */
 export const SpecificSc = {
+  /** Completion queue invalid (00h). */
   CompletionQueueInvalid: 0x00,
+  /** Invalid queue identifier (01h). */
   InvalidQueueIdentifier: 0x01,
+  /** Invalid queue size (02h). */
   InvalidQueueSize: 0x02,
+  /** Abort command limit exceeded (03h). */
   AbortCommandLimitExceeded: 0x03,
+  /** Async event limit exceeded (05h). */
   AsyncEventLimitExceeded: 0x05,
+  /** Invalid firmware slot (06h). */
   InvalidFirmwareSlot: 0x06,
+  /** Invalid firmware image (07h). */
   InvalidFirmwareImage: 0x07,
+  /** Invalid interrupt vector (08h). */
+  InvalidInterruptVector: 0x08,
+  /** Invalid log page (09h). */
   InvalidLogPage: 0x09,
+  /** Invalid format (0Ah). */
   InvalidFormat: 0x0a,
+  /** Invalid queue deletion (0Ch). */
   InvalidQueueDeletion: 0x0c,
+  /** Feature not saveable (0Dh). */
   FeatureNotSaveable: 0x0d,
+  /** Namespace insufficient capacity (15h). */
   NamespaceInsufficientCapacity: 0x15,
+  /** Namespace ID unavailable (16h). */
   NamespaceIdUnavailable: 0x16,
+  /** Namespace already attached (18h). */
   NamespaceAlreadyAttached: 0x18,
+  /** Namespace not attached (1Ah). */
   NamespaceNotAttached: 0x1a,
+  /** Controller list invalid (1Ch). */
   ControllerListInvalid: 0x1c,
 } as const;
 
 /** Media and data integrity status codes (SCT 2). */
 export const MediaSc = {
+  /** Write fault (80h). */
   WriteFault: 0x80,
+  /** Unrecovered read error (81h). */
   UnrecoveredReadError: 0x81,
+  /** Compare failure (85h). */
   CompareFailure: 0x85,
+  /** Access denied (86h). */
   AccessDenied: 0x86,
 } as const;
 
 /** Admin command opcodes. */
 export const AdminOpc = {
+  /** Delete I/O SQ (00h). */
   DeleteIoSq: 0x00,
+  /** Create I/O SQ (01h). */
   CreateIoSq: 0x01,
+  /** Get log page (02h). */
   GetLogPage: 0x02,
+  /** Delete I/O CQ (04h). */
   DeleteIoCq: 0x04,
+  /** Create I/O CQ (05h). */
   CreateIoCq: 0x05,
+  /** Identify (06h). */
   Identify: 0x06,
+  /** Abort (08h). */
   Abort: 0x08,
+  /** Set features (09h). */
   SetFeatures: 0x09,
+  /** Get features (0Ah). */
   GetFeatures: 0x0a,
+  /** Async event request (0Ch). */
   AsyncEventRequest: 0x0c,
+  /** Namespace management (0Dh). */
   NamespaceManagement: 0x0d,
+  /** Firmware commit (10h). */
   FirmwareCommit: 0x10,
+  /** Firmware image download (11h). */
   FirmwareImageDownload: 0x11,
+  /** Namespace attachment (15h). */
   NamespaceAttachment: 0x15,
+  /** Keep alive (18h). */
   KeepAlive: 0x18,
+  /** Format NVM (80h). */
   FormatNvm: 0x80,
 } as const;
 
 /** NVM command set I/O opcodes. */
 export const NvmOpc = {
+  /** Flush (00h). */
   Flush: 0x00,
+  /** Write (01h). */
   Write: 0x01,
+  /** Read (02h). */
   Read: 0x02,
+  /** Compare (05h). */
   Compare: 0x05,
+  /** Write zeroes (08h). */
   WriteZeroes: 0x08,
+  /** Dataset management (09h). */
   DatasetManagement: 0x09,
+  /** Reservation register (0Dh). */
   ReservationRegister: 0x0d,
+  /** Reservation report (0Eh). */
   ReservationReport: 0x0e,
+  /** Reservation acquire (11h). */
   ReservationAcquire: 0x11,
+  /** Reservation release (15h). */
   ReservationRelease: 0x15,
 } as const;
 
 /** Feature identifiers (Set/Get Features CDW10 bits 7:0). */
 export const Fid = {
+  /** Arbitration (01h). */
   Arbitration: 0x01,
+  /** Power management (02h). */
   PowerManagement: 0x02,
+  /** Temperature threshold (04h). */
   TemperatureThreshold: 0x04,
+  /** Error recovery (05h). */
   ErrorRecovery: 0x05,
+  /** Volatile write cache (06h). */
   VolatileWriteCache: 0x06,
+  /** Number of queues (07h). */
   NumberOfQueues: 0x07,
+  /** Interrupt coalescing (08h). */
   InterruptCoalescing: 0x08,
+  /** Async event config (0Bh). */
   AsyncEventConfig: 0x0b,
+  /** Keep alive timer (0Fh). */
   KeepAliveTimer: 0x0f,
+  /** Host identifier (81h). */
   HostIdentifier: 0x81,
 } as const;
 
 /** Log page identifiers (Get Log Page CDW10 bits 7:0). */
 export const Lid = {
+  /** Error information (01h). */
   ErrorInformation: 0x01,
+  /** SMART health (02h). */
   SmartHealth: 0x02,
+  /** Firmware slot (03h). */
   FirmwareSlot: 0x03,
+  /** Changed namespace list (04h). */
   ChangedNamespaceList: 0x04,
+  /** Commands supported and effects (05h). */
   CommandsSupportedAndEffects: 0x05,
 } as const;
 
 /** Identify CNS values (CDW10 bits 7:0). */
 export const Cns = {
+  /** Namespace (00h). */
   Namespace: 0x00,
+  /** Controller (01h). */
   Controller: 0x01,
+  /** Active namespace list (02h). */
   ActiveNamespaceList: 0x02,
+  /** Namespace descriptors (03h). */
   NamespaceDescriptors: 0x03,
+  /** Allocated namespace list (10h). */
   AllocatedNamespaceList: 0x10,
+  /** Allocated namespace (11h). */
   AllocatedNamespace: 0x11,
+  /** Attached controller list (12h). */
   AttachedControllerList: 0x12,
+  /** Controller list (13h). */
   ControllerList: 0x13,
 } as const;
 
 /** Asynchronous event types (AER completion DW0 bits 2:0). */
 export const AsyncEventType = {
+  /** Error (0). */
   Error: 0,
+  /** SMART health (1). */
   SmartHealth: 1,
+  /** Notice (2). */
   Notice: 2,
+  /** I/O command set (6). */
   IoCommandSet: 6,
+  /** Vendor (7). */
   Vendor: 7,
 } as const;
 

@@ -1,17 +1,17 @@
 /**
- * What the fake controller saw: every command exactly as the core encoded it, the data it moved,
+ * What the soft controller saw: every command exactly as the core encoded it, the data it moved,
  * how it completed, and every register write. Tests assert on these bytes.
  * @module
  */
 import { sqeCid, sqeNsid, sqeOpcode } from "./sqe.js";
 
-/** One command the fake controller fetched from a submission queue. */
+/** One command the soft controller fetched from a submission queue. */
 export interface CommandRecord {
   /** Submission queue it came from (0: admin). */
   readonly qid: number;
   /** The 16 dwords of the submission entry, copied when fetched. */
   readonly dwords: Uint32Array;
-  /** Opcode (CDW0 bits 7:0), decoded by the fake for convenience. */
+  /** Opcode (CDW0 bits 7:0), decoded by the controller for convenience. */
   readonly opcode: number;
   /** Command identifier (CDW0 bits 31:16). */
   readonly cid: number;
@@ -26,11 +26,16 @@ export interface CommandRecord {
   /** IOVAs of the PRP list pages or SGL segments the controller walked to find the data. */
   listIovas?: readonly number[];
   /** Set once the controller has produced a completion (even if held or dropped later). */
-  completion?: { dw0: number; status: number };
-  /** Why the command failed, when the fake controller knows (for test failure messages). */
+  completion?: {
+    /** Completion DW0 (command specific). */
+    dw0: number;
+    /** 15-bit status field. */
+    status: number;
+  };
+  /** Why the command failed, when the soft controller knows (for test failure messages). */
   error?: string;
   /** What happened to the completion when not simply posted. */
-  fate?: "held" | "dropped" | "aborted" | "pending";
+  fate?: "held" | "dropped" | "aborted" | "pending" | "delayed";
 }
 
 /** One write to a controller register through the connection's RegisterAccess. */

@@ -1,11 +1,12 @@
 /**
- * The 4096-byte Identify data structures the fake controller returns, laid out byte by byte from the
+ * The 4096-byte Identify data structures the soft controller returns, laid out byte by byte from the
  * specification: Identify Controller (CNS 01h), Identify Namespace (CNS 00h), namespace lists
  * (CNS 02h/10h), Namespace Identification Descriptors (CNS 03h) and controller lists (CNS 12h/13h).
  * @module
  */
-import { type FakeNamespace, LBA_FORMATS } from "./fake-namespace.js";
+
 import { put8, put16, put32, put64, put128, putAscii, putAsciiZ } from "./le-bytes.js";
+import { LBA_FORMATS, type SoftNamespace } from "./namespace.js";
 
 /** Size of every Identify data structure. */
 export const IDENTIFY_SIZE = 4096;
@@ -97,7 +98,7 @@ export function identifyController(id: ControllerIdentity): Uint8Array {
 }
 
 /** Identify Namespace data structure (CNS 00h / 11h). */
-export function identifyNamespace(ns: FakeNamespace): Uint8Array {
+export function identifyNamespace(ns: SoftNamespace): Uint8Array {
   const b = new Uint8Array(IDENTIFY_SIZE);
   put64(b, 0, ns.blocks); // NSZE
   put64(b, 8, ns.blocks); // NCAP
@@ -112,7 +113,7 @@ export function identifyNamespace(ns: FakeNamespace): Uint8Array {
   put8(b, 31, 0x7e); // RESCAP: every reservation type, no persist through power loss
   put8(b, 33, 0x01 | (1 << 3)); // DLFEAT: deallocated blocks read zeroes; Write Zeroes may deallocate
   put16(b, 46, ns.noiob); // NOIOB
-  put128(b, 48, ns.data.length); // NVMCAP
+  put128(b, 48, ns.capacity); // NVMCAP
   // NGUID (bytes 104-119) and EUI64 (120-127): derived from the NSID so each namespace differs.
   for (let i = 0; i < 16; i++) b[104 + i] = (ns.nsid * 17 + i) & 0xff;
   for (let i = 0; i < 8; i++) b[120 + i] = (ns.nsid * 31 + i) & 0xff;

@@ -1,5 +1,5 @@
 /**
- * How the fake controller's command handlers end a command with an error status: they throw a
+ * How the soft controller's command handlers end a command with an error status: they throw a
  * {@link CommandFailure}, and the dispatcher turns it into the completion's status field.
  * @module
  */
@@ -18,7 +18,7 @@ export class CommandFailure extends Error {
   }
 }
 
-/** Throws a {@link CommandFailure} with SCT/SC and, as the fake's default for errors it detects, DNR set. */
+/** Throws a {@link CommandFailure} with SCT/SC and, as the default for errors it detects, DNR set. */
 export function fail(sct: number, sc: number, why: string): never {
   throw new CommandFailure(nvmeStatus(sct, sc, { dnr: true }), why);
 }

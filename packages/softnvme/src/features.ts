@@ -1,5 +1,5 @@
 /**
- * The fake controller's features (Set/Get Features): current values, defaults, the Number of Queues
+ * The soft controller's features (Set/Get Features): current values, defaults, the Number of Queues
  * negotiation and the host identifier, with the validation a controller does.
  * @module
  */
@@ -51,7 +51,12 @@ export class FeatureStore {
   /** Host identifier bytes (8 or 16), empty until set. */
   hostId: Uint8Array = new Uint8Array(0);
   /** Every Set Features the host issued, in order: FID and CDW11. */
-  readonly history: { fid: number; cdw11: number }[] = [];
+  readonly history: {
+    /** Feature identifier. */
+    fid: number;
+    /** CDW11 as set. */
+    cdw11: number;
+  }[] = [];
 
   /** @param limits controller limits the values are checked against */
   constructor(private readonly limits: FeatureLimits) {

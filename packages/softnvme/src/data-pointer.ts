@@ -1,11 +1,11 @@
 /**
  * Device-side resolution of a command's data pointer (PRP1/PRP2 with PRP lists, or SGL1 with segment
- * chains) and metadata pointer into host memory, following the specification's rules, so the fake
+ * chains) and metadata pointer into host memory, following the specification's rules, so the model
  * checks the PRPs and SGLs the core builds instead of trusting them.
  * @module
  */
 import { fail } from "./command-failure.js";
-import type { DmaArena } from "./dma-arena.js";
+import type { DmaSpace } from "./dma-space.js";
 import { GenericSc, Sct } from "./nvme-raw.js";
 import { sqeMptr, sqePrp1, sqePrp2, sqePsdt, sqeU64 } from "./sqe.js";
 
@@ -15,7 +15,12 @@ import { sqeMptr, sqePrp1, sqePrp2, sqePsdt, sqeU64 } from "./sqe.js";
  */
 export interface Transfer {
   /** The pieces of host memory, in transfer order, each with its length. */
-  readonly segments: readonly { bytes: Uint8Array | null; length: number }[];
+  readonly segments: readonly {
+    /** The memory, or null for a bit bucket. */
+    bytes: Uint8Array | null;
+    /** Its length in bytes. */
+    length: number;
+  }[];
   /** IOVAs of every PRP list page or SGL segment the controller read to find the data. */
   readonly listIovas: readonly number[];
 }
@@ -56,7 +61,7 @@ export function scatter(t: Transfer, data: Uint8Array): void {
  * PRP1 may carry a dword-aligned offset; the rest goes in PRP2 as one page when it fits in one page,
  * else PRP2 points to a PRP list whose last entry chains to the next list page when more are needed.
  */
-export function resolvePrps(arena: DmaArena, sqe: Uint32Array, length: number, pageSize: number): Transfer {
+export function resolvePrps(dma: DmaSpace, sqe: Uint32Array, length: number, pageSize: number): Transfer {
   const segments: { bytes: Uint8Array; length: number }[] = [];
   const listIovas: number[] = [];
   const prp1 = sqePrp1(sqe);
@@ -66,12 +71,12 @@ export function resolvePrps(arena: DmaArena, sqe: Uint32Array, length: number, p
   if (offset % 4 !== 0)
     fail(Sct.Generic, GenericSc.PrpOffsetInvalid, `PRP1 0x${prp1.toString(16)} not dword aligned`);
   const first = Math.min(length, pageSize - offset);
-  segments.push({ bytes: arena.resolve(prp1, first), length: first });
+  segments.push({ bytes: dma.resolve(prp1, first), length: first });
   let remaining = length - first;
   if (remaining === 0) return { segments, listIovas };
   if (remaining <= pageSize) {
     checkPageAligned(prp2, pageSize, "PRP2");
-    segments.push({ bytes: arena.resolve(prp2, remaining), length: remaining });
+    segments.push({ bytes: dma.resolve(prp2, remaining), length: remaining });
     return { segments, listIovas };
   }
   // PRP2 is a list pointer: qword aligned, entries run to the end of its page.
@@ -80,7 +85,7 @@ export function resolvePrps(arena: DmaArena, sqe: Uint32Array, length: number, p
   let list = prp2;
   while (remaining > 0) {
     const slots = (pageSize - (list % pageSize)) / 8;
-    const page = arena.resolve(list, slots * 8);
+    const page = dma.resolve(list, slots * 8);
     listIovas.push(list);
     const entries = new DataView(page.buffer, page.byteOffset, page.byteLength);
     let chained = false;
@@ -96,7 +101,7 @@ export function resolvePrps(arena: DmaArena, sqe: Uint32Array, length: number, p
       }
       checkPageAligned(entry, pageSize, `PRP list entry ${i}`);
       const n = Math.min(pageSize, remaining);
-      segments.push({ bytes: arena.resolve(entry, n), length: n });
+      segments.push({ bytes: dma.resolve(entry, n), length: n });
       remaining -= n;
     }
     if (!chained && remaining > 0) throw new Error("unreachable: PRP list ended early");
@@ -120,9 +125,13 @@ const MAX_SGL_DESCRIPTORS = 65536;
 
 /** One 16-byte SGL descriptor: address (bytes 0-7), length (8-11), identifier (15). */
 export interface SglDescriptor {
+  /** Address (bytes 0-7). */
   address: number;
+  /** Length in bytes (bytes 8-11). */
   length: number;
+  /** Descriptor type (byte 15 bits 7:4). */
   type: number;
+  /** Descriptor subtype (byte 15 bits 3:0). */
   subtype: number;
 }
 
@@ -145,12 +154,7 @@ function descriptorFromBytes(b: Uint8Array, at: number): SglDescriptor {
  * buckets directly, segment and last segment descriptors by walking the chain through host memory.
  * `writing` is true for host → device transfers, where a bit bucket is invalid.
  */
-export function resolveSgl(
-  arena: DmaArena,
-  first: SglDescriptor,
-  length: number,
-  writing: boolean,
-): Transfer {
+export function resolveSgl(dma: DmaSpace, first: SglDescriptor, length: number, writing: boolean): Transfer {
   const segments: { bytes: Uint8Array | null; length: number }[] = [];
   const listIovas: number[] = [];
   let total = 0;
@@ -166,7 +170,7 @@ export function resolveSgl(
         fail(Sct.Generic, GenericSc.InvalidNumberOfSglDescriptors, "SGL too long");
       if (d.subtype !== 0) fail(Sct.Generic, GenericSc.SglDescriptorTypeInvalid, `SGL subtype ${d.subtype}`);
       if (d.type === SGL_DATA_BLOCK) {
-        if (d.length > 0) segments.push({ bytes: arena.resolve(d.address, d.length), length: d.length });
+        if (d.length > 0) segments.push({ bytes: dma.resolve(d.address, d.length), length: d.length });
         total += d.length;
       } else if (d.type === SGL_BIT_BUCKET) {
         if (writing)
@@ -186,7 +190,7 @@ export function resolveSgl(
           fail(Sct.Generic, GenericSc.InvalidSglSegmentDescriptor, `SGL segment length ${d.length}`);
         }
         lastSegmentSeen = d.type === SGL_LAST_SEGMENT;
-        const bytes = arena.resolve(d.address, d.length);
+        const bytes = dma.resolve(d.address, d.length);
         listIovas.push(d.address);
         for (let k = 0; k < d.length / 16; k++) pending.push(descriptorFromBytes(bytes, k * 16));
         if (lastSegmentSeen && pending.some((p) => p.type === SGL_SEGMENT || p.type === SGL_LAST_SEGMENT)) {
@@ -213,32 +217,27 @@ export function resolveSgl(
 
 /** Resolves the data pointer of `sqe` (PRPs or SGL1 per PSDT) for `length` bytes. */
 export function resolveData(
-  arena: DmaArena,
+  dma: DmaSpace,
   sqe: Uint32Array,
   length: number,
   pageSize: number,
   writing: boolean,
 ): Transfer {
-  if (sqePsdt(sqe) === 0) return resolvePrps(arena, sqe, length, pageSize);
+  if (sqePsdt(sqe) === 0) return resolvePrps(dma, sqe, length, pageSize);
   if (sqePsdt(sqe) === 3) fail(Sct.Generic, GenericSc.InvalidField, "PSDT 11b is reserved");
   if (length === 0) return { segments: [], listIovas: [] };
   // SGL1 occupies dwords 6-9 of the entry.
-  return resolveSgl(arena, descriptorFromDwords(sqe, 6), length, writing);
+  return resolveSgl(dma, descriptorFromDwords(sqe, 6), length, writing);
 }
 
 /**
  * Resolves the metadata pointer of `sqe` for `length` bytes: a contiguous buffer at MPTR (PSDT 00b or
  * 01b), or an SGL whose first descriptor is at MPTR (PSDT 10b).
  */
-export function resolveMetadata(
-  arena: DmaArena,
-  sqe: Uint32Array,
-  length: number,
-  writing: boolean,
-): Transfer {
+export function resolveMetadata(dma: DmaSpace, sqe: Uint32Array, length: number, writing: boolean): Transfer {
   const mptr = sqeMptr(sqe);
   if (sqePsdt(sqe) === 2) {
-    return resolveSgl(arena, descriptorFromBytes(arena.resolve(mptr, 16), 0), length, writing);
+    return resolveSgl(dma, descriptorFromBytes(dma.resolve(mptr, 16), 0), length, writing);
   }
-  return { segments: [{ bytes: arena.resolve(mptr, length), length }], listIovas: [] };
+  return { segments: [{ bytes: dma.resolve(mptr, length), length }], listIovas: [] };
 }

@@ -1,6 +1,6 @@
 /**
- * Fault injection rules for the fake controller: end matching commands with an error status, drop
- * their completion, or hold it until the test releases it.
+ * Fault injection rules for the soft controller: end matching commands with an error status, drop
+ * their completion, delay it, or hold it until the test releases it.
  * @module
  */
 import { NvmOpc } from "./nvme-raw.js";
@@ -23,11 +23,29 @@ export interface FaultMatch {
 /** What a fault does to a matching command. */
 export type FaultAction =
   /** Complete with this 15-bit status without executing the command. */
-  | { kind: "fail"; status: number }
+  | {
+      /** Fail. */
+      kind: "fail";
+      /** The 15-bit status field to complete with. */
+      status: number;
+    }
   /** Execute the command but never post its completion. */
-  | { kind: "drop" }
+  | {
+      /** Drop. */
+      kind: "drop";
+    }
   /** Execute the command but keep its completion until `releaseCompletions` for its queue. */
-  | { kind: "hold" };
+  | {
+      /** Hold. */
+      kind: "hold";
+    }
+  /** Execute the command but post its completion `ms` milliseconds later. */
+  | {
+      /** Delay. */
+      kind: "delay";
+      /** Milliseconds. */
+      ms: number;
+    };
 
 /** A live fault rule; `remove()` disarms it. */
 export interface FaultHandle {

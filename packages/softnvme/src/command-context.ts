@@ -1,11 +1,11 @@
 /**
- * What a command handler of the fake controller works with: the raw entry, and data movement through
+ * What a command handler of the soft controller works with: the raw entry, and data movement through
  * the command's data and metadata pointers, recorded for tests as it happens.
  * @module
  */
 import type { CommandRecord } from "./command-log.js";
 import { gather, resolveData, resolveMetadata, scatter } from "./data-pointer.js";
-import type { DmaArena } from "./dma-arena.js";
+import type { DmaSpace } from "./dma-space.js";
 
 /** Returned by a handler whose command completes later (Asynchronous Event Request). */
 export const PENDING: unique symbol = Symbol("pending completion");
@@ -19,7 +19,7 @@ export class CommandContext {
    * @param qid submission queue it came from
    * @param sqe the 16 dwords of the entry (the record's copy)
    * @param record the command's log record, where moved data is copied to
-   * @param arena host DMA memory
+   * @param dma host DMA memory
    * @param pageSize memory page size (CC.MPS)
    * @param recordData whether to copy moved data into the record
    */
@@ -27,14 +27,14 @@ export class CommandContext {
     readonly qid: number,
     readonly sqe: Uint32Array,
     readonly record: CommandRecord,
-    private readonly arena: DmaArena,
+    private readonly dma: DmaSpace,
     private readonly pageSize: number,
     private readonly recordData: boolean,
   ) {}
 
   /** Host → device: reads `length` bytes through the data pointer. */
   dataIn(length: number): Uint8Array {
-    const t = resolveData(this.arena, this.sqe, length, this.pageSize, true);
+    const t = resolveData(this.dma, this.sqe, length, this.pageSize, true);
     const data = gather(t, length);
     this.record.listIovas = t.listIovas;
     this.record.direction = "toDevice";
@@ -44,7 +44,7 @@ export class CommandContext {
 
   /** Device → host: writes `bytes` through the data pointer. */
   dataOut(bytes: Uint8Array): void {
-    const t = resolveData(this.arena, this.sqe, bytes.length, this.pageSize, false);
+    const t = resolveData(this.dma, this.sqe, bytes.length, this.pageSize, false);
     scatter(t, bytes);
     this.record.listIovas = t.listIovas;
     this.record.direction = "toHost";
@@ -53,14 +53,14 @@ export class CommandContext {
 
   /** Host → device: reads `length` bytes of separate metadata through MPTR. */
   metadataIn(length: number): Uint8Array {
-    const data = gather(resolveMetadata(this.arena, this.sqe, length, true), length);
+    const data = gather(resolveMetadata(this.dma, this.sqe, length, true), length);
     if (this.recordData) this.record.metadata = data.slice();
     return data;
   }
 
   /** Device → host: writes separate metadata through MPTR. */
   metadataOut(bytes: Uint8Array): void {
-    scatter(resolveMetadata(this.arena, this.sqe, bytes.length, false), bytes);
+    scatter(resolveMetadata(this.dma, this.sqe, bytes.length, false), bytes);
     if (this.recordData) this.record.metadata = bytes.slice();
   }
 }

@@ -33,12 +33,16 @@ export class DeviceCq {
    * @param size entries in the ring
    * @param base IOVA of the ring (for reports)
    * @param bytes the ring's host memory, `size * 16` bytes
+   * @param vector MSI-X vector raised after each posted entry, or -1 (interrupts disabled)
+   * @param raise how to raise it
    */
   constructor(
     readonly qid: number,
     readonly size: number,
     readonly base: number,
     bytes: Uint8Array,
+    readonly vector = -1,
+    private readonly raise?: (vector: number) => void,
   ) {
     this.ring = new Uint32Array(bytes.buffer, bytes.byteOffset, size * 4);
   }
@@ -73,6 +77,7 @@ export class DeviceCq {
       this.tail = 0;
       this.phase ^= 1;
     }
+    if (this.vector >= 0) this.raise?.(this.vector);
   }
 }
 

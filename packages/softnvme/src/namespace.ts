@@ -1,10 +1,11 @@
 /**
- * A namespace of the fake controller: logical blocks (and metadata) kept in memory, its LBA format,
- * and a one-host reservation state.
+ * A namespace of the soft controller: logical blocks in a {@link BlockStorage} (memory or file),
+ * metadata in memory, its LBA format, and a one-host reservation state.
  * @module
  */
+import { type BlockStorage, FileStorage, MemoryStorage } from "./block-storage.js";
 
-/** One LBA format the fake controller offers (Identify Namespace LBAF entry). */
+/** One LBA format the soft controller offers (Identify Namespace LBAF entry). */
 export interface LbaFormat {
   /** Metadata bytes per block (MS). */
   readonly metadataSize: number;
@@ -12,7 +13,7 @@ export interface LbaFormat {
   readonly blockSize: number;
 }
 
-/** The formats every fake namespace lists, index = LBAF number; a namespace selects one with FLBAS. */
+/** The formats every soft namespace lists, index = LBAF number; a namespace selects one with FLBAS. */
 export const LBA_FORMATS: readonly LbaFormat[] = [
   { blockSize: 512, metadataSize: 0 },
   { blockSize: 512, metadataSize: 8 },
@@ -21,8 +22,8 @@ export const LBA_FORMATS: readonly LbaFormat[] = [
   { blockSize: 4096, metadataSize: 64 },
 ];
 
-/** How to build a fake namespace. */
-export interface FakeNamespaceOptions {
+/** How to build a soft namespace. */
+export interface SoftNamespaceOptions {
   /** Namespace identifier. */
   nsid: number;
   /** Data bytes per block: 512 or 4096 (default 512). */
@@ -37,7 +38,20 @@ export interface FakeNamespaceOptions {
   noiob?: number;
   /** Whether the namespace is attached to the controller (default true). */
   attached?: boolean;
+  /** Keep the blocks in this file (created or grown to size) instead of memory. */
+  file?: string;
+  /**
+   * Keep the blocks in this memory, at least `blocks * blockSize` bytes (a SharedArrayBuffer lets the
+   * host thread keep the data across controller restarts). Default: fresh memory.
+   */
+  memory?: ArrayBufferLike;
 }
+
+/** The namespaces a controller has when its options name none: 8 MiB of 512-byte and 16 MiB of 4 KiB blocks. */
+export const DEFAULT_NAMESPACES: readonly SoftNamespaceOptions[] = [
+  { nsid: 1, blockSize: 512, blocks: 16384 },
+  { nsid: 2, blockSize: 4096, blocks: 4096 },
+];
 
 /** Picks the LBAF index of a block size / metadata size pair. */
 export function formatIndexOf(blockSize: number, metadataSize: number): number {
@@ -47,10 +61,26 @@ export function formatIndexOf(blockSize: number, metadataSize: number): number {
   return i;
 }
 
+// The storage options select: a file, given memory, or fresh memory.
+function openStorage(options: SoftNamespaceOptions, bytes: number): BlockStorage {
+  if (options.file !== undefined) return new FileStorage(options.file, bytes);
+  if (options.memory !== undefined) {
+    if (options.memory.byteLength < bytes) {
+      throw new RangeError(
+        `namespace ${options.nsid}: memory of ${options.memory.byteLength} < ${bytes} bytes`,
+      );
+    }
+    return new MemoryStorage(new Uint8Array(options.memory, 0, bytes));
+  }
+  return new MemoryStorage(bytes);
+}
+
 /** One namespace: data, metadata, format and reservation state. */
-export class FakeNamespace {
+export class SoftNamespace {
   /** Namespace identifier. */
   readonly nsid: number;
+  /** Where the block data lives; its size stays fixed across formats. */
+  readonly storage: BlockStorage;
   /** Current LBA format index (FLBAS bits 3:0). */
   formatIndex: number;
   /** Metadata transferred at the end of each block's data (FLBAS bit 4). */
@@ -61,8 +91,6 @@ export class FakeNamespace {
   noiob: number;
   /** Attached to the controller: appears in the active namespace list and accepts I/O. */
   attached: boolean;
-  /** Block data. */
-  data: Uint8Array;
   /** Metadata, `metadataSize` bytes per block. */
   metadata: Uint8Array;
   /** Registration key of the (single) host, if registered. */
@@ -74,15 +102,15 @@ export class FakeNamespace {
   /** Persist Through Power Loss state set by Reservation Register CPTPL. */
   ptpl = false;
 
-  /** @param options identifier, geometry and metadata */
-  constructor(options: FakeNamespaceOptions) {
+  /** @param options identifier, geometry, metadata and storage */
+  constructor(options: SoftNamespaceOptions) {
     this.nsid = options.nsid;
     this.formatIndex = formatIndexOf(options.blockSize ?? 512, options.metadataSize ?? 0);
     this.extendedLba = options.extendedLba ?? false;
     this.blocks = options.blocks ?? 16384;
     this.noiob = options.noiob ?? 0;
     this.attached = options.attached ?? true;
-    this.data = new Uint8Array(this.blocks * this.blockSize);
+    this.storage = openStorage(options, this.blocks * this.blockSize);
     this.metadata = new Uint8Array(this.blocks * this.metadataSize);
   }
 
@@ -96,20 +124,35 @@ export class FakeNamespace {
     return LBA_FORMATS[this.formatIndex]!.metadataSize;
   }
 
+  /** NVM capacity in bytes (block data only). */
+  get capacity(): number {
+    return this.storage.byteLength;
+  }
+
   /** Switches to LBA format `index` and erases everything (Format NVM). */
   format(index: number, extendedLba: boolean): void {
     this.formatIndex = index;
     this.extendedLba = extendedLba && this.metadataSize > 0;
     // Keep the capacity in bytes: a 4 KiB format of a 512-byte namespace has an eighth of the blocks.
-    const bytes = this.data.length;
-    this.blocks = Math.floor(bytes / this.blockSize);
-    this.data = new Uint8Array(this.blocks * this.blockSize);
+    this.blocks = Math.floor(this.storage.byteLength / this.blockSize);
+    this.storage.zero(0, this.storage.byteLength);
     this.metadata = new Uint8Array(this.blocks * this.metadataSize);
   }
 
-  /** The data bytes of blocks [lba, lba + count). */
-  blockData(lba: number, count: number): Uint8Array {
-    return this.data.subarray(lba * this.blockSize, (lba + count) * this.blockSize);
+  /** Copies the data of blocks [lba, lba + into.length / blockSize) into `into`. */
+  readBlocks(lba: number, into: Uint8Array): void {
+    this.storage.read(lba * this.blockSize, into);
+  }
+
+  /** Stores `data` (whole blocks) from block `lba`. */
+  writeBlocks(lba: number, data: Uint8Array): void {
+    this.storage.write(lba * this.blockSize, data);
+  }
+
+  /** Zeroes the data and metadata of blocks [lba, lba + count). */
+  zeroBlocks(lba: number, count: number): void {
+    this.storage.zero(lba * this.blockSize, count * this.blockSize);
+    this.blockMetadata(lba, count).fill(0);
   }
 
   /** The metadata bytes of blocks [lba, lba + count). */

@@ -1,5 +1,5 @@
 /**
- * Log pages the fake controller returns, laid out from the specification: Error Information (01h),
+ * Log pages the soft controller returns, laid out from the specification: Error Information (01h),
  * SMART / Health Information (02h), Firmware Slot Information (03h), Changed Namespace List (04h) and
  * Commands Supported and Effects (05h).
  * @module

@@ -1,5 +1,5 @@
 /**
- * Little-endian writers and readers for the data structures the fake controller returns (identify,
+ * Little-endian writers and readers for the data structures the soft controller returns (identify,
  * log pages) and reads (namespace management, reservations, DSM ranges).
  * @module
  */
