@@ -35,7 +35,7 @@ const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
 /** Our figures for one workload, with the heap measured around it (after a full GC each side). */
 async function ours(ctrlr: Controller, nsid: number, w: BenchWorkload, maxIos = 0): Promise<BenchFigures> {
   const ns = ctrlr.getNamespace(nsid)!;
-  const qp = await ctrlr.allocIoQpair({ ioQueueSize: 256 });
+  const qp = await ctrlr.allocIoQpair({ ioQueueSize: 256, delayDoorbell: true });
   try {
     gc();
     const heapBefore = process.memoryUsage().heapUsed;

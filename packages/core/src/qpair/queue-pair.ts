@@ -145,14 +145,17 @@ export class QueuePair {
   }
 
   /**
-   * Processes up to `max` completions (0: all available), calling each request's callback
+   * Processes up to `max` completions (0: all available, at most one queue's worth, as SPDK caps it so
+   * a callback that resubmits cannot keep one call going forever), calling each request's callback
    * (spdk_nvme_qpair_process_completions). Returns how many completions were consumed.
    */
   processCompletions(max = 0): number {
     if (this.state !== QueuePairState.Active) return 0;
+    const cap = this.port.depth - 1;
+    if (max === 0 || max > cap) max = cap;
     const cqe = this.cqe;
     let n = 0;
-    while ((max === 0 || n < max) && this.port.poll(cqe.dw)) {
+    while (n < max && this.port.poll(cqe.dw)) {
       n++;
       const rq = this.trackers.fromCqe(cqe);
       if (rq === null || rq.opaque === undefined) continue; // a CID we did not issue: ignore it
