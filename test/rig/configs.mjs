@@ -9,7 +9,8 @@
  *   backing 'file' (default) is a sparse file in the run's temp folder; 'null' reads zeroes and stores
  *   nothing; badLbas puts blkdebug in front of the file so reads and writes of those LBAs fail with EIO,
  *   which QEMU's controller reports as a media error (Unrecovered Read Error / Write Fault).
- * Extras: subsystems (NQNs for nvme-subsys), fabrics (the guest starts nvmet targets with these
+ * Extras: isolated (every suite gets a guest of its own: for suites that use the device up),
+ *   subsystems (NQNs for nvme-subsys), fabrics (the guest starts nvmet targets with these
  *   addresses and NQNs, see guest/fabrics-up.sh), qmp (a QMP socket the guest can drive through guest/qmp.sh).
  *
  * Tests read the same table to learn what they run against, e.g. `configs['media-error']`.
@@ -106,6 +107,7 @@ export const configs = {
   "hot-remove": {
     description: "the default controller plus a QMP socket, so a test can device_del nvme0",
     qmp: true,
+    isolated: true, // each suite removes the controller, so each gets a fresh guest
     controllers: [{ id: "nvme0", serial: "nvmekit-hot-remove", namespaces: defaultNamespaces }],
   },
   fabrics: {

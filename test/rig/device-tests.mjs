@@ -2,9 +2,11 @@
 /**
  * Runs the device suites in QEMU guests and prints one `N passed, N failed[, N skipped]` line last.
  *   node test/rig/device-tests.mjs [SUITE_FILE...]
- * Suites that need the same configuration share one guest (see suites.mjs for discovery). Exits non-zero
+ * Suites that need the same configuration share one guest, unless it is `isolated` (see suites.mjs for
+ * discovery). Exits non-zero
  * when a test failed, a suite crashed or a guest failed.
  */
+import { getConfig } from "./configs.mjs";
 import { runInGuest } from "./guest-run.mjs";
 import { isMain } from "./paths.mjs";
 import { ensureRig } from "./setup.mjs";
@@ -17,14 +19,19 @@ const suiteSeconds = Number(process.env.RIG_SUITE_TIMEOUT ?? 240);
 const guestSeconds = 60;
 
 /**
- * Runs `suites` grouped by configuration, one guest per group, streaming their output.
+ * Runs `suites` grouped by configuration, one guest per group, streaming their output. A configuration
+ * marked `isolated` (its suites use the device up, e.g. by hot-removing it) gives every suite a guest.
  * @param {{ file: string, config: string }[]} suites
  */
 export async function runDeviceSuites(suites) {
   const groups = new Map();
-  for (const s of suites) groups.set(s.config, [...(groups.get(s.config) ?? []), s]);
+  for (const s of suites) {
+    const key = getConfig(s.config).isolated ? `${s.config} ${s.file}` : s.config;
+    groups.set(key, [...(groups.get(key) ?? []), s]);
+  }
   const results = [];
-  for (const [config, members] of groups) {
+  for (const members of groups.values()) {
+    const config = members[0].config;
     const files = members.map((s) => s.file);
     console.log(`\n=== rig guest: configuration ${config}, ${files.length} suite(s)`);
     const stdout = [];

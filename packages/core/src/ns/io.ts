@@ -119,36 +119,15 @@ export function submitDataCommand(
   const parent = qpair.takeRequest()!;
   parent.cb = cb;
   parent.cbArg = cbArg;
-  if (pieces === 1) {
-    fill(
-      parent,
-      ns,
-      opcode,
-      iova,
-      iovs,
-      sglArg,
-      resetSgl,
-      nextSge,
-      0,
-      blockSize,
-      mdIova,
-      lba,
-      count,
-      ioFlags,
-      apptagMask,
-      apptag,
-    );
-    qpair.submit(parent, null);
-    return 0;
-  }
+  // An I/O that needs no split is its own only piece; otherwise each piece is a child of `parent`.
   let first: Request | null = null;
   let last: Request | null = null;
   for (let at = lba, left = count; left > 0; ) {
     const n = nextChildBlocks(at, left, maxBlocks, boundary);
-    const child = qpair.takeRequest()!;
+    const piece = pieces === 1 ? parent : qpair.takeRequest()!;
     const offsetBlocks = at - lba;
     fill(
-      child,
+      piece,
       ns,
       opcode,
       iova,
@@ -165,12 +144,18 @@ export function submitDataCommand(
       apptagMask,
       apptag,
     );
-    child.parent = parent;
-    if (last === null) first = child;
-    else last.next = child;
-    last = child;
+    if (piece !== parent) {
+      piece.parent = parent;
+      if (last === null) first = piece;
+      else last.next = piece;
+      last = piece;
+    }
     at += n;
     left -= n;
+  }
+  if (pieces === 1) {
+    qpair.submit(parent, null);
+    return 0;
   }
   parent.childrenLeft = pieces;
   qpair.submit(parent, first);
