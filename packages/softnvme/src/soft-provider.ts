@@ -51,6 +51,11 @@ export class SoftControllerProvider implements PciDeviceProvider {
     return true;
   }
 
+  /** Never needed: a software controller is always available. */
+  unavailableReason(): string {
+    return "";
+  }
+
   /** Every configured controller is usable. */
   async scan(): ReturnType<PciDeviceProvider["scan"]> {
     return { usable: [...this.devices.keys()], unusable: [] };

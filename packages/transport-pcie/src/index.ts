@@ -13,6 +13,16 @@ export * from "./engine/queue-port.js";
 export * from "./module.js";
 export { NativeError } from "./native/errors.js";
 export * from "./pci-device.js";
+export { kernelBindCommands, vfioBindCommands } from "./sysfs/bind-commands.js";
+export {
+  DEFAULT_SYSFS_ROOT,
+  listPciAddresses,
+  NVME_CLASS_CODE,
+  type PciFunctionInfo,
+  pciDevicePath,
+  readPciFunction,
+  vfioPciLoaded,
+} from "./sysfs/pci-function.js";
 export * from "./transport.js";
 export { VfioBar } from "./vfio/bar.js";
 export type { IommuBackend, IommuBackendOptions, IovaRange } from "./vfio/iommu-backend.js";

@@ -92,6 +92,8 @@ export interface PciDeviceProvider {
   readonly name: string;
   /** Whether this provider can work here (e.g. /dev/vfio exists). */
   available(): boolean;
+  /** When not available: why, and the command that fixes it (e.g. `modprobe vfio-pci`). */
+  unavailableReason(): string;
   /**
    * NVMe functions this provider can open (addresses), plus functions it can see but not open, each
    * with the reason and the exact commands that would fix it (e.g. binding to vfio-pci).

@@ -61,13 +61,27 @@ export class PcieTransport implements NvmeTransport {
     return this.providers.some((p) => p.available());
   }
 
-  /** Every NVMe function the providers see, usable or not. */
+  /**
+   * Every NVMe function the providers see, usable or not. A provider that is not available here still
+   * reports what it sees, all of it unusable, with the reason it is not available.
+   */
   async scan(): Promise<PcieScan> {
     const result: PcieScan = { usable: [], unusable: [] };
-    for (const p of this.providers.filter((x) => x.available())) {
+    for (const p of this.providers) {
       const found = await p.scan();
-      for (const address of found.usable) result.usable.push(pcieTrid(address));
       for (const u of found.unusable) result.unusable.push({ ...u, provider: p.name });
+      if (p.available()) {
+        for (const address of found.usable) result.usable.push(pcieTrid(address));
+      } else {
+        const reason = p.unavailableReason();
+        for (const address of found.usable) {
+          result.unusable.push({
+            address,
+            reason: `${address} cannot be opened: ${reason}`,
+            provider: p.name,
+          });
+        }
+      }
     }
     return result;
   }

@@ -1,8 +1,9 @@
 /**
- * Runs a perf workload on one namespace through the callback face, keeping `queueDepth` I/Os in
- * flight: each completion records its latency and submits the next I/O from the same preallocated
- * slot, so the measured path allocates nothing per I/O. Yields to the event loop regularly so timers
- * (the progress bar) keep running.
+ * Runs a perf workload through the callback face, keeping `queueDepth` I/Os in flight per job (one
+ * namespace on one queue pair): each completion records its latency and submits the next I/O from
+ * the same preallocated slot, so the measured path allocates nothing per I/O. Several jobs (more
+ * namespaces, more queue pairs) share one polling loop, which yields to the event loop regularly so
+ * timers (the progress bar) keep running.
  * @module
  */
 import type { Completion, Controller, DmaBuffer, Namespace, QueuePair } from "@nvmekit/core";
@@ -52,6 +53,8 @@ export interface WorkloadResult {
   cpuUsPerIo: number;
   /** I/Os completed in each second of the run. */
   iopsPerSecond: number[];
+  /** IOPS over each {@link SAMPLE_MS} interval of the run, for charts finer than a second. */
+  iopsSamples: number[];
   /** Verification failures (with `verify`): LBAs whose data was not their pattern. */
   verifyFailures: number;
   /** I/Os that completed with an error status. */
@@ -71,6 +74,27 @@ class Slot {
 }
 
 const YIELD_EVERY = 256;
+/** Length in milliseconds of the intervals of {@link WorkloadResult.iopsSamples}. */
+export const SAMPLE_MS = 100;
+
+/** The IOPS of each interval of one length, closed by the first completion after the interval. */
+class RateSeries {
+  readonly values: number[] = [];
+  private start = 0;
+  private count = 0;
+  constructor(private readonly intervalMs: number) {}
+  begin(now: number): void {
+    this.start = now;
+  }
+  add(now: number): void {
+    this.count++;
+    if (now - this.start >= this.intervalMs) {
+      this.values.push(Math.round((this.count * 1000) / (now - this.start)));
+      this.start = now;
+      this.count = 0;
+    }
+  }
+}
 
 /** The state of a run; created by {@link runWorkload}. */
 class WorkloadRun {
@@ -79,7 +103,8 @@ class WorkloadRun {
     highestTrackableValue: 60_000_000,
     numberOfSignificantValueDigits: 3,
   });
-  readonly perSecond: number[] = [];
+  readonly perSecond = new RateSeries(1000);
+  readonly samples = new RateSeries(SAMPLE_MS);
   ios = 0;
   reads = 0;
   errors = 0;
@@ -88,8 +113,6 @@ class WorkloadRun {
   stopping = false;
   private rng = 0x2545f491;
   private sequentialLba = 0;
-  private secondStart = 0;
-  private secondIos = 0;
   readonly blocksPerIo: number;
   readonly span: number;
 
@@ -132,20 +155,14 @@ class WorkloadRun {
     }
     const us = Math.max(1, Math.round((now - slot.startedAt) * 1000));
     this.histogram.recordValue(us);
-    this.secondIos++;
-    if (now - this.secondStart >= 1000) this.closeSecond(now);
+    this.perSecond.add(now);
+    this.samples.add(now);
   }
 
-  /** Starts the per-second IOPS series. */
+  /** Starts the IOPS series. */
   startClock(now: number): void {
-    this.secondStart = now;
-  }
-
-  /** Closes the current second of the IOPS series. */
-  closeSecond(now: number): void {
-    this.perSecond.push(Math.round((this.secondIos * 1000) / Math.max(1, now - this.secondStart)));
-    this.secondStart = now;
-    this.secondIos = 0;
+    this.perSecond.begin(now);
+    this.samples.begin(now);
   }
 
   private next(): number {
@@ -166,6 +183,26 @@ function onComplete(slot: Slot, cpl: Completion): void {
 
 const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
+/** One job of {@link runWorkloads}: a workload on one namespace through one queue pair. */
+export interface WorkloadJob {
+  /** The namespace. */
+  ns: Namespace;
+  /** The queue pair (each job needs its own: a qpair is driven by one loop). */
+  qp: QueuePair;
+  /** The workload, checked against `ns` with {@link checkWorkload}. */
+  spec: WorkloadSpec;
+}
+
+/** Options of {@link runWorkloads}. */
+export interface RunOptions {
+  /** Called about every `progressMs` with the I/Os completed so far by all jobs (for a progress display). */
+  onProgress?: (iosSoFar: number, elapsedMs: number) => void;
+  /** Interval of `onProgress` in milliseconds (default 1000). */
+  progressMs?: number;
+  /** Stops the run early (e.g. on Ctrl-C) when it returns true; polled with the clock. */
+  shouldStop?: () => boolean;
+}
+
 /**
  * Runs `spec` on `ns` over `qp` and returns its figures. `onSecond` is called about once a second
  * with the I/Os completed so far (for a progress display).
@@ -177,39 +214,76 @@ export async function runWorkload(
   spec: WorkloadSpec,
   onSecond: (iosSoFar: number) => void = () => undefined,
 ): Promise<WorkloadResult> {
-  const run = new WorkloadRun(ns, qp, spec);
-  const memory: DmaBuffer = ctrlr.allocBuffer(spec.queueDepth * spec.ioSize);
+  const [result] = await runWorkloads(ctrlr, [{ ns, qp, spec }], { onProgress: onSecond });
+  return result!;
+}
+
+/**
+ * Runs every job at once, in one polling loop, until the longest job's time is up (or its `maxIos`
+ * are done), and returns each job's figures in order. With `verify`, each namespace is pre-filled
+ * once, by its first job. Combine the figures with {@link combineResults}.
+ */
+export async function runWorkloads(
+  ctrlr: Controller,
+  jobs: readonly WorkloadJob[],
+  options: RunOptions = {},
+): Promise<WorkloadResult[]> {
+  const runs = jobs.map((j) => new WorkloadRun(j.ns, j.qp, j.spec));
+  const memory: DmaBuffer[] = [];
   try {
-    if (spec.verify) await prefill(run, memory);
-    const slots = Array.from({ length: spec.queueDepth }, (_, i) => {
-      const view = memory.bytes.subarray(i * spec.ioSize, (i + 1) * spec.ioSize);
-      return new Slot(run, view, new Uint32Array(view.buffer, view.byteOffset, spec.ioSize >>> 2));
+    const slotsOf = runs.map((run) => {
+      const { queueDepth, ioSize } = run.spec;
+      const buffer = ctrlr.allocBuffer(queueDepth * ioSize);
+      memory.push(buffer);
+      return Array.from({ length: queueDepth }, (_, i) => {
+        const view = buffer.bytes.subarray(i * ioSize, (i + 1) * ioSize);
+        return new Slot(run, view, new Uint32Array(view.buffer, view.byteOffset, ioSize >>> 2));
+      });
     });
+    const prefilled = new Set<Namespace>();
+    for (const [i, run] of runs.entries()) {
+      if (!run.spec.verify || prefilled.has(run.ns)) continue;
+      prefilled.add(run.ns);
+      await prefill(run, memory[i]!);
+    }
     const cpu = process.cpuUsage();
     const started = performance.now();
-    run.startClock(started);
-    const deadline = started + spec.seconds * 1000;
-    let pending = slots.filter((s) => !run.submit(s));
+    for (const run of runs) run.startClock(started);
+    const deadlines = runs.map((run) => started + run.spec.seconds * 1000);
+    const pending = slotsOf.map((slots, i) => slots.filter((s) => !runs[i]!.submit(s)));
+    const progressMs = options.progressMs ?? 1000;
     let lastReport = started;
     for (let spin = 1; ; spin++) {
-      qp.processCompletions(0);
-      if (pending.length > 0) pending = pending.filter((s) => !run.submit(s));
+      let busy = false;
+      for (const [i, run] of runs.entries()) {
+        run.qp.processCompletions(0);
+        if (!run.stopping && pending[i]!.length > 0) pending[i] = pending[i]!.filter((s) => !run.submit(s));
+        if (!run.stopping || run.inFlight > 0) busy = true;
+      }
+      if (!busy) break;
       if (spin % YIELD_EVERY === 0) {
         const now = performance.now();
-        if (now >= deadline) run.stopping = true;
-        if (now - lastReport >= 1000) {
+        const stop = options.shouldStop?.() ?? false;
+        for (const [i, run] of runs.entries()) if (stop || now >= deadlines[i]!) run.stopping = true;
+        if (now - lastReport >= progressMs) {
           lastReport = now;
-          onSecond(run.ios);
+          options.onProgress?.(
+            runs.reduce((n, r) => n + r.ios, 0),
+            now - started,
+          );
         }
         await yieldToLoop();
       }
-      if (run.stopping && run.inFlight === 0) break;
     }
     const seconds = (performance.now() - started) / 1000;
     const used = process.cpuUsage(cpu);
-    return summarize(run, seconds, used.user + used.system);
+    const totalIos = runs.reduce((n, r) => n + r.ios, 0);
+    // CPU time is the process's, shared by every job in proportion to its I/Os.
+    return runs.map((run) =>
+      summarize(run, seconds, totalIos > 0 ? ((used.user + used.system) * run.ios) / totalIos : 0),
+    );
   } finally {
-    ctrlr.freeBuffer(memory);
+    for (const m of memory) ctrlr.freeBuffer(m);
   }
 }
 
@@ -224,6 +298,20 @@ async function prefill(run: WorkloadRun, memory: DmaBuffer): Promise<void> {
   }
 }
 
+/** Latency figures of a histogram in microseconds. */
+export function latencyFigures(h: hdr.Histogram): WorkloadResult["latencyUs"] {
+  return {
+    avg: h.mean,
+    min: h.minNonZeroValue,
+    max: h.maxValue,
+    p50: h.getValueAtPercentile(50),
+    p90: h.getValueAtPercentile(90),
+    p99: h.getValueAtPercentile(99),
+    p999: h.getValueAtPercentile(99.9),
+    p9999: h.getValueAtPercentile(99.99),
+  };
+}
+
 function summarize(run: WorkloadRun, seconds: number, cpuUs: number): WorkloadResult {
   const h = run.histogram;
   const bytes = run.ios * run.spec.ioSize;
@@ -234,20 +322,50 @@ function summarize(run: WorkloadRun, seconds: number, cpuUs: number): WorkloadRe
     seconds,
     iops: run.ios / seconds,
     mibps: bytes / 2 ** 20 / seconds,
-    latencyUs: {
-      avg: h.mean,
-      min: h.minNonZeroValue,
-      max: h.maxValue,
-      p50: h.getValueAtPercentile(50),
-      p90: h.getValueAtPercentile(90),
-      p99: h.getValueAtPercentile(99),
-      p999: h.getValueAtPercentile(99.9),
-      p9999: h.getValueAtPercentile(99.99),
-    },
+    latencyUs: latencyFigures(h),
     histogram: h,
     cpuUsPerIo: run.ios > 0 ? cpuUs / run.ios : 0,
-    iopsPerSecond: run.perSecond,
+    iopsPerSecond: run.perSecond.values,
+    iopsSamples: run.samples.values,
     verifyFailures: run.verifyFailures,
     errors: run.errors,
+  };
+}
+
+const sumByIndex = (series: number[][]): number[] =>
+  Array.from({ length: Math.max(0, ...series.map((s) => s.length)) }, (_, i) =>
+    series.reduce((n, s) => n + (s[i] ?? 0), 0),
+  );
+
+/**
+ * The figures of several jobs run together as one (per namespace, or the total): counts and rates
+ * add up, latencies come from the merged histograms, the run time is the longest.
+ */
+export function combineResults(results: readonly WorkloadResult[]): WorkloadResult {
+  if (results.length === 1) return results[0]!;
+  const histogram = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 60_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
+  for (const r of results) histogram.add(r.histogram);
+  const sum = (f: (r: WorkloadResult) => number) => results.reduce((n, r) => n + f(r), 0);
+  const ios = sum((r) => r.ios);
+  const bytes = sum((r) => r.bytes);
+  const seconds = Math.max(...results.map((r) => r.seconds));
+  return {
+    ios,
+    reads: sum((r) => r.reads),
+    bytes,
+    seconds,
+    iops: ios / seconds,
+    mibps: bytes / 2 ** 20 / seconds,
+    latencyUs: latencyFigures(histogram),
+    histogram,
+    cpuUsPerIo: ios > 0 ? sum((r) => r.cpuUsPerIo * r.ios) / ios : 0,
+    iopsPerSecond: sumByIndex(results.map((r) => r.iopsPerSecond)),
+    iopsSamples: sumByIndex(results.map((r) => r.iopsSamples)),
+    verifyFailures: sum((r) => r.verifyFailures),
+    errors: sum((r) => r.errors),
   };
 }

@@ -27,6 +27,11 @@ export class VfioProvider implements PciDeviceProvider {
   }
 
   /** @inheritdoc */
+  unavailableReason(): string {
+    return this.available() ? "" : "/dev/vfio/vfio is missing: load VFIO with `modprobe vfio-pci`";
+  }
+
+  /** @inheritdoc */
   async scan(): Promise<PciScan> {
     return scanNvmeFunctions(this.#options.sysfsRoot);
   }

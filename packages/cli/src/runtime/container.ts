@@ -1,0 +1,35 @@
+/**
+ * Composes the CLI's inversify container: the core, the PCIe transport, the VFIO device provider
+ * (real functions bound to vfio-pci) and the software controller provider (the embedded default).
+ * @module
+ */
+import "reflect-metadata";
+import { coreModule, NvmeDriver } from "@nvmekit/core";
+import { SoftControllerProvider } from "@nvmekit/softnvme";
+import {
+  PCI_DEVICE_PROVIDER,
+  PcieTransport,
+  pcieTransportModule,
+  vfioProviderModule,
+} from "@nvmekit/transport-pcie";
+import { Container, ContainerModule } from "inversify";
+import { softDefaultControllers } from "./soft-default.js";
+import { vfioOptions } from "./vfio-options.js";
+
+/** What the commands get from the container. */
+export interface Runtime {
+  /** The driver: probe, connect, detach. */
+  readonly driver: NvmeDriver;
+  /** The PCIe transport, for {@link PcieTransport.scan} (usable and unusable functions). */
+  readonly pcie: PcieTransport;
+}
+
+/** A container with every transport and device provider the CLI knows, and what commands need from it. */
+export function composeRuntime(): Runtime {
+  const container = new Container();
+  const softModule = new ContainerModule(({ bind }) => {
+    bind(PCI_DEVICE_PROVIDER).toConstantValue(new SoftControllerProvider(softDefaultControllers()));
+  });
+  container.load(coreModule, pcieTransportModule, vfioProviderModule(vfioOptions()), softModule);
+  return { driver: container.get(NvmeDriver), pcie: container.get(PcieTransport) };
+}
