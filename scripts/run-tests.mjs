@@ -2,7 +2,7 @@
 // Runs the test tiers named on the command line (unit, device) and prints one summary line,
 // `N passed, N failed[, N skipped]`, which CI reads. Lint and the API docs' check (every export
 // documented, no broken links) run first with the unit tier: they are checks, not steps to forget.
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
@@ -11,12 +11,18 @@ const tiers = process.argv.slice(2);
 const totals = { passed: 0, failed: 0, skipped: 0 };
 let broken = false;
 
-/** Runs a command with live output; returns its exit code and everything it printed. */
+/** Runs a command, streaming its output as it comes; resolves with its exit code and everything it printed. */
 function run(cmd, args) {
   console.log(`\n$ ${cmd} ${args.join(" ")}`);
-  const r = spawnSync(cmd, args, { cwd: root, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
-  process.stdout.write(r.stdout ?? "");
-  return { code: r.status ?? 1, out: r.stdout ?? "" };
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+    const chunks = [];
+    child.stdout.on("data", (chunk) => {
+      chunks.push(chunk);
+      process.stdout.write(chunk);
+    });
+    child.on("close", (code) => resolve({ code: code ?? 1, out: Buffer.concat(chunks).toString() }));
+  });
 }
 
 /** Folders holding compiled unit suites: every package's dist/test, and test/dist/unit. */
@@ -38,22 +44,22 @@ function countUvu(out, code) {
 }
 
 if (tiers.includes("unit")) {
-  if (run("pnpm", ["exec", "biome", "check", "."]).code !== 0) {
+  if ((await run("pnpm", ["exec", "biome", "check", "."])).code !== 0) {
     console.log("lint: failed (run `pnpm format` to fix formatting)");
     broken = true;
   }
-  if (run("pnpm", ["exec", "typedoc", "--emit", "none"]).code !== 0) {
+  if ((await run("pnpm", ["exec", "typedoc", "--emit", "none"])).code !== 0) {
     console.log("docs: typedoc reported warnings (undocumented exports or broken links)");
     broken = true;
   }
   for (const dir of unitDirs()) {
-    const r = run("node", [join(root, "node_modules/uvu/bin.js"), dir, "\\.test\\.js$", "-i", "device"]);
+    const r = await run("node", [join(root, "node_modules/uvu/bin.js"), dir, "\\.test\\.js$", "-i", "device"]);
     countUvu(r.out, r.code);
   }
 }
 
 if (tiers.includes("device")) {
-  const r = run("node", [join(root, "test/rig/device-tests.mjs")]);
+  const r = await run("node", [join(root, "test/rig/device-tests.mjs")]);
   const m = r.out.match(/^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/m);
   if (!m) broken = true;
   else {
