@@ -53,7 +53,13 @@ if (tiers.includes("unit")) {
     broken = true;
   }
   for (const dir of unitDirs()) {
-    const r = await run("node", [join(root, "node_modules/uvu/bin.js"), dir, "\\.test\\.js$", "-i", "device"]);
+    const r = await run("node", [
+      join(root, "node_modules/uvu/bin.js"),
+      dir,
+      "\\.test\\.js$",
+      "-i",
+      "device",
+    ]);
     countUvu(r.out, r.code);
   }
 }

@@ -39,7 +39,7 @@ async function ours(ctrlr: Controller, nsid: number, w: BenchWorkload, maxIos = 
   try {
     gc();
     const heapBefore = process.memoryUsage().heapUsed;
-    const r = await runWorkload(ctrlr, ns, qp, { ...w, readPercent: 0, verify: false, maxIos });
+    const r = await runWorkload(ns, qp, { ...w, readPercent: 0, verify: false, maxIos });
     gc();
     return {
       engine: "nvmekit PCIe/VFIO",

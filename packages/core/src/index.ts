@@ -25,6 +25,7 @@ export * from "./ns/namespace.js";
 export * from "./qpair/poller.js";
 export * from "./qpair/queue-pair.js";
 export type { CommandCallback, NextSgeCallback, ResetSglCallback, SgeOut } from "./qpair/request.js";
+export * from "./qpair/worker-handle.js";
 export * from "./rq/pool.js";
 export * from "./rq/tracker.js";
 export * from "./spec/index.js";

@@ -4,12 +4,15 @@
  * @module
  */
 
+export { ChunkDmaAllocator } from "./dma/chunk-allocator.js";
 export type { HostMemoryKind, HugepagePolicy } from "./dma/host-memory.js";
 export { type DmaOptions, type DmaStats, VfioDmaAllocator } from "./dma/vfio-dma-allocator.js";
 export * from "./engine/bar-registers.js";
 export * from "./engine/cmb.js";
 export * from "./engine/connection.js";
 export * from "./engine/queue-port.js";
+export * from "./engine/shared-memory.js";
+export * from "./engine/worker-queue.js";
 export * from "./module.js";
 export { NativeError } from "./native/errors.js";
 export * from "./pci-device.js";

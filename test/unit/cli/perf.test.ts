@@ -101,6 +101,61 @@ test("perf --verify checks every read; --qpairs spreads the depth over queue pai
   assert.equal([out.total.verifyFailures, out.total.errors], [0, 0]);
 });
 
+test("perf --workers 2: each worker thread runs -q per namespace on its own queue pairs", () => {
+  const r = nvmekit(["perf", "-q", "8", "-w", "randrw", "-M", "50", "-t", "1", "--workers", "2", "--json"]);
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.workload.workers, 2);
+  assert.equal(
+    out.namespaces.map((n: { nsid: number; worker: number }) => [n.worker, n.nsid]),
+    [
+      [0, 1],
+      [0, 2],
+      [1, 1],
+      [1, 2],
+    ],
+  );
+  for (const n of out.namespaces) assert.ok(n.ios > 0 && n.reads > 0 && n.iops > 0, JSON.stringify(n));
+  const t = out.total;
+  assert.equal(
+    t.ios,
+    out.namespaces.reduce((sum: number, n: { ios: number }) => sum + n.ios, 0),
+  );
+  assert.equal(t.errors, 0);
+  assert.ok(t.latencyUs.p50 > 0 && t.cpuUsPerIo > 0, JSON.stringify(t.latencyUs));
+});
+
+test("perf --workers with --verify checks every read in every worker", () => {
+  const r = nvmekit([
+    "perf",
+    "--ns",
+    "1",
+    "-q",
+    "4",
+    "-w",
+    "randrw",
+    "-M",
+    "50",
+    "-t",
+    "1",
+    "--workers",
+    "2",
+    "--verify",
+    "--json",
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.namespaces.length, 2);
+  assert.ok(out.total.reads > 0);
+  assert.equal([out.total.verifyFailures, out.total.errors], [0, 0]);
+});
+
+test("perf --workers asks for no more I/O queues than the controller grants", () => {
+  const r = nvmekit(["perf", "-P", "4", "--workers", "200", "-t", "1"]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.errors.join("\n"), /--workers 200 needs 1600 I\/O queues/);
+});
+
 test("perf skips a namespace the I/O size does not fit, as SPDK perf does", () => {
   const r = nvmekit(["perf", "-o", "512", "-q", "4", "-t", "0.5", "--json"]);
   assert.equal(r.code, 0, r.stderr);

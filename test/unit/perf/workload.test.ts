@@ -16,7 +16,7 @@ test("randread at QD 8 keeps 8 reads in flight and every I/O is a real 4 KiB rea
     { pattern: "randread", readPercent: 0, ioSize: 4096, queueDepth: 8, seconds: 0.3, verify: false },
     ns,
   );
-  const r = await runWorkload(ctrlr, ns, qp, spec);
+  const r = await runWorkload(ns, qp, spec);
   const reads = device.commandsOn(qp.id).filter((c) => c.opcode === NvmOpc.Read);
   assert.equal(reads.length, r.ios, "every counted I/O reached the device");
   assert.ok(r.ios > 100, `${r.ios} I/Os in 0.3 s`);
@@ -38,7 +38,6 @@ test("rw with -M 70 mixes about 70% reads; sequential LBAs advance by the I/O si
   const qp = await ctrlr.allocIoQpair();
   device.clearLogs();
   const r = await runWorkload(
-    ctrlr,
     ns,
     qp,
     checkWorkload(
@@ -64,7 +63,7 @@ test("--verify: pre-filled patterns read back clean; a media error is counted, n
     { pattern: "randrw", readPercent: 50, ioSize: 4096, queueDepth: 4, seconds: 0.3, verify: true },
     ns,
   );
-  const clean = await runWorkload(ctrlr, ns, qp, spec);
+  const clean = await runWorkload(ns, qp, spec);
   assert.equal([clean.verifyFailures, clean.errors], [0, 0]);
   assert.ok(clean.reads > 0 && clean.reads < clean.ios);
   device.failCommands(
@@ -72,7 +71,7 @@ test("--verify: pre-filled patterns read back clean; a media error is counted, n
     nvmeStatus(Sct.Media, MediaSc.UnrecoveredReadError, { dnr: true }),
     3,
   );
-  const withError = await runWorkload(ctrlr, ns, qp, {
+  const withError = await runWorkload(ns, qp, {
     ...spec,
     pattern: "randread",
     readPercent: 100,

@@ -1,6 +1,7 @@
 /**
  * `nvmekit perf`: SPDK perf's workload flags (-q depth, -o size, -w pattern, -M read share, -t time,
  * -P queue pairs per namespace) on every active namespace of a controller, or the one `--ns` names.
+ * With `--workers N`, N worker threads each run that whole workload on queue pairs of their own.
  * A progress bar shows live IOPS; the result is SPDK perf's table with latency percentiles, or JSON,
  * and `--report` writes an HTML page with the charts. `--verify` writes patterns and checks reads.
  * @module
@@ -12,7 +13,8 @@ import { jsonOption, nsOption, type TargetFlags, tridOption } from "../options/c
 import { byteSize, integer, oneOf, seconds } from "../options/numbers.js";
 import { PerfProgress } from "../perf/progress.js";
 import { type PerfSummary, summaryJson, summaryNotes, summaryTable } from "../perf/summary.js";
-import { combineResults, runWorkloads, type WorkloadJob } from "../perf/workload.js";
+import { runInWorkers, type WorkerJob } from "../perf/worker-pool.js";
+import { combineResults, type RunOptions, runWorkloads, type WorkloadResult } from "../perf/workload.js";
 import { checkWorkload, PATTERNS, type Pattern, type WorkloadSpec } from "../perf/workload-spec.js";
 import { renderReport } from "../report/html-report.js";
 import { CliError, UsageError } from "../runtime/cli-error.js";
@@ -26,6 +28,7 @@ interface PerfFlags extends TargetFlags {
   rwmixread?: number;
   time: number;
   qpairs: number;
+  workers?: number;
   ns?: number;
   json?: boolean;
   report?: string;
@@ -82,22 +85,53 @@ function depthShares(depth: number, qpairs: number): number[] {
   return Array.from({ length: qpairs }, (_, i) => Math.floor(depth / qpairs) + (i < depth % qpairs ? 1 : 0));
 }
 
+/**
+ * Runs the jobs on this thread, or the same set of jobs in each of `workers` threads (SPDK perf's
+ * model: -q per namespace per worker). Returns every job's namespace, worker (when any) and figures.
+ */
+async function runJobs(
+  ctrlr: Controller,
+  jobs: WorkerJob[],
+  workers: number | undefined,
+  options: RunOptions,
+): Promise<{ ns: Namespace; worker?: number; result: WorkloadResult }[]> {
+  if (workers === undefined) {
+    const withQpairs = [];
+    for (const job of jobs) {
+      const depth = job.spec.queueDepth;
+      const qp = await ctrlr.allocIoQpair({ ioQueueSize: Math.max(depth + 1, 2), ioQueueRequests: depth });
+      withQpairs.push({ ...job, qp });
+    }
+    const results = await runWorkloads(withQpairs, options);
+    return results.map((result, i) => ({ ns: jobs[i]!.ns, result }));
+  }
+  const results = await runInWorkers(
+    ctrlr,
+    Array.from({ length: workers }, () => jobs),
+    options,
+  );
+  return results.map((result, i) => ({
+    ns: jobs[i % jobs.length]!.ns,
+    worker: Math.floor(i / jobs.length),
+    result,
+  }));
+}
+
 async function runPerf(ctrlr: Controller, flags: PerfFlags): Promise<PerfSummary> {
   const spec = workloadOf(flags);
   const chosen = targets(ctrlr, flags.ns, spec);
-  const needed = chosen.length * flags.qpairs;
+  const needed = chosen.length * flags.qpairs * (flags.workers ?? 1);
   if (needed > ctrlr.options.numIoQueues) {
+    const workers = flags.workers === undefined ? "" : ` × --workers ${flags.workers}`;
     throw new UsageError(
-      `${chosen.length} namespaces × --qpairs ${flags.qpairs} needs ${needed} I/O queues; ` +
+      `${chosen.length} namespaces × --qpairs ${flags.qpairs}${workers} needs ${needed} I/O queues; ` +
         `this controller grants ${ctrlr.options.numIoQueues} (lower --qpairs or pick one with --ns)`,
     );
   }
-  const jobs: WorkloadJob[] = [];
+  const jobs: WorkerJob[] = [];
   for (const [ns, checked] of chosen) {
-    for (const depth of depthShares(checked.queueDepth, flags.qpairs)) {
-      const qp = await ctrlr.allocIoQpair({ ioQueueSize: Math.max(depth + 1, 2), ioQueueRequests: depth });
-      jobs.push({ ns, qp, spec: { ...checked, queueDepth: depth } });
-    }
+    for (const depth of depthShares(checked.queueDepth, flags.qpairs))
+      jobs.push({ ns, spec: { ...checked, queueDepth: depth } });
   }
   let interrupted = false;
   const onSigint = () => {
@@ -106,18 +140,23 @@ async function runPerf(ctrlr: Controller, flags: PerfFlags): Promise<PerfSummary
   process.on("SIGINT", onSigint);
   const progress = new PerfProgress(spec.seconds);
   try {
-    const results = await runWorkloads(ctrlr, jobs, {
+    const done = await runJobs(ctrlr, jobs, flags.workers, {
       progressMs: 250,
       onProgress: (ios, ms) => progress.update(ios, ms),
       shouldStop: () => interrupted,
     });
-    const rows = chosen.map(([ns]) => ({
-      nsid: ns.id,
-      result: combineResults(results.filter((_, i) => jobs[i]!.ns === ns)),
-    }));
+    // As SPDK perf: a line per namespace, per worker when there are workers.
+    const rows = Array.from({ length: flags.workers ?? 1 }, (_, w) =>
+      chosen.map(([ns]) => ({
+        nsid: ns.id,
+        ...(flags.workers === undefined ? {} : { worker: w }),
+        result: combineResults(done.filter((d) => d.ns === ns && (d.worker ?? 0) === w).map((d) => d.result)),
+      })),
+    ).flat();
+    const workers = flags.workers === undefined ? {} : { workers: flags.workers };
     return {
       trid: formatTransportId(ctrlr.trid),
-      workload: { ...spec, readPercent: chosen[0]![1].readPercent, qpairs: flags.qpairs },
+      workload: { ...spec, readPercent: chosen[0]![1].readPercent, qpairs: flags.qpairs, ...workers },
       rows,
       total: combineResults(rows.map((r) => r.result)),
       interrupted,
@@ -144,6 +183,11 @@ export function registerPerf(program: Command): void {
     .option("-M, --rwmixread <percent>", "percentage of reads for rw and randrw", integer(0, 100))
     .option("-t, --time <seconds>", "run time in seconds", seconds(), 3)
     .option("-P, --qpairs <n>", "I/O queue pairs per namespace, sharing -q", integer(1, 1024), 1)
+    .option(
+      "--workers <n>",
+      "worker threads, each running the workload (-q per namespace) on its own queue pairs",
+      integer(1, 256),
+    )
     .option("--verify", "pre-fill the range with patterns, write patterns, check every read")
     .option("--report <file.html>", "write an HTML page with the latency histogram and IOPS over time");
   jsonOption(nsOption(tridOption(cmd))).action((flags: PerfFlags) =>

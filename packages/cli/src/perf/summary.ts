@@ -8,10 +8,12 @@ import { formatNumber } from "../format/units.js";
 import { SAMPLE_MS, type WorkloadResult } from "./workload.js";
 import type { WorkloadSpec } from "./workload-spec.js";
 
-/** One line of the result: a namespace's figures. */
+/** One line of the result: a namespace's figures (on one worker thread, with `--workers`). */
 export interface PerfRow {
   /** Namespace ID. */
   nsid: number;
+  /** The worker thread that ran it (`--workers`), absent when the controller's thread did. */
+  worker?: number;
   /** Its figures (all its queue pairs combined). */
   result: WorkloadResult;
 }
@@ -20,8 +22,8 @@ export interface PerfRow {
 export interface PerfSummary {
   /** The controller's transport ID. */
   trid: string;
-  /** The workload as run (`queueDepth` per namespace). */
-  workload: WorkloadSpec & { qpairs: number };
+  /** The workload as run (`queueDepth` per namespace, per worker thread when `workers` is set). */
+  workload: WorkloadSpec & { qpairs: number; workers?: number };
   /** Per namespace. */
   rows: PerfRow[];
   /** All namespaces together. */
@@ -57,7 +59,10 @@ export function summaryTable(s: PerfSummary): string[] {
       us(l.p9999),
     ];
   };
-  const rows = s.rows.map((row) => cells(`${s.trid} NSID ${row.nsid}`, row.result));
+  const rows = s.rows.map((row) => {
+    const from = row.worker === undefined ? "" : ` from worker ${row.worker}`;
+    return cells(`${s.trid} NSID ${row.nsid}${from}`, row.result);
+  });
   rows.push(cells("Total", s.total));
   return ["Latency in microseconds", ...table(columns, rows)];
 }
@@ -89,7 +94,7 @@ export function summaryJson(s: PerfSummary): Record<string, unknown> {
   return {
     trid: s.trid,
     workload: s.workload,
-    namespaces: s.rows.map((row) => ({ nsid: row.nsid, ...resultJson(row.result) })),
+    namespaces: s.rows.map(({ nsid, worker, result }) => ({ nsid, worker, ...resultJson(result) })),
     total: resultJson(s.total),
     interrupted: s.interrupted,
   };

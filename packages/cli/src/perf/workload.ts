@@ -6,7 +6,7 @@
  * timers (the progress bar) keep running.
  * @module
  */
-import type { Completion, Controller, DmaBuffer, Namespace, QueuePair } from "@nvmekit/core";
+import type { Completion, DmaBuffer, Namespace, QueuePair } from "@nvmekit/core";
 import * as hdr from "hdr-histogram-js";
 import { walkPattern } from "./pattern-data.js";
 import type { WorkloadSpec } from "./workload-spec.js";
@@ -208,43 +208,43 @@ export interface RunOptions {
  * with the I/Os completed so far (for a progress display).
  */
 export async function runWorkload(
-  ctrlr: Controller,
   ns: Namespace,
   qp: QueuePair,
   spec: WorkloadSpec,
   onSecond: (iosSoFar: number) => void = () => undefined,
 ): Promise<WorkloadResult> {
-  const [result] = await runWorkloads(ctrlr, [{ ns, qp, spec }], { onProgress: onSecond });
+  const [result] = await runWorkloads([{ ns, qp, spec }], { onProgress: onSecond });
   return result!;
 }
 
 /**
  * Runs every job at once, in one polling loop, until the longest job's time is up (or its `maxIos`
  * are done), and returns each job's figures in order. With `verify`, each namespace is pre-filled
- * once, by its first job. Combine the figures with {@link combineResults}.
+ * once, by its first job. Combine the figures with {@link combineResults}. I/O buffers come from each
+ * namespace's own DMA memory (its controller's, or a worker thread's).
  */
 export async function runWorkloads(
-  ctrlr: Controller,
   jobs: readonly WorkloadJob[],
   options: RunOptions = {},
 ): Promise<WorkloadResult[]> {
   const runs = jobs.map((j) => new WorkloadRun(j.ns, j.qp, j.spec));
-  const memory: DmaBuffer[] = [];
+  const memory: [DmaBuffer, Namespace][] = [];
   try {
     const slotsOf = runs.map((run) => {
       const { queueDepth, ioSize } = run.spec;
-      const buffer = ctrlr.allocBuffer(queueDepth * ioSize);
-      memory.push(buffer);
+      const buffer = run.ns.owner.dma.alloc(queueDepth * ioSize);
+      memory.push([buffer, run.ns]);
       return Array.from({ length: queueDepth }, (_, i) => {
         const view = buffer.bytes.subarray(i * ioSize, (i + 1) * ioSize);
         return new Slot(run, view, new Uint32Array(view.buffer, view.byteOffset, ioSize >>> 2));
       });
     });
-    const prefilled = new Set<Namespace>();
+    // By ID: a worker thread has one Namespace object per queue pair for the same namespace.
+    const prefilled = new Set<number>();
     for (const [i, run] of runs.entries()) {
-      if (!run.spec.verify || prefilled.has(run.ns)) continue;
-      prefilled.add(run.ns);
-      await prefill(run, memory[i]!);
+      if (!run.spec.verify || prefilled.has(run.ns.id)) continue;
+      prefilled.add(run.ns.id);
+      await prefill(run, memory[i]![0]);
     }
     const cpu = process.cpuUsage();
     const started = performance.now();
@@ -283,7 +283,7 @@ export async function runWorkloads(
       summarize(run, seconds, totalIos > 0 ? ((used.user + used.system) * run.ios) / totalIos : 0),
     );
   } finally {
-    for (const m of memory) ctrlr.freeBuffer(m);
+    for (const [buffer, ns] of memory) ns.owner.dma.free(buffer);
   }
 }
 

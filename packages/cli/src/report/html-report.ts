@@ -16,7 +16,7 @@ export function renderReport(s: PerfSummary, createdAt = new Date()): string {
   const l = s.total.latencyUs;
   const workload =
     `-w ${w.pattern}${w.pattern.includes("rw") ? ` -M ${w.readPercent}` : ""} -q ${w.queueDepth} -o ${w.ioSize} ` +
-    `-t ${w.seconds} --qpairs ${w.qpairs}${w.verify ? " --verify" : ""}`;
+    `-t ${w.seconds} --qpairs ${w.qpairs}${w.workers ? ` --workers ${w.workers}` : ""}${w.verify ? " --verify" : ""}`;
   const histogram = latencyHistogramSvg(latencyBins(s.total.histogram), {
     p50: l.p50,
     p99: l.p99,

@@ -13,9 +13,10 @@ import { createMemoryDomain, destroyMemoryDomain } from "../memdomain/registry.j
 import { ENOMEM } from "../ns/io.js";
 import { Namespace, type NamespaceOwner } from "../ns/namespace.js";
 import { awaitCompletion } from "../qpair/promise.js";
-import { QueuePair, QueuePairState } from "../qpair/queue-pair.js";
+import { QueuePair, type QueuePairSettings, QueuePairState } from "../qpair/queue-pair.js";
 import type { CommandCallback } from "../qpair/request.js";
 import { PayloadKind } from "../qpair/request.js";
+import type { ExportedQueuePair, WorkerQueuePairHandle } from "../qpair/worker-handle.js";
 import { NvmeCommand } from "../spec/command.js";
 import * as cmds from "../spec/commands.js";
 import type { Completion } from "../spec/completion.js";
@@ -25,7 +26,13 @@ import { decodeIdentifyNamespace } from "../spec/identify-namespace.js";
 import { LogPageId } from "../spec/log-pages.js";
 import { type Cap, type Csts, decodeCsts, Register, type Vs } from "../spec/registers.js";
 import { GenericStatus, StatusCodeType } from "../spec/status.js";
-import type { AdminChannel, IoQueueRequest, QueuePort, TransportConnection } from "../transport/contract.js";
+import type {
+  AdminChannel,
+  ExportedIoQueue,
+  IoQueueRequest,
+  QueuePort,
+  TransportConnection,
+} from "../transport/contract.js";
 import { QueuePriority } from "../transport/contract.js";
 import type { TransportId } from "../trid/transport-id.js";
 import { formatTransportId } from "../trid/transport-id.js";
@@ -66,6 +73,15 @@ export interface IoQueuePairOptions {
   delayDoorbell?: boolean;
   /** Ask for completion interrupts (MSI-X on PCIe), which the Promise face's poller then sleeps on. */
   interrupts?: boolean;
+}
+
+/** Options for an I/O queue pair another thread drives. */
+export interface WorkerQueuePairOptions extends IoQueuePairOptions {
+  /**
+   * Bytes of DMA memory for the worker's own I/O buffers (default 1 MiB), carved for it together
+   * with what the queue pair's request trackers take (their PRP list pages).
+   */
+  bufferBytes?: number;
 }
 
 /** Namespace geometry for Namespace Management (Create). */
@@ -110,6 +126,8 @@ export enum FirmwareCommitAction {
 
 /** Largest transfer the core allows any command when the controller sets no MDTS. */
 const TRANSPORT_MAX_TRANSFER = 2 * 1024 * 1024;
+/** DMA memory for a worker's own buffers by default. */
+const DEFAULT_WORKER_BUFFERS = 1024 * 1024;
 /** Chunk size of Firmware Image Download (SPDK uses 4 KiB). */
 const FIRMWARE_CHUNK = 4096;
 
@@ -144,6 +162,8 @@ export class Controller implements NamespaceOwner {
     { port: QueuePort; options: Required<IoQueuePairOptions> }
   >();
   private readonly usedQids = new Set<number>();
+  /** Release functions of the queue pairs handed to other threads. */
+  private readonly exported = new Set<() => Promise<void>>();
   private readonly scratch = new NvmeCommand();
   private aerCallback: { fn: (arg: unknown, cpl: Completion) => void; arg: unknown } | null = null;
   private timeoutCallback: {
@@ -551,36 +571,54 @@ export class Controller implements NamespaceOwner {
 
   /** Allocates an I/O queue pair (spdk_nvme_ctrlr_alloc_io_qpair). */
   async allocIoQpair(options: IoQueuePairOptions = {}): Promise<QueuePair> {
-    this.assertReady();
-    const qid = this.freeQid();
-    const o: Required<IoQueuePairOptions> = {
-      priority: options.priority ?? QueuePriority.Urgent,
-      ioQueueSize: Math.min(options.ioQueueSize ?? this.options.ioQueueSize, this.cap.mqes + 1),
-      ioQueueRequests: options.ioQueueRequests ?? this.options.ioQueueRequests,
-      delayDoorbell: options.delayDoorbell ?? false,
-      interrupts: options.interrupts ?? false,
-    };
-    if (o.ioQueueSize < 2)
-      throw new InvalidArgumentError("ioQueueSize", `${o.ioQueueSize}: a queue needs at least 2 entries`);
-    this.usedQids.add(qid);
-    let port: QueuePort;
-    try {
-      port = await this.connection.createIoQueue(this.ioQueueRequest(qid, o), this.adminChannel);
-    } catch (e) {
-      this.usedQids.delete(qid);
-      throw e;
-    }
-    const qp = new QueuePair(port, this.dma, {
-      requests: Math.max(o.ioQueueRequests, o.ioQueueSize),
-      retryCount: this.options.transportRetryCount,
-      pagesPerTracker: this.pagesPerTracker(),
-      sglSupported: this.sglSupported,
-      delayDoorbell: o.delayDoorbell,
-    });
+    const { port, o } = await this.createIoPort(options);
+    const qp = new QueuePair(port, this.dma, this.queuePairSettings(o));
     this.ioQpairs.add(qp);
     this.qpairPorts.set(qp, { port, options: o });
     this.armTimeouts(qp);
     return qp;
+  }
+
+  /**
+   * Creates an I/O queue pair for another thread to drive (the SPDK model: one queue pair per thread).
+   * Post `handle` to a worker, which opens it with its transport's attach function (PCIe:
+   * `attachWorkerQueuePair`). Ownership: from then on only that worker touches the queue; this
+   * thread keeps the controller and its admin queue. Lifetime: once the worker has stopped using
+   * the queue and its views, `release()` deletes the queue from the controller and frees its memory;
+   * release every exported queue before detaching (detach releases those left, but the worker must
+   * be done by then). The queue is polled (no interrupts) and is not re-created by a reset.
+   * @throws StateError when the transport cannot share queues with other threads
+   */
+  async allocIoQpairForWorker(options: WorkerQueuePairOptions = {}): Promise<ExportedQueuePair> {
+    const exportQueue = this.connection.exportIoQueue?.bind(this.connection);
+    if (exportQueue === undefined)
+      throw new StateError("this transport cannot hand queue pairs to other threads");
+    // Polled: a worker cannot wait on this thread's interrupt vectors.
+    const { port, o } = await this.createIoPort({ ...options, interrupts: false });
+    let shared: ExportedIoQueue;
+    try {
+      shared = exportQueue(port, this.workerChunkBytes(port.depth, options.bufferBytes));
+    } catch (e) {
+      await this.deleteIoPort(port);
+      throw e;
+    }
+    const handle: WorkerQueuePairHandle = {
+      transport: shared.handle,
+      settings: this.queuePairSettings(o),
+      controller: { data: this.data, maxTransferSize: this.maxTransferSize, sglSupported: this.sglSupported },
+      namespaces: [...this.namespaces.values()].map((ns) => ({ id: ns.id, data: ns.data })),
+    };
+    let released = false;
+    const release = async (): Promise<void> => {
+      if (released) return;
+      released = true;
+      this.exported.delete(release);
+      await this.deleteIoPort(port);
+      // Only once the queue is gone: a controller that still had it could write into the chunk.
+      shared.release();
+    };
+    this.exported.add(release);
+    return { handle, release };
   }
 
   /** Frees an I/O queue pair (spdk_nvme_ctrlr_free_io_qpair): outstanding commands complete as aborted. */
@@ -592,10 +630,7 @@ export class Controller implements NamespaceOwner {
     this.qpairPorts.delete(qp);
     qp.abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, true);
     qp.destroy();
-    if (this.state === ControllerState.Ready)
-      await this.connection.deleteIoQueue(entry.port, this.adminChannel);
-    else await entry.port.release();
-    this.usedQids.delete(entry.port.qid);
+    await this.deleteIoPort(entry.port);
   }
 
   /** The I/O queue pairs currently allocated. */
@@ -642,6 +677,7 @@ export class Controller implements NamespaceOwner {
   async detach(): Promise<void> {
     if (this.state === ControllerState.Detached) return;
     const live = this.state === ControllerState.Ready;
+    for (const release of [...this.exported]) await release().catch(() => undefined);
     for (const qp of [...this.ioQpairs]) {
       if (live) await this.freeIoQpair(qp).catch(() => undefined);
       else {
@@ -806,6 +842,58 @@ export class Controller implements NamespaceOwner {
     this.assertUsable();
     if (this.state !== ControllerState.Ready)
       throw new StateError(`controller is ${this.state}: wait until it is ready`);
+  }
+
+  /** Takes a free qid and creates the transport queue: allocIoQpair's and allocIoQpairForWorker's common part. */
+  private async createIoPort(
+    options: IoQueuePairOptions,
+  ): Promise<{ port: QueuePort; o: Required<IoQueuePairOptions> }> {
+    this.assertReady();
+    const qid = this.freeQid();
+    const o: Required<IoQueuePairOptions> = {
+      priority: options.priority ?? QueuePriority.Urgent,
+      ioQueueSize: Math.min(options.ioQueueSize ?? this.options.ioQueueSize, this.cap.mqes + 1),
+      ioQueueRequests: options.ioQueueRequests ?? this.options.ioQueueRequests,
+      delayDoorbell: options.delayDoorbell ?? false,
+      interrupts: options.interrupts ?? false,
+    };
+    if (o.ioQueueSize < 2)
+      throw new InvalidArgumentError("ioQueueSize", `${o.ioQueueSize}: a queue needs at least 2 entries`);
+    this.usedQids.add(qid);
+    try {
+      return { port: await this.connection.createIoQueue(this.ioQueueRequest(qid, o), this.adminChannel), o };
+    } catch (e) {
+      this.usedQids.delete(qid);
+      throw e;
+    }
+  }
+
+  /** Deletes a transport queue from the controller (or just releases it when the controller is gone). */
+  private async deleteIoPort(port: QueuePort): Promise<void> {
+    if (this.state === ControllerState.Ready) await this.connection.deleteIoQueue(port, this.adminChannel);
+    else await port.release();
+    this.usedQids.delete(port.qid);
+  }
+
+  /**
+   * DMA memory a worker's queue pair needs: its trackers' PRP list pages, plus its buffers, each
+   * allocation padded by a page for alignment.
+   */
+  private workerChunkBytes(depth: number, bufferBytes = DEFAULT_WORKER_BUFFERS): number {
+    if (!Number.isInteger(bufferBytes) || bufferBytes < 0)
+      throw new InvalidArgumentError("bufferBytes", `${bufferBytes}: give a byte count`);
+    const page = this.dma.pageSize;
+    return (depth - 1) * this.pagesPerTracker() * page + bufferBytes + 4 * page;
+  }
+
+  private queuePairSettings(o: Required<IoQueuePairOptions>): QueuePairSettings {
+    return {
+      requests: Math.max(o.ioQueueRequests, o.ioQueueSize),
+      retryCount: this.options.transportRetryCount,
+      pagesPerTracker: this.pagesPerTracker(),
+      sglSupported: this.sglSupported,
+      delayDoorbell: o.delayDoorbell,
+    };
   }
 
   private ioQueueRequest(qid: number, o: Required<IoQueuePairOptions>): IoQueueRequest {

@@ -108,6 +108,14 @@ export interface AdminChannel {
   execute(cmd: NvmeCommand, data?: DmaBuffer): Promise<number>;
 }
 
+/** A transport queue described for another thread; see {@link TransportConnection.exportIoQueue}. */
+export interface ExportedIoQueue {
+  /** What the other thread opens with the transport's attach function (structured-clonable). */
+  readonly handle: unknown;
+  /** Frees the carved DMA memory, once the other thread is done and the queue is deleted. */
+  release(): void;
+}
+
 /** A live connection to one controller, returned by {@link NvmeTransport.connect}. */
 export interface TransportConnection {
   /** Register / property access. */
@@ -132,6 +140,12 @@ export interface TransportConnection {
   createIoQueue(request: IoQueueRequest, admin: AdminChannel): Promise<QueuePort>;
   /** Deletes an I/O queue pair from the controller and releases it. */
   deleteIoQueue(port: QueuePort, admin: AdminChannel): Promise<void>;
+  /**
+   * Present when queues can be driven from another thread: describes `port` (rings, doorbells) and
+   * `chunkBytes` of DMA memory carved for that thread, all as shared memory, in a postMessage-able
+   * handle. The caller stops touching `port` itself.
+   */
+  exportIoQueue?(port: QueuePort, chunkBytes: number): ExportedIoQueue;
   /** Closes the connection and frees everything. The core has shut the controller down first. */
   close(): Promise<void>;
 }

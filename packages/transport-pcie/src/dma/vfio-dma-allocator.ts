@@ -141,6 +141,11 @@ export class VfioDmaAllocator implements DmaAllocator {
     return region === undefined ? -1 : region.iova + view.byteOffset;
   }
 
+  /** The process address of `buffer`'s byte 0 when it is one of this allocator's regions, else null. */
+  addressOf(buffer: ArrayBufferLike): bigint | null {
+    return this.#byBuffer.get(buffer as ArrayBuffer)?.mapping.address ?? null;
+  }
+
   /** Regions mapped so far (for diagnostics and tests). */
   stats(): DmaStats {
     return {

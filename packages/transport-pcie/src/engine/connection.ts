@@ -11,6 +11,8 @@ import {
   type DmaAllocator,
   type DmaBuffer,
   decodeCap,
+  type ExportedIoQueue,
+  InvalidArgumentError,
   type IoQueueRequest,
   NvmeCommand,
   type QueuePort,
@@ -23,6 +25,7 @@ import type { InterruptVector, PciDevice } from "../pci-device.js";
 import { BarRegisters } from "./bar-registers.js";
 import { ControllerMemoryBuffer } from "./cmb.js";
 import { PcieQueuePort } from "./queue-port.js";
+import { describeWorkerQueue } from "./worker-queue.js";
 
 /** Most MSI-X vectors enabled: one for the admin queue and one per I/O queue up to this. */
 const MAX_VECTORS = 64;
@@ -117,6 +120,28 @@ export class PcieConnection implements TransportConnection {
       await admin.execute(cmds.deleteIoCq(cmd, port.qid));
     } finally {
       await port.release();
+    }
+  }
+
+  /**
+   * Describes I/O queue `port` and `chunkBytes` of fresh DMA memory for a worker thread (see
+   * worker-queue.ts); the queue stays polled. Throws when the device's memory cannot be shared.
+   */
+  exportIoQueue(port: QueuePort, chunkBytes: number): ExportedIoQueue {
+    if (!(port instanceof PcieQueuePort) || port.qid === 0)
+      throw new TransportError("only this connection's I/O queues can be exported");
+    if (!Number.isInteger(chunkBytes) || chunkBytes <= 0)
+      throw new InvalidArgumentError("chunkBytes", `${chunkBytes}: give a positive byte count`);
+    const pageSize = this.dma.pageSize;
+    const chunk = this.dma.alloc(Math.ceil(chunkBytes / pageSize) * pageSize);
+    try {
+      return {
+        handle: describeWorkerQueue(port, this.device, chunk, pageSize),
+        release: () => this.dma.free(chunk),
+      };
+    } catch (e) {
+      this.dma.free(chunk);
+      throw e;
     }
   }
 

@@ -42,6 +42,8 @@ export class PcieQueuePort implements QueuePort {
   readonly qid: number;
   /** Entries per ring. */
   readonly depth: number;
+  /** Where the rings and doorbells are (what a worker thread needs to drive this queue instead). */
+  readonly rings: QueueRings;
   private readonly sq: Uint32Array;
   private readonly cq: Uint32Array;
   private readonly bar: Uint32Array;
@@ -61,6 +63,7 @@ export class PcieQueuePort implements QueuePort {
   ) {
     this.qid = rings.qid;
     this.depth = rings.depth;
+    this.rings = rings;
     this.sq = rings.sq;
     this.cq = rings.cq;
     this.bar = rings.bar;

@@ -45,6 +45,11 @@ export class VfioBar implements PciBar {
     return new VfioBar(index, busAddress, new NativeMapping(address, region.size));
   }
 
+  /** The process address of `buffer`'s byte 0 when it is this BAR's mapping, else null. */
+  addressOf(buffer: ArrayBufferLike): bigint | null {
+    return buffer === this.#mapping.buffer ? this.#mapping.address : null;
+  }
+
   /** Cuts the views off the device (they then alias harmless anonymous memory) and releases the device file. */
   retire(): void {
     this.#mapping.retire();

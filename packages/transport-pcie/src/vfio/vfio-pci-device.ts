@@ -112,6 +112,13 @@ export class VfioPciDevice implements PciDevice {
   }
 
   /** @inheritdoc */
+  addressOf(buffer: ArrayBufferLike): bigint | null {
+    let address = this.dma.addressOf(buffer);
+    for (const bar of this.#bars.values()) address ??= bar?.addressOf(buffer) ?? null;
+    return address;
+  }
+
+  /** @inheritdoc */
   enableInterrupts(count: number): InterruptVector[] {
     this.#assertOpen();
     return this.#msix.enable(count);

@@ -1,0 +1,47 @@
+// A worker thread for workers.test.ts: opens the VFIO queue pair it was given (rings, BAR0 and DMA
+// memory viewed by address), writes seeded random data at its own LBAs and reads it back through that
+// queue pair, then reports and closes.
+import { parentPort, workerData } from "node:worker_threads";
+import type { WorkerQueuePairHandle } from "@nvmekit/core";
+import { attachWorkerQueuePair } from "../../../src/index.js";
+
+/** What the suite posts as workerData. */
+export interface QueueWorkerJob {
+  handle: WorkerQueuePairHandle;
+  firstLba: number;
+  blocks: number;
+  rounds: number;
+  seed: number;
+}
+
+/** Seeded xorshift bytes (the rig's randomFill, without loading the rig helpers into a worker). */
+export function fillSeeded(bytes: Uint8Array, seed: number): void {
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < bytes.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    bytes[i] = x & 0xff;
+  }
+}
+
+if (parentPort !== null) {
+  const job = workerData as QueueWorkerJob;
+  const { qpair, namespaces, dma, close } = attachWorkerQueuePair(job.handle);
+  const ns = namespaces.get(1)!;
+  const out = dma.alloc(job.blocks * ns.sectorSize);
+  const back = dma.alloc(job.blocks * ns.sectorSize);
+  let mismatches = 0;
+  for (let r = 0; r < job.rounds; r++) {
+    const lba = job.firstLba + r * job.blocks;
+    fillSeeded(out.bytes, job.seed + lba);
+    await ns.write(qpair, out.bytes, lba, job.blocks);
+    await ns.read(qpair, back.bytes, lba, job.blocks);
+    if (Buffer.compare(out.bytes, back.bytes) !== 0) mismatches++;
+  }
+  const qid = qpair.id;
+  dma.free(out);
+  dma.free(back);
+  close();
+  parentPort.postMessage({ qid, mismatches });
+}
