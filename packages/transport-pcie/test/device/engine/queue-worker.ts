@@ -4,6 +4,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type { WorkerQueuePairHandle } from "@nvmekit/core";
 import { attachWorkerQueuePair } from "../../../src/index.js";
+import { randomFill } from "./seeded-bytes.js";
 
 /** What the suite posts as workerData. */
 export interface QueueWorkerJob {
@@ -12,17 +13,6 @@ export interface QueueWorkerJob {
   blocks: number;
   rounds: number;
   seed: number;
-}
-
-/** Seeded xorshift bytes (the rig's randomFill, without loading the rig helpers into a worker). */
-export function fillSeeded(bytes: Uint8Array, seed: number): void {
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < bytes.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    bytes[i] = x & 0xff;
-  }
 }
 
 if (parentPort !== null) {
@@ -34,7 +24,7 @@ if (parentPort !== null) {
   let mismatches = 0;
   for (let r = 0; r < job.rounds; r++) {
     const lba = job.firstLba + r * job.blocks;
-    fillSeeded(out.bytes, job.seed + lba);
+    randomFill(out.bytes, job.seed + lba);
     await ns.write(qpair, out.bytes, lba, job.blocks);
     await ns.read(qpair, back.bytes, lba, job.blocks);
     if (Buffer.compare(out.bytes, back.bytes) !== 0) mismatches++;

@@ -5,8 +5,9 @@
 import { Worker } from "node:worker_threads";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { fillSeeded, type QueueWorkerJob } from "./queue-worker.js";
+import type { QueueWorkerJob } from "./queue-worker.js";
 import { attachVfio, dmarFaults, releaseControllers } from "./rig.js";
+import { randomFill } from "./seeded-bytes.js";
 
 const BLOCKS = 16;
 const ROUNDS = 30;
@@ -41,7 +42,7 @@ test("two workers and the main thread do I/O at once through VFIO, byte-exact, n
   const back = ctrlr.allocBuffer(bytes);
   let mainMismatches = 0;
   for (let r = 0; r < ROUNDS; r++) {
-    fillSeeded(out.bytes, 5 + r);
+    randomFill(out.bytes, 5 + r);
     await ns.write(mainQp, out.bytes, r * BLOCKS, BLOCKS);
     await ns.read(mainQp, back.bytes, r * BLOCKS, BLOCKS);
     if (Buffer.compare(out.bytes, back.bytes) !== 0) mainMismatches++;
@@ -57,7 +58,7 @@ test("two workers and the main thread do I/O at once through VFIO, byte-exact, n
   for (const job of jobs) {
     const lba = job.firstLba + (ROUNDS - 1) * BLOCKS;
     await ns.read(mainQp, back.bytes, lba, BLOCKS);
-    fillSeeded(out.bytes, job.seed + lba);
+    randomFill(out.bytes, job.seed + lba);
     assert.equal(Buffer.compare(out.bytes, back.bytes), 0, `what worker wrote at LBA ${lba}`);
   }
   await driver.detach(ctrlr);
