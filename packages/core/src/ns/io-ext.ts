@@ -34,31 +34,11 @@ export interface ExtIoOptions {
 /** How the data of one extended I/O reaches the controller. */
 type Route = { kind: "direct"; iovs: IoVec[] } | { kind: "bounce"; buffer: DmaBuffer };
 
-/** Reads `count` blocks at `lba` into `iov` (memory of `opts.memoryDomain`). */
-export function readExt(
-  ns: Namespace,
-  qp: QueuePair,
-  iov: readonly MemoryIoVec[],
-  lba: number,
-  count: number,
-  opts: ExtIoOptions = {},
-): Promise<void> {
-  return extIo(ns, qp, NvmOpcode.Read, iov, lba, count, opts);
-}
-
-/** Writes `count` blocks at `lba` from `iov` (memory of `opts.memoryDomain`). */
-export function writeExt(
-  ns: Namespace,
-  qp: QueuePair,
-  iov: readonly MemoryIoVec[],
-  lba: number,
-  count: number,
-  opts: ExtIoOptions = {},
-): Promise<void> {
-  return extIo(ns, qp, NvmOpcode.Write, iov, lba, count, opts);
-}
-
-async function extIo(
+/**
+ * Reads (opcode Read) into or writes (Write) from `iov`, buffers of `opts.memoryDomain`: the body of
+ * Namespace.readExt and writeExt.
+ */
+export async function extIo(
   ns: Namespace,
   qp: QueuePair,
   opcode: number,

@@ -29,7 +29,7 @@ import {
   type ReservationType,
 } from "../spec/reservations.js";
 import { checkRange, ENOMEM, payloadIova, submitDataCommand } from "./io.js";
-import { type ExtIoOptions, readExt, writeExt } from "./io-ext.js";
+import { type ExtIoOptions, extIo } from "./io-ext.js";
 import { NamespaceFlags } from "./io-flags.js";
 
 /** What a namespace needs from its controller. */
@@ -768,7 +768,7 @@ export class Namespace {
     count: number,
     opts: ExtIoOptions = {},
   ): Promise<void> {
-    return readExt(this, qp, iov, lba, count, opts);
+    return extIo(this, qp, NvmOpcode.Read, iov, lba, count, opts);
   }
 
   /** Writes from buffers of any memory domain (spdk_nvme_ns_cmd_writev_ext with a memory domain). */
@@ -779,7 +779,7 @@ export class Namespace {
     count: number,
     opts: ExtIoOptions = {},
   ): Promise<void> {
-    return writeExt(this, qp, iov, lba, count, opts);
+    return extIo(this, qp, NvmOpcode.Write, iov, lba, count, opts);
   }
 
   // ---- RxJS face ------------------------------------------------------------------------------

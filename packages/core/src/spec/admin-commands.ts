@@ -28,9 +28,7 @@ export function identify(
   csi = 0,
   cnsSpecificId = 0,
 ): NvmeCommand {
-  cmd.clear();
-  cmd.opcode = AdminOpcode.Identify;
-  cmd.nsid = nsid;
+  cmd.init(AdminOpcode.Identify, nsid);
   cmd.cdw10 = ((cns & 0xff) | ((cntid & 0xffff) << 16)) >>> 0;
   cmd.cdw11 = ((cnsSpecificId & 0xffff) | ((csi & 0xff) << 24)) >>> 0;
   return cmd;
@@ -46,9 +44,7 @@ export function getLogPage(
   opts: GetLogPageOptions = {},
 ): NvmeCommand {
   const d = getLogPageDwords(lid, numBytes, offset, opts);
-  cmd.clear();
-  cmd.opcode = AdminOpcode.GetLogPage;
-  cmd.nsid = nsid;
+  cmd.init(AdminOpcode.GetLogPage, nsid);
   cmd.cdw10 = d.cdw10;
   cmd.cdw11 = d.cdw11;
   cmd.cdw12 = d.cdw12;
@@ -80,9 +76,7 @@ export function setFeatures(
   cdw11: number,
   opts: SetFeaturesOptions = {},
 ): NvmeCommand {
-  cmd.clear();
-  cmd.opcode = AdminOpcode.SetFeatures;
-  cmd.nsid = opts.nsid ?? 0;
+  cmd.init(AdminOpcode.SetFeatures, opts.nsid ?? 0);
   cmd.cdw10 = setFeaturesCdw10(fid, opts.save);
   cmd.cdw11 = cdw11 >>> 0;
   cmd.cdw12 = opts.cdw12 ?? 0;
@@ -100,9 +94,7 @@ export function getFeatures(
   cdw11 = 0,
   nsid = 0,
 ): NvmeCommand {
-  cmd.clear();
-  cmd.opcode = AdminOpcode.GetFeatures;
-  cmd.nsid = nsid;
+  cmd.init(AdminOpcode.GetFeatures, nsid);
   cmd.cdw10 = getFeaturesCdw10(fid, select);
   cmd.cdw11 = cdw11 >>> 0;
   return cmd;
@@ -126,8 +118,7 @@ export function createIoCq(
   opts: CreateIoCqOptions = {},
 ): NvmeCommand {
   checkDepth(depth);
-  cmd.clear();
-  cmd.opcode = AdminOpcode.CreateIoCq;
+  cmd.init(AdminOpcode.CreateIoCq);
   cmd.cdw10 = ((qid & 0xffff) | ((depth - 1) << 16)) >>> 0;
   cmd.cdw11 =
     (((opts.physicallyContiguous ?? true) ? 1 : 0) |
@@ -147,8 +138,7 @@ export function createIoSq(
   physicallyContiguous = true,
 ): NvmeCommand {
   checkDepth(depth);
-  cmd.clear();
-  cmd.opcode = AdminOpcode.CreateIoSq;
+  cmd.init(AdminOpcode.CreateIoSq);
   cmd.cdw10 = ((qid & 0xffff) | ((depth - 1) << 16)) >>> 0;
   cmd.cdw11 = ((physicallyContiguous ? 1 : 0) | ((priority & 0x3) << 1) | ((cqid & 0xffff) << 16)) >>> 0;
   return cmd;
@@ -156,56 +146,47 @@ export function createIoSq(
 
 /** Delete I/O Submission Queue: QID in CDW10. */
 export function deleteIoSq(cmd: NvmeCommand, qid: number): NvmeCommand {
-  cmd.clear();
-  cmd.opcode = AdminOpcode.DeleteIoSq;
+  cmd.init(AdminOpcode.DeleteIoSq);
   cmd.cdw10 = qid & 0xffff;
   return cmd;
 }
 
 /** Delete I/O Completion Queue: QID in CDW10. */
 export function deleteIoCq(cmd: NvmeCommand, qid: number): NvmeCommand {
-  cmd.clear();
-  cmd.opcode = AdminOpcode.DeleteIoCq;
+  cmd.init(AdminOpcode.DeleteIoCq);
   cmd.cdw10 = qid & 0xffff;
   return cmd;
 }
 
 /** Abort: SQID CDW10 15:0, CID of the command to abort 31:16. */
 export function abort(cmd: NvmeCommand, sqid: number, cid: number): NvmeCommand {
-  cmd.clear();
-  cmd.opcode = AdminOpcode.Abort;
+  cmd.init(AdminOpcode.Abort);
   cmd.cdw10 = ((sqid & 0xffff) | ((cid & 0xffff) << 16)) >>> 0;
   return cmd;
 }
 
 /** Asynchronous Event Request (no parameters). */
 export function asyncEventRequest(cmd: NvmeCommand): NvmeCommand {
-  cmd.clear();
-  cmd.opcode = AdminOpcode.AsyncEventRequest;
+  cmd.init(AdminOpcode.AsyncEventRequest);
   return cmd;
 }
 
 /** Keep Alive (no parameters). */
 export function keepAlive(cmd: NvmeCommand): NvmeCommand {
-  cmd.clear();
-  cmd.opcode = AdminOpcode.KeepAlive;
+  cmd.init(AdminOpcode.KeepAlive);
   return cmd;
 }
 
 /** Namespace Attachment: SEL CDW10 3:0 (0 attach, 1 detach); data is a controller list. */
 export function namespaceAttachment(cmd: NvmeCommand, nsid: number, attach: boolean): NvmeCommand {
-  cmd.clear();
-  cmd.opcode = AdminOpcode.NamespaceAttachment;
-  cmd.nsid = nsid;
+  cmd.init(AdminOpcode.NamespaceAttachment, nsid);
   cmd.cdw10 = attach ? 0 : 1;
   return cmd;
 }
 
 /** Namespace Management: SEL CDW10 3:0 (0 create, 1 delete), CSI CDW11 31:24 for create. */
 export function namespaceManagement(cmd: NvmeCommand, create: boolean, nsid: number, csi = 0): NvmeCommand {
-  cmd.clear();
-  cmd.opcode = AdminOpcode.NamespaceManagement;
-  cmd.nsid = nsid;
+  cmd.init(AdminOpcode.NamespaceManagement, nsid);
   cmd.cdw10 = create ? 0 : 1;
   cmd.cdw11 = create ? ((csi & 0xff) << 24) >>> 0 : 0;
   return cmd;
@@ -227,9 +208,7 @@ export interface FormatNvmOptions {
 
 /** Format NVM: LBAFL 3:0, MSET 4, PI 7:5, PIL 8, SES 11:9, LBAFU 13:12 of CDW10. */
 export function formatNvm(cmd: NvmeCommand, nsid: number, opts: FormatNvmOptions): NvmeCommand {
-  cmd.clear();
-  cmd.opcode = AdminOpcode.FormatNvm;
-  cmd.nsid = nsid;
+  cmd.init(AdminOpcode.FormatNvm, nsid);
   cmd.cdw10 =
     (opts.lbaf & 0xf) |
     (opts.mset ? 1 << 4 : 0) |
@@ -248,8 +227,7 @@ export function firmwareImageDownload(cmd: NvmeCommand, numBytes: number, offset
       `${numBytes} at ${offsetBytes}: firmware pieces are dword multiples`,
     );
   }
-  cmd.clear();
-  cmd.opcode = AdminOpcode.FirmwareImageDownload;
+  cmd.init(AdminOpcode.FirmwareImageDownload);
   cmd.cdw10 = (numBytes / 4 - 1) >>> 0;
   cmd.cdw11 = (offsetBytes / 4) >>> 0;
   return cmd;
@@ -257,17 +235,14 @@ export function firmwareImageDownload(cmd: NvmeCommand, numBytes: number, offset
 
 /** Firmware Commit: FS (slot) 2:0, CA (commit action) 5:3, BPID 31 of CDW10. */
 export function firmwareCommit(cmd: NvmeCommand, slot: number, action: number, bpid = false): NvmeCommand {
-  cmd.clear();
-  cmd.opcode = AdminOpcode.FirmwareCommit;
+  cmd.init(AdminOpcode.FirmwareCommit);
   cmd.cdw10 = ((slot & 0x7) | ((action & 0x7) << 3) | (bpid ? 1 << 31 : 0)) >>> 0;
   return cmd;
 }
 
 /** Device Self-test: STC CDW10 3:0 (1 short, 2 extended, 0xe vendor, 0xf abort). */
 export function deviceSelfTest(cmd: NvmeCommand, nsid: number, stc: number): NvmeCommand {
-  cmd.clear();
-  cmd.opcode = AdminOpcode.DeviceSelfTest;
-  cmd.nsid = nsid;
+  cmd.init(AdminOpcode.DeviceSelfTest, nsid);
   cmd.cdw10 = stc & 0xf;
   return cmd;
 }

@@ -197,6 +197,14 @@ export class NvmeCommand {
     return this;
   }
 
+  /** Zero the entry, then set its opcode and NSID: where every command builder starts. */
+  init(opcode: number, nsid = 0): this {
+    this.dw.fill(0, 0, 16);
+    this.dw[0] = opcode & 0xff;
+    this.dw[1] = nsid >>> 0;
+    return this;
+  }
+
   /** Copy another command's sixteen dwords into this one (e.g. a prepared command into the SQ ring). */
   copyFrom(other: NvmeCommand): this {
     // A loop rather than set(subarray) so that no view object is allocated per command.

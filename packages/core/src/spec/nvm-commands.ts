@@ -53,9 +53,7 @@ export function readWrite(
   ioFlags = 0,
   pi?: ProtectionFields,
 ): NvmeCommand {
-  cmd.clear();
-  cmd.opcode = opcode;
-  cmd.nsid = nsid;
+  cmd.init(opcode, nsid);
   setRange(cmd, slba, nlb, ioFlags);
   if (pi !== undefined) {
     cmd.cdw13 = (pi.dsm ?? 0) & 0xff;
@@ -94,9 +92,7 @@ export function writeZeroes(
 
 /** Flush (NSID 0xffffffff flushes all namespaces where VWC allows it). */
 export function flush(cmd: NvmeCommand, nsid: number): NvmeCommand {
-  cmd.clear();
-  cmd.opcode = NvmOpcode.Flush;
-  cmd.nsid = nsid;
+  cmd.init(NvmOpcode.Flush, nsid);
   return cmd;
 }
 
@@ -107,9 +103,7 @@ export function datasetManagement(
   nr: number,
   attributes: number,
 ): NvmeCommand {
-  cmd.clear();
-  cmd.opcode = NvmOpcode.DatasetManagement;
-  cmd.nsid = nsid;
+  cmd.init(NvmOpcode.DatasetManagement, nsid);
   cmd.cdw10 = (nr - 1) & 0xff;
   cmd.cdw11 = attributes >>> 0;
   return cmd;
@@ -123,9 +117,7 @@ export function reservationRegister(
   ignoreKey: boolean,
   cptpl: ReservationRegisterCptpl,
 ): NvmeCommand {
-  cmd.clear();
-  cmd.opcode = NvmOpcode.ReservationRegister;
-  cmd.nsid = nsid;
+  cmd.init(NvmOpcode.ReservationRegister, nsid);
   cmd.cdw10 = reservationRegisterCdw10(action, ignoreKey, cptpl);
   return cmd;
 }
@@ -138,9 +130,7 @@ export function reservationAcquire(
   ignoreKey: boolean,
   rtype: number,
 ): NvmeCommand {
-  cmd.clear();
-  cmd.opcode = NvmOpcode.ReservationAcquire;
-  cmd.nsid = nsid;
+  cmd.init(NvmOpcode.ReservationAcquire, nsid);
   cmd.cdw10 = reservationActionCdw10(action, ignoreKey, rtype);
   return cmd;
 }
@@ -153,9 +143,7 @@ export function reservationRelease(
   ignoreKey: boolean,
   rtype: number,
 ): NvmeCommand {
-  cmd.clear();
-  cmd.opcode = NvmOpcode.ReservationRelease;
-  cmd.nsid = nsid;
+  cmd.init(NvmOpcode.ReservationRelease, nsid);
   cmd.cdw10 = reservationActionCdw10(action, ignoreKey, rtype);
   return cmd;
 }
@@ -167,9 +155,7 @@ export function reservationReport(
   numBytes: number,
   extended: boolean,
 ): NvmeCommand {
-  cmd.clear();
-  cmd.opcode = NvmOpcode.ReservationReport;
-  cmd.nsid = nsid;
+  cmd.init(NvmOpcode.ReservationReport, nsid);
   cmd.cdw10 = reservationReportCdw10(numBytes);
   cmd.cdw11 = reservationReportCdw11(extended);
   return cmd;
