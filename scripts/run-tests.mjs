@@ -48,7 +48,7 @@ if (tiers.includes("unit")) {
     console.log("lint: failed (run `pnpm format` to fix formatting)");
     broken = true;
   }
-  if ((await run("pnpm", ["exec", "typedoc", "--emit", "none"])).code !== 0) {
+  if ((await run("pnpm", ["exec", "typedoc"])).code !== 0) {
     console.log("docs: typedoc reported warnings (undocumented exports or broken links)");
     broken = true;
   }

@@ -52,7 +52,7 @@ export class DmaRegion implements DmaSpace {
     return new DmaRegion(iovaBase, new Uint8Array(memory), new Int32Array(owners));
   }
 
-  /** The region another thread shared with {@link share}. */
+  /** The region another thread shared with {@link DmaRegion.share}. */
   static fromShare(share: DmaRegionShare): DmaRegion {
     return new DmaRegion(share.iovaBase, new Uint8Array(share.memory), new Int32Array(share.owners));
   }
