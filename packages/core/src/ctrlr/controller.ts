@@ -5,6 +5,7 @@
  * @module
  */
 import { BehaviorSubject, defer, type Observable, Subject } from "rxjs";
+import { prpListPagesNeeded } from "../dataptr/prp.js";
 import type { DmaBuffer } from "../dma.js";
 import { InvalidArgumentError, StateError } from "../errors.js";
 import { DmaDeviceType } from "../memdomain/device-type.js";
@@ -913,9 +914,9 @@ export class Controller implements NamespaceOwner {
 
   /** PRP list pages per tracker: enough entries for the largest transfer plus one unaligned page. */
   private pagesPerTracker(): number {
-    const entries = Math.ceil(this.maxTransferSize / this.dma.pageSize) + 1;
-    const perPage = this.dma.pageSize / 8 - 1; // the last entry of a page chains to the next
-    return Math.max(1, Math.ceil(entries / perPage));
+    // An unaligned largest transfer touches one page more than its size; PRP1 holds the first.
+    const listed = Math.ceil(this.maxTransferSize / this.dma.pageSize);
+    return Math.max(1, prpListPagesNeeded(listed, this.dma.pageSize));
   }
 
   private armTimeouts(qp: QueuePair | undefined): void {

@@ -80,6 +80,27 @@ export function mapvPrp(
   if (!(niov >= 1 && niov <= iov.length)) {
     throw new InvalidArgumentError("niov", `must be 1..${iov.length} (the iov's length), got ${niov}`);
   }
+  const listed = checkPrpVector(iov, niov, pageSize) - 1;
+  checkCapacity(listed, pageSize, pages);
+  const first = iov[0]!.iova;
+  cmd.prp1 = first;
+  // k counts pages after PRP1's; element 0 contributes its pages after the first.
+  let k = 0;
+  for (let i = 0; i < niov; i++) {
+    const { iova, length } = iov[i]!;
+    const base = iova - (iova % pageSize);
+    const n = Math.ceil((iova - base + length) / pageSize);
+    for (let p = i === 0 ? 1 : 0; p < n; p++) putPage(cmd, k++, listed, base + p * pageSize, pageSize, pages);
+  }
+  finish(cmd, listed, pageSize, pages);
+}
+
+/**
+ * Checks that the first `niov` elements of `iov` can be described with PRPs (the rules of
+ * {@link mapvPrp}) and returns how many memory pages they touch.
+ * @throws InvalidArgumentError naming the element and the rule it breaks
+ */
+export function checkPrpVector(iov: readonly IoVec[], niov: number, pageSize: number): number {
   let pageCount = 0;
   for (let i = 0; i < niov; i++) {
     const { iova, length } = iov[i]!;
@@ -96,19 +117,7 @@ export function mapvPrp(
     }
     pageCount += Math.ceil(((iova % pageSize) + length) / pageSize);
   }
-  const listed = pageCount - 1;
-  checkCapacity(listed, pageSize, pages);
-  const first = iov[0]!.iova;
-  cmd.prp1 = first;
-  // k counts pages after PRP1's; element 0 contributes its pages after the first.
-  let k = 0;
-  for (let i = 0; i < niov; i++) {
-    const { iova, length } = iov[i]!;
-    const base = iova - (iova % pageSize);
-    const n = Math.ceil((iova - base + length) / pageSize);
-    for (let p = i === 0 ? 1 : 0; p < n; p++) putPage(cmd, k++, listed, base + p * pageSize, pageSize, pages);
-  }
-  finish(cmd, listed, pageSize, pages);
+  return pageCount;
 }
 
 function checkFirstAddress(iova: number, what: string): void {

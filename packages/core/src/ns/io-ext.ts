@@ -7,6 +7,7 @@
  * @module
  */
 import { lastValueFrom } from "rxjs";
+import { checkPrpVector } from "../dataptr/prp.js";
 import type { DmaBuffer, IoVec } from "../dma.js";
 import { InvalidArgumentError } from "../errors.js";
 import type { MemoryDomain } from "../memdomain/domain.js";
@@ -176,12 +177,12 @@ function translate(
   return out;
 }
 
-/** Whether a list of device addresses can be described with PRPs (only the first may be unaligned, etc.). */
+/** Whether a list of device addresses can be described with PRPs (checkPrpVector's rules). */
 function prpCompatible(iovs: readonly IoVec[], pageSize: number): boolean {
-  for (let i = 0; i < iovs.length; i++) {
-    const { iova, length } = iovs[i]!;
-    if (i === 0 ? iova % 4 !== 0 : iova % pageSize !== 0) return false;
-    if (i < iovs.length - 1 && (iova + length) % pageSize !== 0) return false;
+  try {
+    checkPrpVector(iovs, iovs.length, pageSize);
+    return true;
+  } catch {
+    return false;
   }
-  return true;
 }
