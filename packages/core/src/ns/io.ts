@@ -10,6 +10,7 @@ import { countChildren, nextChildBlocks } from "../io/split.js";
 import type { QueuePair } from "../qpair/queue-pair.js";
 import type { CommandCallback, NextSgeCallback, Request, ResetSglCallback } from "../qpair/request.js";
 import { PayloadKind } from "../qpair/request.js";
+import { lo32 } from "../spec/bytes.js";
 import { readWrite } from "../spec/nvm-commands.js";
 import { IO_FLAGS_MASK, IoFlags } from "./io-flags.js";
 import type { Namespace } from "./namespace.js";
@@ -186,7 +187,7 @@ function fill(
 ): void {
   const cmd = readWrite(req.cmd, opcode, ns.id, lba, count, ioFlags);
   // Type 1 and 2 protection check the reference tag against the LBA's low 32 bits.
-  if (ns.piType !== 0 && ns.piType !== 3) cmd.cdw14 = lba % 0x1_0000_0000;
+  if (ns.piType !== 0 && ns.piType !== 3) cmd.cdw14 = lo32(lba);
   cmd.cdw15 = ((apptagMask << 16) | (apptag & 0xffff)) >>> 0;
   req.length = count * blockSize;
   req.mdIova = mdIova;

@@ -100,9 +100,12 @@ export function bit(v: number, n: number): boolean {
   return ((v >>> n) & 1) === 1;
 }
 
-/** Low dword of a safe-integer 64-bit quantity (e.g. a PRP address below 2^53). */
+/**
+ * Low dword of a safe-integer 64-bit quantity (e.g. a PRP address below 2^53). `>>> 0` is ToUint32,
+ * which is exactly "modulo 2^32" for integers, and compiles inline where `% 2^32` is a call to fmod.
+ */
 export function lo32(v: number): number {
-  return (v % TWO_POW_32) >>> 0;
+  return v >>> 0;
 }
 
 /** High dword of a safe-integer 64-bit quantity. */

@@ -3,7 +3,7 @@
  * built once and copied into a ring without allocating.
  * @module
  */
-import { TWO_POW_32 } from "./bytes.js";
+import { hi32, lo32, TWO_POW_32 } from "./bytes.js";
 
 /** Size in bytes of a submission queue entry (NVMe base spec: SQES 6, 2^6 = 64). */
 export const SQE_SIZE = 64;
@@ -113,8 +113,8 @@ export class NvmeCommand {
   }
   /** Sets the {@link NvmeCommand.mptr | mptr} field. */
   set mptr(v: number) {
-    this.dw[4] = (v % TWO_POW_32) >>> 0;
-    this.dw[5] = Math.floor(v / TWO_POW_32);
+    this.dw[4] = lo32(v);
+    this.dw[5] = hi32(v);
   }
 
   /** First data pointer entry (PRP1, or the low half of an SGL descriptor), CDW6-7. */
@@ -123,8 +123,8 @@ export class NvmeCommand {
   }
   /** Sets the {@link NvmeCommand.prp1 | prp1} field. */
   set prp1(v: number) {
-    this.dw[6] = (v % TWO_POW_32) >>> 0;
-    this.dw[7] = Math.floor(v / TWO_POW_32);
+    this.dw[6] = lo32(v);
+    this.dw[7] = hi32(v);
   }
 
   /** Second data pointer entry (PRP2 or PRP list address), CDW8-9. */
@@ -133,8 +133,8 @@ export class NvmeCommand {
   }
   /** Sets the {@link NvmeCommand.prp2 | prp2} field. */
   set prp2(v: number) {
-    this.dw[8] = (v % TWO_POW_32) >>> 0;
-    this.dw[9] = Math.floor(v / TWO_POW_32);
+    this.dw[8] = lo32(v);
+    this.dw[9] = hi32(v);
   }
 
   /** Command dword 10. */
@@ -193,13 +193,13 @@ export class NvmeCommand {
 
   /** Zero all sixteen dwords. */
   clear(): this {
-    this.dw.fill(0, 0, 16);
+    zeroEntry(this.dw);
     return this;
   }
 
   /** Zero the entry, then set its opcode and NSID: where every command builder starts. */
   init(opcode: number, nsid = 0): this {
-    this.dw.fill(0, 0, 16);
+    zeroEntry(this.dw);
     this.dw[0] = opcode & 0xff;
     this.dw[1] = nsid >>> 0;
     return this;
@@ -213,4 +213,9 @@ export class NvmeCommand {
     for (let i = 0; i < 16; i++) dst[i] = src[i]!;
     return this;
   }
+}
+
+/** Zeroes an entry's sixteen dwords with plain stores: `fill` is a builtin call, costly per I/O under emulation. */
+function zeroEntry(dw: Uint32Array): void {
+  for (let i = 0; i < 16; i++) dw[i] = 0;
 }

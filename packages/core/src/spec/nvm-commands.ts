@@ -4,6 +4,7 @@
  * safe on the per-I/O path.
  * @module
  */
+import { hi32, lo32 } from "./bytes.js";
 import type { NvmeCommand } from "./command.js";
 import { NvmOpcode } from "./opcodes.js";
 import {
@@ -34,8 +35,8 @@ const CDW12_FLAGS_MASK = 0xffff0000;
 
 /** Set SLBA (CDW10 low, CDW11 high) and the 0-based NLB with flags in CDW12. */
 function setRange(cmd: NvmeCommand, slba: number, nlb: number, ioFlags: number): void {
-  cmd.cdw10 = (slba % 0x1_0000_0000) >>> 0;
-  cmd.cdw11 = Math.floor(slba / 0x1_0000_0000);
+  cmd.cdw10 = lo32(slba);
+  cmd.cdw11 = hi32(slba);
   cmd.cdw12 = (((nlb - 1) & 0xffff) | (ioFlags & CDW12_FLAGS_MASK)) >>> 0;
 }
 
