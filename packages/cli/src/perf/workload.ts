@@ -63,16 +63,23 @@ export interface WorkloadResult {
 }
 
 /**
- * The time of the current polling round, read from the clock at most once per round, when the first
- * completion or submission of the round asks for it. Reading the clock costs ~2 us in the rig's guest
- * (its clocksource is the HPET: every read is a system call and an emulated device access), as much as
- * the rest of an I/O, so latencies are measured to the round rather than to the instruction, as SPDK's
- * perf reads the TSC rather than the OS clock.
+ * Completions handled between two clock reads within one polling round: the doorbell batch, so a
+ * latency is off by at most the time the host takes to handle one doorbell's worth of completions.
  */
-class RoundClock {
+const COMPLETIONS_PER_CLOCK_READ = 8;
+
+/**
+ * A clock read lazily: after the host waited (a polling round that found nothing) and every
+ * {@link COMPLETIONS_PER_CLOCK_READ} completions. Reading the clock costs ~2 us in the rig's guest (its clocksource is the HPET: every
+ * read is a system call and an emulated device access), as much as the rest of an I/O's host work, so
+ * latencies are measured to the batch rather than to the instruction (SPDK's perf reads the TSC, which
+ * JavaScript cannot).
+ */
+class BatchClock {
   private time = 0;
   private stale = true;
-  /** The round's time in milliseconds (performance.now()). */
+  private completions = 0;
+  /** The current time in milliseconds (performance.now()), read if the last reading is stale. */
   now(): number {
     if (this.stale) {
       this.time = performance.now();
@@ -80,9 +87,18 @@ class RoundClock {
     }
     return this.time;
   }
-  /** Starts a new round: the next now() reads the clock. */
-  nextRound(): void {
+  /** The time for a completion: every {@link COMPLETIONS_PER_CLOCK_READ}th one reads the clock afresh. */
+  completionTime(): number {
+    if (++this.completions === COMPLETIONS_PER_CLOCK_READ) {
+      this.completions = 0;
+      this.stale = true;
+    }
+    return this.now();
+  }
+  /** After a polling round that found nothing: time has passed, so the next reading reads the clock. */
+  waited(): void {
     this.stale = true;
+    this.completions = 0;
   }
 }
 
@@ -136,22 +152,23 @@ class WorkloadRun {
   private sequentialLba = 0;
   readonly blocksPerIo: number;
   readonly span: number;
+  private readonly random: boolean;
 
   constructor(
     readonly ns: Namespace,
     readonly qp: QueuePair,
     readonly spec: WorkloadSpec,
-    readonly clock: RoundClock,
+    readonly clock: BatchClock,
   ) {
     this.blocksPerIo = spec.ioSize / ns.extendedBlockSize;
     this.span = Math.floor(ns.numSectors / this.blocksPerIo);
+    this.random = spec.pattern.startsWith("rand");
   }
 
   /** Picks the next I/O's LBA and direction and submits it; false when the qpair has no room now. */
   submit(slot: Slot): boolean {
     const spec = this.spec;
-    const random = spec.pattern.startsWith("rand");
-    const index = random ? this.next() % this.span : this.sequentialLba++ % this.span;
+    const index = this.random ? this.next() % this.span : this.sequentialLba++ % this.span;
     slot.lba = index * this.blocksPerIo;
     slot.read = spec.readPercent === 100 || (spec.readPercent > 0 && this.next() % 100 < spec.readPercent);
     if (!slot.read && spec.verify)
@@ -199,7 +216,7 @@ class WorkloadRun {
 
 function onComplete(slot: Slot, cpl: Completion): void {
   const run = slot.run;
-  run.completed(slot, cpl, run.clock.now());
+  run.completed(slot, cpl, run.clock.completionTime());
   if (!run.stopping) run.submit(slot);
 }
 
@@ -249,7 +266,7 @@ export async function runWorkloads(
   jobs: readonly WorkloadJob[],
   options: RunOptions = {},
 ): Promise<WorkloadResult[]> {
-  const clock = new RoundClock();
+  const clock = new BatchClock();
   const runs = jobs.map((j) => new WorkloadRun(j.ns, j.qp, j.spec, clock));
   const memory: [DmaBuffer, Namespace][] = [];
   try {
@@ -278,15 +295,16 @@ export async function runWorkloads(
     let lastReport = started;
     for (let spin = 1; ; spin++) {
       let busy = false;
-      clock.nextRound();
+      let completions = 0;
       // Index loops: an entries() iterator would be an allocation per round.
       for (let i = 0; i < runs.length; i++) {
         const run = runs[i]!;
-        run.qp.processCompletions(0);
+        completions += run.qp.processCompletions(0);
         if (!run.stopping && pending[i]!.length > 0) pending[i] = pending[i]!.filter((s) => !run.submit(s));
         if (!run.stopping || run.inFlight > 0) busy = true;
       }
       if (!busy) break;
+      if (completions === 0) clock.waited();
       if (spin % YIELD_EVERY === 0) {
         const now = performance.now();
         const stop = options.shouldStop?.() ?? false;
@@ -299,6 +317,7 @@ export async function runWorkloads(
           );
         }
         await yieldToLoop();
+        clock.waited();
       }
     }
     const seconds = (performance.now() - started) / 1000;

@@ -4,12 +4,12 @@
  * event configuration and requests, keep-alive. Also the shutdown notification used by detach.
  * @module
  */
-import { NvmeError, TransportError } from "../errors.js";
+import { NvmeError, NvmeStatusError, TransportError } from "../errors.js";
 import type { QueuePair } from "../qpair/queue-pair.js";
 import * as cmds from "../spec/commands.js";
 import type { Completion } from "../spec/completion.js";
 import { FeatureId } from "../spec/features.js";
-import { Cns, decodeIdentifyController, IDENTIFY_DATA_SIZE } from "../spec/identify-controller.js";
+import { Cns, decodeIdentifyController, IDENTIFY_DATA_SIZE, Oacs } from "../spec/identify-controller.js";
 import {
   ArbitrationMechanism,
   CcCss,
@@ -140,6 +140,9 @@ export async function initializeController(c: Controller): Promise<void> {
   c.setState(S.ConfigureAer);
   await configureAsyncEvents(c);
 
+  c.setState(S.SetDoorbellBufferConfig);
+  await configureShadowDoorbells(c);
+
   c.setState(S.SetKeepAliveTimeout);
   await configureKeepAlive(c);
 
@@ -196,6 +199,25 @@ function onAerCompletion(c: Controller, cpl: Completion): void {
   // A namespace attribute notice means the namespace list changed: re-read it.
   if ((cpl.cdw0 & 0x7) === 2 && ((cpl.cdw0 >>> 8) & 0xff) === 0)
     void c.refreshNamespaces().catch(() => undefined);
+}
+
+/**
+ * Shadow doorbells when asked for, offered by OACS and possible on the transport (SPDK's
+ * SET_DB_BUF_CFG); a controller that refuses the command is used with its doorbell registers alone.
+ */
+async function configureShadowDoorbells(c: Controller): Promise<void> {
+  const enable = c.connection.enableShadowDoorbells?.bind(c.connection);
+  const offered = (c.data.oacs & Oacs.DoorbellBufferConfig) !== 0;
+  if (!c.options.useShadowDoorbells || !offered || enable === undefined) {
+    c.options.useShadowDoorbells = false;
+    return;
+  }
+  try {
+    await enable(c.adminChannel);
+  } catch (error) {
+    if (!(error instanceof NvmeStatusError)) throw error;
+    c.options.useShadowDoorbells = false;
+  }
 }
 
 async function configureKeepAlive(c: Controller): Promise<void> {

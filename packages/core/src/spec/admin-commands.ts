@@ -177,6 +177,21 @@ export function keepAlive(cmd: NvmeCommand): NvmeCommand {
   return cmd;
 }
 
+/**
+ * Doorbell Buffer Config: PRP1 is the Shadow Doorbell buffer, PRP2 the EventIdx buffer, one memory
+ * page each (page-aligned), laid out like the doorbell registers.
+ */
+export function doorbellBufferConfig(
+  cmd: NvmeCommand,
+  shadowIova: number,
+  eventIdxIova: number,
+): NvmeCommand {
+  cmd.init(AdminOpcode.DoorbellBufferConfig);
+  cmd.prp1 = shadowIova;
+  cmd.prp2 = eventIdxIova;
+  return cmd;
+}
+
 /** Namespace Attachment: SEL CDW10 3:0 (0 attach, 1 detach); data is a controller list. */
 export function namespaceAttachment(cmd: NvmeCommand, nsid: number, attach: boolean): NvmeCommand {
   cmd.init(AdminOpcode.NamespaceAttachment, nsid);

@@ -136,6 +136,14 @@ export interface TransportConnection {
    * Called with the controller disabled.
    */
   createAdminQueue(depth: number): Promise<AdminQueueSetup>;
+  /**
+   * Present when the transport has doorbells that shadow doorbells can spare: sends Doorbell Buffer
+   * Config through `admin` with buffers the transport owns, after which the I/O queues it creates
+   * write their tails and heads there and ring only when the controller's EventIdx asks. Called during
+   * every initialisation (a reset makes the controller forget the buffers), before any I/O queue
+   * exists, and only when Identify Controller's OACS offers the command. Throws the command's error.
+   */
+  enableShadowDoorbells?(admin: AdminChannel): Promise<void>;
   /** Creates an I/O queue pair, using `admin` for any admin commands that takes. */
   createIoQueue(request: IoQueueRequest, admin: AdminChannel): Promise<QueuePort>;
   /** Deletes an I/O queue pair from the controller and releases it. */

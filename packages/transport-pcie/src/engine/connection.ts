@@ -9,7 +9,6 @@ import {
   type AdminQueueSetup,
   commands as cmds,
   type DmaAllocator,
-  type DmaBuffer,
   decodeCap,
   type ExportedIoQueue,
   InvalidArgumentError,
@@ -25,6 +24,8 @@ import type { InterruptVector, PciDevice } from "../pci-device.js";
 import { BarRegisters } from "./bar-registers.js";
 import { ControllerMemoryBuffer } from "./cmb.js";
 import { PcieQueuePort } from "./queue-port.js";
+import { ShadowDoorbellPages } from "./shadow-doorbells.js";
+import { asWords } from "./shared-memory.js";
 import { describeWorkerQueue } from "./worker-queue.js";
 
 /** Most MSI-X vectors enabled: one for the admin queue and one per I/O queue up to this. */
@@ -47,6 +48,8 @@ export class PcieConnection implements TransportConnection {
   private readonly dstrd: number;
   private readonly cmb: ControllerMemoryBuffer | null;
   private vectors: InterruptVector[] | null = null;
+  /** Shadow doorbell pages while the controller uses them (after enableShadowDoorbells). */
+  private shadow: ShadowDoorbellPages | null = null;
   private closed = false;
 
   /** @param device the PCI function, already opened */
@@ -71,11 +74,28 @@ export class PcieConnection implements TransportConnection {
   async createAdminQueue(depth: number): Promise<AdminQueueSetup> {
     const sq = this.dma.alloc(depth * SQE_BYTES);
     const cq = this.dma.alloc(depth * CQE_BYTES);
-    const port = this.port(0, depth, dwords(sq), dwords(cq), async () => {
+    const port = this.port(0, depth, asWords(sq.bytes), asWords(cq.bytes), async () => {
       this.dma.free(sq);
       this.dma.free(cq);
     });
     return { port, rings: { sqIova: sq.iova, cqIova: cq.iova } };
+  }
+
+  /**
+   * Hands the controller a Shadow Doorbell and an EventIdx page (allocated once, zeroed each time: a
+   * reset makes the controller forget them). I/O queues created afterwards use them; the admin queue
+   * keeps its doorbell registers, as Linux does, since it is created before the pages exist.
+   */
+  async enableShadowDoorbells(admin: AdminChannel): Promise<void> {
+    const pages = this.shadow ?? ShadowDoorbellPages.allocate(this.dma);
+    this.shadow = null;
+    try {
+      await pages.configure(admin);
+    } catch (e) {
+      pages.free(this.dma);
+      throw e;
+    }
+    this.shadow = pages;
   }
 
   /** Allocates the rings and sends Create I/O Completion Queue, then Create I/O Submission Queue. */
@@ -90,6 +110,7 @@ export class PcieConnection implements TransportConnection {
       if (cmbSq !== null) this.cmb!.free(cmbSq);
     };
     const vector = request.interrupts ? this.vectorFor(qid) : undefined;
+    this.shadow?.resetQueue(qid, this.dstrd);
     const cmd = new NvmeCommand();
     try {
       cmds.createIoCq(cmd, qid, depth, {
@@ -109,7 +130,14 @@ export class PcieConnection implements TransportConnection {
       await freeRings();
       throw e;
     }
-    return this.port(qid, depth, sq !== null ? dwords(sq) : cmbSq!.u32, dwords(cq), freeRings, vector);
+    return this.port(
+      qid,
+      depth,
+      sq !== null ? asWords(sq.bytes) : cmbSq!.u32,
+      asWords(cq.bytes),
+      freeRings,
+      vector,
+    );
   }
 
   /** Deletes the submission queue, then the completion queue, then frees the rings. */
@@ -136,7 +164,7 @@ export class PcieConnection implements TransportConnection {
     const chunk = this.dma.alloc(Math.ceil(chunkBytes / pageSize) * pageSize);
     try {
       return {
-        handle: describeWorkerQueue(port, this.device, chunk, pageSize),
+        handle: describeWorkerQueue(port, this.device, chunk, pageSize, this.shadow),
         release: () => this.dma.free(chunk),
       };
     } catch (e) {
@@ -153,6 +181,7 @@ export class PcieConnection implements TransportConnection {
     await this.device.close();
   }
 
+  /** A port over the rings; I/O queues get the shadow doorbells when they are enabled. */
   private port(
     qid: number,
     depth: number,
@@ -161,7 +190,11 @@ export class PcieConnection implements TransportConnection {
     release: () => Promise<void>,
     interrupt?: InterruptVector,
   ): PcieQueuePort {
-    return new PcieQueuePort({ qid, depth, sq, cq, bar: this.bar, dstrd: this.dstrd, interrupt }, release);
+    const shadow = qid === 0 ? undefined : this.shadow?.views;
+    return new PcieQueuePort(
+      { qid, depth, sq, cq, bar: this.bar, dstrd: this.dstrd, interrupt, shadow },
+      release,
+    );
   }
 
   /**
@@ -173,8 +206,4 @@ export class PcieConnection implements TransportConnection {
     this.vectors ??= this.device.enableInterrupts(Math.min(this.device.msixVectors, MAX_VECTORS));
     return this.vectors[1 + ((qid - 1) % (this.vectors.length - 1))];
   }
-}
-
-function dwords(buf: DmaBuffer): Uint32Array {
-  return new Uint32Array(buf.bytes.buffer, buf.bytes.byteOffset, buf.bytes.byteLength >>> 2);
 }

@@ -12,6 +12,7 @@
  */
 import type { QueuePort } from "@nvmekit/core";
 import type { InterruptVector } from "../pci-device.js";
+import { passesEventIdx, type ShadowDoorbellViews, shadowIndex } from "./shadow-doorbells.js";
 
 /** Where a queue's rings are and how to reach its doorbells. */
 export interface QueueRings {
@@ -29,11 +30,13 @@ export interface QueueRings {
   dstrd: number;
   /** The MSI-X vector the completion queue raises, when it was created with interrupts enabled. */
   interrupt?: InterruptVector;
+  /** The controller's shadow doorbell pages, when Doorbell Buffer Config enabled them. */
+  shadow?: ShadowDoorbellViews;
 }
 
-/** Index into BAR0's dwords of a queue's doorbell (NVMe: 0x1000 + (2 qid + isCq) * (4 << DSTRD)). */
+/** Index into BAR0's dwords of a queue's doorbell register, which start at 0x1000. */
 export function doorbellIndex(qid: number, completion: boolean, dstrd: number): number {
-  return (0x1000 + (2 * qid + (completion ? 1 : 0)) * (4 << dstrd)) >>> 2;
+  return (0x1000 >>> 2) + shadowIndex(qid, completion, dstrd);
 }
 
 /** A PCIe queue pair's rings and doorbells. */
@@ -49,9 +52,17 @@ export class PcieQueuePort implements QueuePort {
   private readonly bar: Uint32Array;
   private readonly sqDoorbell: number;
   private readonly cqDoorbell: number;
+  private readonly shadow: Uint32Array | null;
+  private readonly eventIdx: Uint32Array | null;
+  private readonly sqShadow: number;
+  private readonly cqShadow: number;
   private sqTail = 0;
   private cqHead = 0;
   private phase = 1;
+  /** The SQ tail and CQ head the controller was last told of (shadow or register). */
+  private sqPublished = 0;
+  private cqPublished = 0;
+  private registerWrites = 0;
 
   /**
    * @param rings the queue's rings and BAR
@@ -69,6 +80,10 @@ export class PcieQueuePort implements QueuePort {
     this.bar = rings.bar;
     this.sqDoorbell = doorbellIndex(rings.qid, false, rings.dstrd);
     this.cqDoorbell = doorbellIndex(rings.qid, true, rings.dstrd);
+    this.shadow = rings.shadow?.doorbells ?? null;
+    this.eventIdx = rings.shadow?.eventIdx ?? null;
+    this.sqShadow = shadowIndex(rings.qid, false, rings.dstrd);
+    this.cqShadow = shadowIndex(rings.qid, true, rings.dstrd);
     const vector = rings.interrupt;
     if (vector !== undefined) this.waitForInterrupt = (ms) => vector.wait(ms);
   }
@@ -82,9 +97,19 @@ export class PcieQueuePort implements QueuePort {
     this.sqTail = this.sqTail + 1 === this.depth ? 0 : this.sqTail + 1;
   }
 
-  /** Writes the SQ tail doorbell. */
+  /** Doorbell register writes so far: each one is a trap into an emulated controller. */
+  get doorbellRegisterWrites(): number {
+    return this.registerWrites;
+  }
+
+  /** Publishes the SQ tail: to the shadow page, and to the register when the controller asks or has no shadow. */
   ringSubmission(): void {
-    this.bar[this.sqDoorbell] = this.sqTail;
+    const tail = this.sqTail;
+    if (this.mustWriteRegister(this.sqShadow, tail, this.sqPublished)) {
+      this.bar[this.sqDoorbell] = tail;
+      this.registerWrites++;
+    }
+    this.sqPublished = tail;
   }
 
   /** Copies the completion at the CQ head into `out` when its phase tag says it is new. */
@@ -103,9 +128,26 @@ export class PcieQueuePort implements QueuePort {
     return true;
   }
 
-  /** Writes the CQ head doorbell. */
+  /** Publishes the CQ head, like {@link PcieQueuePort.ringSubmission}. */
   ringCompletion(): void {
-    this.bar[this.cqDoorbell] = this.cqHead;
+    const head = this.cqHead;
+    if (this.mustWriteRegister(this.cqShadow, head, this.cqPublished)) {
+      this.bar[this.cqDoorbell] = head;
+      this.registerWrites++;
+    }
+    this.cqPublished = head;
+  }
+
+  /**
+   * With shadow doorbells: stores `now` in the shadow page, then reads the EventIdx. The store is
+   * Atomics.store (a full barrier, on ordinary memory) so that the read cannot pass it: otherwise the
+   * controller could miss the update and the host the request to ring.
+   */
+  private mustWriteRegister(index: number, now: number, old: number): boolean {
+    const shadow = this.shadow;
+    if (shadow === null) return true;
+    Atomics.store(shadow, index, now);
+    return passesEventIdx(Atomics.load(this.eventIdx!, index), now, old, this.depth);
   }
 
   /** Frees the rings. */

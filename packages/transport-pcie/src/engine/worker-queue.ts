@@ -10,6 +10,7 @@ import { type AttachedQueuePair, attachQueuePair, type WorkerQueuePairHandle } f
 import { ChunkDmaAllocator } from "../dma/chunk-allocator.js";
 import type { PciDevice } from "../pci-device.js";
 import { PcieQueuePort } from "./queue-port.js";
+import type { ShadowDoorbellPages } from "./shadow-doorbells.js";
 import { asWords, openSharedMemory, type SharedMemoryHandle, shareView } from "./shared-memory.js";
 
 /** The PCIe transport's part of a {@link WorkerQueuePairHandle}. */
@@ -26,6 +27,8 @@ export interface PcieQueueHandle {
   readonly cq: SharedMemoryHandle;
   /** BAR0. */
   readonly bar: SharedMemoryHandle;
+  /** The controller's shadow doorbell pages, when it uses them. */
+  readonly shadow: { readonly doorbells: SharedMemoryHandle; readonly eventIdx: SharedMemoryHandle } | null;
   /** The worker's DMA memory: its PRP list pages and I/O buffers. */
   readonly dma: {
     /** The chunk. */
@@ -37,12 +40,13 @@ export interface PcieQueueHandle {
   };
 }
 
-/** Describes `port`, and `chunk` (DMA memory of `device`) for the worker, as shared memory. */
+/** Describes `port`, `chunk` (DMA memory of `device`) and the shadow doorbell pages for the worker, as shared memory. */
 export function describeWorkerQueue(
   port: PcieQueuePort,
   device: PciDevice,
   chunk: { bytes: Uint8Array; iova: number },
   pageSize: number,
+  shadow: ShadowDoorbellPages | null,
 ): PcieQueueHandle {
   const { qid, depth, dstrd, sq, cq, bar } = port.rings;
   return {
@@ -52,6 +56,13 @@ export function describeWorkerQueue(
     sq: shareView(sq, device),
     cq: shareView(cq, device),
     bar: shareView(bar, device),
+    shadow:
+      shadow === null
+        ? null
+        : {
+            doorbells: shareView(shadow.doorbells.bytes, device),
+            eventIdx: shareView(shadow.eventIdx.bytes, device),
+          },
     dma: { memory: shareView(chunk.bytes, device), iova: chunk.iova, pageSize },
   };
 }
@@ -70,6 +81,13 @@ export function attachWorkerQueuePair(handle: WorkerQueuePairHandle): AttachedQu
     sq: asWords(openSharedMemory(t.sq)),
     cq: asWords(openSharedMemory(t.cq)),
     bar: asWords(openSharedMemory(t.bar)),
+    shadow:
+      t.shadow === null
+        ? undefined
+        : {
+            doorbells: asWords(openSharedMemory(t.shadow.doorbells)),
+            eventIdx: asWords(openSharedMemory(t.shadow.eventIdx)),
+          },
   };
   const port = new PcieQueuePort(rings, async () => {});
   const dma = new ChunkDmaAllocator(openSharedMemory(t.dma.memory), t.dma.iova, t.dma.pageSize);
