@@ -43,24 +43,37 @@ export function workloadLabel(w: BenchWorkload): string {
   return `${w.pattern} ${size} qd${w.queueDepth}`;
 }
 
-/** Prints one table: a row per engine per workload, and our IOPS as a multiple of the kernel's. */
-export function printTable(
-  title: string,
-  rows: { workload: BenchWorkload; ours: BenchFigures; kernel: BenchFigures }[],
-): void {
+/** One workload's figures: ours, the kernel's (the reference) and the C driver's where it can run it. */
+export interface BenchRow {
+  /** The workload. */
+  workload: BenchWorkload;
+  /** nvmekit's figures. */
+  ours: BenchFigures;
+  /** The kernel's (fio with io_uring). */
+  kernel: BenchFigures;
+  /** The C userspace driver's, or null when it cannot run this workload. */
+  cDriver: BenchFigures | null;
+}
+
+/**
+ * Prints one table: a row per engine per workload, each engine's IOPS as a multiple of the kernel's,
+ * and its average latency as a multiple of the C driver's.
+ */
+export function printTable(title: string, rows: readonly BenchRow[]): void {
   const f = (n: number, d = 0): string => n.toFixed(d);
   const lines = [
     `## ${title}`,
     "",
-    "| workload | engine | IOPS | MiB/s | avg us | p50 us | p99 us | p99.9 us | CPU us/IO | heap growth | IOPS ratio |",
-    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| workload | engine | IOPS | MiB/s | avg us | p50 us | p99 us | p99.9 us | CPU us/IO | heap growth | IOPS vs kernel | avg latency vs C |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
-  for (const { workload, ours, kernel } of rows) {
-    for (const r of [ours, kernel]) {
+  for (const { workload, ours, kernel, cDriver } of rows) {
+    for (const r of [ours, cDriver, kernel]) {
+      if (r === null) continue;
       const heap = r.heapGrowthBytes === null ? "" : `${f(r.heapGrowthBytes / 1024)} KiB`;
-      const ratio = r === ours ? `${f(ours.iops / kernel.iops, 2)}x` : "1x";
+      const latencyVsC = cDriver === null ? "" : `${f(r.avgUs / cDriver.avgUs, 2)}x`;
       lines.push(
-        `| ${workloadLabel(workload)} | ${r.engine} | ${f(r.iops)} | ${f(r.mibps, 1)} | ${f(r.avgUs, 1)} | ${f(r.p50Us)} | ${f(r.p99Us)} | ${f(r.p999Us)} | ${f(r.cpuUsPerIo, 1)} | ${heap} | ${ratio} |`,
+        `| ${workloadLabel(workload)} | ${r.engine} | ${f(r.iops)} | ${f(r.mibps, 1)} | ${f(r.avgUs, 1)} | ${f(r.p50Us)} | ${f(r.p99Us)} | ${f(r.p999Us)} | ${f(r.cpuUsPerIo, 1)} | ${heap} | ${f(r.iops / kernel.iops, 2)}x | ${latencyVsC} |`,
       );
     }
   }

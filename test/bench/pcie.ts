@@ -11,7 +11,8 @@ import { runWorkload } from "@nvmekit/cli";
 import { type Controller, coreModule, NvmeDriver } from "@nvmekit/core";
 import { pcieTransportModule, vfioModule } from "@nvmekit/transport-pcie";
 import { Container } from "inversify";
-import type { BenchFigures, BenchWorkload } from "./figures.js";
+import { cDriverRuns, runCDriver } from "./c-driver.js";
+import type { BenchFigures, BenchRow, BenchWorkload } from "./figures.js";
 import { printTable, workloadLabel } from "./figures.js";
 import { runFio } from "./fio.js";
 
@@ -29,6 +30,14 @@ const NAMESPACES = [
 
 const bind = (driver: "nvme" | "vfio"): string =>
   execFileSync("sh", ["test/rig/guest/nvme-bind.sh", driver], { encoding: "utf8" }).trim();
+
+/**
+ * How nvmekit drives the queue: delayed doorbells (rung every 8 completions and at the end of each
+ * processCompletions) and the doorbell registers alone. Shadow doorbells are the better choice only
+ * when every submission rings: with batched rings QEMU's extra per-command work on the shadow pages
+ * costs more than the few register writes they save (BENCHMARKS.md has both).
+ */
+const USE_SHADOW_DOORBELLS = process.env.BENCH_SHADOW_DOORBELLS === "1";
 
 const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
 
@@ -66,19 +75,31 @@ for (const { nsid } of NAMESPACES) {
 }
 
 bind("vfio");
+const cDriver = new Map<string, BenchFigures>();
+for (const { nsid } of NAMESPACES) {
+  for (const w of WORKLOADS.filter(cDriverRuns))
+    cDriver.set(`${nsid} ${workloadLabel(w)}`, runCDriver(bdf, nsid, w));
+}
+
 const container = new Container();
 container.load(coreModule, pcieTransportModule, vfioModule);
 const driver = container.get(NvmeDriver);
-const ctrlr = await driver.connect(`trtype:PCIe traddr:${bdf}`);
-console.log(`# nvmekit PCIe benchmark: ${ctrlr.data.mn.trim()} at ${bdf}, ${SECONDS} s per workload\n`);
+const ctrlr = await driver.connect(`trtype:PCIe traddr:${bdf}`, { useShadowDoorbells: USE_SHADOW_DOORBELLS });
+console.log(
+  `# nvmekit PCIe benchmark: ${ctrlr.data.mn.trim()} at ${bdf}, ${SECONDS} s per workload, ` +
+    `shadow doorbells ${ctrlr.options.useShadowDoorbells ? "on" : "off"}\n`,
+);
 for (const { nsid, label } of NAMESPACES) {
-  const rows = [];
-  for (const w of WORKLOADS)
+  const rows: BenchRow[] = [];
+  for (const w of WORKLOADS) {
+    const key = `${nsid} ${workloadLabel(w)}`;
     rows.push({
       workload: w,
       ours: await ours(ctrlr, nsid, w),
-      kernel: kernel.get(`${nsid} ${workloadLabel(w)}`)!,
+      kernel: kernel.get(key)!,
+      cDriver: cDriver.get(key) ?? null,
     });
+  }
   printTable(label, rows);
 }
 const million = await ours(

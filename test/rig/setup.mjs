@@ -38,6 +38,9 @@ const hostPackages = [
   "nvme-cli",
   "iproute2",
   "fio",
+  // The C userspace driver the PCIe benchmark compares with (test/bench/c-baseline) is built with these.
+  "gcc",
+  "libc6-dev",
 ];
 
 /** Modules the initramfs loads, in dependency order, to reach the host root over 9p with an overlay. */
