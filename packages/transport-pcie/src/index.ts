@@ -11,6 +11,7 @@ export * from "./engine/bar-registers.js";
 export * from "./engine/cmb.js";
 export * from "./engine/connection.js";
 export * from "./engine/queue-port.js";
+export * from "./engine/shadow-doorbells.js";
 export * from "./engine/shared-memory.js";
 export * from "./engine/worker-queue.js";
 export * from "./module.js";

@@ -28,7 +28,7 @@ export interface PcieQueueHandle {
   /** BAR0. */
   readonly bar: SharedMemoryHandle;
   /** The controller's shadow doorbell pages, when it uses them. */
-  readonly shadow: { readonly doorbells: SharedMemoryHandle; readonly eventIdx: SharedMemoryHandle } | null;
+  readonly shadow: SharedShadowPages | null;
   /** The worker's DMA memory: its PRP list pages and I/O buffers. */
   readonly dma: {
     /** The chunk. */
@@ -38,6 +38,14 @@ export interface PcieQueueHandle {
     /** Controller memory page size. */
     readonly pageSize: number;
   };
+}
+
+/** The shadow doorbell pages as shared memory. */
+export interface SharedShadowPages {
+  /** The Shadow Doorbell page. */
+  readonly doorbells: SharedMemoryHandle;
+  /** The EventIdx page. */
+  readonly eventIdx: SharedMemoryHandle;
 }
 
 /** Describes `port`, `chunk` (DMA memory of `device`) and the shadow doorbell pages for the worker, as shared memory. */
