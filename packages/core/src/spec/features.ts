@@ -4,7 +4,7 @@
  * @module
  */
 import { InvalidArgumentError } from "../errors.js";
-import { bit, bits, decodeFlags, u16, u32, writeU16, writeU32 } from "./bytes.js";
+import { bit, bits, decodeFlags, hi32, lo32, u16, u32, writeU16, writeU32 } from "./bytes.js";
 
 /** Feature Identifiers (NVMe 2.0 base specification and NVM command set). */
 export enum FeatureId {
@@ -400,8 +400,8 @@ export interface Timestamp {
 
 /** Write Timestamp feature data (bytes 5:0 milliseconds) for Set Features. */
 export function encodeTimestamp(timestampMs: number, out: Uint8Array): void {
-  writeU32(out, 0, timestampMs % 0x1_0000_0000);
-  writeU16(out, 4, Math.floor(timestampMs / 0x1_0000_0000));
+  writeU32(out, 0, lo32(timestampMs));
+  writeU16(out, 4, hi32(timestampMs));
   writeU16(out, 6, 0);
 }
 
