@@ -14,6 +14,7 @@
  */
 import type { IoVec } from "../dma.js";
 import { InvalidArgumentError } from "../errors.js";
+import { lo32 } from "../spec/bytes.js";
 import { DataPointerType, type NvmeCommand } from "../spec/command.js";
 import { putU64 } from "./put-u64.js";
 
@@ -40,7 +41,8 @@ export function prpListPagesNeeded(entries: number, pageSize: number): number {
 }
 
 /**
- * Sets PRP1/PRP2 (and the list pages if needed) for `length` bytes contiguous from `iova`.
+ * Sets PRP1/PRP2 (and the list pages if needed) for `length` bytes contiguous from `iova`, with
+ * `pageSize` the controller's memory page size (a power of two, as CC.MPS makes it).
  * @throws InvalidArgumentError when `length` is not positive, `iova` is not dword-aligned, or the
  *   transfer needs more list pages than `pages` has.
  */
@@ -53,9 +55,12 @@ export function mapPrp(
 ): void {
   if (!(length > 0)) throw new InvalidArgumentError("length", `must be positive, got ${length}`);
   checkFirstAddress(iova, "iova");
-  const firstPage = iova - (iova % pageSize);
-  const pageCount = Math.ceil((iova - firstPage + length) / pageSize);
-  const listed = pageCount - 1; // every page after PRP1's
+  // Integer arithmetic only on the common path: the page size is a power of two that divides 2^32,
+  // so the low dword gives the page offset, and a transfer within one page needs no division.
+  const offset = lo32(iova) & (pageSize - 1);
+  const firstPage = iova - offset;
+  const end = offset + length;
+  const listed = end <= pageSize ? 0 : Math.ceil(end / pageSize) - 1; // pages after PRP1's
   checkCapacity(listed, pageSize, pages);
   cmd.prp1 = iova;
   for (let k = 0; k < listed; k++) putPage(cmd, k, listed, firstPage + (k + 1) * pageSize, pageSize, pages);
@@ -121,7 +126,7 @@ export function checkPrpVector(iov: readonly IoVec[], niov: number, pageSize: nu
 }
 
 function checkFirstAddress(iova: number, what: string): void {
-  if (!Number.isSafeInteger(iova) || iova < 0 || iova % 4 !== 0) {
+  if (!Number.isSafeInteger(iova) || iova < 0 || (lo32(iova) & 3) !== 0) {
     throw new InvalidArgumentError(what, `address ${iova} must be a dword-aligned (multiple of 4) IOVA`);
   }
 }

@@ -64,7 +64,7 @@ export function countChildren(
 ): number {
   if (blocks <= 0) return 0;
   const max = childLimit(maxBlocksPerIo);
-  if (boundaryBlocks <= 0) return Math.ceil(blocks / max);
+  if (boundaryBlocks <= 0) return blocks <= max ? 1 : Math.ceil(blocks / max); // no division when unsplit
   // The piece up to the first boundary, then whole boundary intervals, then the tail: each cut by max.
   const head = Math.min(blocks, boundaryBlocks - (lba % boundaryBlocks));
   const whole = Math.floor((blocks - head) / boundaryBlocks);

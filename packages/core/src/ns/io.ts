@@ -120,6 +120,14 @@ export function submitDataCommand(
   const parent = qpair.takeRequest()!;
   parent.cb = cb;
   parent.cbArg = cbArg;
+  if (pieces === 1 && iova >= 0) {
+    // The common case, kept short: one command over a contiguous buffer.
+    fillCommand(parent, ns, opcode, lba, count, blockSize, mdIova, ioFlags, apptagMask, apptag);
+    parent.payloadKind = PayloadKind.Contiguous;
+    parent.iova = iova;
+    qpair.submit(parent, null);
+    return 0;
+  }
   // An I/O that needs no split is its own only piece; otherwise each piece is a child of `parent`.
   let first: Request | null = null;
   let last: Request | null = null;
@@ -185,12 +193,7 @@ function fill(
   apptagMask: number,
   apptag: number,
 ): void {
-  const cmd = readWrite(req.cmd, opcode, ns.id, lba, count, ioFlags);
-  // Type 1 and 2 protection check the reference tag against the LBA's low 32 bits.
-  if (ns.piType !== 0 && ns.piType !== 3) cmd.cdw14 = lo32(lba);
-  cmd.cdw15 = ((apptagMask << 16) | (apptag & 0xffff)) >>> 0;
-  req.length = count * blockSize;
-  req.mdIova = mdIova;
+  fillCommand(req, ns, opcode, lba, count, blockSize, mdIova, ioFlags, apptagMask, apptag);
   if (iova >= 0) {
     req.payloadKind = PayloadKind.Contiguous;
     req.iova = iova + byteOffset;
@@ -205,6 +208,27 @@ function fill(
     req.nextSge = nextSge;
     req.sglOffset = byteOffset;
   }
+}
+
+/** The command dwords, transfer length and metadata pointer of one request. */
+function fillCommand(
+  req: Request,
+  ns: Namespace,
+  opcode: number,
+  lba: number,
+  count: number,
+  blockSize: number,
+  mdIova: number,
+  ioFlags: number,
+  apptagMask: number,
+  apptag: number,
+): void {
+  const cmd = readWrite(req.cmd, opcode, ns.id, lba, count, ioFlags);
+  // Type 1 and 2 protection check the reference tag against the LBA's low 32 bits.
+  if (ns.piType !== 0 && ns.piType !== 3) cmd.cdw14 = lo32(lba);
+  cmd.cdw15 = ((apptagMask << 16) | (apptag & 0xffff)) >>> 0;
+  req.length = count * blockSize;
+  req.mdIova = mdIova;
 }
 
 function totalLength(iovs: readonly IoVec[]): number {

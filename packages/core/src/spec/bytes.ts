@@ -108,9 +108,13 @@ export function lo32(v: number): number {
   return v >>> 0;
 }
 
-/** High dword of a safe-integer 64-bit quantity. */
+/**
+ * High dword of a non-negative safe-integer 64-bit quantity. Most (LBAs, IOVAs) fit in 32 bits, so the
+ * division is skipped for them: floating-point arithmetic is a soft-float helper call per instruction
+ * in an emulated (TCG) guest, where a compare is a few instructions.
+ */
 export function hi32(v: number): number {
-  return Math.floor(v / TWO_POW_32) >>> 0;
+  return v > 0xffff_ffff ? Math.floor(v / TWO_POW_32) >>> 0 : 0;
 }
 
 /** Reject a buffer shorter than a structure before decoding it, naming the structure. */
