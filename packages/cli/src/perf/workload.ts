@@ -76,18 +76,27 @@ const COMPLETIONS_PER_CLOCK_READ = 8;
  * JavaScript cannot).
  */
 class BatchClock {
+  private origin = 0;
   private time = 0;
   private stale = true;
   private completions = 0;
-  /** The current time in milliseconds (performance.now()), read if the last reading is stale. */
+  /** Starts counting from `originMs` (a performance.now() reading). */
+  start(originMs: number): void {
+    this.origin = originMs;
+    this.stale = true;
+  }
+  /**
+   * Whole microseconds since the start, read afresh if the last reading is stale. Integers, so the
+   * per-I/O arithmetic on times stays integer (floating point is a soft-float call in an emulated guest).
+   */
   now(): number {
     if (this.stale) {
-      this.time = performance.now();
+      this.time = Math.round((performance.now() - this.origin) * 1000);
       this.stale = false;
     }
     return this.time;
   }
-  /** The time for a completion: every {@link COMPLETIONS_PER_CLOCK_READ}th one reads the clock afresh. */
+  /** The time (us) for a completion: every {@link COMPLETIONS_PER_CLOCK_READ}th one reads the clock afresh. */
   completionTime(): number {
     if (++this.completions === COMPLETIONS_PER_CLOCK_READ) {
       this.completions = 0;
@@ -122,16 +131,21 @@ export const SAMPLE_MS = 100;
 class RateSeries {
   readonly values: number[] = [];
   private start = 0;
+  private closesAt = 0;
   private count = 0;
-  constructor(private readonly intervalMs: number) {}
+  /** @param intervalUs the interval's length in microseconds */
+  constructor(private readonly intervalUs: number) {}
+  /** Opens an interval at `now` (us). */
   begin(now: number): void {
     this.start = now;
+    this.closesAt = now + this.intervalUs;
   }
+  /** One completion at `now` (us): one compare per I/O. */
   add(now: number): void {
     this.count++;
-    if (now - this.start >= this.intervalMs) {
-      this.values.push(Math.round((this.count * 1000) / (now - this.start)));
-      this.start = now;
+    if (now >= this.closesAt) {
+      this.values.push(Math.round((this.count * 1_000_000) / (now - this.start)));
+      this.begin(now);
       this.count = 0;
     }
   }
@@ -140,8 +154,8 @@ class RateSeries {
 /** The state of a run; created by {@link runWorkload}. */
 class WorkloadRun {
   readonly latencies = new LatencyRecorder();
-  readonly perSecond = new RateSeries(1000);
-  readonly samples = new RateSeries(SAMPLE_MS);
+  readonly perSecond = new RateSeries(1_000_000);
+  readonly samples = new RateSeries(SAMPLE_MS * 1000);
   ios = 0;
   reads = 0;
   errors = 0;
@@ -192,8 +206,8 @@ class WorkloadRun {
       if (walkPattern(slot.words, slot.lba, this.blocksPerIo, this.ns.extendedBlockSize, 1, true) >= 0)
         this.verifyFailures++;
     }
-    const us = Math.max(1, Math.round((now - slot.startedAt) * 1000));
-    this.latencies.record(us);
+    const us = now - slot.startedAt;
+    this.latencies.record(us > 0 ? us : 1);
     this.perSecond.add(now);
     this.samples.add(now);
   }
@@ -204,13 +218,17 @@ class WorkloadRun {
     this.samples.begin(now);
   }
 
+  /**
+   * The next xorshift32 value, shifted to 31 bits: the state stays an int32 and the result a small
+   * integer, so `%` is an integer remainder rather than a call to fmod on a double.
+   */
   private next(): number {
     let x = this.rng;
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
-    this.rng = x >>> 0;
-    return this.rng;
+    this.rng = x;
+    return x >>> 1;
   }
 }
 
@@ -288,7 +306,8 @@ export async function runWorkloads(
     }
     const cpu = process.cpuUsage();
     const started = performance.now();
-    for (const run of runs) run.startClock(started);
+    clock.start(started);
+    for (const run of runs) run.startClock(0);
     const deadlines = runs.map((run) => started + run.spec.seconds * 1000);
     const pending = slotsOf.map((slots, i) => slots.filter((s) => !runs[i]!.submit(s)));
     const progressMs = options.progressMs ?? 1000;

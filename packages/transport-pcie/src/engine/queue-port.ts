@@ -91,9 +91,29 @@ export class PcieQueuePort implements QueuePort {
   /** Sleeps on the queue's MSI-X vector; absent when the queue was created without interrupts. */
   waitForInterrupt?: (timeoutMs: number) => Promise<boolean>;
 
-  /** Copies a 64-byte command into the next SQ slot. */
+  /**
+   * Copies a 64-byte command into the next SQ slot. Sixteen plain stores rather than `sq.set()`:
+   * the builtin call costs more than the copy (a third more in the rig's emulated guest).
+   */
   post(cmd: Uint32Array): void {
-    this.sq.set(cmd, this.sqTail << 4);
+    const sq = this.sq;
+    const at = this.sqTail << 4;
+    sq[at] = cmd[0]!;
+    sq[at + 1] = cmd[1]!;
+    sq[at + 2] = cmd[2]!;
+    sq[at + 3] = cmd[3]!;
+    sq[at + 4] = cmd[4]!;
+    sq[at + 5] = cmd[5]!;
+    sq[at + 6] = cmd[6]!;
+    sq[at + 7] = cmd[7]!;
+    sq[at + 8] = cmd[8]!;
+    sq[at + 9] = cmd[9]!;
+    sq[at + 10] = cmd[10]!;
+    sq[at + 11] = cmd[11]!;
+    sq[at + 12] = cmd[12]!;
+    sq[at + 13] = cmd[13]!;
+    sq[at + 14] = cmd[14]!;
+    sq[at + 15] = cmd[15]!;
     this.sqTail = this.sqTail + 1 === this.depth ? 0 : this.sqTail + 1;
   }
 
