@@ -25,6 +25,9 @@ export const VfioIoctl = {
   IOMMU_GET_INFO: vfioIoctl(12),
   IOMMU_MAP_DMA: vfioIoctl(13),
   IOMMU_UNMAP_DMA: vfioIoctl(14),
+  // Device cdev (/dev/vfio/devices/vfioN) ioctls of the iommufd path.
+  DEVICE_BIND_IOMMUFD: vfioIoctl(18),
+  DEVICE_ATTACH_IOMMUFD_PT: vfioIoctl(19),
 } as const;
 
 /** The only VFIO API version there is. */
@@ -189,4 +192,19 @@ export const DmaUnmap = koffi.struct("vfio_iommu_type1_dma_unmap", {
   flags: "uint32",
   iova: "uint64",
   size: "uint64",
+});
+
+/** struct vfio_device_bind_iommufd: binds a device cdev to an iommufd, returning the device's id in it. */
+export const DeviceBindIommufd = koffi.struct("vfio_device_bind_iommufd", {
+  argsz: "uint32",
+  flags: "uint32",
+  iommufd: "int32",
+  out_devid: "uint32",
+});
+
+/** struct vfio_device_attach_iommufd_pt: attaches a bound device to an IOAS (or page table) by id. */
+export const DeviceAttachIommufdPt = koffi.struct("vfio_device_attach_iommufd_pt", {
+  argsz: "uint32",
+  flags: "uint32",
+  pt_id: "uint32",
 });
