@@ -3,7 +3,6 @@
  * the TYPE1v2 IOMMU model; DMA is mapped with VFIO_IOMMU_MAP_DMA at IOVAs the caller chooses.
  * @module
  */
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { TransportError } from "@nvmekit/core";
 import { O_RDWR } from "../native/constants.js";
@@ -26,10 +25,10 @@ import {
   VFIO_TYPE1v2_IOMMU,
   VfioIoctl,
 } from "../native/vfio-uapi.js";
-import { readPciFunction } from "../sysfs/pci-function.js";
 import { VfioGroup } from "./group.js";
 import type { IommuBackend, IommuBackendOptions, IovaRange } from "./iommu-backend.js";
 import { clampIovaRanges } from "./iova-ranges.js";
+import { isolatedGroup } from "./isolation.js";
 import { memlockHint } from "./memlock.js";
 
 /** Where IOVAs may go when the kernel reports no IOVA-range capability (a 39-bit space, like libvfn). */
@@ -64,26 +63,6 @@ function iommuInfo(containerFd: number): { minPageSize: number; ranges: IovaRang
     offset = header.next;
   }
   return { minPageSize, ranges: clampIovaRanges(raw, minPageSize) };
-}
-
-/** The group number of `address`, refusing functions without IOMMU isolation unless opted in. */
-function isolatedGroup(address: string, options: IommuBackendOptions): number {
-  const { iommuGroup } = readPciFunction(address, options.sysfsRoot);
-  const devRoot = options.devRoot ?? "/dev";
-  const noIommu = iommuGroup !== null && existsSync(join(devRoot, "vfio", `noiommu-${iommuGroup}`));
-  if (iommuGroup !== null && !noIommu) return iommuGroup;
-  if (!options.unsafeNoIommu) {
-    throw new TransportError(
-      `${address} is not isolated by an IOMMU; refusing to drive it (a wrong address in a command could ` +
-        "overwrite any memory). Enable the IOMMU (VT-d/AMD-Vi in firmware, intel_iommu=on or amd_iommu=on), " +
-        "or pass { unsafeNoIommu: true } to accept the risk",
-    );
-  }
-  throw new TransportError(
-    `${address}: { unsafeNoIommu: true } was given, but VFIO's no-IOMMU mode is not usable here: it needs a ` +
-      "kernel built with CONFIG_VFIO_NOIOMMU (Debian's is not) and enable_unsafe_noiommu_mode=1, and " +
-      "nvmekit does not yet translate DMA memory to physical addresses for it",
-  );
 }
 
 /** A type1 container with one group attached, and the device fd. */
