@@ -14,6 +14,14 @@ export * from "./engine/queue-port.js";
 export * from "./engine/shadow-doorbells.js";
 export * from "./engine/shared-memory.js";
 export * from "./engine/worker-queue.js";
+export {
+  type IommufdFiles,
+  type IommufdMissing,
+  type IommufdProbe,
+  IommufdUnavailableError,
+  type IommufdUsable,
+  probeIommufd,
+} from "./iommufd/device-cdev.js";
 export * from "./module.js";
 export { NativeError } from "./native/errors.js";
 export * from "./pci-device.js";
@@ -30,5 +38,12 @@ export {
 export * from "./transport.js";
 export { VfioBar } from "./vfio/bar.js";
 export type { IommuBackend, IommuBackendOptions, IovaRange } from "./vfio/iommu-backend.js";
+export {
+  chooseIommuBackend,
+  IOMMU_CHOICES,
+  type IommuChoice,
+  type IommuSelectionOptions,
+  openIommuBackend,
+} from "./vfio/iommu-selection.js";
 export { VfioProvider } from "./vfio/provider.js";
 export { type VfioOpenOptions, VfioPciDevice } from "./vfio/vfio-pci-device.js";

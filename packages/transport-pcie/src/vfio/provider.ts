@@ -21,14 +21,36 @@ export class VfioProvider implements PciDeviceProvider {
     this.#options = options;
   }
 
+  /**
+   * The device nodes the chosen IOMMU backend opens (any one will do for `auto`): where to look, and
+   * what to tell an operator (by their usual /dev names) when they are missing.
+   */
+  #entryPoints(): { path: string; reason: string }[] {
+    const dev = this.#options.devRoot ?? "/dev";
+    const container = {
+      path: join(dev, "vfio/vfio"),
+      reason: "/dev/vfio/vfio is missing: load VFIO with `modprobe vfio-pci`",
+    };
+    const iommufd = {
+      path: join(dev, "iommu"),
+      reason:
+        "/dev/iommu is missing: iommufd needs a kernel built with CONFIG_IOMMUFD (`modprobe iommufd` where it is a module)",
+    };
+    const choice = this.#options.iommu ?? "auto";
+    return choice === "vfio-type1" ? [container] : choice === "iommufd" ? [iommufd] : [container, iommufd];
+  }
+
   /** @inheritdoc */
   available(): boolean {
-    return existsSync(join(this.#options.devRoot ?? "/dev", "vfio/vfio"));
+    return this.#entryPoints().some(({ path }) => existsSync(path));
   }
 
   /** @inheritdoc */
   unavailableReason(): string {
-    return this.available() ? "" : "/dev/vfio/vfio is missing: load VFIO with `modprobe vfio-pci`";
+    if (this.available()) return "";
+    return this.#entryPoints()
+      .map(({ reason }) => reason)
+      .join("; ");
   }
 
   /** @inheritdoc */

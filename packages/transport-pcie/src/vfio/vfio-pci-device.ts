@@ -11,13 +11,13 @@ import type { InterruptVector, PciDevice } from "../pci-device.js";
 import { VfioBar } from "./bar.js";
 import { barBusAddress, Command, ConfigReg } from "./config-space.js";
 import { VfioDeviceFile } from "./device-file.js";
-import type { IommuBackend, IommuBackendOptions } from "./iommu-backend.js";
+import type { IommuBackend } from "./iommu-backend.js";
+import { type IommuSelectionOptions, openIommuBackend } from "./iommu-selection.js";
 import { MsixRouting } from "./msix.js";
 import { RemovalWatch } from "./removal-watch.js";
-import { Type1Backend } from "./type1-backend.js";
 
 /** How to open a function. */
-export interface VfioOpenOptions extends IommuBackendOptions, DmaOptions {
+export interface VfioOpenOptions extends IommuSelectionOptions, DmaOptions {
   /** Interval of the removal check in milliseconds (default 200). */
   readonly removalPollMs?: number;
 }
@@ -70,13 +70,16 @@ export class VfioPciDevice implements PciDevice {
     this.removed$ = this.#removal.removed$;
   }
 
-  /** Opens the function at `address` (which must be bound to vfio-pci). */
+  /**
+   * Opens the function at `address` (which must be bound to vfio-pci) through the IOMMU backend
+   * `options.iommu` selects (default: iommufd where available, else the type1 container).
+   */
   static open(address: string, options: VfioOpenOptions = {}): VfioPciDevice {
     const normalized = address.toLowerCase();
     if (!PCI_ADDRESS.test(normalized)) {
       throw new InvalidArgumentError("address", `"${address}" is not a PCI address like 0000:01:00.0`);
     }
-    const backend = Type1Backend.open(normalized, options);
+    const backend = openIommuBackend(normalized, options);
     try {
       return new VfioPciDevice(normalized, backend, options);
     } catch (error) {
