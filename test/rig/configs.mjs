@@ -9,7 +9,9 @@
  *   backing 'file' (default) is a sparse file in the run's temp folder; 'null' reads zeroes and stores
  *   nothing; badLbas puts blkdebug in front of the file so reads and writes of those LBAs fail with EIO,
  *   which QEMU's controller reports as a media error (Unrecovered Read Error / Write Fault).
- * Extras: isolated (every suite gets a guest of its own: for suites that use the device up),
+ * Extras: kernel (the guest kernel: "debian", Debian's 6.1, by default; "iommufd" is the rig's own build of
+ *   kernel/iommufd.config, see kernel-build.mjs), isolated (every suite gets a guest of its own: for suites
+ *   that use the device up),
  *   subsystems (NQNs for nvme-subsys), fabrics (the guest starts nvmet targets with these
  *   addresses and NQNs, see guest/fabrics-up.sh), qmp (a QMP socket the guest can drive through guest/qmp.sh).
  *
@@ -120,6 +122,12 @@ export const configs = {
       fileNqn: "nqn.2024-01.io.nvmekit:file",
     },
     controllers: [{ id: "nvme0", serial: "nvmekit-fabrics", namespaces: defaultNamespaces }],
+  },
+  iommufd: {
+    description:
+      "the rig's own 6.12 kernel with iommufd (/dev/iommu, VFIO device cdevs) and the type1 container; one namespace",
+    kernel: "iommufd",
+    controllers: [{ id: "nvme0", serial: "nvmekit-iommufd", namespaces: [{ size: 64 * MiB, lbaSize: 512 }] }],
   },
 };
 

@@ -60,8 +60,11 @@ export async function runDeviceSuites(suites) {
 
 if (isMain(import.meta.url)) {
   const started = Date.now();
-  ensureRig();
   const suites = findSuites(process.argv.slice(2));
+  // Every kernel the suites need, before any guest boots: a kernel the rig builds takes minutes once.
+  for (const kernel of new Set(suites.map((s) => getConfig(s.config).kernel ?? "debian"))) {
+    ensureRig({ kernel });
+  }
   const results = suites.length ? await runDeviceSuites(suites) : [];
   const sum = (key) => results.reduce((n, r) => n + r[key], 0);
   const problems = results.filter((r) => r.problem);

@@ -97,7 +97,7 @@ export async function runInGuest({
 }) {
   const started = Date.now();
   const device = getConfig(config);
-  const rig = ensureRig();
+  const rig = ensureRig({ kernel: device.kernel });
   const dir = mkdtempSync(join(tmpdir(), "nvmekit-rig-"));
   try {
     const share = join(dir, "share");

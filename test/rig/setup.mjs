@@ -2,7 +2,8 @@
 /**
  * Installs what the rig needs, idempotently: host packages from Debian's archive, the Debian 6.1 kernel
  * unpacked (never installed) into the cache, its uncompressed vmlinux for PVH boot, and a tiny initramfs.
- * Run `node test/rig/setup.mjs`; when everything is in place it returns in well under a second.
+ * A configuration may ask for a kernel the rig builds itself instead (kernel-build.mjs), built on first use.
+ * Run `node test/rig/setup.mjs [--kernel NAME]`; when everything is in place it returns in well under a second.
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -21,6 +22,9 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { ensurePackages, run } from "./host-tools.mjs";
+import { ensureBuiltKernel } from "./kernel-build.mjs";
 import { cacheDir, isMain, rigDir } from "./paths.mjs";
 
 /** Debian packages the host needs: QEMU and the tools the guest runs from the shared host root. */
@@ -43,8 +47,8 @@ const hostPackages = [
   "libc6-dev",
 ];
 
-/** Modules the initramfs loads, in dependency order, to reach the host root over 9p with an overlay. */
-const bootModules = [
+/** Modules Debian's kernel must load, in dependency order, to reach the host root over 9p with an overlay. */
+const debianBootModules = [
   "virtio_ring",
   "virtio",
   "virtio_pci_modern_dev",
@@ -59,35 +63,6 @@ const bootModules = [
 ];
 
 const initScript = join(rigDir, "guest", "initramfs-init.sh");
-
-/** Runs a command, throwing with its stderr when it fails. */
-function run(cmd, args, options = {}) {
-  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 64 << 20, ...options });
-  if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}): ${r.stderr ?? ""}`);
-  return r.stdout ?? "";
-}
-
-/** Installs the host packages that are missing (one apt-get update, one apt-get install). */
-function ensurePackages(log) {
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own field syntax
-  const format = "-f=${Package} ${db:Status-Status}\n";
-  const r = spawnSync("dpkg-query", ["-W", format, ...hostPackages], {
-    encoding: "utf8",
-  });
-  const installed = new Set(
-    r.stdout
-      .split("\n")
-      .filter((l) => l.endsWith(" installed"))
-      .map((l) => l.split(" ")[0]),
-  );
-  const missing = hostPackages.filter((p) => !installed.has(p));
-  if (missing.length === 0) return;
-  log(`rig setup: installing ${missing.join(" ")}`);
-  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  run("apt-get", ["update", "-qq"], { env });
-  run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing], { env });
-}
 
 /** The linux-image-6.1.0-NN-amd64 package that Debian's linux-image-amd64 currently points at. */
 function currentKernelPackage() {
@@ -116,12 +91,13 @@ function extractVmlinux(vmlinuz, out) {
   throw new Error(`no xz-compressed ELF kernel found in ${vmlinuz}`);
 }
 
-/** Downloads and unpacks the kernel into the cache unless it is already there; returns its description. */
-function ensureKernel(log) {
+/** Downloads and unpacks Debian's kernel into the cache unless it is already there; returns its description. */
+function ensureDebianKernel(log) {
   const stamp = join(cacheDir, "kernel.json");
   if (existsSync(stamp)) {
     const kernel = JSON.parse(readFileSync(stamp, "utf8"));
-    if (existsSync(kernel.vmlinux) && existsSync(kernel.modulesRoot)) return kernel;
+    if (existsSync(kernel.vmlinux) && existsSync(kernel.modulesRoot))
+      return { ...kernel, bootModules: debianBootModules };
   }
   const pkg = currentKernelPackage();
   const kver = pkg.slice("linux-image-".length);
@@ -145,19 +121,22 @@ function ensureKernel(log) {
     modulesDir: join(final, "root", "lib", "modules", kver),
   };
   writeFileSync(stamp, `${JSON.stringify(kernel, null, 2)}\n`);
-  return kernel;
+  return { ...kernel, bootModules: debianBootModules };
 }
 
-/** Builds the initramfs (busybox, the init script, the boot modules) when its inputs changed. */
+/**
+ * Builds the initramfs of `kernel` (busybox, the init script, the modules it must load to boot: none
+ * for a kernel with everything built in) when its inputs changed.
+ */
 function ensureInitramfs(kernel, log) {
   const init = readFileSync(initScript);
   const key = createHash("sha256")
     .update(init)
     .update(kernel.kver)
-    .update(bootModules.join(" "))
+    .update(kernel.bootModules.join(" "))
     .digest("hex")
     .slice(0, 16);
-  const out = join(cacheDir, `initramfs-${key}.cpio`);
+  const out = join(cacheDir, `initramfs-${kernel.kver}-${key}.cpio`);
   if (existsSync(out)) return out;
   log("rig setup: building the initramfs");
   const tree = join(cacheDir, `initramfs.partial-${process.pid}`);
@@ -168,34 +147,36 @@ function ensureInitramfs(kernel, log) {
   copyFileSync("/bin/busybox", join(tree, "bin", "busybox"));
   writeFileSync(join(tree, "init"), init);
   chmodSync(join(tree, "init"), 0o755);
-  for (const [i, name] of bootModules.entries()) {
+  for (const [i, name] of kernel.bootModules.entries()) {
     const file = run("modinfo", ["-b", kernel.modulesRoot, "-k", kernel.kver, "-n", name]).trim();
     copyFileSync(file, join(tree, "modules", `${String(i).padStart(2, "0")}-${name}.ko`));
   }
   run("sh", ["-c", `find . | cpio -o -H newc --quiet > '${out}.tmp'`], { cwd: tree });
   renameSync(`${out}.tmp`, out);
   rmSync(tree, { recursive: true, force: true });
-  for (const old of readdirSync(cacheDir).filter((f) => /^initramfs-\w+\.cpio$/.test(f))) {
+  for (const old of readdirSync(cacheDir).filter((f) => f.startsWith(`initramfs-${kernel.kver}-`))) {
     if (join(cacheDir, old) !== out) rmSync(join(cacheDir, old)); // built from an older init script
   }
   return out;
 }
 
 /**
- * Makes sure the rig is ready and describes it.
- * @param {{ log?: (line: string) => void }} [options]
- * @returns {{ kver: string, vmlinux: string, modulesRoot: string, modulesDir: string, initramfs: string }}
+ * Makes sure the rig is ready to boot `kernel` and describes it.
+ * @param {{ kernel?: string, log?: (line: string) => void }} [options] kernel: "debian" (the default,
+ *   Debian's 6.1) or the name of a fragment in kernel/ that the rig builds (e.g. "iommufd")
+ * @returns {{ kver: string, vmlinux: string, modulesRoot: string, modulesDir: string, bootModules: string[], initramfs: string }}
  */
-export function ensureRig({ log = (line) => console.error(line) } = {}) {
+export function ensureRig({ kernel = "debian", log = (line) => console.error(line) } = {}) {
   if (process.getuid?.() !== 0) throw new Error("the rig set-up needs root (apt-get, /var/cache)");
   mkdirSync(cacheDir, { recursive: true });
-  ensurePackages(log);
-  const kernel = ensureKernel(log);
-  return { ...kernel, initramfs: ensureInitramfs(kernel, log) };
+  ensurePackages(hostPackages, log);
+  const k = kernel === "debian" ? ensureDebianKernel(log) : ensureBuiltKernel(kernel, log);
+  return { ...k, initramfs: ensureInitramfs(k, log) };
 }
 
 if (isMain(import.meta.url)) {
+  const { values } = parseArgs({ options: { kernel: { type: "string", default: "debian" } } });
   const started = Date.now();
-  const rig = ensureRig();
+  const rig = ensureRig({ kernel: values.kernel });
   console.log(`rig ready: kernel ${rig.kver}, ${rig.initramfs} (${Date.now() - started} ms)`);
 }

@@ -11,7 +11,11 @@ fail() {
 	poweroff -f
 }
 
-for m in /modules/*.ko; do insmod "$m" || fail "insmod $m"; done
+# The modules this kernel needs to get here; none when they are built in (the rig's own kernels).
+for m in /modules/*.ko; do
+	[ -e "$m" ] || continue
+	insmod "$m" || fail "insmod $m"
+done
 
 mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose hostroot /lower || fail 'mount hostroot'
 mount -t tmpfs -o mode=0755 upper /upper || fail 'mount upper tmpfs'
