@@ -41,6 +41,7 @@ import { initializeController, shutdownController } from "./init.js";
 import { identifyNamespaces } from "./namespaces.js";
 import type { ControllerOptions } from "./options.js";
 import { ControllerState } from "./state.js";
+import { WORKER_ACK_TIMEOUT_MS, type WorkerQueue, WorkerQueues } from "./worker-queues.js";
 
 /** An Asynchronous Event Request completion, decoded. */
 export interface AsyncEvent {
@@ -164,7 +165,7 @@ export class Controller implements NamespaceOwner {
   >();
   private readonly usedQids = new Set<number>();
   /** Release functions of the queue pairs handed to other threads. */
-  private readonly exported = new Set<() => Promise<void>>();
+  private readonly workerQueues = new WorkerQueues();
   private readonly scratch = new NvmeCommand();
   private aerCallback: { fn: (arg: unknown, cpl: Completion) => void; arg: unknown } | null = null;
   private timeoutCallback: {
@@ -587,7 +588,9 @@ export class Controller implements NamespaceOwner {
    * thread keeps the controller and its admin queue. Lifetime: once the worker has stopped using
    * the queue and its views, `release()` deletes the queue from the controller and frees its memory;
    * release every exported queue before detaching (detach releases those left, but the worker must
-   * be done by then). The queue is polled (no interrupts) and is not re-created by a reset.
+   * be done by then). The queue is polled (no interrupts). A reset re-creates it like the others once
+   * its worker, polling, has completed its outstanding commands as aborted (see QueueLink); a worker
+   * that does not poll within {@link WORKER_ACK_TIMEOUT_MS} loses the queue (its queue pair closes).
    * @throws StateError when the transport cannot share queues with other threads
    */
   async allocIoQpairForWorker(options: WorkerQueuePairOptions = {}): Promise<ExportedQueuePair> {
@@ -603,23 +606,24 @@ export class Controller implements NamespaceOwner {
       await this.deleteIoPort(port);
       throw e;
     }
+    const queue = this.workerQueues.add(port, shared);
     const handle: WorkerQueuePairHandle = {
       transport: shared.handle,
+      link: queue.link.buffer,
       settings: this.queuePairSettings(o),
       controller: { data: this.data, maxTransferSize: this.maxTransferSize, sglSupported: this.sglSupported },
       namespaces: [...this.namespaces.values()].map((ns) => ({ id: ns.id, data: ns.data })),
     };
-    let released = false;
-    const release = async (): Promise<void> => {
-      if (released) return;
-      released = true;
-      this.exported.delete(release);
-      await this.deleteIoPort(port);
-      // Only once the queue is gone: a controller that still had it could write into the chunk.
-      shared.release();
-    };
-    this.exported.add(release);
-    return { handle, release };
+    return { handle, release: () => this.releaseWorkerQueue(queue) };
+  }
+
+  /** Deletes an exported queue (once) and frees its memory. */
+  private async releaseWorkerQueue(queue: WorkerQueue): Promise<void> {
+    if (!this.workerQueues.remove(queue)) return;
+    if (queue.live) await this.deleteIoPort(queue.port);
+    else await this.forgetIoPort(queue.port); // a reset or a failure already took it off the controller
+    // Only once the queue is gone: a controller that still had it could write into the chunk.
+    queue.shared.release();
   }
 
   /** Frees an I/O queue pair (spdk_nvme_ctrlr_free_io_qpair): outstanding commands complete as aborted. */
@@ -649,6 +653,7 @@ export class Controller implements NamespaceOwner {
   async reset(): Promise<void> {
     this.assertUsable();
     this.setState(ControllerState.Resetting);
+    this.workerQueues.disconnect();
     for (const qp of this.ioQpairs) {
       qp.state = QueuePairState.Disconnected;
       qp.abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, false);
@@ -656,6 +661,9 @@ export class Controller implements NamespaceOwner {
     }
     try {
       await this.teardownAdmin();
+      // Before the controller is enabled again: a worker still posting would ring the doorbells of a
+      // queue that does not exist yet.
+      await this.workerQueues.awaitWorkers();
       await initializeController(this);
       for (const qp of this.ioQpairs) {
         const entry = this.qpairPorts.get(qp)!;
@@ -665,6 +673,7 @@ export class Controller implements NamespaceOwner {
         );
         qp.reconnect(entry.port);
       }
+      await this.workerQueues.recreate(this.adminChannel);
     } catch (e) {
       this.fail();
       throw e;
@@ -678,7 +687,7 @@ export class Controller implements NamespaceOwner {
   async detach(): Promise<void> {
     if (this.state === ControllerState.Detached) return;
     const live = this.state === ControllerState.Ready;
-    for (const release of [...this.exported]) await release().catch(() => undefined);
+    for (const queue of this.workerQueues.all()) await this.releaseWorkerQueue(queue).catch(() => undefined);
     for (const qp of [...this.ioQpairs]) {
       if (live) await this.freeIoQpair(qp).catch(() => undefined);
       else {
@@ -876,6 +885,12 @@ export class Controller implements NamespaceOwner {
     this.usedQids.delete(port.qid);
   }
 
+  /** Releases a queue the controller no longer has, and frees its ID. */
+  private async forgetIoPort(port: QueuePort): Promise<void> {
+    await port.release();
+    this.usedQids.delete(port.qid);
+  }
+
   /**
    * DMA memory a worker's queue pair needs: its trackers' PRP list pages, plus its buffers, each
    * allocation padded by a page for alignment.
@@ -940,6 +955,7 @@ export class Controller implements NamespaceOwner {
 
   private fail(): void {
     this.setState(ControllerState.Failed);
+    this.workerQueues.fail();
     for (const qp of this.ioQpairs)
       qp.abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, true);
   }
@@ -947,6 +963,7 @@ export class Controller implements NamespaceOwner {
   private markRemoved(): void {
     if (this.state === ControllerState.Detached) return;
     this.setState(ControllerState.Removed);
+    this.workerQueues.fail();
     for (const qp of this.ioQpairs) {
       qp.abortAll(StatusCodeType.Generic, GenericStatus.AbortRequested, true);
       qp.state = QueuePairState.Closed;

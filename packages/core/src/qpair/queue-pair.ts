@@ -14,6 +14,7 @@ import { Completion, encodeStatus } from "../spec/completion.js";
 import { GenericStatus, isRetryableStatus, StatusCodeType } from "../spec/status.js";
 import type { QueuePort } from "../transport/contract.js";
 import { CompletionPoller } from "./poller.js";
+import { type QueueLink, QueueLinkState } from "./queue-link.js";
 import { PayloadKind, type Request, RequestPool, RequestQueue, type SgeOut } from "./request.js";
 
 /** Life of a queue pair. */
@@ -82,16 +83,19 @@ export class QueuePair {
   private readonly sge: SgeOut = { view: null };
   private unrung = false;
   private lastTimeoutScan = 0;
+  private linkGeneration = 0;
 
   /**
    * @param port the transport's queue
    * @param dma memory for PRP lists and SGL segments
    * @param settings engine settings
+   * @param link for a queue pair in a worker thread: how its controller's thread announces resets
    */
   constructor(
     port: QueuePort,
     private readonly dma: DmaAllocator,
     private readonly settings: QueuePairSettings,
+    private readonly link: QueueLink | null = null,
   ) {
     this.port = port;
     this.trackers = this.makeTrackers(port);
@@ -162,6 +166,7 @@ export class QueuePair {
    * (spdk_nvme_qpair_process_completions). Returns how many completions were consumed.
    */
   processCompletions(max = 0): number {
+    if (this.link !== null) this.followLink(this.link);
     if (this.state !== QueuePairState.Active) return 0;
     const cap = this.port.depth - 1;
     if (max === 0 || max > cap) max = cap;
@@ -189,15 +194,15 @@ export class QueuePair {
    */
   abortAll(sct: number, sc: number, dnr: boolean): void {
     const status = encodeStatus(sct, sc, { dnr });
+    // Only those waiting now: a callback may submit again, and that request waits for the queue's return.
+    const waited = this.waiting.length;
     for (const rq of this.trackers.trackers) {
       if (rq.opaque === undefined) continue;
       const req = rq.opaque as Request;
       this.trackers.release(rq);
       this.finish(req, status, 0, 0, 0);
     }
-    for (let req = this.waiting.shift(); req !== null; req = this.waiting.shift()) {
-      this.finish(req, status, 0, 0, 0);
-    }
+    for (let n = waited; n > 0; n--) this.finish(this.waiting.shift()!, status, 0, 0, 0);
   }
 
   /** Puts a new transport queue behind this pair after a controller reset, and resumes it. */
@@ -208,6 +213,31 @@ export class QueuePair {
     this.state = QueuePairState.Active;
     this.startWaiting();
     this.flush();
+  }
+
+  /**
+   * A worker's queue pair follows its controller's thread (see QueueLink): on a reset it completes
+   * its commands as aborted, rewinds the rings and acknowledges; once the queue exists again it
+   * resumes; when the queue is gone for good it closes.
+   */
+  private followLink(link: QueueLink): void {
+    const generation = link.generation;
+    if (generation !== this.linkGeneration) {
+      this.linkGeneration = generation;
+      const failed = link.state === QueueLinkState.Failed;
+      this.state = QueuePairState.Disconnected; // what callbacks submit meanwhile waits
+      this.abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, failed);
+      if (failed) {
+        this.state = QueuePairState.Closed;
+        this.abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, true);
+        return;
+      }
+      this.port.restart?.();
+      link.acknowledge(generation);
+      return;
+    }
+    if (this.state === QueuePairState.Disconnected && link.state === QueueLinkState.Active)
+      this.reconnect(this.port);
   }
 
   /** Frees the preallocated tracker memory. The transport queue is released by the controller. */

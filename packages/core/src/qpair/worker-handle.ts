@@ -14,12 +14,15 @@ import { Namespace, type NamespaceOwner } from "../ns/namespace.js";
 import type { IdentifyController } from "../spec/identify-controller.js";
 import type { IdentifyNamespace } from "../spec/identify-namespace.js";
 import type { QueuePort } from "../transport/contract.js";
+import { QueueLink } from "./queue-link.js";
 import { QueuePair, type QueuePairSettings } from "./queue-pair.js";
 
 /** Everything a worker needs to drive one I/O queue pair; postMessage-able. */
 export interface WorkerQueuePairHandle {
   /** The transport's description of the queue and the worker's DMA memory (see its attach function). */
   readonly transport: unknown;
+  /** The {@link QueueLink} words through which the controller's thread announces resets. */
+  readonly link: SharedArrayBuffer;
   /** The queue pair engine's settings, as the controller would have used them. */
   readonly settings: Omit<QueuePairSettings, "onIdleTick">;
   /** What namespaces need of their controller. */
@@ -101,7 +104,7 @@ export function attachQueuePair(
   dma: DmaAllocator,
 ): AttachedQueuePair {
   const owner = new WorkerNamespaceOwner(dma, handle, `nvmekit:worker-qpair-${port.qid}`);
-  const qpair = new QueuePair(port, dma, handle.settings);
+  const qpair = new QueuePair(port, dma, handle.settings, new QueueLink(handle.link));
   const namespaces = new Map(handle.namespaces.map(({ id, data }) => [id, new Namespace(owner, id, data)]));
   return {
     qpair,

@@ -50,6 +50,12 @@ export interface QueuePort {
   /** Frees the transport's resources for this queue (memory, connection). The controller has forgotten it. */
   release(): Promise<void>;
   /**
+   * For queues driven from another thread ({@link TransportConnection.exportIoQueue}): forgets the
+   * ring positions and clears the completion ring, after a controller reset deleted the queue, so
+   * {@link ExportedIoQueue.recreate} can create it again over the same rings.
+   */
+  restart?(): void;
+  /**
    * Present when the queue raises interrupts (e.g. MSI-X): resolves true when one arrived since the
    * last call, false after `timeoutMs` without one. Pollers sleep on it instead of on timers.
    */
@@ -114,6 +120,11 @@ export interface ExportedIoQueue {
   readonly handle: unknown;
   /** Frees the carved DMA memory, once the other thread is done and the queue is deleted. */
   release(): void;
+  /**
+   * After a controller reset, once the other thread has restarted its port: creates the queue on the
+   * controller again, over the same rings and doorbells. Rejects with the admin command's error.
+   */
+  recreate(admin: AdminChannel): Promise<void>;
 }
 
 /** A live connection to one controller, returned by {@link NvmeTransport.connect}. */

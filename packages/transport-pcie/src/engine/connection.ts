@@ -34,6 +34,17 @@ const MAX_VECTORS = 64;
 const SQE_BYTES = 64;
 const CQE_BYTES = 16;
 
+/** What Create I/O CQ/SQ told the controller about a queue: enough to create it again after a reset. */
+interface QueueCreation {
+  readonly request: IoQueueRequest;
+  /** Bus address of the completion ring. */
+  readonly cqAddress: number;
+  /** Bus address of the submission ring (DMA memory or the CMB). */
+  readonly sqAddress: number;
+  /** The MSI-X vector of the completion queue, if it raises interrupts. */
+  readonly vector: InterruptVector | undefined;
+}
+
 /** A controller reached over PCIe. */
 export class PcieConnection implements TransportConnection {
   /** BAR0 registers. */
@@ -51,6 +62,8 @@ export class PcieConnection implements TransportConnection {
   /** Shadow doorbell pages while the controller uses them (after enableShadowDoorbells). */
   private shadow: ShadowDoorbellPages | null = null;
   private closed = false;
+  /** How each I/O queue was created, for exported queues a reset must bring back on the same rings. */
+  private readonly creations = new WeakMap<QueuePort, QueueCreation>();
 
   /** @param device the PCI function, already opened */
   constructor(readonly device: PciDevice) {
@@ -109,35 +122,49 @@ export class PcieConnection implements TransportConnection {
       if (sq !== null) this.dma.free(sq);
       if (cmbSq !== null) this.cmb!.free(cmbSq);
     };
-    const vector = request.interrupts ? this.vectorFor(qid) : undefined;
-    this.shadow?.resetQueue(qid, this.dstrd);
-    const cmd = new NvmeCommand();
+    const creation: QueueCreation = {
+      request,
+      cqAddress: cq.iova,
+      sqAddress: sq !== null ? sq.iova : cmbSq!.busAddress,
+      vector: request.interrupts ? this.vectorFor(qid) : undefined,
+    };
     try {
-      cmds.createIoCq(cmd, qid, depth, {
-        physicallyContiguous: true,
-        interruptsEnabled: vector !== undefined,
-        vector: vector?.vector ?? 0,
-      });
-      cmd.prp1 = cq.iova;
-      await admin.execute(cmd);
-      cmds.createIoSq(cmd, qid, depth, qid, request.priority, true);
-      cmd.prp1 = sq !== null ? sq.iova : cmbSq!.busAddress;
-      await admin.execute(cmd).catch(async (e) => {
-        await admin.execute(cmds.deleteIoCq(cmd, qid)).catch(() => undefined);
-        throw e;
-      });
+      await this.createOnController(creation, admin);
     } catch (e) {
       await freeRings();
       throw e;
     }
-    return this.port(
+    const port = this.port(
       qid,
       depth,
       sq !== null ? asWords(sq.bytes) : cmbSq!.u32,
       asWords(cq.bytes),
       freeRings,
-      vector,
+      creation.vector,
     );
+    this.creations.set(port, creation);
+    return port;
+  }
+
+  /** Sends Create I/O Completion Queue, then Create I/O Submission Queue (deleting the CQ if that fails). */
+  private async createOnController(creation: QueueCreation, admin: AdminChannel): Promise<void> {
+    const { qid, depth, priority } = creation.request;
+    const vector = creation.vector;
+    this.shadow?.resetQueue(qid, this.dstrd);
+    const cmd = new NvmeCommand();
+    cmds.createIoCq(cmd, qid, depth, {
+      physicallyContiguous: true,
+      interruptsEnabled: vector !== undefined,
+      vector: vector?.vector ?? 0,
+    });
+    cmd.prp1 = creation.cqAddress;
+    await admin.execute(cmd);
+    cmds.createIoSq(cmd, qid, depth, qid, priority, true);
+    cmd.prp1 = creation.sqAddress;
+    await admin.execute(cmd).catch(async (e) => {
+      await admin.execute(cmds.deleteIoCq(cmd, qid)).catch(() => undefined);
+      throw e;
+    });
   }
 
   /** Deletes the submission queue, then the completion queue, then frees the rings. */
@@ -160,12 +187,18 @@ export class PcieConnection implements TransportConnection {
       throw new TransportError("only this connection's I/O queues can be exported");
     if (!Number.isInteger(chunkBytes) || chunkBytes <= 0)
       throw new InvalidArgumentError("chunkBytes", `${chunkBytes}: give a positive byte count`);
+    const creation = this.creations.get(port)!;
     const pageSize = this.dma.pageSize;
     const chunk = this.dma.alloc(Math.ceil(chunkBytes / pageSize) * pageSize);
     try {
       return {
         handle: describeWorkerQueue(port, this.device, chunk, pageSize, this.shadow),
         release: () => this.dma.free(chunk),
+        recreate: async (admin) => {
+          // Entries from before the reset would look new to the worker's rewound port.
+          port.rings.cq.fill(0);
+          await this.createOnController(creation, admin);
+        },
       };
     } catch (e) {
       this.dma.free(chunk);

@@ -2,7 +2,7 @@
  * One PCIe submission/completion queue pair: the rings live in memory the controller reaches (DMA
  * memory, or the controller memory buffer for submission queues), the doorbells in BAR0.
  *
- * The per-I/O path is here. A command is copied into the SQ ring with one typed-array `set` and the
+ * The per-I/O path is here. A command is copied into the SQ ring with typed-array stores and the
  * doorbell is rung with a plain 32-bit store: Atomics.store would compile to a locked `xchg`, a bus
  * lock on a PCIe BAR; x86 keeps a plain store ordered after the ring's stores, as C drivers rely on.
  * Completions are found by the phase tag, read with Atomics.load so every poll really reads memory;
@@ -146,6 +146,18 @@ export class PcieQueuePort implements QueuePort {
       this.phase ^= 1;
     }
     return true;
+  }
+
+  /**
+   * Back to the rings' first slots and phase 1, as a new queue starts: after a controller reset, in
+   * the worker thread that drives this queue, before the controller's thread creates it again.
+   */
+  restart(): void {
+    this.sqTail = 0;
+    this.cqHead = 0;
+    this.phase = 1;
+    this.sqPublished = 0;
+    this.cqPublished = 0;
   }
 
   /** Publishes the CQ head, like {@link PcieQueuePort.ringSubmission}. */
