@@ -28,7 +28,7 @@ import {
   type ReservationReleaseAction,
   type ReservationType,
 } from "../spec/reservations.js";
-import { checkRange, ENOMEM, payloadIova, submitDataCommand } from "./io.js";
+import { checkRange, ENOMEM, payloadIova, submitContiguous, submitDataCommand } from "./io.js";
 import { type ExtIoOptions, extIo } from "./io-ext.js";
 import { NamespaceFlags } from "./io-flags.js";
 
@@ -170,23 +170,7 @@ export class Namespace {
     arg: A,
     ioFlags = 0,
   ): number {
-    return submitDataCommand(
-      this,
-      qp,
-      NvmOpcode.Read,
-      buffer,
-      null,
-      null,
-      null,
-      null,
-      lba,
-      count,
-      cb,
-      arg,
-      ioFlags,
-      0,
-      0,
-    );
+    return submitContiguous(this, qp, NvmOpcode.Read, buffer, lba, count, cb, arg, ioFlags);
   }
 
   /** Writes `count` blocks at `lba` from `buffer` (DMA memory). Returns 0 or -ENOMEM. */
@@ -199,23 +183,7 @@ export class Namespace {
     arg: A,
     ioFlags = 0,
   ): number {
-    return submitDataCommand(
-      this,
-      qp,
-      NvmOpcode.Write,
-      buffer,
-      null,
-      null,
-      null,
-      null,
-      lba,
-      count,
-      cb,
-      arg,
-      ioFlags,
-      0,
-      0,
-    );
+    return submitContiguous(this, qp, NvmOpcode.Write, buffer, lba, count, cb, arg, ioFlags);
   }
 
   /** Compares `count` blocks at `lba` with `buffer`; a mismatch completes with Compare Failure. */
@@ -228,23 +196,7 @@ export class Namespace {
     arg: A,
     ioFlags = 0,
   ): number {
-    return submitDataCommand(
-      this,
-      qp,
-      NvmOpcode.Compare,
-      buffer,
-      null,
-      null,
-      null,
-      null,
-      lba,
-      count,
-      cb,
-      arg,
-      ioFlags,
-      0,
-      0,
-    );
+    return submitContiguous(this, qp, NvmOpcode.Compare, buffer, lba, count, cb, arg, ioFlags);
   }
 
   /** Reads into a scattered payload walked with `resetSgl`/`nextSge` (spdk_nvme_ns_cmd_readv). */
