@@ -8,7 +8,7 @@ import "reflect-metadata";
 import { execFileSync } from "node:child_process";
 import { type Controller, type ControllerOptions, coreModule, NvmeDriver } from "@nvmekit/core";
 import { Container } from "inversify";
-import { pcieTransportModule, vfioModule } from "../../../src/index.js";
+import { pcieTransportModule, type VfioOpenOptions, vfioProviderModule } from "../../../src/index.js";
 
 /** Binds the first NVMe function (or `bdf`) to `driver` and returns its PCI address. */
 export function bind(driver: "vfio" | "nvme", bdf = ""): string {
@@ -19,10 +19,10 @@ export function bind(driver: "vfio" | "nvme", bdf = ""): string {
 
 const drivers: NvmeDriver[] = [];
 
-/** A driver with the core, the PCIe transport and the VFIO device provider. */
-export function makeDriver(): NvmeDriver {
+/** A driver with the core, the PCIe transport and the VFIO device provider opening devices with `vfio`. */
+export function makeDriver(vfio: VfioOpenOptions = {}): NvmeDriver {
   const container = new Container();
-  container.load(coreModule, pcieTransportModule, vfioModule);
+  container.load(coreModule, pcieTransportModule, vfioProviderModule(vfio));
   const driver = container.get(NvmeDriver);
   drivers.push(driver);
   return driver;
@@ -36,13 +36,14 @@ export async function releaseControllers(): Promise<void> {
   for (const d of drivers.splice(0)) await d.detachAll().catch(() => undefined);
 }
 
-/** Binds the function to vfio-pci and attaches it. */
+/** Binds the function to vfio-pci and attaches it, opening it with the VFIO options `vfio`. */
 export async function attachVfio(
   options: Partial<ControllerOptions> = {},
   bdf = "",
+  vfio: VfioOpenOptions = {},
 ): Promise<{ driver: NvmeDriver; ctrlr: Controller; bdf: string }> {
   const address = bind("vfio", bdf);
-  const driver = makeDriver();
+  const driver = makeDriver(vfio);
   const ctrlr = await driver.connect(`trtype:PCIe traddr:${address}`, options);
   return { driver, ctrlr, bdf: address };
 }

@@ -1,10 +1,10 @@
 /**
  * Helpers for VFIO device suites in the rig's guest: binding the NVMe function, the checkout's
- * paths, DMAR faults in the kernel log, and a collectable-garbage trigger.
+ * paths, DMAR faults in the kernel log, the VFIO files a process holds open, and a collectable-garbage trigger.
  * @module
  */
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
@@ -42,6 +42,18 @@ export function boundDriver(address: string): string | null {
 export function dmarFaults(): string[] {
   const log = execFileSync("dmesg", { encoding: "utf8" });
   return log.split("\n").filter((line) => /DMAR/i.test(line) && /fault/i.test(line));
+}
+
+/** What this process's open fds under /dev/iommu and /dev/vfio point at, sorted. */
+export function openVfioFiles(): string[] {
+  const targets = readdirSync("/proc/self/fd").map((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      return ""; // the fd readdir itself used, closed since
+    }
+  });
+  return targets.filter((t) => t === "/dev/iommu" || t.startsWith("/dev/vfio/")).sort();
 }
 
 setFlagsFromString("--expose-gc");
