@@ -288,12 +288,13 @@ export async function runWorkloads(
   const runs = jobs.map((j) => new WorkloadRun(j.ns, j.qp, j.spec, clock));
   const memory: [DmaBuffer, Namespace][] = [];
   try {
+    // A buffer per slot, as allocated: the allocator knows such a view's IOVA without a lookup.
     const slotsOf = runs.map((run) => {
       const { queueDepth, ioSize } = run.spec;
-      const buffer = run.ns.owner.dma.alloc(queueDepth * ioSize);
-      memory.push([buffer, run.ns]);
-      return Array.from({ length: queueDepth }, (_, i) => {
-        const view = buffer.bytes.subarray(i * ioSize, (i + 1) * ioSize);
+      return Array.from({ length: queueDepth }, () => {
+        const buffer = run.ns.owner.dma.alloc(ioSize);
+        memory.push([buffer, run.ns]);
+        const view = buffer.bytes;
         return new Slot(run, view, new Uint32Array(view.buffer, view.byteOffset, ioSize >>> 2));
       });
     });
@@ -302,7 +303,7 @@ export async function runWorkloads(
     for (const [i, run] of runs.entries()) {
       if (!run.spec.verify || prefilled.has(run.ns.id)) continue;
       prefilled.add(run.ns.id);
-      await prefill(run, memory[i]![0]);
+      await prefill(run, slotsOf[i]![0]!);
     }
     const cpu = process.cpuUsage();
     const started = performance.now();
@@ -352,13 +353,11 @@ export async function runWorkloads(
 }
 
 /** Writes every block of the range with its pattern so that any later read can be checked. */
-async function prefill(run: WorkloadRun, memory: DmaBuffer): Promise<void> {
-  const { ns, qp, spec, blocksPerIo } = run;
-  const words = new Uint32Array(memory.bytes.buffer, memory.bytes.byteOffset, spec.ioSize >>> 2);
-  const view = memory.bytes.subarray(0, spec.ioSize);
+async function prefill(run: WorkloadRun, slot: Slot): Promise<void> {
+  const { ns, qp, blocksPerIo } = run;
   for (let i = 0; i < run.span; i++) {
-    walkPattern(words, i * blocksPerIo, blocksPerIo, ns.extendedBlockSize, 1, false);
-    await ns.write(qp, view, i * blocksPerIo, blocksPerIo);
+    walkPattern(slot.words, i * blocksPerIo, blocksPerIo, ns.extendedBlockSize, 1, false);
+    await ns.write(qp, slot.view, i * blocksPerIo, blocksPerIo);
   }
 }
 

@@ -156,6 +156,8 @@ export class Controller implements NamespaceOwner {
   readonly namespaces = new Map<number, Namespace>();
 
   private readonly stateSubject = new BehaviorSubject<ControllerState>(ControllerState.Init);
+  /** The subject's value as a plain field: every I/O checks it, and the subject's getter is a call chain. */
+  private currentState = ControllerState.Init;
   private readonly aerSubject = new Subject<AsyncEvent>();
   private readonly timeoutSubject = new Subject<CommandTimeout>();
   private readonly ioQpairs = new Set<QueuePair>();
@@ -195,7 +197,7 @@ export class Controller implements NamespaceOwner {
 
   /** The current state. */
   get state(): ControllerState {
-    return this.stateSubject.value;
+    return this.currentState;
   }
 
   /** The state, now and as it changes. */
@@ -205,7 +207,9 @@ export class Controller implements NamespaceOwner {
 
   /** @internal Moves to a new state (used by the initialisation state machine). */
   setState(s: ControllerState): void {
-    if (this.stateSubject.value !== s) this.stateSubject.next(s);
+    if (this.currentState === s) return;
+    this.currentState = s;
+    this.stateSubject.next(s);
   }
 
   /** Throws unless the controller can take commands. */

@@ -1,15 +1,17 @@
 /**
  * A {@link DmaAllocator} over one piece of DMA memory another thread carved out for this one (a
- * worker's PRP lists and I/O buffers). Buffers are subarrays of the piece's single view, so
- * `iovaOf` is an ArrayBuffer identity check plus `byteOffset`: O(1), no allocation.
+ * worker's PRP lists and I/O buffers). Buffers are subarrays of the piece's single view, marked with
+ * their IOVA (see DmaViewMarks); `iovaOf` reads the mark, or for other views checks the ArrayBuffer's
+ * identity and takes `byteOffset`: O(1), no allocation.
  * @module
  */
-import { type DmaAllocator, type DmaBuffer, InvalidArgumentError } from "@nvmekit/core";
+import { type DmaAllocator, type DmaBuffer, DmaViewMarks, InvalidArgumentError } from "@nvmekit/core";
 import { FirstFitAllocator } from "./first-fit.js";
 
 /** First-fit allocation inside one fixed chunk of DMA memory. */
 export class ChunkDmaAllocator implements DmaAllocator {
   readonly #heap: FirstFitAllocator;
+  readonly #marks = new DmaViewMarks();
 
   /**
    * @param memory the chunk, viewed in this thread
@@ -31,6 +33,7 @@ export class ChunkDmaAllocator implements DmaAllocator {
       throw new InvalidArgumentError("size", `${size} bytes do not fit in this thread's DMA memory`);
     const bytes = this.memory.subarray(offset, offset + size);
     bytes.fill(0);
+    this.#marks.mark(bytes, this.iova + offset);
     return { bytes, iova: this.iova + offset };
   }
 
@@ -43,6 +46,8 @@ export class ChunkDmaAllocator implements DmaAllocator {
 
   /** @inheritdoc */
   iovaOf(view: ArrayBufferView): number {
+    const marked = this.#marks.iovaOf(view);
+    if (marked >= 0) return marked;
     const offset = view.byteOffset - this.memory.byteOffset;
     if (view.buffer !== this.memory.buffer || offset < 0 || offset + view.byteLength > this.memory.byteLength)
       return -1;

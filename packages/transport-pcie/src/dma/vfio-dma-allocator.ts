@@ -1,7 +1,8 @@
 /**
  * DMA memory for one VFIO device: 2 MiB-aligned regions of process memory, each mapped into the
  * device's IOMMU address space when first needed and carved by a first-fit allocator. Every
- * buffer is a subarray of its region's single ArrayBuffer, so `iovaOf` is one Map lookup plus
+ * buffer is a subarray of its region's single ArrayBuffer, marked with its IOVA (see DmaViewMarks):
+ * `iovaOf` reads the mark, or for other views (subarrays of them) looks the ArrayBuffer up and takes
  * `byteOffset`: O(1), no allocation.
  *
  * On close each region is unmapped from the IOMMU first (the device can no longer reach it), then
@@ -9,7 +10,13 @@
  * so views a caller kept stay safe to touch.
  * @module
  */
-import { type DmaAllocator, type DmaBuffer, InvalidArgumentError, StateError } from "@nvmekit/core";
+import {
+  type DmaAllocator,
+  type DmaBuffer,
+  DmaViewMarks,
+  InvalidArgumentError,
+  StateError,
+} from "@nvmekit/core";
 import type { NativeMapping } from "../native/mapping.js";
 import type { IommuBackend } from "../vfio/iommu-backend.js";
 import { FirstFitAllocator } from "./first-fit.js";
@@ -62,6 +69,7 @@ export class VfioDmaAllocator implements DmaAllocator {
   readonly #byBuffer = new Map<ArrayBuffer, Region>();
   /** The region iovaOf() found last: I/O buffers mostly share one, and a Map lookup per I/O shows in profiles. */
   #lastRegion: Region | null = null;
+  readonly #marks = new DmaViewMarks();
   #closed = false;
 
   /** An allocator that maps into `backend`'s address space. */
@@ -102,6 +110,7 @@ export class VfioDmaAllocator implements DmaAllocator {
   #buffer(region: Region, offset: number, size: number): DmaBuffer {
     const bytes = region.bytes.subarray(offset, offset + size);
     bytes.fill(0);
+    this.#marks.mark(bytes, region.iova + offset);
     return { bytes, iova: region.iova + offset };
   }
 
@@ -139,6 +148,9 @@ export class VfioDmaAllocator implements DmaAllocator {
 
   /** @inheritdoc */
   iovaOf(view: ArrayBufferView): number {
+    if (this.#closed) return -1;
+    const marked = this.#marks.iovaOf(view);
+    if (marked >= 0) return marked;
     const last = this.#lastRegion;
     if (last !== null && last.mapping.buffer === view.buffer) return last.iova + view.byteOffset;
     const region = this.#byBuffer.get(view.buffer as ArrayBuffer);

@@ -90,6 +90,7 @@ test("iovaOf: O(1) for any view into a buffer, -1 for memory from elsewhere", ()
   assert.is(other.iovaOf(a.bytes), -1, "another device's memory");
   other.close();
   dma.close();
+  assert.is(dma.iovaOf(a.bytes), -1, "a closed allocator's memory");
 });
 
 test("bad arguments are rejected with InvalidArgumentError", () => {
