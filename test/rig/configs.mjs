@@ -13,7 +13,8 @@
  *   kernel/iommufd.config, see kernel-build.mjs), isolated (every suite gets a guest of its own: for suites
  *   that use the device up),
  *   subsystems (NQNs for nvme-subsys), fabrics (the guest starts nvmet targets with these
- *   addresses and NQNs, see guest/fabrics-up.sh), qmp (a QMP socket the guest can drive through guest/qmp.sh).
+ *   addresses and NQNs, see guest/fabrics-up.sh), qmp (a QMP socket the guest can drive through guest/qmp.sh),
+ *   tscClock (the guest keeps the TSC as its clocksource: see qemu-args.mjs).
  *
  * Tests read the same table to learn what they run against, e.g. `configs['media-error']`.
  */
@@ -26,6 +27,18 @@ const defaultNamespaces = [
   { size: 128 * MiB, lbaSize: 512 },
   { size: 128 * MiB, lbaSize: 4096 },
   { size: 16 * MiB, lbaSize: 512 },
+];
+
+/** The benchmarks' controller: one null-backed and one file-backed namespace. */
+const benchControllers = [
+  {
+    id: "nvme0",
+    serial: "nvmekit-bench",
+    namespaces: [
+      { size: 4 * GiB, lbaSize: 4096, backing: "null" },
+      { size: 1 * GiB, lbaSize: 4096 },
+    ],
+  },
 ];
 
 export const configs = {
@@ -59,16 +72,13 @@ export const configs = {
   },
   bench: {
     description: "benchmarks: a 4 GiB null-backed namespace and a 1 GiB file-backed one, both 4096-byte LBAs",
-    controllers: [
-      {
-        id: "nvme0",
-        serial: "nvmekit-bench",
-        namespaces: [
-          { size: 4 * GiB, lbaSize: 4096, backing: "null" },
-          { size: 1 * GiB, lbaSize: 4096 },
-        ],
-      },
-    ],
+    controllers: benchControllers,
+  },
+  "bench-tsc": {
+    description:
+      "the bench configuration with the TSC as the guest's clocksource instead of the emulated HPET",
+    controllers: benchControllers,
+    tscClock: true,
   },
   cmb: {
     description: "a controller with a 16 MiB controller memory buffer",

@@ -85,6 +85,10 @@ function deviceArgs(config, dir, qmpSocket) {
 export function qemuArgs({ config, rig, dir, share, consoleLog, qmpSocket }) {
   const cmdline = [
     "console=ttyS0 panic=-1 quiet intel_iommu=on",
+    // TCG's guest TSC is the host's, but the kernel's boot-time check of it between vCPU threads fails,
+    // so the guest falls back to the emulated HPET: every clock read is then a ~2 us device access,
+    // which weighs on whatever reads the clock per I/O (fio does, several times). tscClock keeps the TSC.
+    ...(config.tscClock ? ["tsc=reliable"] : []),
     `rig_stage2=${rigDir}/guest/stage2.sh rig_modules=${rig.modulesDir}`, // environment of the guest's init
   ];
   return [
