@@ -1,10 +1,10 @@
 // Controller initialisation through the fake transport, checked against the exact register values
 // and command dwords the NVMe base specification prescribes (worked out by hand below).
-import { ArbitrationMechanism, ControllerState } from "@nvmekit/core";
+import { ArbitrationMechanism, ControllerState, NvmeTimeoutError } from "@nvmekit/core";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { AdminOpc, Reg } from "../../src/fake/index.js";
-import { attach, hi, lo, rejects } from "./harness.js";
+import { attach, hi, lo, makeRig, rejects } from "./harness.js";
 
 test("enable handshake: CC.EN=0 first, AQA/ASQ/ACQ from the admin rings, then CC with EN, IOSQES 6, IOCQES 4", async () => {
   const { device, driver, ctrlr } = await attach({ initiallyEnabled: true }, { adminQueueSize: 32 });
@@ -119,6 +119,19 @@ test("a controller that never becomes ready fails with a time-out bounded by CAP
   await rejects(() => attach({ readyDelayMs: 5000, timeoutUnits: 1 }), /CSTS.RDY=1/);
   const took = performance.now() - started;
   assert.ok(took >= 450, `waited ${took} ms, at least CAP.TO = 500 ms`);
+});
+
+test("an admin command the controller never completes fails initialisation after adminTimeoutMs", async () => {
+  const rig = makeRig();
+  rig.device.dropCompletions({ qid: 0, opcode: AdminOpc.Identify });
+  const started = performance.now();
+  const err = await rejects(
+    () => rig.driver.connect("trtype:FAKE traddr:fake0", { adminTimeoutMs: 300 }),
+    /Identify Controller: no completion within 300 ms/,
+  );
+  assert.instance(err, NvmeTimeoutError);
+  const took = performance.now() - started;
+  assert.ok(took >= 290 && took < 5000, `gave up after ${took} ms`);
 });
 
 test("IOVAs above 4 GiB are split into both PRP dwords", async () => {

@@ -369,7 +369,7 @@ export class Controller implements NamespaceOwner {
     buffer: ArrayBufferView | null = null,
     what = `Admin opcode 0x${cmd.opcode.toString(16)}`,
   ): Promise<number> {
-    return awaitCompletion(this.admin, what, (cb, p) => this.cmdAdminRaw(cmd, buffer, cb, p));
+    return this.awaitAdmin(what, (cb, p) => this.cmdAdminRaw(cmd, buffer, cb, p));
   }
 
   /** {@link cmdIoRaw} as a Promise of the completion's DW0. */
@@ -448,7 +448,7 @@ export class Controller implements NamespaceOwner {
   /** Reads log page `lid` (`size` bytes at `offset`) and returns its bytes. */
   async getLogPage(lid: number, nsid = 0xffffffff, size = 4096, offset = 0): Promise<Uint8Array> {
     return this.withBuffer(size, async (buf) => {
-      await awaitCompletion(this.admin, `Get Log Page 0x${lid.toString(16)}`, (cb, p) =>
+      await this.awaitAdmin(`Get Log Page 0x${lid.toString(16)}`, (cb, p) =>
         this.cmdGetLogPage(lid, nsid, buf.bytes, offset, cb, p),
       );
       return buf.bytes.slice();
@@ -457,21 +457,21 @@ export class Controller implements NamespaceOwner {
 
   /** Set Features; resolves with the completion's DW0. */
   setFeature(fid: number, cdw11: number, cdw12 = 0, payload: ArrayBufferView | null = null): Promise<number> {
-    return awaitCompletion(this.admin, `Set Features 0x${fid.toString(16)}`, (cb, p) =>
+    return this.awaitAdmin(`Set Features 0x${fid.toString(16)}`, (cb, p) =>
       this.cmdSetFeature(fid, cdw11, cdw12, payload, cb, p),
     );
   }
 
   /** Get Features (current value); resolves with the completion's DW0. */
   getFeature(fid: number, cdw11 = 0, payload: ArrayBufferView | null = null): Promise<number> {
-    return awaitCompletion(this.admin, `Get Features 0x${fid.toString(16)}`, (cb, p) =>
+    return this.awaitAdmin(`Get Features 0x${fid.toString(16)}`, (cb, p) =>
       this.cmdGetFeature(fid, cdw11, payload, cb, p),
     );
   }
 
   /** Aborts command `cid` on `qpair` (null: admin); resolves with DW0 (bit 0 set: not aborted). */
   abort(qpair: QueuePair | null, cid: number): Promise<number> {
-    return awaitCompletion(this.admin, `Abort cid ${cid}`, (cb, p) => this.cmdAbort(qpair, cid, cb, p));
+    return this.awaitAdmin(`Abort cid ${cid}`, (cb, p) => this.cmdAbort(qpair, cid, cb, p));
   }
 
   /** Attaches namespace `nsid` to the controllers listed (default: this one) (spdk_nvme_ctrlr_attach_ns). */
@@ -716,10 +716,20 @@ export class Controller implements NamespaceOwner {
 
   // ---- internals used by init.ts ----------------------------------------------------------------
 
+  /**
+   * An admin command as a Promise (see awaitCompletion). While the controller is being initialised
+   * (first connect or reset), each has `adminTimeoutMs` to complete: a controller that never answers
+   * fails the initialisation with NvmeTimeoutError instead of hanging it.
+   */
+  private awaitAdmin(what: string, submit: Parameters<typeof awaitCompletion>[2]): Promise<number> {
+    const limit = this.state === ControllerState.Ready ? 0 : this.options.adminTimeoutMs;
+    return awaitCompletion(this.admin, what, submit, limit);
+  }
+
   /** @internal Admin commands for the transport (Create I/O queues) and initialisation. */
   readonly adminChannel: AdminChannel = {
     execute: (cmd: NvmeCommand, data?: DmaBuffer): Promise<number> =>
-      awaitCompletion(this.admin, `Admin opcode 0x${cmd.opcode.toString(16)}`, (cb, p) =>
+      this.awaitAdmin(`Admin opcode 0x${cmd.opcode.toString(16)}`, (cb, p) =>
         this.submitRaw(this.admin, cmd, data?.bytes ?? null, cb, p),
       ),
   };

@@ -3,7 +3,7 @@
  * per-command record. (The Promise face may allocate; the callback face is the zero-allocation path.)
  * @module
  */
-import { NvmeStatusError } from "../errors.js";
+import { NvmeStatusError, NvmeTimeoutError } from "../errors.js";
 import type { Completion } from "../spec/completion.js";
 import type { QueuePair } from "./queue-pair.js";
 
@@ -30,8 +30,29 @@ export function settlePending(p: Pending, cpl: Completion): void {
  * Runs `submit(settlePending, pending)` and returns a Promise of the completion's DW0, polling the
  * queue pair until it arrives. `submit` returns 0, or a negative errno such as -ENOMEM when no
  * request was free; then the Promise waits for one to free up rather than failing (back-pressure).
+ * With `timeoutMs` > 0 the Promise rejects with NvmeTimeoutError when no completion came in that
+ * time; the command stays outstanding (the queue pair keeps polling for it, as the controller may
+ * still complete it).
  */
 export function awaitCompletion(
+  qpair: QueuePair,
+  what: string,
+  submit: (cb: typeof settlePending, arg: Pending) => number,
+  timeoutMs = 0,
+): Promise<number> {
+  const completed = submitAndWait(qpair, what, submit);
+  if (timeoutMs <= 0) return completed;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new NvmeTimeoutError(`${what}: no completion within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  return Promise.race([completed, late]).finally(() => clearTimeout(timer));
+}
+
+function submitAndWait(
   qpair: QueuePair,
   what: string,
   submit: (cb: typeof settlePending, arg: Pending) => number,
