@@ -11,7 +11,7 @@ import type { QueuePair } from "../qpair/queue-pair.js";
 import type { CommandCallback, NextSgeCallback, Request, ResetSglCallback } from "../qpair/request.js";
 import { PayloadKind } from "../qpair/request.js";
 import { lo32 } from "../spec/bytes.js";
-import { readWrite } from "../spec/nvm-commands.js";
+import { readWriteDwords } from "../spec/nvm-commands.js";
 import { IO_FLAGS_MASK, IoFlags } from "./io-flags.js";
 import type { Namespace } from "./namespace.js";
 
@@ -278,10 +278,19 @@ function fillCommand(
   apptagMask: number,
   apptag: number,
 ): void {
-  const cmd = readWrite(req.cmd, opcode, ns.id, lba, count, ioFlags);
   // Type 1 and 2 protection check the reference tag against the LBA's low 32 bits.
-  if (ns.piType !== 0 && ns.piType !== 3) cmd.cdw14 = lo32(lba);
-  cmd.cdw15 = ((apptagMask << 16) | (apptag & 0xffff)) >>> 0;
+  const reftag = ns.piType !== 0 && ns.piType !== 3 ? lo32(lba) : 0;
+  readWriteDwords(
+    req.cmd,
+    opcode,
+    ns.id,
+    lba,
+    count,
+    ioFlags,
+    0,
+    reftag,
+    (apptagMask << 16) | (apptag & 0xffff),
+  );
   req.length = count * blockSize;
   req.mdIova = mdIova;
 }

@@ -33,13 +33,6 @@ export interface ProtectionFields {
 /** Dword 12 flag bits that {@link readWrite}'s `ioFlags` may carry (bits 31:16, SPDK's io_flags). */
 const CDW12_FLAGS_MASK = 0xffff0000;
 
-/** Set SLBA (CDW10 low, CDW11 high) and the 0-based NLB with flags in CDW12. */
-function setRange(cmd: NvmeCommand, slba: number, nlb: number, ioFlags: number): void {
-  cmd.cdw10 = lo32(slba);
-  cmd.cdw11 = hi32(slba);
-  cmd.cdw12 = (((nlb - 1) & 0xffff) | (ioFlags & CDW12_FLAGS_MASK)) >>> 0;
-}
-
 /**
  * Read, Write, Compare, Verify (any opcode with the LBA range layout): SLBA in CDW10/11, `nlb` blocks
  * (1-based, 1..65536) with `ioFlags` (FUA bit 30, LR bit 31, PRINFO 29:26) in CDW12, DSM in CDW13,
@@ -54,13 +47,36 @@ export function readWrite(
   ioFlags = 0,
   pi?: ProtectionFields,
 ): NvmeCommand {
-  cmd.init(opcode, nsid);
-  setRange(cmd, slba, nlb, ioFlags);
-  if (pi !== undefined) {
-    cmd.cdw13 = (pi.dsm ?? 0) & 0xff;
-    cmd.cdw14 = (pi.reftag ?? 0) >>> 0;
-    cmd.cdw15 = (((pi.apptag ?? 0) & 0xffff) | ((pi.appmask ?? 0) << 16)) >>> 0;
-  }
+  if (pi === undefined) return readWriteDwords(cmd, opcode, nsid, slba, nlb, ioFlags, 0, 0, 0);
+  const cdw15 = ((pi.apptag ?? 0) & 0xffff) | ((pi.appmask ?? 0) << 16);
+  return readWriteDwords(cmd, opcode, nsid, slba, nlb, ioFlags, (pi.dsm ?? 0) & 0xff, pi.reftag ?? 0, cdw15);
+}
+
+/**
+ * {@link readWrite} with CDW13-15 given as dwords, writing each of the sixteen dwords once: the
+ * per-I/O form (no zeroing pass, no field setters; typed-array stores are dear in an emulated guest).
+ */
+export function readWriteDwords(
+  cmd: NvmeCommand,
+  opcode: number,
+  nsid: number,
+  slba: number,
+  nlb: number,
+  ioFlags: number,
+  cdw13: number,
+  cdw14: number,
+  cdw15: number,
+): NvmeCommand {
+  const dw = cmd.dw;
+  dw[0] = opcode & 0xff;
+  dw[1] = nsid; // a Uint32Array store is ToUint32: negative int32 values land as their bits
+  for (let i = 2; i < 10; i++) dw[i] = 0;
+  dw[10] = lo32(slba);
+  dw[11] = hi32(slba);
+  dw[12] = ((nlb - 1) & 0xffff) | (ioFlags & CDW12_FLAGS_MASK);
+  dw[13] = cdw13;
+  dw[14] = cdw14;
+  dw[15] = cdw15;
   return cmd;
 }
 
