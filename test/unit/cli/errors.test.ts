@@ -75,7 +75,7 @@ test("a device bound to the kernel's driver, or with no IOMMU, or without VFIO: 
   fails(
     ["identify", "-r", "trtype:PCIe traddr:0000:03:00.0"],
     1,
-    /VFIO is not available: \/dev\/vfio\/vfio is missing; load it with `sudo modprobe vfio-pci`/,
+    /VFIO is not available: \/dev\/vfio\/vfio is missing: load VFIO with `modprobe vfio-pci`; \/dev\/iommu is missing/,
     machine,
   );
 });

@@ -31,8 +31,8 @@ export async function explainConnectFailure(trid: TransportId, error: unknown): 
   }
   if (!vfio.available()) {
     return new CliError(
-      "VFIO is not available: /dev/vfio/vfio is missing; load it with `sudo modprobe vfio-pci` " +
-        `(\`sudo nvmekit setup ${address}\` does that and binds the device)`,
+      `VFIO is not available: ${vfio.unavailableReason()} ` +
+        `(\`sudo nvmekit setup ${address}\` loads vfio-pci and binds the device)`,
     );
   }
   return error;
