@@ -166,7 +166,7 @@ export class Controller implements NamespaceOwner {
     { port: QueuePort; options: Required<IoQueuePairOptions> }
   >();
   private readonly usedQids = new Set<number>();
-  /** Release functions of the queue pairs handed to other threads. */
+  /** The queue pairs handed to other threads. */
   private readonly workerQueues = new WorkerQueues();
   private readonly scratch = new NvmeCommand();
   private aerCallback: { fn: (arg: unknown, cpl: Completion) => void; arg: unknown } | null = null;

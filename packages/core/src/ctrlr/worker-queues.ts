@@ -64,7 +64,10 @@ export class WorkerQueues {
     );
   }
 
-  /** After the controller is initialised again: creates each queue anew and lets its worker resume. */
+  /**
+   * After the controller is initialised again: creates each queue anew and lets its worker resume. A
+   * queue the controller refuses to create again is given up, so its worker's queue pair closes.
+   */
   async recreate(admin: AdminChannel): Promise<void> {
     for (const q of this.live()) {
       try {

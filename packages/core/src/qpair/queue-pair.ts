@@ -224,6 +224,10 @@ export class QueuePair {
     const generation = link.generation;
     if (generation !== this.linkGeneration) {
       this.linkGeneration = generation;
+      if (this.state === QueuePairState.Closed) {
+        link.acknowledge(generation); // closed here for good: nothing to drop, and the reset need not wait
+        return;
+      }
       const failed = link.state === QueueLinkState.Failed;
       this.state = QueuePairState.Disconnected; // what callbacks submit meanwhile waits
       this.abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, failed);
