@@ -32,7 +32,7 @@ const bind = (driver: "nvme" | "vfio"): string =>
   execFileSync("sh", ["test/rig/guest/nvme-bind.sh", driver], { encoding: "utf8" }).trim();
 
 /**
- * How nvmekit drives the queue: delayed doorbells (rung every 8 completions and at the end of each
+ * How nvmekit drives the queue: delayed doorbells (rung every DOORBELL_BATCH completions and at the end of each
  * processCompletions) and the doorbell registers alone. Shadow doorbells are the better choice only
  * when every submission rings: with batched rings QEMU's extra per-command work on the shadow pages
  * costs more than the few register writes they save (BENCHMARKS.md has both).

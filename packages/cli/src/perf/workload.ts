@@ -6,7 +6,13 @@
  * timers (the progress bar) keep running.
  * @module
  */
-import type { Completion, DmaBuffer, Namespace, QueuePair } from "@nvmekit/core";
+import {
+  type Completion,
+  type DmaBuffer,
+  DOORBELL_BATCH,
+  type Namespace,
+  type QueuePair,
+} from "@nvmekit/core";
 import type * as hdr from "hdr-histogram-js";
 import { LatencyRecorder, newLatencyHistogram } from "./latency-recorder.js";
 import { walkPattern } from "./pattern-data.js";
@@ -66,7 +72,7 @@ export interface WorkloadResult {
  * Completions handled between two clock reads within one polling round: the doorbell batch, so a
  * latency is off by at most the time the host takes to handle one doorbell's worth of completions.
  */
-const COMPLETIONS_PER_CLOCK_READ = 8;
+const COMPLETIONS_PER_CLOCK_READ = DOORBELL_BATCH;
 
 /**
  * A clock read lazily: after the host waited (a polling round that found nothing) and every
