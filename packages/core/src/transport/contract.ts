@@ -50,9 +50,9 @@ export interface QueuePort {
   /** Frees the transport's resources for this queue (memory, connection). The controller has forgotten it. */
   release(): Promise<void>;
   /**
-   * For queues driven from another thread ({@link TransportConnection.exportIoQueue}): forgets the
-   * ring positions and clears the completion ring, after a controller reset deleted the queue, so
-   * {@link ExportedIoQueue.recreate} can create it again over the same rings.
+   * For queues driven from another thread ({@link TransportConnection.exportIoQueue}): back to the
+   * rings' first slots and phase, in that thread, after a controller reset deleted the queue, so
+   * {@link ExportedIoQueue.recreate} (which clears the completion ring) can create it again.
    */
   restart?(): void;
   /**
