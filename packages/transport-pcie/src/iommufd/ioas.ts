@@ -4,7 +4,7 @@
  * @module
  */
 import koffi from "koffi";
-import { NativeError } from "../native/errors.js";
+import { errnoName, NativeError } from "../native/errors.js";
 import {
   IoasAlloc,
   IoasIovaRanges,
@@ -93,12 +93,9 @@ export class Ioas {
       length: size,
       iova,
     });
-    try {
-      ioctlBuffer(this.#iommufd, IommufdIoctl.IOAS_MAP, "IOMMU_IOAS_MAP", buffer);
-    } catch (error) {
-      if (!(error instanceof NativeError)) throw error;
-      throw new NativeError(error.syscall, error.errno, memlockHint(error.errnoName, size));
-    }
+    ioctlBuffer(this.#iommufd, IommufdIoctl.IOAS_MAP, "IOMMU_IOAS_MAP", buffer, (errno) =>
+      memlockHint(errnoName(errno), size),
+    );
   }
 
   /** IOMMU_IOAS_UNMAP of exactly a range {@link map} made; unpins it. */

@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { TransportError } from "@nvmekit/core";
 import { O_RDWR } from "../native/constants.js";
-import { NativeError } from "../native/errors.js";
+import { errnoName } from "../native/errors.js";
 import { close, ioctlBuffer, ioctlValue, open } from "../native/libc.js";
 import { decodeStruct, encodeStruct } from "../native/structs.js";
 import {
@@ -125,12 +125,9 @@ export class Type1Backend implements IommuBackend {
       iova,
       size,
     });
-    try {
-      ioctlBuffer(this.#containerFd, VfioIoctl.IOMMU_MAP_DMA, "VFIO_IOMMU_MAP_DMA", buffer);
-    } catch (error) {
-      if (!(error instanceof NativeError)) throw error;
-      throw new NativeError(error.syscall, error.errno, memlockHint(error.errnoName, size));
-    }
+    ioctlBuffer(this.#containerFd, VfioIoctl.IOMMU_MAP_DMA, "VFIO_IOMMU_MAP_DMA", buffer, (errno) =>
+      memlockHint(errnoName(errno), size),
+    );
   }
 
   /** @inheritdoc */
