@@ -5,16 +5,11 @@
  * the heap growth over the run. A benchmark, not a test.
  * @module
  */
-import type {
-  Completion,
-  DmaAllocator,
-  DmaBuffer,
-  IdentifyController,
-  IdentifyNamespace,
-  NamespaceOwner,
-  QueuePort,
-} from "@nvmekit/core";
+
+import type { DmaAllocator, DmaBuffer, NamespaceOwner } from "@nvmekit/core";
 import { createMemoryDomain, DmaDeviceType, Namespace, QueuePair } from "@nvmekit/core";
+import type { Completion, IdentifyController, IdentifyNamespace } from "@nvmekit/core/nvme-spec";
+import type { QueuePort } from "@nvmekit/core/transport";
 
 const PAGE = 4096;
 const IOS = Number(process.env.BENCH_IOS ?? 5_000_000);

@@ -8,9 +8,9 @@ import { inject, injectable } from "inversify";
 import { concatMap, defer, from, lastValueFrom, Observable, type Subscription, toArray } from "rxjs";
 import { Controller } from "./ctrlr/controller.js";
 import { initializeController } from "./ctrlr/init.js";
-import type { ControllerOptions } from "./ctrlr/options.js";
 import { ControllerState } from "./ctrlr/state.js";
-import { InvalidArgumentError } from "./errors.js";
+import { InvalidArgumentError } from "./errors/errors.js";
+import type { ControllerOptions } from "./options/controller-options.js";
 import { TransportRegistry } from "./transport/registry.js";
 import {
   compareTransportIds,

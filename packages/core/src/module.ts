@@ -4,8 +4,8 @@
  * @module
  */
 import { ContainerModule } from "inversify";
-import { defaultControllerOptions } from "./ctrlr/options.js";
 import { CONTROLLER_DEFAULTS, NvmeDriver } from "./driver.js";
+import { defaultControllerOptions } from "./options/controller-options.js";
 import { TransportRegistry } from "./transport/registry.js";
 
 /** Binds TransportRegistry, NvmeDriver (singletons) and CONTROLLER_DEFAULTS. */

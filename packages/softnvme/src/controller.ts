@@ -4,7 +4,7 @@
  * command sets over its namespaces, a log of everything the host did, and fault injection. Commands
  * are processed synchronously when the host rings a submission doorbell, so a host spinning on its
  * completion queue in the same thread sees the completion. It knows nothing of threads or PCI: the
- * fake transport calls it directly, and the worker thread behind a SoftPciDevice feeds it the
+ * in-thread transport calls it directly, and the worker thread behind a SoftPciDevice feeds it the
  * register and doorbell writes it finds in the shared BAR.
  * @module
  */

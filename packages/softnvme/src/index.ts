@@ -2,7 +2,7 @@
  * @nvmekit/softnvme: a software NVMe controller. The model ({@link SoftController}) keeps its own
  * reading of the specification, independent of the core's encoders, so it checks the host side. It
  * runs in a worker thread behind the PCIe transport's PCI-device port ({@link SoftPciDevice}, found
- * through {@link SoftControllerProvider} at `fffe:00:<n>.0`), or in-process under a test transport.
+ * through {@link SoftControllerProvider} at `fffe:00:<n>.0`), or in this thread behind its own transport plugin (`trtype:SOFT`, {@link InThreadTransport}).
  * @module
  */
 export { BAR0_SIZE } from "./bar-mirror.js";
@@ -26,6 +26,7 @@ export { DmaFault, type DmaSpace } from "./dma-space.js";
 export type { FaultAction, FaultHandle, FaultMatch } from "./faults.js";
 export { type FeatureLimits, FeatureStore, type FeatureValue } from "./features.js";
 export type { ControllerIdentity } from "./identify-data.js";
+export * from "./in-thread/index.js";
 export { SoftInterruptVector } from "./interrupts.js";
 export type { ErrorLogEntry, HealthState } from "./log-pages.js";
 export {

@@ -4,7 +4,7 @@
  * waiting for an interrupt never blocks its event loop.
  * @module
  */
-import type { InterruptVector } from "@nvmekit/transport-pcie";
+import type { InterruptVector } from "@nvmekit/pci-port";
 
 // Atomics.waitAsync is ES2024; Node 20 has it, the ES2022 lib this project compiles against does not.
 type WaitAsync = (

@@ -8,7 +8,7 @@
  */
 
 import { MessageChannel, Worker } from "node:worker_threads";
-import type { PciBar, PciDevice } from "@nvmekit/transport-pcie";
+import type { PciBar, PciDevice } from "@nvmekit/pci-port";
 import { AsyncSubject, type Observable } from "rxjs";
 import { BAR0_SIZE } from "./bar-mirror.js";
 import type { ControlReply, RemoteSoftControl, SoftControl, WorkerInit } from "./control.js";

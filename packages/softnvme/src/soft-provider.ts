@@ -5,7 +5,7 @@
  * so closing and reopening a controller finds the data it had, as with a real drive.
  * @module
  */
-import type { PciDeviceProvider } from "@nvmekit/transport-pcie";
+import type { PciDeviceProvider } from "@nvmekit/pci-port";
 import { DEFAULT_NAMESPACES } from "./namespace.js";
 import { type SoftDeviceOptions, SoftPciDevice } from "./soft-pci-device.js";
 

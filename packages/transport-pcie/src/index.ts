@@ -21,10 +21,17 @@ export {
   IommufdUnavailableError,
   type IommufdUsable,
   probeIommufd,
-} from "./iommufd/device-cdev.js";
+} from "./iommu/device-cdev.js";
+export type { IommuBackend, IommuBackendOptions, IovaRange } from "./iommu/iommu-backend.js";
+export {
+  chooseIommuBackend,
+  IOMMU_CHOICES,
+  type IommuChoice,
+  type IommuSelectionOptions,
+  openIommuBackend,
+} from "./iommu/iommu-selection.js";
 export * from "./module.js";
 export { NativeError } from "./native/errors.js";
-export * from "./pci-device.js";
 export { kernelBindCommands, vfioBindCommands } from "./sysfs/bind-commands.js";
 export {
   DEFAULT_SYSFS_ROOT,
@@ -37,13 +44,5 @@ export {
 } from "./sysfs/pci-function.js";
 export * from "./transport.js";
 export { VfioBar } from "./vfio/bar.js";
-export type { IommuBackend, IommuBackendOptions, IovaRange } from "./vfio/iommu-backend.js";
-export {
-  chooseIommuBackend,
-  IOMMU_CHOICES,
-  type IommuChoice,
-  type IommuSelectionOptions,
-  openIommuBackend,
-} from "./vfio/iommu-selection.js";
 export { VfioProvider } from "./vfio/provider.js";
 export { type VfioOpenOptions, VfioPciDevice } from "./vfio/vfio-pci-device.js";

@@ -4,9 +4,9 @@
  * own modules.
  * @module
  */
-import { NVME_TRANSPORT } from "@nvmekit/core";
+import { NVME_TRANSPORT } from "@nvmekit/core/transport";
+import { PCI_DEVICE_PROVIDER } from "@nvmekit/pci-port";
 import { ContainerModule } from "inversify";
-import { PCI_DEVICE_PROVIDER } from "./pci-device.js";
 import { PcieTransport } from "./transport.js";
 import { VfioProvider } from "./vfio/provider.js";
 import type { VfioOpenOptions } from "./vfio/vfio-pci-device.js";

@@ -8,16 +8,16 @@ import {
   type ControllerOptions,
   emptyTransportId,
   formatPciAddress,
-  type NvmeTransport,
   parsePciAddress,
   TransportError,
   type TransportId,
   TransportType,
 } from "@nvmekit/core";
+import type { NvmeTransport } from "@nvmekit/core/transport";
+import { PCI_DEVICE_PROVIDER, type PciDeviceProvider } from "@nvmekit/pci-port";
 import { injectable, multiInject, optional } from "inversify";
 import { defer, from, mergeMap, type Observable } from "rxjs";
 import { PcieConnection } from "./engine/connection.js";
-import { PCI_DEVICE_PROVIDER, type PciDeviceProvider } from "./pci-device.js";
 
 /** A function a provider can see but not open, and why. */
 export interface UnusableFunction {

@@ -3,7 +3,7 @@
  * nvme-cli's attribute flags (`--deallocate`/`--ad`, `--idr`, `--idw`).
  * @module
  */
-import { DsmAttribute } from "@nvmekit/core";
+import { DsmAttribute } from "@nvmekit/core/nvme-spec";
 import type { Command } from "commander";
 import { checkRange, type RangeFlags, rangeOptions, withNamespaceQueue } from "../io/namespace-queue.js";
 import { UsageError } from "../runtime/cli-error.js";

@@ -11,7 +11,7 @@ import {
   FIRMWARE_SLOT_LOG_SIZE,
   LogPageId,
   SMART_LOG_SIZE,
-} from "@nvmekit/core";
+} from "@nvmekit/core/nvme-spec";
 import type { Command } from "commander";
 import { keyValueLines } from "../format/key-value.js";
 import { errorEntryJson, firmwareLogJson, smartLogJson } from "../format/log-json.js";

@@ -16,7 +16,7 @@ import {
   decodeTemperatureThreshold,
   decodeVolatileWriteCache,
   FeatureId,
-} from "@nvmekit/core";
+} from "@nvmekit/core/nvme-spec";
 import { UsageError } from "../runtime/cli-error.js";
 
 const kebab = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, "$1-$2").toLowerCase();

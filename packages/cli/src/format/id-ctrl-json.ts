@@ -5,7 +5,7 @@
  * power states under `psds`), so the two can be compared field by field.
  * @module
  */
-import { type IdentifyController, POWER_STATE_OFFSET, POWER_STATE_SIZE } from "@nvmekit/core";
+import { type IdentifyController, POWER_STATE_OFFSET, POWER_STATE_SIZE } from "@nvmekit/core/nvme-spec";
 
 /** The ASCII field at `off` as stored, up to a NUL but with its padding (nvme-cli's `%-.*s`). */
 export function paddedAscii(raw: Uint8Array, off: number, len: number): string {

@@ -4,7 +4,7 @@
  * LBA formats under `lbafs` as `{ms, ds, rp}`.
  * @module
  */
-import type { IdentifyNamespace } from "@nvmekit/core";
+import type { IdentifyNamespace } from "@nvmekit/core/nvme-spec";
 
 /** Identify Namespace data as nvme-cli's JSON object (bigints become strings when printed). */
 export function idNsJson(d: IdentifyNamespace): Record<string, unknown> {

@@ -4,7 +4,8 @@
  * capability bits and sizes spelled out where a number alone says little.
  * @module
  */
-import { type Controller, type Namespace, Oacs, Oncs } from "@nvmekit/core";
+import type { Controller, Namespace } from "@nvmekit/core";
+import { Oacs, Oncs } from "@nvmekit/core/nvme-spec";
 import { idCtrlJson } from "./id-ctrl-json.js";
 import { idNsJson } from "./id-ns-json.js";
 import { keyValueLines } from "./key-value.js";

@@ -4,7 +4,7 @@
  * Slot log.
  * @module
  */
-import type { ErrorLogEntry, FirmwareSlotLog, SmartLog } from "@nvmekit/core";
+import type { ErrorLogEntry, FirmwareSlotLog, SmartLog } from "@nvmekit/core/nvme-spec";
 
 /** The SMART / Health log as nvme-cli's JSON object. */
 export function smartLogJson(s: SmartLog): Record<string, unknown> {

@@ -6,13 +6,9 @@
  * timers (the progress bar) keep running.
  * @module
  */
-import {
-  type Completion,
-  type DmaBuffer,
-  DOORBELL_BATCH,
-  type Namespace,
-  type QueuePair,
-} from "@nvmekit/core";
+
+import { type DmaBuffer, DOORBELL_BATCH, type Namespace, type QueuePair } from "@nvmekit/core";
+import type { Completion } from "@nvmekit/core/nvme-spec";
 import type * as hdr from "hdr-histogram-js";
 import { LatencyRecorder, newLatencyHistogram } from "./latency-recorder.js";
 import { walkPattern } from "./pattern-data.js";

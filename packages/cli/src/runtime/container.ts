@@ -5,13 +5,9 @@
  */
 import "reflect-metadata";
 import { coreModule, NvmeDriver } from "@nvmekit/core";
+import { PCI_DEVICE_PROVIDER } from "@nvmekit/pci-port";
 import { SoftControllerProvider } from "@nvmekit/softnvme";
-import {
-  PCI_DEVICE_PROVIDER,
-  PcieTransport,
-  pcieTransportModule,
-  vfioProviderModule,
-} from "@nvmekit/transport-pcie";
+import { PcieTransport, pcieTransportModule, vfioProviderModule } from "@nvmekit/transport-pcie";
 import { Container, ContainerModule } from "inversify";
 import { softDefaultControllers } from "./soft-default.js";
 import { vfioOptions } from "./vfio-options.js";

@@ -6,27 +6,27 @@
  */
 import { BehaviorSubject, defer, type Observable, Subject } from "rxjs";
 import { prpListPagesNeeded } from "../dataptr/prp.js";
-import type { DmaBuffer } from "../dma.js";
-import { InvalidArgumentError, StateError } from "../errors.js";
+import type { DmaBuffer } from "../dma/dma-memory.js";
+import { ENOMEM } from "../errors/errno.js";
+import { InvalidArgumentError, StateError } from "../errors/errors.js";
 import { DmaDeviceType } from "../memdomain/device-type.js";
 import type { MemoryDomain } from "../memdomain/domain.js";
 import { createMemoryDomain, destroyMemoryDomain } from "../memdomain/registry.js";
-import { ENOMEM } from "../ns/io.js";
 import { Namespace, type NamespaceOwner } from "../ns/namespace.js";
+import { NvmeCommand } from "../nvme-spec/command.js";
+import * as cmds from "../nvme-spec/commands.js";
+import type { Completion } from "../nvme-spec/completion.js";
+import { FeatureId } from "../nvme-spec/features.js";
+import type { IdentifyController } from "../nvme-spec/identify-controller.js";
+import { decodeIdentifyNamespace } from "../nvme-spec/identify-namespace.js";
+import { LogPageId } from "../nvme-spec/log-pages.js";
+import { type Cap, type Csts, decodeCsts, Register, type Vs } from "../nvme-spec/registers.js";
+import { GenericStatus, StatusCodeType } from "../nvme-spec/status.js";
+import type { ControllerOptions } from "../options/controller-options.js";
 import { awaitCompletion } from "../qpair/promise.js";
 import { QueuePair, type QueuePairSettings, QueuePairState } from "../qpair/queue-pair.js";
-import type { CommandCallback } from "../qpair/request.js";
-import { PayloadKind } from "../qpair/request.js";
-import type { ExportedQueuePair, WorkerQueuePairHandle } from "../qpair/worker-handle.js";
-import { NvmeCommand } from "../spec/command.js";
-import * as cmds from "../spec/commands.js";
-import type { Completion } from "../spec/completion.js";
-import { FeatureId } from "../spec/features.js";
-import type { IdentifyController } from "../spec/identify-controller.js";
-import { decodeIdentifyNamespace } from "../spec/identify-namespace.js";
-import { LogPageId } from "../spec/log-pages.js";
-import { type Cap, type Csts, decodeCsts, Register, type Vs } from "../spec/registers.js";
-import { GenericStatus, StatusCodeType } from "../spec/status.js";
+import type { CommandCallback } from "../rq/request.js";
+import { PayloadKind } from "../rq/request.js";
 import type {
   AdminChannel,
   ExportedIoQueue,
@@ -37,11 +37,11 @@ import type {
 import { QueuePriority } from "../transport/contract.js";
 import type { TransportId } from "../trid/transport-id.js";
 import { formatTransportId } from "../trid/transport-id.js";
+import type { ExportedQueuePair, WorkerQueuePairHandle } from "../worker/worker-handle.js";
+import { WORKER_ACK_TIMEOUT_MS, type WorkerQueue, WorkerQueues } from "../worker/worker-queues.js";
 import { initializeController, shutdownController } from "./init.js";
 import { identifyNamespaces } from "./namespaces.js";
-import type { ControllerOptions } from "./options.js";
 import { ControllerState } from "./state.js";
-import { WORKER_ACK_TIMEOUT_MS, type WorkerQueue, WorkerQueues } from "./worker-queues.js";
 
 /** An Asynchronous Event Request completion, decoded. */
 export interface AsyncEvent {

@@ -4,12 +4,11 @@
  * event configuration and requests, keep-alive. Also the shutdown notification used by detach.
  * @module
  */
-import { NvmeError, NvmeStatusError, TransportError } from "../errors.js";
-import type { QueuePair } from "../qpair/queue-pair.js";
-import * as cmds from "../spec/commands.js";
-import type { Completion } from "../spec/completion.js";
-import { FeatureId } from "../spec/features.js";
-import { Cns, decodeIdentifyController, IDENTIFY_DATA_SIZE, Oacs } from "../spec/identify-controller.js";
+import { NvmeError, TransportError } from "../errors/errors.js";
+import * as cmds from "../nvme-spec/commands.js";
+import type { Completion } from "../nvme-spec/completion.js";
+import { FeatureId } from "../nvme-spec/features.js";
+import { Cns, decodeIdentifyController, IDENTIFY_DATA_SIZE, Oacs } from "../nvme-spec/identify-controller.js";
 import {
   ArbitrationMechanism,
   CcCss,
@@ -22,7 +21,9 @@ import {
   Register,
   ShutdownNotification,
   ShutdownStatus,
-} from "../spec/registers.js";
+} from "../nvme-spec/registers.js";
+import { NvmeStatusError } from "../nvme-spec/status-error.js";
+import type { QueuePair } from "../qpair/queue-pair.js";
 import type { Controller } from "./controller.js";
 import { identifyNamespaces } from "./namespaces.js";
 import { ControllerState as S } from "./state.js";

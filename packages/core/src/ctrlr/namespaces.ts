@@ -4,9 +4,9 @@
  * @module
  */
 import { Namespace } from "../ns/namespace.js";
-import { identify } from "../spec/commands.js";
-import { Cns, IDENTIFY_DATA_SIZE } from "../spec/identify-controller.js";
-import { decodeActiveNamespaceList, decodeIdentifyNamespace } from "../spec/identify-namespace.js";
+import { identify } from "../nvme-spec/commands.js";
+import { Cns, IDENTIFY_DATA_SIZE } from "../nvme-spec/identify-controller.js";
+import { decodeActiveNamespaceList, decodeIdentifyNamespace } from "../nvme-spec/identify-namespace.js";
 import type { Controller } from "./controller.js";
 
 /** Re-reads which namespaces are active and their Identify Namespace data. */

@@ -3,7 +3,7 @@
  * a condition holds, or fail with a time-out that names what was awaited.
  * @module
  */
-import { NvmeTimeoutError } from "../errors.js";
+import { NvmeTimeoutError } from "../errors/errors.js";
 import type { RegisterAccess } from "../transport/contract.js";
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -12,10 +12,10 @@
  * pages and allocate nothing.
  * @module
  */
-import type { IoVec } from "../dma.js";
-import { InvalidArgumentError } from "../errors.js";
-import { lo32 } from "../spec/bytes.js";
-import { DataPointerType, type NvmeCommand } from "../spec/command.js";
+import type { IoVec } from "../dma/dma-memory.js";
+import { InvalidArgumentError } from "../errors/errors.js";
+import { lo32 } from "../nvme-spec/bytes.js";
+import { DataPointerType, type NvmeCommand } from "../nvme-spec/command.js";
 import { putU64 } from "./put-u64.js";
 
 /**

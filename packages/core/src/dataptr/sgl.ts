@@ -9,9 +9,9 @@
  * like {@link NvmeCommand}, they assume a little-endian host.
  * @module
  */
-import type { IoVec } from "../dma.js";
-import { InvalidArgumentError } from "../errors.js";
-import { DataPointerType, type NvmeCommand } from "../spec/command.js";
+import type { IoVec } from "../dma/dma-memory.js";
+import { InvalidArgumentError } from "../errors/errors.js";
+import { DataPointerType, type NvmeCommand } from "../nvme-spec/command.js";
 import { putU64 } from "./put-u64.js";
 
 /** Size of one SGL descriptor in bytes. */

@@ -6,10 +6,11 @@
  * A bounce-style domain installs them with `domain.setPull(pullByCopy)` and so on.
  * @module
  */
+
+import { EINVAL } from "../errors/errno.js";
 import type { MemoryDomainDataCplCb } from "./callbacks.js";
 import { copyIovs, zeroIovs } from "./copy.js";
 import type { MemoryDomain } from "./domain.js";
-import { EINVAL } from "./errno.js";
 import { iovsHaveBytes, type MemoryIoVec } from "./iovec.js";
 
 function copyAndComplete<A>(

@@ -6,7 +6,7 @@
  * Ranges must not overlap (memcpy semantics).
  * @module
  */
-import { InvalidArgumentError } from "../errors.js";
+import { InvalidArgumentError } from "../errors/errors.js";
 import type { MemoryIoVec } from "./iovec.js";
 
 /** Runs up to this many bytes are copied by a plain loop (cheaper than creating a view). */

@@ -11,6 +11,7 @@
  * @module
  */
 import type { Observable } from "rxjs";
+import { EFAULT, EINVAL, ENOTSUP } from "../errors/errno.js";
 import type {
   MemoryDomainDataCplCb,
   MemoryDomainInvalidateDataCb,
@@ -22,7 +23,6 @@ import type {
 } from "./callbacks.js";
 import type { MemoryDomainContext, MemoryDomainUserContext } from "./context.js";
 import type { DmaDeviceType } from "./device-type.js";
-import { EFAULT, EINVAL, ENOTSUP } from "./errno.js";
 import type { MemoryDomainOperation } from "./errors.js";
 import type { MemoryIoVec } from "./iovec.js";
 import { completion$, translation$ } from "./rx.js";

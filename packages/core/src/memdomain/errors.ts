@@ -2,8 +2,9 @@
  * Typed errors of the memory-domain convenience faces (the callback face returns negated errno).
  * @module
  */
-import { NvmeError } from "../errors.js";
-import { EFAULT, ENOTSUP, errnoName } from "./errno.js";
+
+import { EFAULT, ENOTSUP, errnoName } from "../errors/errno.js";
+import { NvmeError } from "../errors/errors.js";
 
 function label(domainId: string | null): string {
   return `memory domain ${domainId === null ? "(no id)" : `"${domainId}"`}`;

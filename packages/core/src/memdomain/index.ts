@@ -24,13 +24,14 @@
  * buffers into IOVAs (`result.iov.addr`) and leaving `rdma` null.
  * @module
  */
+
+export { EFAULT, EINVAL, ENOTSUP, errnoName } from "../errors/errno.js";
 export * from "./callbacks.js";
 export * from "./context.js";
 export * from "./copy.js";
 export * from "./copy-callbacks.js";
 export * from "./device-type.js";
 export * from "./domain.js";
-export { EFAULT, EINVAL, ENOTSUP, errnoName } from "./errno.js";
 export * from "./errors.js";
 export { type MemoryDomainEvent, memoryDomainEvents$ } from "./events.js";
 export * from "./iovec.js";

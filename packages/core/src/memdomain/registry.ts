@@ -8,11 +8,12 @@
  * `copyIovs` moves them). It cannot be destroyed.
  * @module
  */
-import { InvalidArgumentError } from "../errors.js";
+
+import { EINVAL } from "../errors/errno.js";
+import { InvalidArgumentError } from "../errors/errors.js";
 import type { MemoryDomainContext, MemoryDomainUserContext } from "./context.js";
 import { DmaDeviceType } from "./device-type.js";
 import { MemoryDomain } from "./domain.js";
-import { EINVAL } from "./errno.js";
 import { emitMemoryDomainEvent } from "./events.js";
 import { checkCreate } from "./validate.js";
 

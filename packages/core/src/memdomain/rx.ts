@@ -7,9 +7,9 @@
  * @module
  */
 import { Observable, type Subscriber } from "rxjs";
-import { InvalidArgumentError } from "../errors.js";
+import { EFAULT } from "../errors/errno.js";
+import { InvalidArgumentError } from "../errors/errors.js";
 import type { MemoryDomainDataCplCb } from "./callbacks.js";
-import { EFAULT } from "./errno.js";
 import { MemoryDomainError, type MemoryDomainOperation, ShortTranslationError } from "./errors.js";
 import {
   createTranslationResult,

@@ -8,17 +8,17 @@
  */
 import { lastValueFrom } from "rxjs";
 import { checkPrpVector } from "../dataptr/prp.js";
-import type { DmaBuffer, IoVec } from "../dma.js";
-import { InvalidArgumentError } from "../errors.js";
+import type { DmaBuffer, IoVec } from "../dma/dma-memory.js";
+import { EFAULT } from "../errors/errno.js";
+import { InvalidArgumentError } from "../errors/errors.js";
 import type { MemoryDomain } from "../memdomain/domain.js";
-import { EFAULT } from "../memdomain/errno.js";
 import { MemoryDomainError, ShortTranslationError } from "../memdomain/errors.js";
 import { iovTotalLength, type MemoryIoVec } from "../memdomain/iovec.js";
 import { getSystemMemoryDomain } from "../memdomain/registry.js";
 import { createTranslationResult, translationLength } from "../memdomain/translation.js";
+import { NvmOpcode } from "../nvme-spec/opcodes.js";
 import { awaitCompletion } from "../qpair/promise.js";
 import type { QueuePair } from "../qpair/queue-pair.js";
-import { NvmOpcode } from "../spec/opcodes.js";
 import { checkRange, submitDataCommand, transferBlockSize } from "./io.js";
 import type { Namespace } from "./namespace.js";
 

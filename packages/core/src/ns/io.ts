@@ -4,19 +4,17 @@
  * command dwords. Positional arguments keep the per-I/O path free of allocation.
  * @module
  */
-import type { IoVec } from "../dma.js";
-import { InvalidArgumentError } from "../errors.js";
-import { countChildren, nextChildBlocks } from "../io/split.js";
+import type { IoVec } from "../dma/dma-memory.js";
+import { ENOMEM } from "../errors/errno.js";
+import { InvalidArgumentError } from "../errors/errors.js";
+import { lo32 } from "../nvme-spec/bytes.js";
+import { readWriteDwords } from "../nvme-spec/nvm-commands.js";
 import type { QueuePair } from "../qpair/queue-pair.js";
-import type { CommandCallback, NextSgeCallback, Request, ResetSglCallback } from "../qpair/request.js";
-import { PayloadKind } from "../qpair/request.js";
-import { lo32 } from "../spec/bytes.js";
-import { readWriteDwords } from "../spec/nvm-commands.js";
+import type { CommandCallback, NextSgeCallback, Request, ResetSglCallback } from "../rq/request.js";
+import { PayloadKind } from "../rq/request.js";
 import { IO_FLAGS_MASK, IoFlags } from "./io-flags.js";
 import type { Namespace } from "./namespace.js";
-
-/** Negative errno returned when no request is free: back-pressure, try again after completions. */
-export const ENOMEM = 12;
+import { countChildren, nextChildBlocks } from "./split.js";
 
 /** Rejects LBA ranges that are not whole, positive or inside the namespace. */
 export function checkRange(ns: Namespace, lba: number, count: number, maxCount: number): void {

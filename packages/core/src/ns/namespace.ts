@@ -5,19 +5,16 @@
  * @module
  */
 import { defer, type Observable } from "rxjs";
-import type { DmaAllocator, DmaBuffer } from "../dma.js";
-import { InvalidArgumentError } from "../errors.js";
+import type { DmaAllocator, DmaBuffer } from "../dma/dma-memory.js";
+import { ENOMEM } from "../errors/errno.js";
+import { InvalidArgumentError } from "../errors/errors.js";
 import type { MemoryDomain } from "../memdomain/domain.js";
 import type { MemoryIoVec } from "../memdomain/iovec.js";
-import { awaitCompletion } from "../qpair/promise.js";
-import type { QueuePair } from "../qpair/queue-pair.js";
-import type { CommandCallback, NextSgeCallback, Request, ResetSglCallback } from "../qpair/request.js";
-import { PayloadKind } from "../qpair/request.js";
-import { DSM_RANGE_SIZE, DsmAttribute, encodeDsmRanges } from "../spec/dsm.js";
-import type { IdentifyController } from "../spec/identify-controller.js";
-import type { IdentifyNamespace } from "../spec/identify-namespace.js";
-import * as cmds from "../spec/nvm-commands.js";
-import { NvmOpcode } from "../spec/opcodes.js";
+import { DSM_RANGE_SIZE, DsmAttribute, encodeDsmRanges } from "../nvme-spec/dsm.js";
+import type { IdentifyController } from "../nvme-spec/identify-controller.js";
+import type { IdentifyNamespace } from "../nvme-spec/identify-namespace.js";
+import * as cmds from "../nvme-spec/nvm-commands.js";
+import { NvmOpcode } from "../nvme-spec/opcodes.js";
 import {
   encodeReservationAcquireData,
   encodeReservationKeyData,
@@ -27,8 +24,12 @@ import {
   type ReservationRegisterCptpl,
   type ReservationReleaseAction,
   type ReservationType,
-} from "../spec/reservations.js";
-import { checkRange, ENOMEM, payloadIova, submitContiguous, submitDataCommand } from "./io.js";
+} from "../nvme-spec/reservations.js";
+import { awaitCompletion } from "../qpair/promise.js";
+import type { QueuePair } from "../qpair/queue-pair.js";
+import type { CommandCallback, NextSgeCallback, Request, ResetSglCallback } from "../rq/request.js";
+import { PayloadKind } from "../rq/request.js";
+import { checkRange, payloadIova, submitContiguous, submitDataCommand } from "./io.js";
 import { type ExtIoOptions, extIo } from "./io-ext.js";
 import { NamespaceFlags } from "./io-flags.js";
 

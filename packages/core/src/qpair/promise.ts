@@ -3,8 +3,9 @@
  * per-command record. (The Promise face may allocate; the callback face is the zero-allocation path.)
  * @module
  */
-import { NvmeStatusError, NvmeTimeoutError } from "../errors.js";
-import type { Completion } from "../spec/completion.js";
+import { NvmeTimeoutError } from "../errors/errors.js";
+import type { Completion } from "../nvme-spec/completion.js";
+import { NvmeStatusError } from "../nvme-spec/status-error.js";
 import type { QueuePair } from "./queue-pair.js";
 
 /** What the static callback needs to settle one awaited command. */

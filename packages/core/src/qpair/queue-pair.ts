@@ -6,16 +6,16 @@
  * The per-I/O path makes no FFI call, allocation or closure.
  * @module
  */
-import type { DmaAllocator, IoVec } from "../dma.js";
-import { StateError } from "../errors.js";
+import type { DmaAllocator, IoVec } from "../dma/dma-memory.js";
+import { StateError } from "../errors/errors.js";
+import { Completion, encodeStatus } from "../nvme-spec/completion.js";
+import { GenericStatus, isRetryableStatus, StatusCodeType } from "../nvme-spec/status.js";
 import { TrackerPool } from "../rq/pool.js";
+import { PayloadKind, type Request, RequestPool, RequestQueue, type SgeOut } from "../rq/request.js";
 import type { RequestTracker } from "../rq/tracker.js";
-import { Completion, encodeStatus } from "../spec/completion.js";
-import { GenericStatus, isRetryableStatus, StatusCodeType } from "../spec/status.js";
 import type { QueuePort } from "../transport/contract.js";
 import { CompletionPoller } from "./poller.js";
 import { type QueueLink, QueueLinkState } from "./queue-link.js";
-import { PayloadKind, type Request, RequestPool, RequestQueue, type SgeOut } from "./request.js";
 
 /** Life of a queue pair. */
 export enum QueuePairState {

@@ -9,10 +9,10 @@
  */
 import { mapPrp, mapvPrp, type PrpListPages } from "../dataptr/prp.js";
 import { mapvSgl, SGL_DESCRIPTOR_SIZE, type SglSegment } from "../dataptr/sgl.js";
-import type { DmaAllocator, DmaBuffer, IoVec } from "../dma.js";
-import { InvalidArgumentError, NvmeTimeoutError, StateError } from "../errors.js";
-import type { NvmeCommand } from "../spec/command.js";
-import type { Completion } from "../spec/completion.js";
+import type { DmaAllocator, DmaBuffer, IoVec } from "../dma/dma-memory.js";
+import { InvalidArgumentError, NvmeTimeoutError, StateError } from "../errors/errors.js";
+import type { NvmeCommand } from "../nvme-spec/command.js";
+import type { Completion } from "../nvme-spec/completion.js";
 import type { QueuePort } from "../transport/contract.js";
 import { RequestTracker } from "./tracker.js";
 

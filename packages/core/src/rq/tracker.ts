@@ -5,7 +5,7 @@
  */
 import type { PrpListPages } from "../dataptr/prp.js";
 import type { SglSegment } from "../dataptr/sgl.js";
-import type { Completion } from "../spec/completion.js";
+import type { Completion } from "../nvme-spec/completion.js";
 
 /** A completion callback in SPDK's shape (spdk_nvme_cmd_cb): the caller's argument and the completion. */
 export type TrackerCallback = (arg: unknown, cqe: Completion) => void;

@@ -5,10 +5,10 @@
  * @module
  */
 import type { Observable } from "rxjs";
-import type { ControllerOptions } from "../ctrlr/options.js";
-import type { DmaAllocator, DmaBuffer } from "../dma.js";
+import type { DmaAllocator, DmaBuffer } from "../dma/dma-memory.js";
 import type { MemoryDomain } from "../memdomain/domain.js";
-import type { NvmeCommand } from "../spec/command.js";
+import type { NvmeCommand } from "../nvme-spec/command.js";
+import type { ControllerOptions } from "../options/controller-options.js";
 import type { TransportId, TransportType } from "../trid/transport-id.js";
 
 /**

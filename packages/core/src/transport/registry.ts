@@ -4,7 +4,7 @@
  * @module
  */
 import { injectable, multiInject, optional } from "inversify";
-import { TransportError } from "../errors.js";
+import { TransportError } from "../errors/errors.js";
 import { type TransportId, TransportType, trtypeStr } from "../trid/transport-id.js";
 import { NVME_TRANSPORT, type NvmeTransport } from "./contract.js";
 

@@ -3,7 +3,7 @@
  * or `DDDD.BB.DD.F`, hexadecimal.
  * @module
  */
-import { InvalidArgumentError } from "../errors.js";
+import { InvalidArgumentError } from "../errors/errors.js";
 
 /** A PCI function's address. */
 export interface PciAddress {

@@ -8,7 +8,7 @@
  * `:` and `=` comes first in the pair is the separator, so values may contain both.
  * @module
  */
-import { InvalidArgumentError, TransportIdError } from "../errors.js";
+import { InvalidArgumentError, TransportIdError } from "../errors/errors.js";
 import { comparePciAddresses, type PciAddress, parsePciAddress } from "./pci-address.js";
 import {
   type AddressFamily,

@@ -4,7 +4,7 @@
  * _parse_adrfam.
  * @module
  */
-import { InvalidArgumentError } from "../errors.js";
+import { InvalidArgumentError } from "../errors/errors.js";
 
 /**
  * NVMe transport type. The fabrics values are the NVMe-oF TRTYPE codes; PCIe is 256 (outside the

@@ -17,8 +17,8 @@ import {
   InvalidArgumentError,
   StateError,
 } from "@nvmekit/core";
+import type { IommuBackend } from "../iommu/iommu-backend.js";
 import type { NativeMapping } from "../native/mapping.js";
-import type { IommuBackend } from "../vfio/iommu-backend.js";
 import { FirstFitAllocator } from "./first-fit.js";
 import { type HostMemoryKind, type HugepagePolicy, mapHostMemory, REGION_ALIGN } from "./host-memory.js";
 import { IovaSpace } from "./iova-space.js";

@@ -5,7 +5,7 @@
  * 64-bit registers are accessed as two dwords, low first, which NVMe permits.
  * @module
  */
-import type { RegisterAccess } from "@nvmekit/core";
+import type { RegisterAccess } from "@nvmekit/core/transport";
 
 /** RegisterAccess over BAR0's 32-bit view. */
 export class BarRegisters implements RegisterAccess {

@@ -4,8 +4,8 @@
  * given to the controller are the CMB's own bus addresses, which is how it knows they are local.
  * @module
  */
-import { cmbOffsetBytes, decodeCap, decodeCmbloc, decodeCmbsz, Register } from "@nvmekit/core";
-import type { PciDevice } from "../pci-device.js";
+import { cmbOffsetBytes, decodeCap, decodeCmbloc, decodeCmbsz, Register } from "@nvmekit/core/nvme-spec";
+import type { PciDevice } from "@nvmekit/pci-port";
 import type { BarRegisters } from "./bar-registers.js";
 
 /** A piece of the CMB: the CPU's view and the address the controller uses. */

@@ -4,23 +4,19 @@
  * (I/O) hand to the controller.
  * @module
  */
-import {
-  type AdminChannel,
-  type AdminQueueSetup,
-  commands as cmds,
-  type DmaAllocator,
-  decodeCap,
-  type ExportedIoQueue,
-  InvalidArgumentError,
-  type IoQueueRequest,
-  NvmeCommand,
-  type QueuePort,
-  Register,
-  type TransportConnection,
-  TransportError,
-} from "@nvmekit/core";
+
+import { type DmaAllocator, InvalidArgumentError, TransportError } from "@nvmekit/core";
+import { commands as cmds, decodeCap, NvmeCommand, Register } from "@nvmekit/core/nvme-spec";
+import type {
+  AdminChannel,
+  AdminQueueSetup,
+  ExportedIoQueue,
+  IoQueueRequest,
+  QueuePort,
+  TransportConnection,
+} from "@nvmekit/core/transport";
+import type { InterruptVector, PciDevice } from "@nvmekit/pci-port";
 import type { Observable } from "rxjs";
-import type { InterruptVector, PciDevice } from "../pci-device.js";
 import { BarRegisters } from "./bar-registers.js";
 import { ControllerMemoryBuffer } from "./cmb.js";
 import { PcieQueuePort } from "./queue-port.js";

@@ -10,8 +10,8 @@
  * closure happens per command.
  * @module
  */
-import type { QueuePort } from "@nvmekit/core";
-import type { InterruptVector } from "../pci-device.js";
+import type { QueuePort } from "@nvmekit/core/transport";
+import type { InterruptVector } from "@nvmekit/pci-port";
 import { passesEventIdx, type ShadowDoorbellViews, shadowIndex } from "./shadow-doorbells.js";
 
 /** Where a queue's rings are and how to reach its doorbells. */

@@ -6,13 +6,10 @@
  * emulated controller's throughput depends on. Both pages are laid out like the doorbell registers.
  * @module
  */
-import {
-  type AdminChannel,
-  commands as cmds,
-  type DmaAllocator,
-  type DmaBuffer,
-  NvmeCommand,
-} from "@nvmekit/core";
+
+import type { DmaAllocator, DmaBuffer } from "@nvmekit/core";
+import { commands as cmds, NvmeCommand } from "@nvmekit/core/nvme-spec";
+import type { AdminChannel } from "@nvmekit/core/transport";
 import { asWords } from "./shared-memory.js";
 
 /** The two pages as dwords, indexed like BAR0's doorbells minus the 0x1000 offset. */

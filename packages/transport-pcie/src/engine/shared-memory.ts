@@ -7,8 +7,8 @@
  * @module
  */
 import { TransportError } from "@nvmekit/core";
+import type { PciDevice } from "@nvmekit/pci-port";
 import koffi from "koffi";
-import type { PciDevice } from "../pci-device.js";
 
 /** A piece of memory described for another thread; postMessage-able. */
 export type SharedMemoryHandle =

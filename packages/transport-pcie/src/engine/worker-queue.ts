@@ -7,8 +7,8 @@
  * @module
  */
 import { type AttachedQueuePair, attachQueuePair, type WorkerQueuePairHandle } from "@nvmekit/core";
+import type { PciDevice } from "@nvmekit/pci-port";
 import { ChunkDmaAllocator } from "../dma/chunk-allocator.js";
-import type { PciDevice } from "../pci-device.js";
 import { PcieQueuePort } from "./queue-port.js";
 import type { ShadowDoorbellPages } from "./shadow-doorbells.js";
 import { asWords, openSharedMemory, type SharedMemoryHandle, shareView } from "./shared-memory.js";

@@ -4,11 +4,11 @@
  * @module
  */
 import { TransportError } from "@nvmekit/core";
+import type { PciBar } from "@nvmekit/pci-port";
 import { MAP_SHARED, PROT_READ, PROT_WRITE } from "../native/constants.js";
 import { mmap } from "../native/libc.js";
 import { NativeMapping } from "../native/mapping.js";
 import { RegionFlags } from "../native/vfio-uapi.js";
-import type { PciBar } from "../pci-device.js";
 import type { VfioDeviceFile } from "./device-file.js";
 
 /** One mapped BAR. */

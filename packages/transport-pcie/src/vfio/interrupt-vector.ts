@@ -6,8 +6,8 @@
  * @module
  */
 import { StateError } from "@nvmekit/core";
+import type { InterruptVector } from "@nvmekit/pci-port";
 import { close, eventfd, eventfdConsume, eventfdSignal, pollReadable } from "../native/libc.js";
-import type { InterruptVector } from "../pci-device.js";
 
 /** poll(2) takes an int: longer (or infinite) waits become "forever". */
 const MAX_POLL_MS = 0x7fffffff;

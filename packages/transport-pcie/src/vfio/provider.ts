@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { PciDevice, PciDeviceProvider, PciScan } from "../pci-device.js";
+import type { PciDevice, PciDeviceProvider, PciScan } from "@nvmekit/pci-port";
 import { scanNvmeFunctions } from "../sysfs/nvme-scan.js";
 import { pciDevicePath } from "../sysfs/pci-function.js";
 import { PCI_ADDRESS, type VfioOpenOptions, VfioPciDevice } from "./vfio-pci-device.js";

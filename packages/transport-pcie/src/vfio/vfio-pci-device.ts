@@ -4,15 +4,15 @@
  * @module
  */
 import { InvalidArgumentError, StateError } from "@nvmekit/core";
+import type { InterruptVector, PciDevice } from "@nvmekit/pci-port";
 import type { Observable } from "rxjs";
 import { type DmaOptions, VfioDmaAllocator } from "../dma/vfio-dma-allocator.js";
+import type { IommuBackend } from "../iommu/iommu-backend.js";
+import { type IommuSelectionOptions, openIommuBackend } from "../iommu/iommu-selection.js";
 import { DeviceFlags } from "../native/vfio-uapi.js";
-import type { InterruptVector, PciDevice } from "../pci-device.js";
 import { VfioBar } from "./bar.js";
 import { barBusAddress, Command, ConfigReg } from "./config-space.js";
 import { VfioDeviceFile } from "./device-file.js";
-import type { IommuBackend } from "./iommu-backend.js";
-import { type IommuSelectionOptions, openIommuBackend } from "./iommu-selection.js";
 import { MsixRouting } from "./msix.js";
 import { RemovalWatch } from "./removal-watch.js";
 

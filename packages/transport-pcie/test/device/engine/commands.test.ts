@@ -2,15 +2,8 @@
 // The namespace and admin command set against QEMU's controller through VFIO: zeroing commands,
 // compare failure, features and log pages, an asynchronous event, firmware's error path, reset with
 // I/O in flight, and bad input rejected before submission.
-import {
-  type AsyncEvent,
-  type Completion,
-  FeatureId,
-  InvalidArgumentError,
-  LogPageId,
-  NvmeStatusError,
-  StateError,
-} from "@nvmekit/core";
+import { type AsyncEvent, InvalidArgumentError, NvmeStatusError, StateError } from "@nvmekit/core";
+import { type Completion, FeatureId, LogPageId } from "@nvmekit/core/nvme-spec";
 import { firstValueFrom, timeout } from "rxjs";
 import { test } from "uvu";
 import * as assert from "uvu/assert";

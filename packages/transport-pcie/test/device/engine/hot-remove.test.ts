@@ -2,7 +2,8 @@
 // Removing the controller through QMP (device_del) fails every outstanding command with an error
 // status, fires the remove callback, and leaves the controller refusing new I/O.
 import { execFileSync } from "node:child_process";
-import { type Completion, ControllerState } from "@nvmekit/core";
+import { ControllerState } from "@nvmekit/core";
+import type { Completion } from "@nvmekit/core/nvme-spec";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { bind, makeDriver, releaseControllers } from "./rig.js";

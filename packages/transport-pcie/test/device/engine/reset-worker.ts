@@ -3,7 +3,8 @@
 // thread starts once told "running") has aborted some and `afterReset` more have completed. It books
 // every callback against what it submitted, so a lost or duplicated completion shows in the report.
 import { parentPort, workerData } from "node:worker_threads";
-import { type Completion, GenericStatus, StatusCodeType, type WorkerQueuePairHandle } from "@nvmekit/core";
+import type { WorkerQueuePairHandle } from "@nvmekit/core";
+import { type Completion, GenericStatus, StatusCodeType } from "@nvmekit/core/nvme-spec";
 import { attachWorkerQueuePair } from "../../../src/index.js";
 import { randomFill } from "./seeded-bytes.js";
 

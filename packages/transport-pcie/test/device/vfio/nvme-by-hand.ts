@@ -5,7 +5,7 @@
  * @module
  */
 import type { DmaBuffer } from "@nvmekit/core";
-import type { PciBar, PciDevice } from "../../../src/pci-device.js";
+import type { PciBar, PciDevice } from "@nvmekit/pci-port";
 
 /** Register word indexes in BAR0 (byte offset / 4). */
 export const Reg = { CAP_LO: 0, CAP_HI: 1, VS: 2, CC: 5, CSTS: 7, AQA: 9, ASQ: 10, ACQ: 12 } as const;

@@ -2,7 +2,7 @@ import { TransportError } from "@nvmekit/core";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { IovaSpace } from "../../../src/dma/iova-space.js";
-import { clampIovaRanges } from "../../../src/vfio/iova-ranges.js";
+import { clampIovaRanges } from "../../../src/iommu/iova-ranges.js";
 
 const MiB = 2 ** 20;
 

@@ -8,8 +8,8 @@ import { InvalidArgumentError, StateError } from "@nvmekit/core";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { VfioDmaAllocator } from "../../../src/dma/vfio-dma-allocator.js";
+import type { IommuBackend } from "../../../src/iommu/iommu-backend.js";
 import { mappingStats } from "../../../src/native/mapping.js";
-import type { IommuBackend } from "../../../src/vfio/iommu-backend.js";
 
 const MiB = 2 ** 20;
 

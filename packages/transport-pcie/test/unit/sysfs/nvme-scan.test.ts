@@ -1,5 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { notViableMessage } from "../../../src/iommu/vfio-group.js";
 import { kernelBindCommands, vfioBindCommands } from "../../../src/sysfs/bind-commands.js";
 import { scanNvmeFunctions } from "../../../src/sysfs/nvme-scan.js";
 import {
@@ -8,7 +9,6 @@ import {
   readPciFunction,
   vfioPciLoaded,
 } from "../../../src/sysfs/pci-function.js";
-import { notViableMessage } from "../../../src/vfio/group.js";
 import { VfioProvider } from "../../../src/vfio/provider.js";
 import { fakeSysfs } from "./fake-sysfs.js";
 

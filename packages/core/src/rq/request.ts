@@ -1,0 +1,192 @@
+/**
+ * Requests: the unit the queue-pair engine schedules. One request is one NVMe command, or a parent
+ * whose children are the pieces of a split I/O. A queue pair preallocates `ioQueueRequests` of them;
+ * they are recycled through an intrusive free stack so the per-I/O path allocates nothing.
+ * @module
+ */
+import type { DmaBuffer, IoVec } from "../dma/dma-memory.js";
+import { NvmeCommand } from "../nvme-spec/command.js";
+import type { Completion } from "../nvme-spec/completion.js";
+
+/**
+ * Completion callback of the low-level face (spdk_nvme_cmd_cb): a plain function and an argument
+ * of the caller's, so submitting needs no closure. `cpl` is only valid during the call.
+ */
+export type CommandCallback<A = unknown> = (arg: A, cpl: Completion) => void;
+
+/**
+ * Restarts a scattered payload walk at byte `offset` (spdk_nvme_req_reset_sgl_cb).
+ */
+export type ResetSglCallback<A = unknown> = (arg: A, offset: number) => void;
+
+/** Where {@link NextSgeCallback} puts the next segment. */
+export interface SgeOut {
+  /** A view of the segment in DMA memory; the core looks up its IOVA. */
+  view: ArrayBufferView | null;
+}
+
+/**
+ * Stores the current segment in `out.view` and advances to the next one; returns 0, or non-zero
+ * on error (spdk_nvme_req_next_sge_cb).
+ */
+export type NextSgeCallback<A = unknown> = (arg: A, out: SgeOut) => number;
+
+/** How a request's data is described. */
+export enum PayloadKind {
+  /** No data transfer. */
+  None = 0,
+  /** One contiguous range of DMA memory at `iova`. */
+  Contiguous = 1,
+  /** Segments produced by the caller's reset/next callbacks, starting at `sglOffset`. */
+  Scattered = 2,
+  /** A list of device addresses given up front (e.g. a memory domain's translation). */
+  IoVecs = 3,
+}
+
+/** One schedulable command. Fields are public for the engine's files; applications never see requests. */
+export class Request {
+  /** The command as built by the submitter; the engine adds the CID and data pointer. */
+  readonly cmd = new NvmeCommand();
+  /** Completion callback, or null. */
+  cb: CommandCallback<never> | null = null;
+  /** The callback's argument. */
+  cbArg: unknown = undefined;
+  /** How the payload is described. */
+  payloadKind = PayloadKind.None;
+  /** Device address of a contiguous payload. */
+  iova = 0;
+  /** Payload length in bytes. */
+  length = 0;
+  /** IOVA of a separate metadata buffer, or -1 for none. */
+  mdIova = -1;
+  /** Scattered payload: the caller's argument for the callbacks. */
+  sglArg: unknown = undefined;
+  /** Scattered payload: reset callback. */
+  resetSgl: ResetSglCallback<never> | null = null;
+  /** Scattered payload: next-segment callback. */
+  nextSge: NextSgeCallback<never> | null = null;
+  /** Scattered payload: byte offset of this request's data within the caller's list. */
+  sglOffset = 0;
+  /** IoVecs payload: the device addresses. */
+  iovs: readonly IoVec[] | null = null;
+  /** IoVecs payload: how many of `iovs` are used. */
+  iovCount = 0;
+  /** The parent of a split child, else null. */
+  parent: Request | null = null;
+  /** For a parent: children still outstanding. */
+  childrenLeft = 0;
+  /** For a parent: the first error status a child reported (15-bit status field), 0 if none. */
+  childStatus = 0;
+  /** Times this request was resubmitted after a retryable error. */
+  retries = 0;
+  /** When it was handed to the controller (performance.now()), for timeouts; 0 when not tracked. */
+  submittedAt = 0;
+  /** Whether its timeout was already reported. */
+  timeoutReported = false;
+  /** DMA memory the core allocated for this command (DSM ranges, reservation data), freed when it ends. */
+  owned: DmaBuffer | null = null;
+  /** Link in the free stack or the waiting queue. */
+  next: Request | null = null;
+
+  /**
+   * Clears everything but the preallocated command object, which every submitter rebuilds whole (a
+   * command builder starts with `init`, raw commands with `copyFrom`), so zeroing it here too would be
+   * sixteen more stores per I/O for nothing.
+   */
+  reset(): void {
+    this.cb = null;
+    this.cbArg = undefined;
+    this.payloadKind = PayloadKind.None;
+    this.iova = 0;
+    this.length = 0;
+    this.mdIova = -1;
+    this.sglArg = undefined;
+    this.resetSgl = null;
+    this.nextSge = null;
+    this.sglOffset = 0;
+    this.iovs = null;
+    this.iovCount = 0;
+    this.parent = null;
+    this.childrenLeft = 0;
+    this.childStatus = 0;
+    this.retries = 0;
+    this.submittedAt = 0;
+    this.timeoutReported = false;
+    this.owned = null;
+    this.next = null;
+  }
+}
+
+/** A fixed set of requests with a free stack; `take` returns null when all are in use (back-pressure). */
+export class RequestPool {
+  private free: Request | null = null;
+  /** Requests currently taken. */
+  inUse = 0;
+
+  /** @param size number of requests to preallocate */
+  constructor(readonly size: number) {
+    for (let i = 0; i < size; i++) {
+      const r = new Request();
+      r.next = this.free;
+      this.free = r;
+    }
+  }
+
+  /** Number of requests that can still be taken. */
+  get available(): number {
+    return this.size - this.inUse;
+  }
+
+  /** Takes a cleared request (see {@link Request.reset}), or returns null when none is free. */
+  take(): Request | null {
+    const r = this.free;
+    if (r === null) return null;
+    this.free = r.next;
+    r.reset();
+    this.inUse++;
+    return r;
+  }
+
+  /** Returns a request to the pool. */
+  give(r: Request): void {
+    r.next = this.free;
+    this.free = r;
+    this.inUse--;
+  }
+}
+
+/** A FIFO of requests linked through `next`, for requests waiting for a free request tracker. */
+export class RequestQueue {
+  private head: Request | null = null;
+  private tail: Request | null = null;
+  /** Number of queued requests. */
+  length = 0;
+
+  /** Appends a request. */
+  push(r: Request): void {
+    r.next = null;
+    if (this.tail === null) this.head = r;
+    else this.tail.next = r;
+    this.tail = r;
+    this.length++;
+  }
+
+  /** Puts a request back at the front. */
+  unshift(r: Request): void {
+    r.next = this.head;
+    this.head = r;
+    if (this.tail === null) this.tail = r;
+    this.length++;
+  }
+
+  /** Removes and returns the oldest request, or null. */
+  shift(): Request | null {
+    const r = this.head;
+    if (r === null) return null;
+    this.head = r.next;
+    if (this.head === null) this.tail = null;
+    r.next = null;
+    this.length--;
+    return r;
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * @nvmekit/core/transport: what a transport plugin is written against (SPDK's nvme_internal.h to
+ * the application API's nvme.h). Everything the application entry point exports, plus the plugin
+ * contract and its injection token, the transport registry, libvfn-shaped request trackers, PRP and
+ * SGL builders, I/O splitting and the queue link a worker thread's queue pair follows.
+ * @module
+ */
+export * from "./dataptr/prp.js";
+export * from "./dataptr/sgl.js";
+export * from "./index.js";
+export * from "./ns/split.js";
+export * from "./qpair/queue-link.js";
+export * from "./rq/pool.js";
+export * from "./rq/tracker.js";
+export * from "./transport/contract.js";
+export * from "./transport/registry.js";

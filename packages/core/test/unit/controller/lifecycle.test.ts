@@ -1,0 +1,161 @@
+// Probe, asynchronous events, time-outs and abort, reset, hot removal, and the admin command set,
+// through the in-thread transport: a plugin the core has never heard of.
+import {
+  type AsyncEvent,
+  type Controller,
+  ControllerState,
+  type ProbeEvent,
+  type QueuePair,
+  TransportType,
+} from "@nvmekit/core";
+import { type Completion, FeatureId, LogPageId } from "@nvmekit/core/nvme-spec";
+import { AsyncEventType, attachInThread, GenericSc, inThreadRig, NvmOpc } from "@nvmekit/softnvme";
+import { firstValueFrom, lastValueFrom, take, toArray } from "rxjs";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { rejects } from "./harness.js";
+
+test("probe calls probe/attach per controller with default options, and skips ones already attached", async () => {
+  const { driver, transport } = inThreadRig();
+  transport.addController("soft9", { serial: "NINE" });
+  const seen: string[] = [];
+  const attached: Controller[] = [];
+  const n = await driver.probe(undefined, {
+    probe: (trid, opts) => {
+      seen.push(trid.traddr);
+      opts.numIoQueues = 2;
+      return trid.traddr !== "soft9";
+    },
+    attach: (_trid, c, opts) => {
+      attached.push(c);
+      assert.equal(opts.numIoQueues, 2, "the options the probe callback asked for, as negotiated");
+    },
+  });
+  assert.equal(seen, ["soft0", "soft9"]);
+  assert.equal(n, 1);
+  assert.equal(attached[0]!.trid.trtype, TransportType.Custom);
+  assert.equal(attached[0]!.trid.trstring, "SOFT");
+  assert.equal(await driver.probe(undefined, {}), 1, "soft9 now; soft0 is already attached");
+  await driver.detachAll();
+});
+
+test("probe$ emits attach events, and a remove event when the device disappears", async () => {
+  const { driver, transport } = inThreadRig();
+  const events: ProbeEvent[] = [];
+  const sub = driver.probe$("trtype:SOFT").subscribe((e) => events.push(e));
+  while (events.length < 1) await new Promise((r) => setTimeout(r, 5));
+  const ctrlr = events[0]!.controller;
+  assert.equal(events[0]!.type, "attach");
+  const qp = await ctrlr.allocIoQpair();
+  const ns = ctrlr.getNamespace(1)!;
+  const buf = ctrlr.allocBuffer(512);
+  transport.controller("soft0").holdCompletions(qp.id);
+  const pending = ns.read(qp, buf.bytes, 0, 1);
+  transport.controller("soft0").surpriseRemove();
+  await rejects(() => pending, /Abort/);
+  assert.equal(events[1]?.type, "remove");
+  assert.equal(ctrlr.state, ControllerState.Removed);
+  assert.throws(() => ns.cmdRead(qp, buf.bytes, 0, 1, null, null), /closed|removed/);
+  sub.unsubscribe();
+  await driver.detachAll();
+});
+
+test("an asynchronous event reaches the AER callback and aer$, and the request is re-armed", async () => {
+  const { driver, ctrlr, device } = await attachInThread();
+  const before = device.outstandingAsyncEventRequests;
+  const viaCallback: number[] = [];
+  ctrlr.registerAerCallback((_a: null, cpl: Completion) => viaCallback.push(cpl.cdw0), null);
+  const next = firstValueFrom(ctrlr.aer$);
+  device.raiseAsyncEvent(AsyncEventType.SmartHealth, 0x01, LogPageId.SmartHealth);
+  ctrlr.processAdminCompletions();
+  const event: AsyncEvent = await next;
+  assert.equal([event.type, event.info, event.logPageId], [1, 1, 2]);
+  assert.equal(viaCallback, [event.cdw0]);
+  assert.equal(device.outstandingAsyncEventRequests, before, "re-armed");
+  await driver.detach(ctrlr);
+});
+
+test("a command held past the time limit reaches the timeout callback and timeout$; abort completes it", async () => {
+  const { driver, ctrlr, device } = await attachInThread();
+  const ns = ctrlr.getNamespace(1)!;
+  const qp = await ctrlr.allocIoQpair();
+  const buf = ctrlr.allocBuffer(512);
+  const timeouts: [QueuePair | null, number][] = [];
+  ctrlr.registerTimeoutCallback(20, (_a: null, _c, q, cid) => timeouts.push([q, cid]), null);
+  const viaRx = firstValueFrom(ctrlr.timeout$);
+  device.injectFault({ qid: qp.id, opcode: NvmOpc.Read }, { kind: "hold" }, 1);
+  const read = ns.read(qp, buf.bytes, 0, 1);
+  const t = await viaRx;
+  assert.equal(t.qpair, qp);
+  assert.equal(timeouts, [[qp, t.cid]]);
+  const result = await ctrlr.abort(qp, t.cid);
+  assert.equal(result & 1, 0, "DW0 bit 0 clear: the command was aborted");
+  await rejects(() => read, /Abort Requested|Command Abort/i);
+  await driver.detach(ctrlr);
+});
+
+test("reset: in-flight I/O completes once with an abort status; the qpair works afterwards", async () => {
+  const { driver, ctrlr, device } = await attachInThread();
+  const ns = ctrlr.getNamespace(1)!;
+  const qp = await ctrlr.allocIoQpair();
+  const buf = ctrlr.allocBuffer(512);
+  const states = lastValueFrom(ctrlr.state$.pipe(take(4), toArray()));
+  device.holdCompletions(qp.id);
+  const statuses: number[] = [];
+  for (let i = 0; i < 3; i++)
+    ns.cmdRead(qp, buf.bytes, i, 1, (_a: null, cpl: Completion) => statuses.push(cpl.status), null);
+  await ctrlr.reset();
+  assert.equal(statuses.length, 3, "each in-flight command completed exactly once");
+  assert.ok(statuses.every((s) => (s & 0xff) === GenericSc.AbortedSqDeletion));
+  assert.equal((await states).slice(0, 2), [ControllerState.Ready, ControllerState.Resetting]);
+  assert.equal(ctrlr.state, ControllerState.Ready);
+  await ns.write(qp, buf.bytes, 9, 1);
+  await ns.read(qp, buf.bytes, 9, 1);
+  qp.processCompletions();
+  assert.equal(statuses.length, 3, "nothing completed twice");
+  assert.equal(device.diagnostics, []);
+  await driver.detach(ctrlr);
+});
+
+test("log pages, features, namespace management and the firmware error path", async () => {
+  const { driver, ctrlr, device } = await attachInThread({ temperature: 321 });
+  const smart = await ctrlr.getLogPage(LogPageId.SmartHealth, 0xffffffff, 512);
+  assert.equal(smart[1]! | (smart[2]! << 8), 321, "composite temperature in Kelvin at bytes 2:1");
+  const get = device.commandsOn(0).at(-1)!;
+  assert.equal(get.dwords[10], (LogPageId.SmartHealth | (127 << 16)) >>> 0, "LID 02h, NUMDL = 512/4 - 1");
+  await ctrlr.setFeature(FeatureId.TemperatureThreshold, 300);
+  assert.equal((await ctrlr.getFeature(FeatureId.TemperatureThreshold)) & 0xffff, 300);
+  await ctrlr.setFeature(FeatureId.VolatileWriteCache, 0);
+  assert.equal(await ctrlr.getFeature(FeatureId.VolatileWriteCache), 0);
+  const nsid = await ctrlr.createNamespace({ nsze: 256n, ncap: 256n, flbas: 0 });
+  await ctrlr.attachNamespace(nsid);
+  assert.ok(ctrlr.activeNamespaceIds().includes(nsid));
+  await ctrlr.detachNamespace(nsid);
+  assert.ok(!ctrlr.activeNamespaceIds().includes(nsid));
+  await ctrlr.deleteNamespace(nsid);
+  await ctrlr.format(1, { lbaf: ctrlr.getNamespace(2)!.data.formattedLbaIndex });
+  assert.equal(ctrlr.getNamespace(1)!.sectorSize, 4096, "re-identified after format");
+  await rejects(() => ctrlr.updateFirmware(new Uint8Array(4096), 9), /slot/);
+  await ctrlr.updateFirmware(new Uint8Array(8192).fill(0x5a), 2);
+  const fw = device.commandsOn(0).filter((c) => c.opcode === 0x11 || c.opcode === 0x10);
+  assert.equal(
+    fw.map((c) => [c.opcode, c.dwords[10], c.dwords[11]]),
+    [
+      [0x11, 1023, 0],
+      [0x11, 1023, 1024],
+      [0x10, 2 | (1 << 3), 0],
+    ],
+    "NUMD 0's based, OFST in dwords; commit slot 2 action 001b",
+  );
+  await driver.detach(ctrlr);
+});
+
+test("keep-alive: Keep Alive commands flow while the application does nothing", async () => {
+  const { driver, ctrlr, device } = await attachInThread({}, { keepAliveTimeoutMs: 200 });
+  assert.equal(ctrlr.options.keepAliveTimeoutMs, 200);
+  await new Promise((r) => setTimeout(r, 350));
+  assert.ok(device.keepAlives >= 2, `saw ${device.keepAlives} keep-alives in 350 ms`);
+  await driver.detach(ctrlr);
+});
+
+test.run();

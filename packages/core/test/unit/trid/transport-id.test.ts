@@ -1,0 +1,254 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { InvalidArgumentError, TransportIdError } from "../../../src/errors/errors.js";
+import { formatPciAddress, parsePciAddress } from "../../../src/trid/pci-address.js";
+import {
+  AddressFamily,
+  adrfamStr,
+  compareTransportIds,
+  emptyTransportId,
+  formatTransportId,
+  parseAdrfam,
+  parseTransportId,
+  parseTrtype,
+  type TransportId,
+  TransportType,
+  trtypeStr,
+} from "../../../src/trid/transport-id.js";
+
+/** Asserts that parsing `str` throws a TransportIdError whose token is `token`. */
+function rejects(str: string, token: string, into?: TransportId) {
+  try {
+    parseTransportId(str, into);
+  } catch (e) {
+    assert.instance(e, TransportIdError);
+    assert.is((e as TransportIdError).token, token);
+    assert.ok((e as Error).message.includes(token));
+    return;
+  }
+  assert.unreachable(`"${str}" was accepted`);
+}
+
+test("enum values are SPDK's", () => {
+  assert.is(TransportType.PCIe, 256);
+  assert.is(TransportType.RDMA, 1);
+  assert.is(TransportType.FC, 2);
+  assert.is(TransportType.TCP, 3);
+  assert.is(TransportType.Custom, 4096);
+  assert.is(AddressFamily.IPv4, 1);
+  assert.is(AddressFamily.IntraHost, 254);
+});
+
+test("trtypeStr / adrfamStr names, undefined for unknown values", () => {
+  assert.is(trtypeStr(TransportType.PCIe), "PCIe");
+  assert.is(trtypeStr(TransportType.RDMA), "RDMA");
+  assert.is(trtypeStr(TransportType.TCP), "TCP");
+  assert.is(trtypeStr(TransportType.FC), "FC");
+  assert.is(trtypeStr(TransportType.Custom), "CUSTOM");
+  assert.is(trtypeStr(7 as TransportType), undefined);
+  assert.is(adrfamStr(AddressFamily.IPv4), "IPv4");
+  assert.is(adrfamStr(AddressFamily.IPv6), "IPv6");
+  assert.is(adrfamStr(AddressFamily.IB), "IB");
+  assert.is(adrfamStr(AddressFamily.FC), "FC");
+  assert.is(adrfamStr(AddressFamily.IntraHost), "INTRA_HOST");
+  assert.is(adrfamStr(9 as AddressFamily), undefined);
+});
+
+test("parseTrtype / parseAdrfam ignore case and reject unknown names", () => {
+  assert.is(parseTrtype("pcie"), TransportType.PCIe);
+  assert.is(parseTrtype("PCIE"), TransportType.PCIe);
+  assert.is(parseTrtype("rdma"), TransportType.RDMA);
+  assert.is(parseTrtype("Tcp"), TransportType.TCP);
+  assert.is(parseTrtype("fc"), TransportType.FC);
+  assert.is(parseAdrfam("ipv4"), AddressFamily.IPv4);
+  assert.is(parseAdrfam("IPV6"), AddressFamily.IPv6);
+  assert.is(parseAdrfam("intra_host"), AddressFamily.IntraHost);
+  assert.throws(
+    () => parseTrtype("iwarp"),
+    (e: unknown) => e instanceof InvalidArgumentError,
+  );
+  assert.throws(
+    () => parseAdrfam("ipv5"),
+    (e: unknown) => e instanceof InvalidArgumentError,
+  );
+});
+
+test("parses a PCIe trid", () => {
+  const t = parseTransportId("trtype:PCIe traddr:0000:04:00.0");
+  assert.equal(t, { ...emptyTransportId(), traddr: "0000:04:00.0", trstring: "PCIE" });
+});
+
+test("parses a TCP trid with every field, keys and names in any case, '=' as separator", () => {
+  const t = parseTransportId(
+    "  TrType=tcp\tADRFAM:ipv4\ntraddr:192.168.100.8 trsvcid=4420 subnqn:nqn.2016-06.io.spdk:cnode1 ",
+  );
+  assert.equal(t, {
+    trtype: TransportType.TCP,
+    adrfam: AddressFamily.IPv4,
+    traddr: "192.168.100.8",
+    trsvcid: "4420",
+    subnqn: "nqn.2016-06.io.spdk:cnode1",
+    trstring: "TCP",
+  });
+});
+
+test("the first of ':' and '=' separates, so values may contain either", () => {
+  assert.is(parseTransportId("subnqn=nqn.x:y=z").subnqn, "nqn.x:y=z");
+  assert.is(parseTransportId("subnqn:a=b").subnqn, "a=b");
+});
+
+test("unspecified fields keep their value in `into`; the last repeated key wins", () => {
+  const into: TransportId = {
+    trtype: TransportType.RDMA,
+    adrfam: AddressFamily.IPv6,
+    traddr: "fe80::1",
+    trsvcid: "4420",
+    subnqn: "nqn.a",
+    trstring: "RDMA",
+  };
+  const out = parseTransportId("trsvcid:4421 trsvcid:4422", into);
+  assert.is(out, into);
+  assert.equal(into, { ...into, trsvcid: "4422" });
+  assert.is(into.traddr, "fe80::1");
+  assert.is(into.trtype, TransportType.RDMA);
+});
+
+test("into is untouched when the string is invalid", () => {
+  const into = emptyTransportId();
+  rejects("traddr:0000:01:00.0 bogus:1", "bogus:1", into);
+  assert.equal(into, emptyTransportId());
+});
+
+test("keys SPDK ignores are accepted and ignored", () => {
+  const t = parseTransportId(
+    "trtype:RDMA traddr:1.2.3.4 ns:1 hostnqn:nqn.h hostaddr:5.6.7.8 hostsvcid:9 alt_traddr:x priority:1",
+  );
+  assert.equal(t, { ...emptyTransportId(), trtype: TransportType.RDMA, traddr: "1.2.3.4", trstring: "RDMA" });
+});
+
+test("errors name the offending token", () => {
+  rejects("", "");
+  rejects("  \t ", "  \t ");
+  rejects("trtype:PCIe traddr", "traddr");
+  rejects("trtype:PCIe traddr:", "traddr:");
+  rejects("trtype:PCIe color:blue", "color:blue");
+  rejects("trtype:iWARP", "trtype:iWARP");
+  rejects("trtype:RDMA adrfam:IPv5", "adrfam:IPv5");
+  rejects(`trtype:TCP traddr:${"a".repeat(257)}`, `traddr:${"a".repeat(257)}`);
+  rejects(`trtype:TCP trsvcid:${"1".repeat(33)}`, `trsvcid:${"1".repeat(33)}`);
+  rejects(`subnqn:${"n".repeat(224)}`, `subnqn:${"n".repeat(224)}`);
+});
+
+test("length limits are inclusive", () => {
+  assert.is(parseTransportId(`trtype:TCP traddr:${"a".repeat(256)}`).traddr.length, 256);
+  assert.is(parseTransportId(`trsvcid:${"1".repeat(32)}`).trsvcid.length, 32);
+  assert.is(parseTransportId(`subnqn:${"n".repeat(223)}`).subnqn.length, 223);
+});
+
+test("PCIe traddr must be DDDD:BB:DD.F or DDDD.BB.DD.F, checked after the whole string", () => {
+  assert.is(parseTransportId("trtype:PCIe traddr:0000.04.00.0").traddr, "0000.04.00.0");
+  assert.is(parseTransportId("traddr:0000:AF:1f.7").traddr, "0000:AF:1f.7");
+  rejects("trtype:PCIe traddr:04:00.0", "traddr:04:00.0");
+  rejects("traddr:0000:04:00.8 trtype:PCIe", "traddr:0000:04:00.8");
+  rejects("trtype:PCIe traddr:0000:04:20.0", "traddr:0000:04:20.0");
+  rejects("trtype:PCIe traddr:0000:04.00.0", "traddr:0000:04.00.0");
+  rejects("trtype:PCIe traddr:0000:04:00.0x", "traddr:0000:04:00.0x");
+  // trtype given last makes an address from `into` invalid: the error names it too
+  const tcpInto = { ...emptyTransportId(), trtype: TransportType.TCP, traddr: "192.168.0.1" };
+  rejects("trtype:PCIe", "traddr:192.168.0.1", tcpInto);
+  // ... though 10.0.0.1 happens to be a well-formed dotted PCI address (domain 0x10, function 1)
+  assert.is(parseTransportId("trtype:PCIe traddr:10.0.0.1").traddr, "10.0.0.1");
+  // an IP address is fine for fabrics; an empty PCIe traddr means the whole bus
+  assert.is(parseTransportId("trtype:RDMA traddr:10.0.0.1").traddr, "10.0.0.1");
+  assert.is(parseTransportId("trtype:PCIe").traddr, "");
+});
+
+test("custom transports are accepted only when registered", () => {
+  rejects("trtype:vfiouser traddr:/tmp/sock", "trtype:vfiouser");
+  const t = parseTransportId("trtype:MyFabric traddr:x", undefined, { customTransports: ["myfabric"] });
+  assert.is(t.trtype, TransportType.Custom);
+  assert.is(t.trstring, "MYFABRIC");
+});
+
+test("parsePciAddress / formatPciAddress", () => {
+  assert.equal(parsePciAddress("0000:04:00.0"), { domain: 0, bus: 4, device: 0, function: 0 });
+  assert.equal(parsePciAddress("10000.Af.1F.7"), { domain: 0x10000, bus: 0xaf, device: 0x1f, function: 7 });
+  assert.is(formatPciAddress({ domain: 0, bus: 0xaf, device: 0x1f, function: 7 }), "0000:af:1f.7");
+  assert.throws(
+    () => parsePciAddress("0000:04:00"),
+    (e: unknown) => e instanceof InvalidArgumentError,
+  );
+});
+
+const tcp = (over: Partial<TransportId>): TransportId => ({
+  trtype: TransportType.TCP,
+  adrfam: AddressFamily.IPv4,
+  traddr: "10.0.0.1",
+  trsvcid: "4420",
+  subnqn: "nqn.a",
+  trstring: "TCP",
+  ...over,
+});
+
+test("compare: trtype first, then PCI address parsed", () => {
+  const pcie = (traddr: string) => ({ ...emptyTransportId(), traddr });
+  assert.is(compareTransportIds(pcie("0000:04:00.0"), pcie("0000.04.00.0")), 0);
+  assert.is(compareTransportIds(pcie("0000:04:00.0"), pcie("0:4:0.0")), 0);
+  assert.ok(compareTransportIds(pcie("0000:04:00.0"), pcie("0000:04:00.1")) < 0);
+  assert.ok(compareTransportIds(pcie("0000:05:00.0"), pcie("0000:04:1f.7")) > 0);
+  assert.ok(compareTransportIds(pcie("0001:00:00.0"), pcie("0000:ff:1f.7")) > 0);
+  assert.is(compareTransportIds(pcie(""), pcie("")), 0);
+  assert.ok(compareTransportIds(pcie(""), pcie("0000:00:00.0")) < 0);
+  // PCIe ignores every other field
+  assert.is(compareTransportIds({ ...pcie("0000:04:00.0"), subnqn: "x" }, pcie("0000:04:00.0")), 0);
+  // RDMA (1) < TCP (3) < PCIe (256)
+  assert.ok(compareTransportIds(tcp({ trtype: TransportType.RDMA }), tcp({})) < 0);
+  assert.ok(compareTransportIds(pcie("0000:00:00.0"), tcp({})) > 0);
+});
+
+test("compare: fabrics order traddr, adrfam, trsvcid, subnqn; subnqn case-sensitive", () => {
+  assert.is(compareTransportIds(tcp({ traddr: "FE80::1" }), tcp({ traddr: "fe80::1" })), 0);
+  assert.ok(
+    compareTransportIds(tcp({ traddr: "10.0.0.1", adrfam: 2 }), tcp({ traddr: "10.0.0.2", adrfam: 1 })) < 0,
+  );
+  assert.ok(compareTransportIds(tcp({ adrfam: 2, trsvcid: "1" }), tcp({ adrfam: 1, trsvcid: "2" })) > 0);
+  assert.ok(
+    compareTransportIds(tcp({ trsvcid: "4420", subnqn: "b" }), tcp({ trsvcid: "4421", subnqn: "a" })) < 0,
+  );
+  assert.is(compareTransportIds(tcp({ trsvcid: "ABC" }), tcp({ trsvcid: "abc" })), 0);
+  assert.ok(compareTransportIds(tcp({ subnqn: "nqn.A" }), tcp({ subnqn: "nqn.a" })) < 0);
+  assert.ok(compareTransportIds(tcp({ traddr: "a" }), tcp({ traddr: "ab" })) < 0);
+});
+
+test("compare: custom transports by name", () => {
+  const c = (trstring: string) => ({ ...emptyTransportId(), trtype: TransportType.Custom, trstring });
+  assert.is(compareTransportIds(c("MYFAB"), c("myfab")), 0);
+  assert.ok(compareTransportIds(c("A"), c("B")) < 0);
+});
+
+test("format round-trips through parse", () => {
+  const ids: TransportId[] = [
+    parseTransportId("trtype:PCIe traddr:0000:04:00.0"),
+    parseTransportId("trtype:PCIe"),
+    tcp({}),
+    tcp({ trtype: TransportType.RDMA, trstring: "RDMA", adrfam: AddressFamily.IPv6, traddr: "fe80::1" }),
+    tcp({ trtype: TransportType.FC, trstring: "FC", adrfam: AddressFamily.FC, trsvcid: "", subnqn: "" }),
+    tcp({ adrfam: AddressFamily.IntraHost }),
+  ];
+  for (const t of ids) {
+    const back = parseTransportId(formatTransportId(t));
+    assert.equal(back, t, formatTransportId(t));
+  }
+  assert.is(formatTransportId(tcp({})), "trtype:TCP adrfam:IPv4 traddr:10.0.0.1 trsvcid:4420 subnqn:nqn.a");
+  const custom = { ...emptyTransportId(), trtype: TransportType.Custom, trstring: "MYFAB", traddr: "x" };
+  assert.equal(
+    parseTransportId(formatTransportId(custom), undefined, { customTransports: ["MyFab"] }),
+    custom,
+  );
+  assert.throws(
+    () => formatTransportId(tcp({ subnqn: "a b" })),
+    (e: unknown) => e instanceof InvalidArgumentError,
+  );
+});
+
+test.run();
