@@ -134,7 +134,7 @@ export class TrackerPool {
   }
 
   /**
-   * Puts a tracker back on the free stack and clears its user fields.
+   * Puts a tracker back on the free stack and clears its `opaque`.
    * @throws StateError when the tracker is not acquired from this pool (a double release)
    */
   release(rq: RequestTracker): void {
