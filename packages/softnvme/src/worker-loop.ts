@@ -11,9 +11,9 @@
 export interface PollTiming {
   /**
    * Keep polling this long after the last work found, in microseconds (default 5000). A thread that
-   * sleeps between commands was at times put on the busy host thread's core by the scheduler, every
-   * command then waiting for a time slice (p50 ~320 µs instead of ~3 µs at QD1 on a 2-core machine);
-   * a longer spin made that rarer. It costs that much CPU after each burst, nothing when idle.
+   * sleeps between commands can be put on the busy host thread's core by the scheduler, and every
+   * command then waits for a time slice; spinning through the gaps of a burst keeps the thread on its
+   * own core. It costs that much CPU after each burst, nothing when idle.
    */
   spinUs?: number;
   /** Longest sleep when idle, in milliseconds (default 1). */

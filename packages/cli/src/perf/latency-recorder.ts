@@ -3,7 +3,7 @@
  * below {@link FINE_LIMIT_US} are counted in 1-microsecond buckets and added to the histogram with
  * their counts by {@link LatencyRecorder.flush}; larger ones go straight in. The histogram ends up the
  * same as if every value had been recorded one by one, but the per-I/O path skips hdr's bucket-index
- * arithmetic, which costs as much as the rest of an I/O's bookkeeping inside the emulated rig.
+ * arithmetic (floating point and logarithms), heavy next to the rest of an I/O's bookkeeping.
  * @module
  */
 import * as hdr from "hdr-histogram-js";

@@ -72,8 +72,8 @@ const COMPLETIONS_PER_CLOCK_READ = DOORBELL_BATCH;
 
 /**
  * A clock read lazily: after the host waited (a polling round that found nothing) and every
- * {@link COMPLETIONS_PER_CLOCK_READ} completions. Reading the clock costs ~2 us in the rig's guest (its clocksource is the HPET: every
- * read is a system call and an emulated device access), as much as the rest of an I/O's host work, so
+ * {@link COMPLETIONS_PER_CLOCK_READ} completions. Where the clocksource is an emulated HPET, every
+ * clock read is a system call and a device access, as costly as the rest of an I/O's host work, so
  * latencies are measured to the batch rather than to the instruction (SPDK's perf reads the TSC, which
  * JavaScript cannot).
  */

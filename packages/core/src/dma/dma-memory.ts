@@ -39,9 +39,9 @@ export interface IoVec {
 /**
  * Remembers, on each view an allocator hands out, where the device sees it, under a key of that
  * allocator's own (so another controller's allocator does not recognise it). Finding a view's memory
- * through `view.buffer` is a runtime call in V8 (~0.25 us per I/O in the rig's emulated guest); a
- * property load is not. Views made from a marked one (`subarray`) carry no mark: allocators still
- * find those through their buffer.
+ * through `view.buffer` is a runtime call in V8, and every I/O looks its buffer up; a property load
+ * is not a call. Views made from a marked one (`subarray`) carry no mark: allocators still find
+ * those through their buffer.
  */
 export class DmaViewMarks {
   readonly #key = Symbol("nvmekit.iova");

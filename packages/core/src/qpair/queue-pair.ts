@@ -50,11 +50,10 @@ export interface QueuePairSettings {
  * Under delayDoorbell, commands that completion callbacks post are rung at least this often while
  * processCompletions goes through a batch, so the device starts on them while the host handles the
  * rest of the batch instead of idling until its end. A balance between doorbell traps (each an exit
- * into an emulated controller) and the device's idle time, so it moves with the host's per-I/O cost.
- * Swept on QEMU's controller at QD 32, A/B in one guest boot, with this session's per-I/O path: 8 gave
- * 113-135k IOPS, 16 151-153k, 32 137-146k (HPET clock); 8 151-165k, 16 226-253k (TSC clock). With the
- * slower path of the session before, 8 had been best (4: 89k, 8: ~150k, 16: 127k). A power of two:
- * the check is a mask.
+ * into an emulated controller) and the device's idle time, so the best value moves with the host's
+ * per-I/O cost: the cheaper the host's work per completion, the larger the batch can be before the
+ * device waits (figures: BENCHMARKS.md, "Figures behind design choices"). A power of two: the check
+ * is a mask.
  */
 export const DOORBELL_BATCH = 16;
 

@@ -93,7 +93,7 @@ export class PcieQueuePort implements QueuePort {
 
   /**
    * Copies a 64-byte command into the next SQ slot. Sixteen plain stores rather than `sq.set()`:
-   * the builtin call costs more than the copy (a third more in the rig's emulated guest).
+   * for 64 bytes, the builtin call costs more than the copy it does.
    */
   post(cmd: Uint32Array): void {
     const sq = this.sq;

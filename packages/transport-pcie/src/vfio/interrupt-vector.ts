@@ -1,8 +1,8 @@
 /**
  * An interrupt delivered to an eventfd. Waiting polls the eventfd on libuv's thread pool (koffi's
- * async call), so the event loop never blocks; measured wake-up ~10 us on the host. Each pending
- * wait occupies one pool thread (UV_THREADPOOL_SIZE, default 4), which is why the removal watcher
- * does not use this path.
+ * async call), so the event loop never blocks, at the price of a thread-pool round trip per wake-up.
+ * Each pending wait occupies one pool thread (UV_THREADPOOL_SIZE, default 4), which is why the
+ * removal watcher does not use this path.
  * @module
  */
 import { StateError } from "@nvmekit/core";
