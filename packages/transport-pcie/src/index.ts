@@ -1,6 +1,6 @@
 /**
  * @nvmekit/transport-pcie: NVMe controllers on PCIe, driven from JavaScript through VFIO. The queue
- * engine talks to a device only through the {@link PciDevice} port.
+ * engine talks to a device only through the {@link @nvmekit/pci-port!PciDevice} port.
  * @module
  */
 

@@ -133,7 +133,42 @@ const DEFAULT_WORKER_BUFFERS = 1024 * 1024;
 /** Chunk size of Firmware Image Download (SPDK uses 4 KiB). */
 const FIRMWARE_CHUNK = 4096;
 
-/** An attached controller. Created by the driver's probe or connect; never constructed by applications. */
+/**
+ * An attached controller. Created by the driver's probe or connect; never constructed by applications.
+ *
+ * ## Threading
+ *
+ * A controller, its admin queue, its namespaces and the I/O queue pairs from {@link allocIoQpair}
+ * belong to the thread that connected it: call their methods there only. Another thread gets a queue
+ * pair of its own with {@link allocIoQpairForWorker}; admin commands stay here.
+ *
+ * ## Admin callback face rules
+ *
+ * {@link cmdAdminRaw}, {@link cmdGetLogPage}, {@link cmdSetFeature}, {@link cmdGetFeature} and
+ * {@link cmdAbort} (spdk_nvme_ctrlr_cmd_*) follow the namespace callback face's rules (see
+ * {@link Namespace}) with the admin queue in place of `qp`:
+ *
+ * - **Buffer:** DMA memory of this controller ({@link allocBuffer}), 4-byte aligned, at most
+ *   {@link maxTransferSize} bytes (never split); untouched until `cb` runs. The command object is
+ *   copied at submission and may be reused at once.
+ * - **Callback:** on this thread, from inside the admin queue pair's `processCompletions`: called by
+ *   {@link processAdminCompletions}, by the admin poller's idle tick (an unref'd timer, at most
+ *   100 ms apart once the controller is ready, whether or not the application polls) and by its polling
+ *   while an admin Promise is pending. With an abort status from inside {@link reset},
+ *   {@link detach} and the controller's removal. The AER callback, and the timeout callback for admin
+ *   commands, run from the same places.
+ * - **Returns** 0, or -ENOMEM when every admin request is in use (back-pressure: poll admin
+ *   completions and submit again).
+ * - **Throws** {@link StateError} when the controller is detached or removed (a failed controller
+ *   still takes admin commands), {@link InvalidArgumentError} for a bad buffer. During a reset,
+ *   between the old admin queue's teardown and the new one's creation, a command is accepted (0) but
+ *   never completes: wait for `reset()` to settle.
+ *
+ * The admin Promise methods poll the admin queue themselves; buffers stay untouched until the
+ * Promise settles; they reject with what the `cmd*` method throws, with {@link NvmeStatusError} for
+ * an error status, and, while the controller is not ready (initialising or resetting), with
+ * {@link NvmeTimeoutError} after `adminTimeoutMs`.
+ */
 export class Controller implements NamespaceOwner {
   /** Options actually in use, after negotiation with the controller. */
   readonly options: ControllerOptions;
@@ -331,7 +366,14 @@ export class Controller implements NamespaceOwner {
 
   /**
    * Submits an admin command (spdk_nvme_ctrlr_cmd_admin_raw): `cmd` is copied, the core fills in
-   * the CID and data pointer from `buffer` (DMA memory). Returns 0 or -ENOMEM.
+   * the CID and data pointer from `buffer`. The command is not checked.
+   * - Threading: only on this controller's thread.
+   * - Buffer: DMA memory, 4-byte aligned, at most {@link maxTransferSize} bytes; untouched until `cb` runs.
+   * - Callback: from the admin queue's `processCompletions` ({@link processAdminCompletions}, or the
+   *   admin poller's timers); see the admin callback face rules on {@link Controller}.
+   * @returns 0, or -ENOMEM when every admin request is in use (back-pressure: poll, resubmit)
+   * @throws {@link StateError} when the controller is detached or removed
+   * @throws {@link InvalidArgumentError} for a buffer that is not DMA memory, misaligned or too large
    */
   cmdAdminRaw<A>(
     cmd: NvmeCommand,
@@ -343,7 +385,18 @@ export class Controller implements NamespaceOwner {
     return this.submitRaw(this.admin, cmd, buffer, cb, arg);
   }
 
-  /** Submits an I/O command on `qpair` (spdk_nvme_ctrlr_cmd_io_raw). Returns 0 or -ENOMEM. */
+  /**
+   * Submits an I/O command on `qpair` (spdk_nvme_ctrlr_cmd_io_raw): `cmd` is copied, the core fills
+   * in the CID and data pointer from `buffer`. The command is not checked, nor split.
+   * - Threading: only on this controller's thread, with one of its own queue pairs (a worker has no
+   *   Controller, so no raw I/O).
+   * - Buffer: DMA memory of this controller, 4-byte aligned, at most {@link maxTransferSize} bytes;
+   *   untouched until `cb` runs.
+   * - Callback: from a later `qpair.processCompletions()`; see the callback face rules on {@link Namespace}.
+   * @returns 0, or -ENOMEM when `qpair` has no free request (back-pressure: poll completions, resubmit)
+   * @throws {@link StateError} when `qpair` is closed or the controller detached, failed or removed
+   * @throws {@link InvalidArgumentError} for a buffer that is not DMA memory, misaligned or too large
+   */
   cmdIoRaw<A>(
     qpair: QueuePair,
     cmd: NvmeCommand,
@@ -356,14 +409,25 @@ export class Controller implements NamespaceOwner {
     return this.submitRaw(qpair, cmd, buffer, cb, arg);
   }
 
-  /** Processes admin completions (spdk_nvme_ctrlr_process_admin_completions); also sends keep-alives when due. */
+  /**
+   * Processes admin completions (spdk_nvme_ctrlr_process_admin_completions); also sends a Keep Alive
+   * when half the keep-alive timeout has passed. Non-blocking.
+   * - Threading: only on this controller's thread.
+   * - Callback: admin command callbacks, the AER callback and the timeout callback for admin
+   *   commands run synchronously from this call (they also run from the admin poller's timers).
+   * @returns how many completions were consumed
+   */
   processAdminCompletions(): number {
     const n = this.admin.processCompletions(0);
     this.keepAliveIfDue();
     return n;
   }
 
-  /** {@link cmdAdminRaw} as a Promise of the completion's DW0. */
+  /**
+   * {@link cmdAdminRaw} as a Promise of the completion's DW0. `buffer`: untouched until the Promise
+   * settles. Rejects with what {@link cmdAdminRaw} throws, {@link NvmeStatusError}, or (controller
+   * not ready) {@link NvmeTimeoutError}.
+   */
   adminRaw(
     cmd: NvmeCommand,
     buffer: ArrayBufferView | null = null,
@@ -372,7 +436,11 @@ export class Controller implements NamespaceOwner {
     return this.awaitAdmin(what, (cb, p) => this.cmdAdminRaw(cmd, buffer, cb, p));
   }
 
-  /** {@link cmdIoRaw} as a Promise of the completion's DW0. */
+  /**
+   * {@link cmdIoRaw} as a Promise of the completion's DW0, polling `qpair` until it completes.
+   * `buffer`: untouched until the Promise settles. Rejects with what {@link cmdIoRaw} throws, or
+   * {@link NvmeStatusError}; never for ENOMEM (it waits for a free request).
+   */
   ioRaw(qpair: QueuePair, cmd: NvmeCommand, buffer: ArrayBufferView | null = null): Promise<number> {
     return awaitCompletion(qpair, `I/O opcode 0x${cmd.opcode.toString(16)}`, (cb, p) =>
       this.cmdIoRaw(qpair, cmd, buffer, cb, p),
@@ -386,7 +454,17 @@ export class Controller implements NamespaceOwner {
 
   // ---- admin commands: callback face ------------------------------------------------------------
 
-  /** Get Log Page into `payload` at byte `offset` (spdk_nvme_ctrlr_cmd_get_log_page). */
+  /**
+   * Get Log Page into `payload` at byte `offset` (spdk_nvme_ctrlr_cmd_get_log_page).
+   * - Threading: only on this controller's thread.
+   * - Buffer: `payload`, DMA memory of whole dwords; untouched until `cb` runs.
+   * - Callback: from the admin queue's `processCompletions`; see the admin callback face rules on
+   *   {@link Controller}.
+   * @returns 0, or -ENOMEM when every admin request is in use (back-pressure: poll, resubmit)
+   * @throws {@link StateError} when the controller is detached or removed
+   * @throws {@link InvalidArgumentError} for a `payload` or `offset` not in whole dwords, an `offset`
+   *   the controller cannot take (LPA bit 2), or a buffer that is not DMA memory or too large
+   */
   cmdGetLogPage<A>(
     lid: number,
     nsid: number,
@@ -412,7 +490,16 @@ export class Controller implements NamespaceOwner {
     return this.cmdAdminRaw(this.scratch, payload, cb, arg);
   }
 
-  /** Set Features (spdk_nvme_ctrlr_cmd_set_feature). */
+  /**
+   * Set Features (spdk_nvme_ctrlr_cmd_set_feature); `payload` is the feature's data buffer, if any.
+   * - Threading: only on this controller's thread.
+   * - Buffer: `payload`, DMA memory; unmodified until `cb` runs.
+   * - Callback: from the admin queue's `processCompletions`; see the admin callback face rules on
+   *   {@link Controller}.
+   * @returns 0, or -ENOMEM when every admin request is in use (back-pressure: poll, resubmit)
+   * @throws {@link StateError} when the controller is detached or removed
+   * @throws {@link InvalidArgumentError} for a `payload` that is not DMA memory, misaligned or too large
+   */
   cmdSetFeature<A>(
     fid: number,
     cdw11: number,
@@ -425,7 +512,16 @@ export class Controller implements NamespaceOwner {
     return this.cmdAdminRaw(this.scratch, payload, cb, arg);
   }
 
-  /** Get Features, current value (spdk_nvme_ctrlr_cmd_get_feature). */
+  /**
+   * Get Features, current value (spdk_nvme_ctrlr_cmd_get_feature); the value is the completion's DW0.
+   * - Threading: only on this controller's thread.
+   * - Buffer: `payload`, DMA memory; untouched until `cb` runs.
+   * - Callback: from the admin queue's `processCompletions`; see the admin callback face rules on
+   *   {@link Controller}.
+   * @returns 0, or -ENOMEM when every admin request is in use (back-pressure: poll, resubmit)
+   * @throws {@link StateError} when the controller is detached or removed
+   * @throws {@link InvalidArgumentError} for a `payload` that is not DMA memory, misaligned or too large
+   */
   cmdGetFeature<A>(
     fid: number,
     cdw11: number,
@@ -437,7 +533,16 @@ export class Controller implements NamespaceOwner {
     return this.cmdAdminRaw(this.scratch, payload, cb, arg);
   }
 
-  /** Aborts command `cid` on `qpair` (null: the admin queue) (spdk_nvme_ctrlr_cmd_abort). */
+  /**
+   * Aborts command `cid` on `qpair` (null: the admin queue) (spdk_nvme_ctrlr_cmd_abort). The aborted
+   * command's own callback runs, with its status, from its queue pair's `processCompletions`.
+   * - Threading: only on this controller's thread.
+   * - Buffer: none.
+   * - Callback: from the admin queue's `processCompletions`; DW0 bit 0 set means not aborted. See the
+   *   admin callback face rules on {@link Controller}.
+   * @returns 0, or -ENOMEM when every admin request is in use (back-pressure: poll, resubmit)
+   * @throws {@link StateError} when the controller is detached or removed
+   */
   cmdAbort<A>(qpair: QueuePair | null, cid: number, cb: CommandCallback<A> | null, arg: A): number {
     cmds.abort(this.scratch, qpair === null ? 0 : qpair.id, cid);
     return this.cmdAdminRaw(this.scratch, null, cb, arg);
@@ -445,7 +550,11 @@ export class Controller implements NamespaceOwner {
 
   // ---- admin commands: Promise face -------------------------------------------------------------
 
-  /** Reads log page `lid` (`size` bytes at `offset`) and returns its bytes. */
+  /**
+   * Reads log page `lid` (`size` bytes at `offset`) and returns a copy of its bytes (no caller
+   * buffer). Rejects with what {@link cmdGetLogPage} throws, {@link NvmeStatusError}, or (controller
+   * not ready) {@link NvmeTimeoutError}.
+   */
   async getLogPage(lid: number, nsid = 0xffffffff, size = 4096, offset = 0): Promise<Uint8Array> {
     return this.withBuffer(size, async (buf) => {
       await this.awaitAdmin(`Get Log Page 0x${lid.toString(16)}`, (cb, p) =>
@@ -455,21 +564,33 @@ export class Controller implements NamespaceOwner {
     });
   }
 
-  /** Set Features; resolves with the completion's DW0. */
+  /**
+   * Set Features; resolves with the completion's DW0. `payload`: unmodified until the Promise
+   * settles. Rejects with what {@link cmdSetFeature} throws, {@link NvmeStatusError}, or (controller
+   * not ready) {@link NvmeTimeoutError}.
+   */
   setFeature(fid: number, cdw11: number, cdw12 = 0, payload: ArrayBufferView | null = null): Promise<number> {
     return this.awaitAdmin(`Set Features 0x${fid.toString(16)}`, (cb, p) =>
       this.cmdSetFeature(fid, cdw11, cdw12, payload, cb, p),
     );
   }
 
-  /** Get Features (current value); resolves with the completion's DW0. */
+  /**
+   * Get Features (current value); resolves with the completion's DW0. `payload`: untouched until the
+   * Promise settles. Rejects with what {@link cmdGetFeature} throws, {@link NvmeStatusError}, or
+   * (controller not ready) {@link NvmeTimeoutError}.
+   */
   getFeature(fid: number, cdw11 = 0, payload: ArrayBufferView | null = null): Promise<number> {
     return this.awaitAdmin(`Get Features 0x${fid.toString(16)}`, (cb, p) =>
       this.cmdGetFeature(fid, cdw11, payload, cb, p),
     );
   }
 
-  /** Aborts command `cid` on `qpair` (null: admin); resolves with DW0 (bit 0 set: not aborted). */
+  /**
+   * Aborts command `cid` on `qpair` (null: admin); resolves with DW0 (bit 0 set: not aborted).
+   * Rejects with what {@link cmdAbort} throws, {@link NvmeStatusError}, or (controller not ready)
+   * {@link NvmeTimeoutError}.
+   */
   abort(qpair: QueuePair | null, cid: number): Promise<number> {
     return this.awaitAdmin(`Abort cid ${cid}`, (cb, p) => this.cmdAbort(qpair, cid, cb, p));
   }
@@ -544,7 +665,15 @@ export class Controller implements NamespaceOwner {
 
   // ---- asynchronous events and timeouts ---------------------------------------------------------
 
-  /** Registers the AER callback (spdk_nvme_ctrlr_register_aer_callback); null removes it. */
+  /**
+   * Registers the AER callback (spdk_nvme_ctrlr_register_aer_callback); null removes it.
+   * - Threading: this controller's thread; the callback runs there too.
+   * - Callback: once per asynchronous event (an AER completing with an error status, e.g. aborted by
+   *   a reset, is not an event), from inside the admin queue's `processCompletions`:
+   *   {@link processAdminCompletions}, or the admin poller's idle tick (a timer, at most 100 ms
+   *   apart), so events arrive without the application polling. `cpl` is valid only during the
+   *   call; {@link aer$} emits right after it.
+   */
   registerAerCallback<A>(cb: ((arg: A, cpl: Completion) => void) | null, arg: A): void {
     this.aerCallback = cb === null ? null : { fn: cb as (arg: unknown, cpl: Completion) => void, arg };
   }
@@ -556,7 +685,13 @@ export class Controller implements NamespaceOwner {
 
   /**
    * Calls `cb` for each command outstanding longer than `timeoutMs` (0 disables), on the admin queue
-   * (qpair null) and every I/O queue pair (spdk_nvme_ctrlr_register_timeout_callback).
+   * (qpair null) and every I/O queue pair of this thread, present and future; not on queue pairs
+   * handed to workers (spdk_nvme_ctrlr_register_timeout_callback).
+   * - Threading: this controller's thread; `cb` runs there too.
+   * - Callback: once per command, timed from when it was posted to the device (commands waiting
+   *   for a tracker are not timed), from inside the `processCompletions` of the queue pair holding
+   *   it, which scans at most every 10 ms: an I/O queue pair's timeouts are found only while it is
+   *   polled; the admin queue's also from its poller's idle tick.
    */
   registerTimeoutCallback<A>(
     timeoutMs: number,
@@ -575,7 +710,15 @@ export class Controller implements NamespaceOwner {
 
   // ---- I/O queue pairs --------------------------------------------------------------------------
 
-  /** Allocates an I/O queue pair (spdk_nvme_ctrlr_alloc_io_qpair). */
+  /**
+   * Allocates an I/O queue pair (spdk_nvme_ctrlr_alloc_io_qpair).
+   * - Threading: call on this controller's thread; the queue pair belongs to it (submit, poll and
+   *   receive callbacks there only). For another thread use {@link allocIoQpairForWorker}.
+   * @throws {@link StateError} (as a rejection) when the controller is not ready or all
+   *   `numIoQueues` queue IDs are in use
+   * @throws {@link InvalidArgumentError} (as a rejection) for an `ioQueueSize` below 2; the
+   *   controller's refusal of Create I/O CQ/SQ rejects with {@link NvmeStatusError}
+   */
   async allocIoQpair(options: IoQueuePairOptions = {}): Promise<QueuePair> {
     const { port, o } = await this.createIoPort(options);
     const qp = new QueuePair(port, this.dma, this.queuePairSettings(o));
@@ -630,7 +773,17 @@ export class Controller implements NamespaceOwner {
     queue.shared.release();
   }
 
-  /** Frees an I/O queue pair (spdk_nvme_ctrlr_free_io_qpair): outstanding commands complete as aborted. */
+  /**
+   * Frees an I/O queue pair (spdk_nvme_ctrlr_free_io_qpair): outstanding commands complete as aborted.
+   * - Threading: this controller's thread, which owns `qp`.
+   * - Callback: the callbacks of every outstanding and waiting command run synchronously, before
+   *   this returns its Promise, with Command Aborted due to SQ Deletion (DNR); `qp` is closed from then
+   *   on (its `cmd*` throw {@link StateError}).
+   * - Buffer: the queue is deleted after those callbacks, so the device may still move an aborted
+   *   command's data until the Promise settles.
+   * @throws {@link InvalidArgumentError} (as a rejection) when `qp` is not an I/O queue pair of this
+   *   controller
+   */
   async freeIoQpair(qp: QueuePair): Promise<void> {
     const entry = this.qpairPorts.get(qp);
     if (entry === undefined)
@@ -653,6 +806,14 @@ export class Controller implements NamespaceOwner {
    * Full controller reset (spdk_nvme_ctrlr_reset): outstanding commands complete with Command Aborted
    * due to SQ Deletion, the controller is disabled and initialised again, namespaces re-identified and
    * every I/O queue pair re-created; commands submitted meanwhile wait and then go to the device.
+   * - Threading: this controller's thread. Worker queue pairs abort their own commands when they
+   *   next poll; a worker that does not poll within {@link WORKER_ACK_TIMEOUT_MS} loses its queue.
+   * - Callback: this thread's I/O callbacks run from inside this call with the abort status (no DNR:
+   *   they may be resubmitted, and wait); admin callbacks with the abort status and DNR.
+   * - Buffer: the abort callbacks run before the controller is disabled, so the device may still move
+   *   an aborted command's data until the Promise settles.
+   * @throws {@link StateError} (as a rejection) when the controller is detached, failed or removed;
+   *   when re-initialisation fails the controller is marked failed and the error rejects
    */
   async reset(): Promise<void> {
     this.assertUsable();

@@ -80,7 +80,8 @@ function badIoFlags(ioFlags: number): never {
  * The common case of {@link submitDataCommand}: a Read, Write or Compare of one contiguous DMA buffer
  * with no metadata buffer, no protection information and no split. Short enough for the compiler
  * to inline into the Namespace methods, which saves a 16-argument call per I/O; anything else goes
- * the general way. Returns 0 or -ENOMEM.
+ * the general way. Returns 0 or -ENOMEM (no free request); throws StateError or
+ * InvalidArgumentError before taking anything (Namespace's callback face rules).
  */
 export function submitContiguous(
   ns: Namespace,
@@ -130,7 +131,9 @@ export function submitContiguous(
  * Submits a Read, Write or Compare (the data-carrying NVM commands share one shape) as one request
  * or as a parent with split children. The data comes from `view` (contiguous DMA memory), from
  * `iovs` (device addresses, e.g. a memory domain's translation), or from the caller's
- * `sglArg`/`resetSgl`/`nextSge` walk; `md` is a separate metadata buffer. Returns 0 or -ENOMEM.
+ * `sglArg`/`resetSgl`/`nextSge` walk; `md` is a separate metadata buffer. Returns 0, or -ENOMEM
+ * when the queue pair has fewer free requests than the pieces need (a split into n: n + 1); throws
+ * StateError or InvalidArgumentError before taking anything (Namespace's callback face rules).
  */
 export function submitDataCommand(
   ns: Namespace,

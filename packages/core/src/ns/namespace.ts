@@ -1,7 +1,8 @@
 /**
  * A namespace of an attached controller (spdk_nvme_ns): its geometry from Identify Namespace and
- * every namespace command, in the three faces: `cmd*` (callback, returns 0 or -ENOMEM, no
- * allocation), Promise (`read`, `write`, ...) and RxJS (`read$`, `write$`, ...).
+ * every namespace command, in the three faces: `cmd*` (callback, returns 0 or -ENOMEM), Promise
+ * (`read`, `write`, ...) and RxJS (`read$`, `write$`, ...). The contract of each face (thread,
+ * buffer lifetime, when callbacks run, what is thrown) is on the Namespace class.
  * @module
  */
 import { defer, type Observable } from "rxjs";
@@ -75,7 +76,59 @@ export interface ReservationAcquireKeys {
   prkey: bigint;
 }
 
-/** An active (or inactive) namespace of a controller. */
+/**
+ * An active (or inactive) namespace of a controller.
+ *
+ * ## Callback face rules
+ *
+ * Every `cmd*` method (spdk_nvme_ns_cmd_*) submits one command (an I/O too large for one command is
+ * split, and `cb` runs once for the whole) and follows these rules; each method names its own
+ * differences.
+ *
+ * - **Threading:** call only on the thread that owns `qp`: the controller's thread for a queue pair
+ *   from {@link Controller.allocIoQpair}, the worker for one from {@link attachQueuePair}. A queue
+ *   pair, its namespaces and its callbacks stay on that one thread; nothing is locked.
+ * - **Buffer:** data and metadata buffers are DMA memory of the controller
+ *   ({@link Controller.allocBuffer}; in a worker, {@link AttachedQueuePair.dma}), start on a 4-byte
+ *   boundary and hold the whole transfer: `count` blocks of {@link extendedBlockSize} bytes
+ *   ({@link sectorSize} with PRACT on a namespace whose metadata is only the 8-byte protection
+ *   information). Keep a buffer allocated, and neither read nor modify it, until `cb` runs: the
+ *   command may be posted later (it waits while no tracker is free, or while the controller resets)
+ *   and posted again on a retryable error. A command aborted by {@link Controller.freeIoQpair} or
+ *   {@link Controller.reset} calls back before its queue is deleted or the controller disabled: the
+ *   device may still move its data until that call's Promise settles.
+ * - **Callback:** `cb(arg, cpl)` runs once, on the owning thread, normally from inside a later
+ *   {@link QueuePair.processCompletions} call. That includes the calls the queue pair's
+ *   {@link QueuePair.poller} makes from setImmediate or a timer while a Promise-face command on the
+ *   same queue pair is pending. It also runs with an abort status from inside
+ *   {@link Controller.freeIoQpair}, {@link Controller.reset}, {@link Controller.detach} and the
+ *   controller's removal (in a worker: from `processCompletions`, when it sees the reset or failure);
+ *   and synchronously from inside the `cmd*` call itself when the payload cannot be mapped (Data SGL
+ *   Length Invalid or PRP Offset Invalid; only scattered payloads in practice). `cpl` is valid only
+ *   during the call. The request is free again before `cb` runs, so `cb` may submit; an exception
+ *   from `cb` propagates out of the call that ran it.
+ * - **Returns** 0 when submitted, or -ENOMEM when `qp` has no free request (an I/O split into n
+ *   commands needs n + 1): back-pressure, nothing was submitted and `cb` will not run; call
+ *   `qp.processCompletions()` and submit again. A full ring is not ENOMEM: the command waits in
+ *   software. Under `delayDoorbell` a submitted command reaches the device at the next
+ *   {@link QueuePair.flush} or `processCompletions`.
+ * - **Throws**, synchronously, with nothing submitted and no callback: {@link StateError} when `qp`
+ *   is closed (freed, or its controller detached, failed or removed) or, on the controller's thread,
+ *   when the controller is detached, failed or removed; {@link InvalidArgumentError} for an LBA range
+ *   that is not whole numbers or runs past the end, I/O flags outside bits 31:26, or a buffer that is
+ *   not the controller's DMA memory, is too short or is misaligned. A transfer above
+ *   {@link maxIoTransferSize} is split, not refused. During a controller reset submissions are
+ *   accepted and wait.
+ *
+ * ## Promise and RxJS face rules
+ *
+ * Each Promise method submits through the callback face on the same thread and polls `qp` with its
+ * poller until the command completes; it resolves with the completion's DW0. Buffers follow the
+ * callback face's rules until the Promise settles. It never throws synchronously and never fails
+ * for ENOMEM (it waits for a free request); it rejects with what the `cmd*` method throws, or with
+ * {@link NvmeStatusError} when the command completes with an error status (aborts included). The
+ * RxJS methods are the Promise methods deferred: each subscription submits once.
+ */
 export class Namespace {
   /** Identify Namespace data; replaced when the controller re-identifies (reset, namespace change). */
   data: IdentifyNamespace;
@@ -161,7 +214,15 @@ export class Namespace {
 
   // ---- callback face (spdk_nvme_ns_cmd_*) --------------------------------------------------
 
-  /** Reads `count` blocks at `lba` into `buffer` (DMA memory). Returns 0 or -ENOMEM. */
+  /**
+   * Reads `count` blocks at `lba` into `buffer` (spdk_nvme_ns_cmd_read).
+   * - Threading: only on the thread that owns `qp`.
+   * - Buffer: DMA memory holding `count` blocks; untouched until `cb` runs.
+   * - Callback: from a later `qp.processCompletions()`; see the callback face rules on {@link Namespace}.
+   * @returns 0, or -ENOMEM when `qp` has no free request (back-pressure: poll completions, resubmit)
+   * @throws {@link StateError} when `qp` or the controller is closed
+   * @throws {@link InvalidArgumentError} for a bad LBA range, I/O flags or buffer
+   */
   cmdRead<A>(
     qp: QueuePair,
     buffer: ArrayBufferView,
@@ -174,7 +235,15 @@ export class Namespace {
     return submitContiguous(this, qp, NvmOpcode.Read, buffer, lba, count, cb, arg, ioFlags);
   }
 
-  /** Writes `count` blocks at `lba` from `buffer` (DMA memory). Returns 0 or -ENOMEM. */
+  /**
+   * Writes `count` blocks at `lba` from `buffer` (spdk_nvme_ns_cmd_write).
+   * - Threading: only on the thread that owns `qp`.
+   * - Buffer: DMA memory holding `count` blocks; unmodified until `cb` runs.
+   * - Callback: from a later `qp.processCompletions()`; see the callback face rules on {@link Namespace}.
+   * @returns 0, or -ENOMEM when `qp` has no free request (back-pressure: poll completions, resubmit)
+   * @throws {@link StateError} when `qp` or the controller is closed
+   * @throws {@link InvalidArgumentError} for a bad LBA range, I/O flags or buffer
+   */
   cmdWrite<A>(
     qp: QueuePair,
     buffer: ArrayBufferView,
@@ -187,7 +256,16 @@ export class Namespace {
     return submitContiguous(this, qp, NvmOpcode.Write, buffer, lba, count, cb, arg, ioFlags);
   }
 
-  /** Compares `count` blocks at `lba` with `buffer`; a mismatch completes with Compare Failure. */
+  /**
+   * Compares `count` blocks at `lba` with `buffer` (spdk_nvme_ns_cmd_compare); a mismatch completes
+   * with Compare Failure.
+   * - Threading: only on the thread that owns `qp`.
+   * - Buffer: DMA memory holding `count` blocks; unmodified until `cb` runs.
+   * - Callback: from a later `qp.processCompletions()`; see the callback face rules on {@link Namespace}.
+   * @returns 0, or -ENOMEM when `qp` has no free request (back-pressure: poll completions, resubmit)
+   * @throws {@link StateError} when `qp` or the controller is closed
+   * @throws {@link InvalidArgumentError} for a bad LBA range, I/O flags or buffer
+   */
   cmdCompare<A>(
     qp: QueuePair,
     buffer: ArrayBufferView,
@@ -200,7 +278,21 @@ export class Namespace {
     return submitContiguous(this, qp, NvmOpcode.Compare, buffer, lba, count, cb, arg, ioFlags);
   }
 
-  /** Reads into a scattered payload walked with `resetSgl`/`nextSge` (spdk_nvme_ns_cmd_readv). */
+  /**
+   * Reads into a scattered payload walked with `resetSgl`/`nextSge` (spdk_nvme_ns_cmd_readv).
+   * - Threading: only on the thread that owns `qp`; `resetSgl` and `nextSge` are called there too.
+   * - Buffer: `nextSge` yields views of DMA memory. The walk runs whenever a piece of the I/O is
+   *   posted: in this call, in a later `processCompletions` when it had to wait, and again on a
+   *   retry; so `arg` and every segment stay valid, and untouched, until `cb` runs.
+   * - Callback: from a later `qp.processCompletions()`, or synchronously from this call when the walk
+   *   fails (segments short of the transfer, not DMA memory, empty, over 512, breaking PRP rules on a
+   *   controller without SGLs, or a throw from `resetSgl`/`nextSge`): status Data SGL Length Invalid
+   *   or PRP Offset Invalid; see the callback face rules on {@link Namespace}.
+   * @returns 0, or -ENOMEM when `qp` has no free request (back-pressure: poll completions, resubmit)
+   * @throws {@link StateError} when `qp` or the controller is closed
+   * @throws {@link InvalidArgumentError} for a bad LBA range or I/O flags (segments are checked when
+   *   posted, and fail the command instead)
+   */
   cmdReadv<A>(
     qp: QueuePair,
     lba: number,
@@ -230,7 +322,21 @@ export class Namespace {
     );
   }
 
-  /** Writes from a scattered payload walked with `resetSgl`/`nextSge` (spdk_nvme_ns_cmd_writev). */
+  /**
+   * Writes from a scattered payload walked with `resetSgl`/`nextSge` (spdk_nvme_ns_cmd_writev).
+   * - Threading: only on the thread that owns `qp`; `resetSgl` and `nextSge` are called there too.
+   * - Buffer: `nextSge` yields views of DMA memory. The walk runs whenever a piece of the I/O is
+   *   posted: in this call, in a later `processCompletions` when it had to wait, and again on a
+   *   retry; so `arg` and every segment stay valid, and unmodified, until `cb` runs.
+   * - Callback: from a later `qp.processCompletions()`, or synchronously from this call when the walk
+   *   fails (segments short of the transfer, not DMA memory, empty, over 512, breaking PRP rules on a
+   *   controller without SGLs, or a throw from `resetSgl`/`nextSge`): status Data SGL Length Invalid
+   *   or PRP Offset Invalid; see the callback face rules on {@link Namespace}.
+   * @returns 0, or -ENOMEM when `qp` has no free request (back-pressure: poll completions, resubmit)
+   * @throws {@link StateError} when `qp` or the controller is closed
+   * @throws {@link InvalidArgumentError} for a bad LBA range or I/O flags (segments are checked when
+   *   posted, and fail the command instead)
+   */
   cmdWritev<A>(
     qp: QueuePair,
     lba: number,
@@ -260,7 +366,21 @@ export class Namespace {
     );
   }
 
-  /** Compares against a scattered payload (spdk_nvme_ns_cmd_comparev). */
+  /**
+   * Compares against a scattered payload walked with `resetSgl`/`nextSge` (spdk_nvme_ns_cmd_comparev).
+   * - Threading: only on the thread that owns `qp`; `resetSgl` and `nextSge` are called there too.
+   * - Buffer: `nextSge` yields views of DMA memory. The walk runs whenever a piece of the I/O is
+   *   posted: in this call, in a later `processCompletions` when it had to wait, and again on a
+   *   retry; so `arg` and every segment stay valid, and unmodified, until `cb` runs.
+   * - Callback: from a later `qp.processCompletions()`, or synchronously from this call when the walk
+   *   fails (segments short of the transfer, not DMA memory, empty, over 512, breaking PRP rules on a
+   *   controller without SGLs, or a throw from `resetSgl`/`nextSge`): status Data SGL Length Invalid
+   *   or PRP Offset Invalid; see the callback face rules on {@link Namespace}.
+   * @returns 0, or -ENOMEM when `qp` has no free request (back-pressure: poll completions, resubmit)
+   * @throws {@link StateError} when `qp` or the controller is closed
+   * @throws {@link InvalidArgumentError} for a bad LBA range or I/O flags (segments are checked when
+   *   posted, and fail the command instead)
+   */
   cmdComparev<A>(
     qp: QueuePair,
     lba: number,
@@ -290,7 +410,18 @@ export class Namespace {
     );
   }
 
-  /** Reads data and its separate metadata (spdk_nvme_ns_cmd_read_with_md); `metadata` may be null for extended LBA. */
+  /**
+   * Reads data and its separate metadata (spdk_nvme_ns_cmd_read_with_md); `metadata` may be null
+   * (extended LBA: the metadata is inline in `buffer`). `apptag`/`apptagMask` go to CDW15.
+   * - Threading: only on the thread that owns `qp`.
+   * - Buffer: `buffer` holds `count` blocks, `metadata` `count` times {@link metadataSize} bytes, both
+   *   DMA memory, untouched until `cb` runs.
+   * - Callback: from a later `qp.processCompletions()`; see the callback face rules on {@link Namespace}.
+   * @returns 0, or -ENOMEM when `qp` has no free request (back-pressure: poll completions, resubmit)
+   * @throws {@link StateError} when `qp` or the controller is closed
+   * @throws {@link InvalidArgumentError} for a bad LBA range, I/O flags or buffer, or a `metadata`
+   *   buffer on a namespace without separate metadata
+   */
   cmdReadWithMd<A>(
     qp: QueuePair,
     buffer: ArrayBufferView,
@@ -322,7 +453,17 @@ export class Namespace {
     );
   }
 
-  /** Writes data and its separate metadata (spdk_nvme_ns_cmd_write_with_md). */
+  /**
+   * Writes data and its separate metadata (spdk_nvme_ns_cmd_write_with_md); `metadata` may be null.
+   * - Threading: only on the thread that owns `qp`.
+   * - Buffer: `buffer` holds `count` blocks, `metadata` `count` times {@link metadataSize} bytes, both
+   *   DMA memory, unmodified until `cb` runs.
+   * - Callback: from a later `qp.processCompletions()`; see the callback face rules on {@link Namespace}.
+   * @returns 0, or -ENOMEM when `qp` has no free request (back-pressure: poll completions, resubmit)
+   * @throws {@link StateError} when `qp` or the controller is closed
+   * @throws {@link InvalidArgumentError} for a bad LBA range, I/O flags or buffer, or a `metadata`
+   *   buffer on a namespace without separate metadata
+   */
   cmdWriteWithMd<A>(
     qp: QueuePair,
     buffer: ArrayBufferView,
@@ -354,7 +495,17 @@ export class Namespace {
     );
   }
 
-  /** Compares data and separate metadata (spdk_nvme_ns_cmd_compare_with_md). */
+  /**
+   * Compares data and separate metadata (spdk_nvme_ns_cmd_compare_with_md); `metadata` may be null.
+   * - Threading: only on the thread that owns `qp`.
+   * - Buffer: `buffer` holds `count` blocks, `metadata` `count` times {@link metadataSize} bytes, both
+   *   DMA memory, unmodified until `cb` runs.
+   * - Callback: from a later `qp.processCompletions()`; see the callback face rules on {@link Namespace}.
+   * @returns 0, or -ENOMEM when `qp` has no free request (back-pressure: poll completions, resubmit)
+   * @throws {@link StateError} when `qp` or the controller is closed
+   * @throws {@link InvalidArgumentError} for a bad LBA range, I/O flags or buffer, or a `metadata`
+   *   buffer on a namespace without separate metadata
+   */
   cmdCompareWithMd<A>(
     qp: QueuePair,
     buffer: ArrayBufferView,
@@ -386,7 +537,15 @@ export class Namespace {
     );
   }
 
-  /** Writes zeroes to `count` blocks at `lba` (spdk_nvme_ns_cmd_write_zeroes). */
+  /**
+   * Writes zeroes to `count` blocks at `lba` (spdk_nvme_ns_cmd_write_zeroes): one command, not split.
+   * - Threading: only on the thread that owns `qp`.
+   * - Buffer: none.
+   * - Callback: from a later `qp.processCompletions()`; see the callback face rules on {@link Namespace}.
+   * @returns 0, or -ENOMEM when `qp` has no free request (back-pressure: poll completions, resubmit)
+   * @throws {@link StateError} when `qp` or the controller is closed
+   * @throws {@link InvalidArgumentError} for a bad LBA range or a `count` above 65536
+   */
   cmdWriteZeroes<A>(
     qp: QueuePair,
     lba: number,
@@ -404,7 +563,14 @@ export class Namespace {
     return this.submitPrepared(qp, req, cb, arg, null);
   }
 
-  /** Flushes the volatile write cache for this namespace (spdk_nvme_ns_cmd_flush). */
+  /**
+   * Flushes the volatile write cache for this namespace (spdk_nvme_ns_cmd_flush).
+   * - Threading: only on the thread that owns `qp`.
+   * - Buffer: none.
+   * - Callback: from a later `qp.processCompletions()`; see the callback face rules on {@link Namespace}.
+   * @returns 0, or -ENOMEM when `qp` has no free request (back-pressure: poll completions, resubmit)
+   * @throws {@link StateError} when `qp` or the controller is closed
+   */
   cmdFlush<A>(qp: QueuePair, cb: CommandCallback<A> | null, arg: A): number {
     this.owner.assertUsable();
     qp.assertUsable();
@@ -415,8 +581,16 @@ export class Namespace {
   }
 
   /**
-   * Dataset Management over `ranges` with `attributes` ({@link DsmAttribute}, e.g. Deallocate);
-   * the range list is copied into DMA memory the core owns (spdk_nvme_ns_cmd_dataset_management).
+   * Dataset Management over `ranges` with `attributes` ({@link DsmAttribute}, e.g. Deallocate)
+   * (spdk_nvme_ns_cmd_dataset_management).
+   * - Threading: only on the thread that owns `qp`.
+   * - Buffer: none of the caller's: the ranges are copied, in this call, into DMA memory the core
+   *   allocates and frees when the command ends, so `ranges` may be reused at once.
+   * - Callback: from a later `qp.processCompletions()`; see the callback face rules on {@link Namespace}.
+   * @returns 0, or -ENOMEM when `qp` has no free request (back-pressure: poll completions, resubmit)
+   * @throws {@link StateError} when `qp` or the controller is closed
+   * @throws {@link InvalidArgumentError} for fewer than 1 or more than 256 ranges, or a bad range
+   * @throws what the DMA allocator throws when its memory is exhausted (not -ENOMEM)
    */
   cmdDatasetManagement<A>(
     qp: QueuePair,
@@ -442,7 +616,16 @@ export class Namespace {
     return this.submitPrepared(qp, req, cb, arg, buf);
   }
 
-  /** Reservation Register (spdk_nvme_ns_cmd_reservation_register). */
+  /**
+   * Reservation Register (spdk_nvme_ns_cmd_reservation_register).
+   * - Threading: only on the thread that owns `qp`.
+   * - Buffer: none of the caller's: the keys are copied, in this call, into DMA memory the core allocates
+   *   and frees when the command ends.
+   * - Callback: from a later `qp.processCompletions()`; see the callback face rules on {@link Namespace}.
+   * @returns 0, or -ENOMEM when `qp` has no free request (back-pressure: poll completions, resubmit)
+   * @throws {@link StateError} when `qp` or the controller is closed
+   * @throws what the DMA allocator throws when its memory is exhausted (not -ENOMEM)
+   */
   cmdReservationRegister<A>(
     qp: QueuePair,
     keys: ReservationRegisterKeys,
@@ -460,7 +643,16 @@ export class Namespace {
     return this.submitPrepared(qp, req, cb, arg, buf);
   }
 
-  /** Reservation Release (spdk_nvme_ns_cmd_reservation_release). */
+  /**
+   * Reservation Release (spdk_nvme_ns_cmd_reservation_release).
+   * - Threading: only on the thread that owns `qp`.
+   * - Buffer: none of the caller's: the key is copied, in this call, into DMA memory the core allocates
+   *   and frees when the command ends.
+   * - Callback: from a later `qp.processCompletions()`; see the callback face rules on {@link Namespace}.
+   * @returns 0, or -ENOMEM when `qp` has no free request (back-pressure: poll completions, resubmit)
+   * @throws {@link StateError} when `qp` or the controller is closed
+   * @throws what the DMA allocator throws when its memory is exhausted (not -ENOMEM)
+   */
   cmdReservationRelease<A>(
     qp: QueuePair,
     crkey: bigint,
@@ -478,7 +670,16 @@ export class Namespace {
     return this.submitPrepared(qp, req, cb, arg, buf);
   }
 
-  /** Reservation Acquire (spdk_nvme_ns_cmd_reservation_acquire). */
+  /**
+   * Reservation Acquire (spdk_nvme_ns_cmd_reservation_acquire).
+   * - Threading: only on the thread that owns `qp`.
+   * - Buffer: none of the caller's: the keys are copied, in this call, into DMA memory the core allocates
+   *   and frees when the command ends.
+   * - Callback: from a later `qp.processCompletions()`; see the callback face rules on {@link Namespace}.
+   * @returns 0, or -ENOMEM when `qp` has no free request (back-pressure: poll completions, resubmit)
+   * @throws {@link StateError} when `qp` or the controller is closed
+   * @throws what the DMA allocator throws when its memory is exhausted (not -ENOMEM)
+   */
   cmdReservationAcquire<A>(
     qp: QueuePair,
     keys: ReservationAcquireKeys,
@@ -497,8 +698,14 @@ export class Namespace {
   }
 
   /**
-   * Reservation Report into `payload` (DMA memory, a multiple of 4 bytes); `extended` asks for the
-   * extended data structure with 128-bit host identifiers (spdk_nvme_ns_cmd_reservation_report).
+   * Reservation Report into `payload`; `extended` asks for the extended data structure with 128-bit
+   * host identifiers (spdk_nvme_ns_cmd_reservation_report).
+   * - Threading: only on the thread that owns `qp`.
+   * - Buffer: `payload` is DMA memory, at least 24 bytes and a multiple of 4; untouched until `cb` runs.
+   * - Callback: from a later `qp.processCompletions()`; see the callback face rules on {@link Namespace}.
+   * @returns 0, or -ENOMEM when `qp` has no free request (back-pressure: poll completions, resubmit)
+   * @throws {@link StateError} when `qp` or the controller is closed
+   * @throws {@link InvalidArgumentError} for a `payload` of the wrong size, not DMA memory or misaligned
    */
   cmdReservationReport<A>(
     qp: QueuePair,
@@ -527,28 +734,44 @@ export class Namespace {
 
   // ---- Promise face ---------------------------------------------------------------------------
 
-  /** Reads `count` blocks at `lba` into `buffer`; resolves when the data is there. */
+  /**
+   * Reads `count` blocks at `lba` into `buffer`; resolves with DW0 when the data is there.
+   * `buffer`: DMA memory, untouched until the Promise settles. Rejects with what {@link cmdRead}
+   * throws, or {@link NvmeStatusError}; see the Promise face rules on {@link Namespace}.
+   */
   read(qp: QueuePair, buffer: ArrayBufferView, lba: number, count: number, ioFlags = 0): Promise<number> {
     return awaitCompletion(qp, `Read nsid ${this.id} lba ${lba}+${count}`, (cb, p) =>
       this.cmdRead(qp, buffer, lba, count, cb, p, ioFlags),
     );
   }
 
-  /** Writes `count` blocks at `lba` from `buffer`. */
+  /**
+   * Writes `count` blocks at `lba` from `buffer`. `buffer`: DMA memory, unmodified until the Promise
+   * settles. Rejects with what {@link cmdWrite} throws, or {@link NvmeStatusError}; see the Promise face
+   * rules on {@link Namespace}.
+   */
   write(qp: QueuePair, buffer: ArrayBufferView, lba: number, count: number, ioFlags = 0): Promise<number> {
     return awaitCompletion(qp, `Write nsid ${this.id} lba ${lba}+${count}`, (cb, p) =>
       this.cmdWrite(qp, buffer, lba, count, cb, p, ioFlags),
     );
   }
 
-  /** Compares `count` blocks at `lba` with `buffer`; rejects with Compare Failure on a mismatch. */
+  /**
+   * Compares `count` blocks at `lba` with `buffer`. `buffer`: DMA memory, unmodified until the Promise
+   * settles. Rejects with what {@link cmdCompare} throws, or {@link NvmeStatusError} (Compare Failure
+   * on a mismatch); see the Promise face rules on {@link Namespace}.
+   */
   compare(qp: QueuePair, buffer: ArrayBufferView, lba: number, count: number, ioFlags = 0): Promise<number> {
     return awaitCompletion(qp, `Compare nsid ${this.id} lba ${lba}+${count}`, (cb, p) =>
       this.cmdCompare(qp, buffer, lba, count, cb, p, ioFlags),
     );
   }
 
-  /** Reads data and separate metadata. */
+  /**
+   * Reads data and separate metadata. Both buffers: DMA memory, untouched until the Promise settles.
+   * Rejects with what {@link cmdReadWithMd} throws, or {@link NvmeStatusError}; see the Promise face rules
+   * on {@link Namespace}.
+   */
   readWithMd(
     qp: QueuePair,
     buffer: ArrayBufferView,
@@ -564,7 +787,11 @@ export class Namespace {
     );
   }
 
-  /** Writes data and separate metadata. */
+  /**
+   * Writes data and separate metadata. Both buffers: DMA memory, unmodified until the Promise settles.
+   * Rejects with what {@link cmdWriteWithMd} throws, or {@link NvmeStatusError}; see the Promise face rules
+   * on {@link Namespace}.
+   */
   writeWithMd(
     qp: QueuePair,
     buffer: ArrayBufferView,
@@ -580,7 +807,12 @@ export class Namespace {
     );
   }
 
-  /** Reads into a list of DMA buffers, filled in order (readv over an array instead of callbacks). */
+  /**
+   * Reads into a list of DMA buffers, filled in order (readv over an array instead of callbacks). `buffers`
+   * and the array itself: untouched until the Promise settles. Rejects with what {@link cmdReadv} throws,
+   * or {@link NvmeStatusError}: a buffer that is not DMA memory, or a list short of the transfer, fails the
+   * command with Data SGL Length Invalid; see the Promise face rules on {@link Namespace}.
+   */
   readv(
     qp: QueuePair,
     buffers: readonly ArrayBufferView[],
@@ -610,7 +842,12 @@ export class Namespace {
     );
   }
 
-  /** Writes from a list of DMA buffers, in order. */
+  /**
+   * Writes from a list of DMA buffers, in order. `buffers` and the array itself: unmodified until the
+   * Promise settles. Rejects with what {@link cmdWritev} throws, or {@link NvmeStatusError} (Data SGL
+   * Length Invalid for a buffer that is not DMA memory or a list short of the transfer); see the Promise
+   * face rules on {@link Namespace}.
+   */
   writev(
     qp: QueuePair,
     buffers: readonly ArrayBufferView[],
@@ -640,31 +877,48 @@ export class Namespace {
     );
   }
 
-  /** Writes zeroes to `count` blocks at `lba`. */
+  /**
+   * Writes zeroes to `count` blocks at `lba`. No buffer. Rejects with what {@link cmdWriteZeroes}
+   * throws, or {@link NvmeStatusError}; see the Promise face rules on {@link Namespace}.
+   */
   writeZeroes(qp: QueuePair, lba: number, count: number, ioFlags = 0): Promise<number> {
     return awaitCompletion(qp, `Write Zeroes nsid ${this.id} lba ${lba}+${count}`, (cb, p) =>
       this.cmdWriteZeroes(qp, lba, count, cb, p, ioFlags),
     );
   }
 
-  /** Deallocates (trims) the given ranges. */
+  /**
+   * Deallocates (trims) the given ranges. `ranges` is copied at submission. Rejects with what {@link
+   * cmdDatasetManagement} throws, or {@link NvmeStatusError}; see the Promise face rules on {@link
+   * Namespace}.
+   */
   deallocate(qp: QueuePair, ranges: readonly DsmRange[]): Promise<number> {
     return this.datasetManagement(qp, DsmAttribute.Deallocate, ranges);
   }
 
-  /** Dataset Management with the given attributes. */
+  /**
+   * Dataset Management with the given attributes. `ranges` is copied at submission. Rejects with what
+   * {@link cmdDatasetManagement} throws, or {@link NvmeStatusError}; see the Promise face rules on {@link
+   * Namespace}.
+   */
   datasetManagement(qp: QueuePair, attributes: number, ranges: readonly DsmRange[]): Promise<number> {
     return awaitCompletion(qp, `Dataset Management nsid ${this.id}`, (cb, p) =>
       this.cmdDatasetManagement(qp, attributes, ranges, cb, p),
     );
   }
 
-  /** Flushes the volatile write cache. */
+  /**
+   * Flushes the volatile write cache. No buffer. Rejects with what {@link cmdFlush} throws, or
+   * {@link NvmeStatusError}; see the Promise face rules on {@link Namespace}.
+   */
   flush(qp: QueuePair): Promise<number> {
     return awaitCompletion(qp, `Flush nsid ${this.id}`, (cb, p) => this.cmdFlush(qp, cb, p));
   }
 
-  /** Reservation Register. */
+  /**
+   * Reservation Register. No buffer of the caller's. Rejects with what {@link cmdReservationRegister}
+   * throws, or {@link NvmeStatusError}; see the Promise face rules on {@link Namespace}.
+   */
   reservationRegister(
     qp: QueuePair,
     keys: ReservationRegisterKeys,
@@ -677,7 +931,10 @@ export class Namespace {
     );
   }
 
-  /** Reservation Release. */
+  /**
+   * Reservation Release. No buffer of the caller's. Rejects with what {@link cmdReservationRelease} throws,
+   * or {@link NvmeStatusError}; see the Promise face rules on {@link Namespace}.
+   */
   reservationRelease(
     qp: QueuePair,
     crkey: bigint,
@@ -690,7 +947,10 @@ export class Namespace {
     );
   }
 
-  /** Reservation Acquire. */
+  /**
+   * Reservation Acquire. No buffer of the caller's. Rejects with what {@link cmdReservationAcquire} throws,
+   * or {@link NvmeStatusError}; see the Promise face rules on {@link Namespace}.
+   */
   reservationAcquire(
     qp: QueuePair,
     keys: ReservationAcquireKeys,
@@ -703,7 +963,11 @@ export class Namespace {
     );
   }
 
-  /** Reservation Report into `payload`. */
+  /**
+   * Reservation Report into `payload`. `payload`: DMA memory, untouched until the Promise settles. Rejects
+   * with what {@link cmdReservationReport} throws, or {@link NvmeStatusError}; see the Promise face rules
+   * on {@link Namespace}.
+   */
   reservationReport(qp: QueuePair, payload: ArrayBufferView, extended = false): Promise<number> {
     return awaitCompletion(qp, `Reservation Report nsid ${this.id}`, (cb, p) =>
       this.cmdReservationReport(qp, payload, extended, cb, p),
@@ -713,6 +977,13 @@ export class Namespace {
   /**
    * Reads into buffers of any memory domain (spdk_nvme_ns_cmd_readv_ext with a memory domain):
    * translated to controller addresses when the domain can, else bounced through DMA memory and pushed.
+   * Same thread rule as the callback face. `iov`'s buffers (CPU views, or addresses the domain
+   * understands): untouched until the Promise settles; without a domain, or with the system domain,
+   * they must be views of the controller's DMA memory. Rejects with {@link StateError},
+   * {@link InvalidArgumentError} (a bad range, `iov` short of the transfer, a buffer the route cannot
+   * reach), the domain's translation or push errors ({@link ShortTranslationError},
+   * {@link MemoryDomainError}), the DMA allocator's error for the bounce buffer, or
+   * {@link NvmeStatusError}.
    */
   readExt(
     qp: QueuePair,
@@ -724,7 +995,12 @@ export class Namespace {
     return extIo(this, qp, NvmOpcode.Read, iov, lba, count, opts);
   }
 
-  /** Writes from buffers of any memory domain (spdk_nvme_ns_cmd_writev_ext with a memory domain). */
+  /**
+   * Writes from buffers of any memory domain (spdk_nvme_ns_cmd_writev_ext with a memory domain),
+   * pulled into a DMA bounce buffer first when the domain cannot translate them. Same thread rule as
+   * the callback face. `iov`'s buffers: unmodified until the Promise settles. Rejects as
+   * {@link readExt} does (with the domain's pull errors instead of push).
+   */
   writeExt(
     qp: QueuePair,
     iov: readonly MemoryIoVec[],
@@ -737,12 +1013,15 @@ export class Namespace {
 
   // ---- RxJS face ------------------------------------------------------------------------------
 
-  /** {@link read} as an Observable that emits DW0 once and completes (submitted on subscribe). */
+  /**
+   * {@link read} as an Observable that emits DW0 once and completes (submitted on each subscribe);
+   * `buffer` untouched until it completes or errors.
+   */
   read$(qp: QueuePair, buffer: ArrayBufferView, lba: number, count: number, ioFlags = 0): Observable<number> {
     return defer(() => this.read(qp, buffer, lba, count, ioFlags));
   }
 
-  /** {@link write} as an Observable. */
+  /** {@link write} as an Observable; `buffer` unmodified until it completes or errors. */
   write$(
     qp: QueuePair,
     buffer: ArrayBufferView,
@@ -753,7 +1032,7 @@ export class Namespace {
     return defer(() => this.write(qp, buffer, lba, count, ioFlags));
   }
 
-  /** {@link compare} as an Observable. */
+  /** {@link compare} as an Observable; `buffer` unmodified until it completes or errors. */
   compare$(
     qp: QueuePair,
     buffer: ArrayBufferView,

@@ -13,7 +13,14 @@ const EMPTY_POLLS_BEFORE_BACKOFF = 256;
 /** Longest sleep on an interrupt before polling anyway (an interrupt can be coalesced or lost). */
 const INTERRUPT_WAIT_MS = 10;
 
-/** Polls a queue pair on behalf of awaiting callers. */
+/**
+ * Polls a queue pair on behalf of awaiting callers.
+ *
+ * Threading: it lives on its queue pair's thread and polls from that thread's event loop
+ * (setImmediate, 1 ms timers, an interrupt wait, the idle interval). Every poll is a
+ * `processCompletions` of the whole queue pair, so the callbacks of callback-face commands on the
+ * same queue pair run from these event-loop turns as well, not only from the application's own calls.
+ */
 export class CompletionPoller {
   private waiters = 0;
   private scheduled = false;
@@ -33,7 +40,10 @@ export class CompletionPoller {
     private readonly waitForInterrupt: ((timeoutMs: number) => Promise<boolean> | null) | null = null,
   ) {}
 
-  /** Someone awaits a completion: poll busily until the matching {@link release}. */
+  /**
+   * Someone awaits a completion: poll busily until the matching {@link release}. The first poll is
+   * in a later setImmediate, never inside this call.
+   */
   hold(): void {
     this.waiters++;
     this.emptyPolls = 0;
@@ -43,12 +53,16 @@ export class CompletionPoller {
     }
   }
 
-  /** The awaited completion arrived. */
+  /** The awaited completion arrived: one fewer waiter; polling stops after the last. */
   release(): void {
     this.waiters--;
   }
 
-  /** Starts (ms > 0) or stops (ms = 0) the slow idle tick. It never keeps the process alive. */
+  /**
+   * Starts (ms > 0) or stops (ms = 0) the slow idle tick: every `ms` an unref'd setInterval polls the
+   * queue pair (running any callbacks due) and then calls `onIdleTick`. It never keeps the process
+   * alive. The controller starts one on its admin queue (at most every 100 ms once ready).
+   */
   setIdleInterval(ms: number): void {
     if (this.idleTimer) clearInterval(this.idleTimer);
     this.idleTimer = null;
@@ -61,7 +75,7 @@ export class CompletionPoller {
     }
   }
 
-  /** Stops everything; pending waiters must have been failed by the owner. */
+  /** Stops everything; pending waiters must have been failed by the owner (nothing settles them here). */
   stop(): void {
     this.setIdleInterval(0);
     this.waiters = 0;

@@ -21,9 +21,15 @@ import { type QueueLink, QueueLinkState } from "./queue-link.js";
 export enum QueuePairState {
   /** Accepting and completing commands. */
   Active = 0,
-  /** Its controller is resetting: submissions wait, nothing reaches the device. */
+  /**
+   * Its controller is resetting: submissions are accepted and wait, nothing reaches the device, and
+   * `processCompletions` returns 0.
+   */
   Disconnected = 1,
-  /** Freed by the application, or its controller detached or failed: nothing more is accepted. */
+  /**
+   * Freed by the application, or its controller detached, failed or removed: submissions throw
+   * StateError and `processCompletions` returns 0.
+   */
   Closed = 2,
 }
 
@@ -62,15 +68,28 @@ const MAX_SEGMENTS = 512;
 /** Timeouts are scanned at most this often (ms): the scan walks every tracker. */
 const TIMEOUT_SCAN_INTERVAL_MS = 10;
 
-/** One submission/completion queue pair and its requests. */
+/**
+ * One submission/completion queue pair and its requests (spdk_nvme_qpair).
+ *
+ * Threading: a queue pair belongs to the thread that created it (the controller's thread for
+ * `Controller.allocIoQpair`, a worker for `attachQueuePair`). Submit, poll and flush only there;
+ * every callback of its commands runs there. It is not shared between threads and takes no locks.
+ */
 export class QueuePair {
   /** Current state. */
   state = QueuePairState.Active;
   /** Top-level requests submitted and not yet completed. */
   outstanding = 0;
-  /** The poller the Promise and RxJS faces use. */
+  /**
+   * The poller the Promise and RxJS faces use. While it polls (a Promise-face command is pending, or
+   * its idle tick is on) it calls {@link processCompletions} from setImmediate and timers on this
+   * thread, so callback-face callbacks of this queue pair run from it too.
+   */
   readonly poller: CompletionPoller;
-  /** Called when a command has been outstanding longer than `timeoutMs`. */
+  /**
+   * Called when a command has been outstanding longer than `timeoutMs`, once per command, from
+   * inside {@link processCompletions} (the controller sets it; see `Controller.registerTimeoutCallback`).
+   */
   onTimeout: ((qpair: QueuePair, cid: number) => void) | null = null;
   /** Command time limit in milliseconds, 0 for none. */
   timeoutMs = 0;
@@ -125,7 +144,10 @@ export class QueuePair {
     return this.requests.available;
   }
 
-  /** Throws unless new commands may be submitted. */
+  /**
+   * Throws unless new commands may be submitted.
+   * @throws {@link StateError} when the queue pair is closed
+   */
   assertUsable(): void {
     if (this.state === QueuePairState.Closed) {
       throw new StateError(`queue pair ${this.id} is closed: allocate a new one from the controller`);
@@ -154,7 +176,13 @@ export class QueuePair {
     }
   }
 
-  /** Rings the submission doorbell for commands posted under the delayed-doorbell option. */
+  /**
+   * Rings the submission doorbell for commands posted under the delayed-doorbell option (a no-op
+   * when nothing is unrung). Under `delayDoorbell` a submitted command reaches the device only at
+   * this call or at {@link processCompletions}, which rings at its end.
+   * - Threading: only on the thread that owns this queue pair.
+   * - Callback: none runs from here. Throws nothing.
+   */
   flush(): void {
     if (this.unrung) {
       this.unrung = false;
@@ -165,7 +193,17 @@ export class QueuePair {
   /**
    * Processes up to `max` completions (0: all available, at most one queue's worth, as SPDK caps it so
    * a callback that resubmits cannot keep one call going forever), calling each request's callback
-   * (spdk_nvme_qpair_process_completions). Returns how many completions were consumed.
+   * (spdk_nvme_qpair_process_completions). Non-blocking: it takes what has arrived and returns. It
+   * then starts the commands that waited for a tracker, rings the doorbells, and scans for timeouts
+   * when a time limit is set (at most every 10 ms; {@link onTimeout} runs from here).
+   * - Threading: only on the thread that owns this queue pair. The queue pair's {@link poller} also
+   *   calls it, from setImmediate or timers, while a Promise-face command is pending.
+   * - Callback: each completed command's callback runs synchronously from this call, on this thread;
+   *   a callback may submit again (its request is already free). An exception from a callback
+   *   propagates out of this call, which stops there: the remaining completions wait for the next call.
+   * - In a worker, it first follows its controller's thread: on a reset it completes every command
+   *   as aborted (their callbacks run from here) and waits; when the queue is gone for good it closes.
+   * @returns how many completions were consumed; 0 when the queue pair is disconnected or closed
    */
   processCompletions(max = 0): number {
     if (this.link !== null) this.followLink(this.link);
@@ -193,6 +231,7 @@ export class QueuePair {
   /**
    * Completes every outstanding and waiting request with the given status (reset, removal, close).
    * Their trackers are forgotten: the transport queue behind them is gone or about to be.
+   * Threading: the owning thread. Callback: every callback runs synchronously from this call.
    */
   abortAll(sct: number, sc: number, dnr: boolean): void {
     const status = encodeStatus(sct, sc, { dnr });
@@ -207,7 +246,10 @@ export class QueuePair {
     for (let n = waited; n > 0; n--) this.finish(this.waiting.shift()!, status, 0, 0, 0);
   }
 
-  /** Puts a new transport queue behind this pair after a controller reset, and resumes it. */
+  /**
+   * Puts a new transport queue behind this pair after a controller reset, and resumes it: the
+   * commands that waited are posted from this call. Threading: the owning thread.
+   */
   reconnect(port: QueuePort): void {
     this.trackers.destroy();
     this.port = port;
@@ -246,7 +288,11 @@ export class QueuePair {
       this.reconnect(this.port);
   }
 
-  /** Frees the preallocated tracker memory. The transport queue is released by the controller. */
+  /**
+   * Closes the queue pair and frees the preallocated tracker memory. The transport queue is released
+   * by the controller. Outstanding commands are not completed here (call {@link abortAll} first, as
+   * the controller does): their callbacks would never run. Threading: the owning thread.
+   */
   destroy(): void {
     this.state = QueuePairState.Closed;
     this.poller.stop();

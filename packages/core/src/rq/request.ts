@@ -10,12 +10,16 @@ import type { Completion } from "../nvme-spec/completion.js";
 
 /**
  * Completion callback of the low-level face (spdk_nvme_cmd_cb): a plain function and an argument
- * of the caller's, so submitting needs no closure. `cpl` is only valid during the call.
+ * of the caller's, so submitting needs no closure. `cpl` is only valid during the call. It runs
+ * once, on the queue pair's thread; when, is in the callback face rules on `Namespace`. An exception
+ * it throws propagates out of the call that ran it.
  */
 export type CommandCallback<A = unknown> = (arg: A, cpl: Completion) => void;
 
 /**
- * Restarts a scattered payload walk at byte `offset` (spdk_nvme_req_reset_sgl_cb).
+ * Restarts a scattered payload walk at byte `offset` (spdk_nvme_req_reset_sgl_cb). Called on the
+ * queue pair's thread each time a piece of the I/O is posted (at submission, later when it waited
+ * for a tracker, again on a retry). An exception it throws fails the command with PRP Offset Invalid.
  */
 export type ResetSglCallback<A = unknown> = (arg: A, offset: number) => void;
 
@@ -27,7 +31,9 @@ export interface SgeOut {
 
 /**
  * Stores the current segment in `out.view` and advances to the next one; returns 0, or non-zero
- * on error (spdk_nvme_req_next_sge_cb).
+ * on error (spdk_nvme_req_next_sge_cb). Called after {@link ResetSglCallback}, on the same thread.
+ * A non-zero return, a segment that is not DMA memory or empty, or a walk short of the transfer
+ * fails the command with Data SGL Length Invalid; an exception, with PRP Offset Invalid.
  */
 export type NextSgeCallback<A = unknown> = (arg: A, out: SgeOut) => number;
 

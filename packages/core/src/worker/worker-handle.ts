@@ -17,7 +17,10 @@ import { QueueLink } from "../qpair/queue-link.js";
 import { QueuePair, type QueuePairSettings } from "../qpair/queue-pair.js";
 import type { QueuePort } from "../transport/contract.js";
 
-/** Everything a worker needs to drive one I/O queue pair; postMessage-able. */
+/**
+ * Everything a worker needs to drive one I/O queue pair; postMessage-able. Built on the controller's
+ * thread by `Controller.allocIoQpairForWorker`; post it to exactly one worker, which opens it once.
+ */
 export interface WorkerQueuePairHandle {
   /** The transport's description of the queue and the worker's DMA memory (see its attach function). */
   readonly transport: unknown;
@@ -45,21 +48,40 @@ export interface WorkerQueuePairHandle {
 
 /** What `Controller.allocIoQpairForWorker` returns. */
 export interface ExportedQueuePair {
-  /** Post this to the worker that will own the queue pair. */
+  /** Post this to the worker that will own the queue pair (one worker, opened once). */
   readonly handle: WorkerQueuePairHandle;
-  /** Deletes the queue and frees its memory: call once the worker has stopped using it. */
+  /**
+   * Deletes the queue, then frees its memory. Call on the controller's thread once the worker has
+   * closed its {@link AttachedQueuePair} and dropped every view of that memory.
+   */
   release(): Promise<void>;
 }
 
-/** A queue pair opened in a worker, with its namespaces. */
+/**
+ * A queue pair opened in a worker, with its namespaces. Everything here belongs to the worker that
+ * attached it: submit, poll and receive callbacks on that thread only.
+ */
 export interface AttachedQueuePair {
-  /** The queue pair: submit with `namespaces`' `cmd*` methods, complete with `processCompletions`. */
+  /**
+   * The queue pair: submit with `namespaces`' `cmd*` methods, complete with `processCompletions`.
+   * Its callbacks run from this worker's `processCompletions` (or its poller, for the Promise face),
+   * including the aborts of a controller reset or failure, which it learns of when it polls. Not
+   * covered by the controller's timeout callback.
+   */
   readonly qpair: QueuePair;
-  /** The controller's namespaces by ID, bound to this thread's DMA memory. */
+  /**
+   * The controller's namespaces by ID, bound to this thread's DMA memory. They cannot see the
+   * controller's state: a failed or removed controller closes the queue pair at its next poll, after
+   * which their `cmd*` methods throw StateError.
+   */
   readonly namespaces: ReadonlyMap<number, Namespace>;
-  /** This worker's DMA memory: allocate I/O buffers here. */
+  /** This worker's DMA memory: allocate I/O buffers here (the only memory its commands accept). */
   readonly dma: DmaAllocator;
-  /** Stops the queue pair; then tell the controller's thread it may release the queue. */
+  /**
+   * Stops the queue pair; then tell the controller's thread it may release the queue. Commands still
+   * outstanding are dropped, not completed (their callbacks never run, their Promises never settle):
+   * let them complete first.
+   */
   close(): void;
 }
 
@@ -97,6 +119,8 @@ class WorkerNamespaceOwner implements NamespaceOwner {
 /**
  * Builds the queue pair and namespaces of `handle` over a transport queue and DMA memory that the
  * transport has opened in this thread. Transports call this from their attach function.
+ * Threading: call in the worker that will own the queue pair, once per handle; what it returns
+ * belongs to that thread.
  */
 export function attachQueuePair(
   handle: WorkerQueuePairHandle,
