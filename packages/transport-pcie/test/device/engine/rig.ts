@@ -54,4 +54,4 @@ export function dmarFaults(): string[] {
   return log.split("\n").filter((l) => /DMAR:.*fault|DMAR: \[DMA (Read|Write)/i.test(l));
 }
 
-export { randomFill } from "./seeded-bytes.js";
+export { randomFill } from "../../scenarios/seeded-bytes.js";

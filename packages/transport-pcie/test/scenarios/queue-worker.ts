@@ -1,24 +1,31 @@
-// A worker thread for workers.test.ts: opens the VFIO queue pair it was given (rings, BAR0 and DMA
-// memory viewed by address), writes seeded random data at its own LBAs and reads it back through that
-// queue pair, then reports and closes.
+// A worker thread for the workers scenario: opens the queue pair it was given (rings, doorbells and
+// DMA memory viewed by address, on the software controller or through VFIO alike), writes seeded
+// random data at its own LBAs and reads it back through that queue pair, then reports and closes.
 import { parentPort, workerData } from "node:worker_threads";
 import type { WorkerQueuePairHandle } from "@nvmekit/core";
-import { attachWorkerQueuePair } from "../../../src/index.js";
+import { attachWorkerQueuePair } from "../../src/index.js";
 import { randomFill } from "./seeded-bytes.js";
 
 /** What the suite posts as workerData. */
 export interface QueueWorkerJob {
   handle: WorkerQueuePairHandle;
+  nsid: number;
   firstLba: number;
   blocks: number;
   rounds: number;
   seed: number;
 }
 
+/** What the worker reports. */
+export interface QueueWorkerReport {
+  qid: number;
+  mismatches: number;
+}
+
 if (parentPort !== null) {
   const job = workerData as QueueWorkerJob;
   const { qpair, namespaces, dma, close } = attachWorkerQueuePair(job.handle);
-  const ns = namespaces.get(1)!;
+  const ns = namespaces.get(job.nsid)!;
   const out = dma.alloc(job.blocks * ns.sectorSize);
   const back = dma.alloc(job.blocks * ns.sectorSize);
   let mismatches = 0;
@@ -33,5 +40,5 @@ if (parentPort !== null) {
   dma.free(out);
   dma.free(back);
   close();
-  parentPort.postMessage({ qid, mismatches });
+  parentPort.postMessage({ qid, mismatches } satisfies QueueWorkerReport);
 }

@@ -1,16 +1,17 @@
-// A worker thread for workers.test.ts's reset test: keeps `depth` write-then-read-back I/Os in flight
+// A worker thread for the workers scenario's reset test: keeps `depth` write-then-read-back I/Os in flight
 // on the queue pair it was given, through the callback API, until a controller reset (which the main
 // thread starts once told "running") has aborted some and `afterReset` more have completed. It books
 // every callback against what it submitted, so a lost or duplicated completion shows in the report.
 import { parentPort, workerData } from "node:worker_threads";
 import type { WorkerQueuePairHandle } from "@nvmekit/core";
 import { type Completion, GenericStatus, StatusCodeType } from "@nvmekit/core/nvme-spec";
-import { attachWorkerQueuePair } from "../../../src/index.js";
+import { attachWorkerQueuePair } from "../../src/index.js";
 import { randomFill } from "./seeded-bytes.js";
 
 /** What the suite posts as workerData. */
 export interface ResetWorkerJob {
   handle: WorkerQueuePairHandle;
+  nsid: number;
   firstLba: number;
   blocks: number;
   depth: number;
@@ -43,7 +44,7 @@ if (parentPort !== null) {
   const port = parentPort;
   const job = workerData as ResetWorkerJob;
   const { qpair, namespaces, dma, close } = attachWorkerQueuePair(job.handle);
-  const ns = namespaces.get(1)!;
+  const ns = namespaces.get(job.nsid)!;
   const bytes = job.blocks * ns.sectorSize;
   const report: ResetWorkerReport = {
     submitted: 0,
