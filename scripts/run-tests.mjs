@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs the test tiers named on the command line (unit, device) and prints one summary line,
-// `N passed, N failed[, N skipped]`, which CI reads. Lint and the API docs' check (every export
-// documented, no broken links) run first with the unit tier: they are checks, not steps to forget.
+// `N passed, N failed[, N skipped]`, which CI reads. Lint, the layering check (which way imports may
+// point, no cycles: .dependency-cruiser.cjs) and the API docs' check (every export documented, no
+// broken links) run first with the unit tier: they are checks, not steps to forget.
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -31,6 +32,13 @@ function unitDirs() {
   return [...pkgs, join("test", "dist", "unit")].filter((d) => existsSync(join(root, d)));
 }
 
+/** Source folders the layering check reads: every package's src and test. */
+function layeringDirs(sub) {
+  return readdirSync(join(root, "packages"))
+    .map((p) => join("packages", p, sub))
+    .filter((d) => existsSync(join(root, d)));
+}
+
 /** Adds uvu's `Total / Passed / Skipped` figures to the totals (uvu's Total leaves skipped tests out). */
 function countUvu(out, code) {
   const num = (label) => Number(out.match(new RegExp(`${label}:\\s+(\\d+)`))?.[1] ?? 0);
@@ -46,6 +54,18 @@ function countUvu(out, code) {
 if (tiers.includes("unit")) {
   if ((await run("pnpm", ["exec", "biome", "check", "."])).code !== 0) {
     console.log("lint: failed (run `pnpm format` to fix formatting)");
+    broken = true;
+  }
+  // Two passes (see .dependency-cruiser.cycles.cjs): the layer rules counting type-only imports,
+  // then cycles among the imports that exist at run time. `pnpm check:layers` runs the same two.
+  const src = layeringDirs("src");
+  const layers = ["exec", "depcruise", "-c", ".dependency-cruiser.cjs", ...src, ...layeringDirs("test")];
+  if ((await run("pnpm", layers)).code !== 0) {
+    console.log("layering: an import points the wrong way (see the rule names; .dependency-cruiser.cjs)");
+    broken = true;
+  }
+  if ((await run("pnpm", ["exec", "depcruise", "-c", ".dependency-cruiser.cycles.cjs", ...src])).code !== 0) {
+    console.log("layering: an import cycle in packages/*/src (see .dependency-cruiser.cycles.cjs)");
     broken = true;
   }
   if ((await run("pnpm", ["exec", "typedoc"])).code !== 0) {
