@@ -1,0 +1,727 @@
+// The queue-pair engine against a scripted in-memory queue: an SQ ring that records every command
+// posted and every doorbell rung, and a CQ ring the test writes completions into (CID, status, DW0,
+// SQ head, phase tag) as a controller would. Requests are filled the way the namespace's submitters
+// fill them (takeRequest, the command, the payload, submit).
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import type { DmaAllocator, DmaBuffer } from "../../../src/dma/dma-memory.js";
+import { StateError } from "../../../src/errors/errors.js";
+import { type Completion, encodeStatus } from "../../../src/nvme-spec/completion.js";
+import { GenericStatus, PathStatus, StatusCodeType } from "../../../src/nvme-spec/status.js";
+import { NvmeStatusError } from "../../../src/nvme-spec/status-error.js";
+import { awaitCompletion, type Pending } from "../../../src/qpair/promise.js";
+import { QueueLink } from "../../../src/qpair/queue-link.js";
+import {
+  DOORBELL_BATCH,
+  QueuePair,
+  type QueuePairSettings,
+  QueuePairState,
+} from "../../../src/qpair/queue-pair.js";
+import { type CommandCallback, PayloadKind, type Request, type SgeOut } from "../../../src/rq/request.js";
+import type { QueuePort } from "../../../src/transport/contract.js";
+
+const PAGE = 4096;
+const ENOMEM = 12;
+/** Where the test's data buffers are, as the device sees them. */
+const DATA_IOVA = 0x40_0000;
+const READ = 0x02;
+
+/**
+ * A queue pair's rings in memory. The host side is the QueuePort the engine drives; the device side
+ * is `complete`, which writes the next CQ entry with the device's current phase (or the one given).
+ */
+class ScriptedPort implements QueuePort {
+  /** Every command posted, copied, in order. */
+  readonly posted: Uint32Array[] = [];
+  /** For each SQ doorbell write: how many commands had been posted by then. */
+  readonly sqRings: number[] = [];
+  /** For each CQ doorbell write: the CQ head written. */
+  readonly cqRings: number[] = [];
+  restarts = 0;
+  private readonly cq: Uint32Array;
+  private cqHead = 0;
+  private hostPhase = 1;
+  private cqTail = 0;
+  private devicePhase = 1;
+
+  constructor(
+    readonly depth: number,
+    readonly qid = 1,
+  ) {
+    this.cq = new Uint32Array(depth * 4);
+  }
+
+  post(cmd: Uint32Array): void {
+    this.posted.push(cmd.slice());
+  }
+
+  ringSubmission(): void {
+    this.sqRings.push(this.posted.length);
+  }
+
+  poll(out: Uint32Array): boolean {
+    const at = this.cqHead * 4;
+    if (((this.cq[at + 3]! >>> 16) & 1) !== this.hostPhase) return false;
+    out.set(this.cq.subarray(at, at + 4));
+    this.cqHead = (this.cqHead + 1) % this.depth;
+    if (this.cqHead === 0) this.hostPhase ^= 1;
+    return true;
+  }
+
+  ringCompletion(): void {
+    this.cqRings.push(this.cqHead);
+  }
+
+  async release(): Promise<void> {}
+
+  /** Back to the rings' first slots and phase, the completion ring cleared (as after a re-create). */
+  restart(): void {
+    this.restarts++;
+    this.cq.fill(0);
+    this.cqHead = 0;
+    this.hostPhase = 1;
+    this.cqTail = 0;
+    this.devicePhase = 1;
+  }
+
+  /** The device completes `cid` with a 15-bit status field, DW0 and SQ head. */
+  complete(cid: number, status = 0, cdw0 = 0, sqhd = 0, phase = this.devicePhase): void {
+    const at = this.cqTail * 4;
+    this.cq[at] = cdw0;
+    this.cq[at + 1] = 0;
+    this.cq[at + 2] = (sqhd & 0xffff) | (0x7777 << 16); // an SQ id the engine must not pass on
+    this.cq[at + 3] = (cid | (phase << 16) | (status << 17)) >>> 0;
+    this.cqTail = (this.cqTail + 1) % this.depth;
+    if (this.cqTail === 0) this.devicePhase ^= 1;
+  }
+
+  /** CIDs of the commands posted, in order. */
+  cids(): number[] {
+    return this.posted.map((c) => c[0]! >>> 16);
+  }
+
+  /** CDW10 (the LBA the test's reads carry) of the commands posted, in order. */
+  lbas(): number[] {
+    return this.posted.map((c) => c[10]!);
+  }
+}
+
+/** DMA memory for the trackers' PRP list pages; records frees. */
+class FakeDma implements DmaAllocator {
+  readonly pageSize = PAGE;
+  readonly allocated: DmaBuffer[] = [];
+  readonly freed: DmaBuffer[] = [];
+  private next = 0x1_0000_0000;
+
+  alloc(size: number): DmaBuffer {
+    const buf = { bytes: new Uint8Array(size), iova: this.next };
+    this.next += Math.ceil(size / PAGE) * PAGE;
+    this.allocated.push(buf);
+    return buf;
+  }
+
+  free(buffer: DmaBuffer): void {
+    this.freed.push(buffer);
+  }
+
+  iovaOf(view: ArrayBufferView): number {
+    for (const b of this.allocated) {
+      if (b.bytes.buffer === view.buffer) return b.iova + view.byteOffset - b.bytes.byteOffset;
+    }
+    return -1;
+  }
+}
+
+/** What a callback saw (the Completion is only valid during the call). */
+interface Seen {
+  arg: unknown;
+  sct: number;
+  sc: number;
+  dnr: boolean;
+  cdw0: number;
+  sqhd: number;
+  sqid: number;
+}
+
+function setup(options: Partial<QueuePairSettings> & { depth?: number; link?: QueueLink } = {}): {
+  port: ScriptedPort;
+  dma: FakeDma;
+  qp: QueuePair;
+  seen: Seen[];
+  record: CommandCallback;
+} {
+  const port = new ScriptedPort(options.depth ?? 8);
+  const dma = new FakeDma();
+  const qp = new QueuePair(
+    port,
+    dma,
+    {
+      requests: options.requests ?? 16,
+      retryCount: options.retryCount ?? 0,
+      pagesPerTracker: 1,
+      sglSupported: options.sglSupported ?? false,
+      delayDoorbell: options.delayDoorbell ?? false,
+    },
+    options.link ?? null,
+  );
+  const seen: Seen[] = [];
+  const record = (arg: unknown, cpl: Completion): void => {
+    seen.push({
+      arg,
+      sct: cpl.sct,
+      sc: cpl.sc,
+      dnr: cpl.dnr,
+      cdw0: cpl.cdw0,
+      sqhd: cpl.sqhd,
+      sqid: cpl.sqid,
+    });
+  };
+  return { port, dma, qp, seen, record };
+}
+
+/** Fills a taken request as a one-block read of `lba` into the test's buffer. */
+function fillRead(req: Request, lba: number, cb: CommandCallback<never> | null, arg: unknown): void {
+  req.cmd.init(READ, 1);
+  req.cmd.cdw10 = lba;
+  req.cb = cb;
+  req.cbArg = arg;
+  req.payloadKind = PayloadKind.Contiguous;
+  req.iova = DATA_IOVA + lba * 512;
+  req.length = 512;
+}
+
+/** Submits a one-block read as the namespace does: 0, or -ENOMEM when no request is free. */
+function read(qp: QueuePair, lba: number, cb: CommandCallback<never> | null, arg: unknown = lba): number {
+  const req = engine(qp).takeRequest();
+  if (req === null) return -ENOMEM;
+  fillRead(req, lba, cb, arg);
+  engine(qp).submit(req, null);
+  return 0;
+}
+
+/** The engine's submission side: internal to the package, so its declarations leave it out. */
+interface Submission {
+  takeRequest(): Request | null;
+  submit(req: Request, children: Request | null): void;
+}
+
+const engine = (qp: QueuePair): Submission => qp as unknown as Submission;
+
+const status = (sct: number, sc: number, dnr = false): number => encodeStatus(sct, sc, { dnr });
+
+test("submit: the command gets a tracker's CID and its PRP, is posted once and the doorbell rung", () => {
+  const { port, qp, record } = setup();
+  assert.is(read(qp, 7, record), 0);
+  assert.equal(port.posted.length, 1);
+  assert.equal(
+    [...port.posted[0]!],
+    [READ, 1, 0, 0, 0, 0, DATA_IOVA + 7 * 512, 0, 0, 0, 7, 0, 0, 0, 0, 0],
+    "CID 0 in DW0 31:16, NSID, PRP1 at the buffer, no PRP2 for one page, CDW10 as filled",
+  );
+  assert.equal(port.sqRings, [1]);
+  assert.is(qp.outstanding, 1);
+  assert.is(qp.freeRequests, 15);
+  assert.is(read(qp, 8, record), 0);
+  assert.equal(port.cids(), [0, 1], "a second command in flight gets another CID");
+});
+
+test("a completion calls its own command's callback once, with status, DW0, SQ head and this queue's id", () => {
+  const { port, qp, seen, record } = setup();
+  for (const lba of [10, 11, 12]) read(qp, lba, record, `lba ${lba}`);
+  port.complete(2, status(StatusCodeType.Generic, GenericStatus.LbaOutOfRange, true), 0, 3);
+  port.complete(0, 0, 0x1234, 5);
+  assert.is(qp.processCompletions(), 2);
+  assert.equal(seen, [
+    { arg: "lba 12", sct: 0, sc: GenericStatus.LbaOutOfRange, dnr: true, cdw0: 0, sqhd: 3, sqid: 1 },
+    { arg: "lba 10", sct: 0, sc: 0, dnr: false, cdw0: 0x1234, sqhd: 5, sqid: 1 },
+  ]);
+  assert.equal(port.cqRings, [2], "one CQ head doorbell for the batch, at the new head");
+  assert.is(qp.outstanding, 1);
+  assert.is(qp.freeRequests, 15);
+  // The same CID again, now that its command is done: consumed, but nobody is called.
+  port.complete(0);
+  assert.is(qp.processCompletions(), 1);
+  assert.is(seen.length, 2);
+  port.complete(1);
+  assert.is(qp.processCompletions(), 1);
+  assert.equal(seen[2]!.arg, "lba 11");
+  assert.is(qp.outstanding, 0);
+});
+
+test("a completion for a CID that is not outstanding is consumed and ignored", () => {
+  const { port, qp, seen, record } = setup();
+  read(qp, 1, record);
+  port.complete(5); // a tracker that was never acquired
+  port.complete(0x7fff); // beyond the trackers
+  assert.is(qp.processCompletions(), 2, "both entries are taken off the ring");
+  assert.equal(seen, []);
+  assert.is(qp.outstanding, 1);
+  assert.is(qp.freeRequests, 15);
+  assert.equal(port.cqRings, [2]);
+  port.complete(0);
+  assert.is(qp.processCompletions(), 1);
+  assert.equal(
+    seen.map((s) => s.arg),
+    [1],
+  );
+});
+
+test("back-pressure: takeRequest returns null once every request is taken, and nothing is posted", () => {
+  const { port, qp, record } = setup({ requests: 3 });
+  assert.is(read(qp, 0, record), 0);
+  assert.is(read(qp, 1, record), 0);
+  assert.is(read(qp, 2, record), 0);
+  assert.is(qp.freeRequests, 0);
+  assert.is(engine(qp).takeRequest(), null);
+  assert.is(read(qp, 3, record), -ENOMEM);
+  assert.equal(port.lbas(), [0, 1, 2], "the refused command was not posted");
+  port.complete(1);
+  qp.processCompletions();
+  assert.is(qp.freeRequests, 1, "a completion gives its request back");
+  assert.is(read(qp, 3, record), 0);
+  assert.equal(port.lbas(), [0, 1, 2, 3]);
+});
+
+test("a full ring is not back-pressure: commands beyond the trackers wait, and start in order as trackers free", () => {
+  const { port, qp, seen } = setup({ depth: 4, requests: 8 }); // 3 trackers
+  const cb = (lba: number): void => {
+    seen.push({ arg: lba } as Seen);
+    if (lba === 1) read(qp, 9, cb); // submitted from a callback while others wait: behind them
+  };
+  for (let lba = 0; lba < 5; lba++) assert.is(read(qp, lba, cb), 0);
+  assert.equal(port.lbas(), [0, 1, 2], "three trackers, three commands on the ring");
+  assert.equal(port.cids(), [0, 1, 2]);
+  assert.is(qp.outstanding, 5);
+  assert.is(qp.freeRequests, 3);
+  port.complete(1);
+  qp.processCompletions();
+  assert.equal(port.lbas(), [0, 1, 2, 3], "the oldest waiting command took the freed tracker");
+  assert.is(port.cids()[3], 1);
+  port.complete(0);
+  port.complete(2);
+  qp.processCompletions();
+  assert.equal(port.lbas(), [0, 1, 2, 3, 4, 9]);
+  assert.equal(
+    seen.map((s) => s.arg),
+    [1, 0, 2],
+  );
+});
+
+test("without delayDoorbell every command rings the submission doorbell as it is posted", () => {
+  const { port, qp, record } = setup();
+  for (let i = 0; i < 3; i++) read(qp, i, record);
+  assert.equal(port.sqRings, [1, 2, 3]);
+  qp.flush();
+  assert.equal(port.sqRings, [1, 2, 3], "flush has nothing left to ring");
+});
+
+test("delayDoorbell: submissions post without ringing; flush rings once for all, and only when something is new", () => {
+  const { port, qp, record } = setup({ delayDoorbell: true });
+  for (let i = 0; i < 3; i++) read(qp, i, record);
+  assert.is(port.posted.length, 3);
+  assert.equal(port.sqRings, []);
+  qp.flush();
+  assert.equal(port.sqRings, [3]);
+  qp.flush();
+  assert.equal(port.sqRings, [3]);
+  // Completions whose callbacks post nothing ring no submission doorbell.
+  for (let cid = 0; cid < 3; cid++) port.complete(cid);
+  assert.is(qp.processCompletions(), 3);
+  assert.equal(port.sqRings, [3]);
+  assert.equal(port.cqRings, [3]);
+  // What is submitted between polls goes out at the end of the next processCompletions.
+  read(qp, 5, record);
+  assert.is(qp.processCompletions(), 0);
+  assert.equal(port.sqRings, [3, 4]);
+});
+
+test(`delayDoorbell: what callbacks post is rung every DOORBELL_BATCH (${DOORBELL_BATCH}) completions and at the end`, () => {
+  const { port, qp } = setup({ depth: 64, requests: 64, delayDoorbell: true });
+  const n = 40;
+  assert.ok(2 * DOORBELL_BATCH < n && n < 3 * DOORBELL_BATCH, "the batch is crossed twice, with a rest");
+  const resubmit = (lba: number): void => {
+    assert.is(read(qp, lba + 100, null), 0);
+  };
+  for (let lba = 0; lba < n; lba++) assert.is(read(qp, lba, resubmit), 0);
+  qp.flush();
+  assert.equal(port.sqRings, [n]);
+  for (const cid of port.cids()) port.complete(cid);
+  assert.is(qp.processCompletions(), n);
+  assert.equal(port.sqRings, [n, n + DOORBELL_BATCH, n + 2 * DOORBELL_BATCH, 2 * n]);
+  assert.equal(port.cqRings.length, 1, "the CQ head doorbell once, after the batch");
+});
+
+test("processCompletions(max) takes at most max completions; 0 (or more than the cap) means depth - 1", () => {
+  const { port, qp, seen, record } = setup({ depth: 8 }); // 7 trackers
+  for (let lba = 0; lba < 7; lba++) read(qp, lba, record);
+  for (const cid of port.cids()) port.complete(cid);
+  assert.is(qp.processCompletions(2), 2);
+  assert.is(seen.length, 2);
+  assert.equal(port.cqRings, [2]);
+  assert.is(qp.processCompletions(3), 3);
+  assert.is(seen.length, 5);
+  assert.is(qp.processCompletions(1), 1);
+  assert.is(qp.processCompletions(), 1);
+  assert.is(qp.processCompletions(), 0, "nothing left");
+  assert.equal(port.cqRings, [2, 5, 6, 7], "no CQ doorbell for a call that found nothing");
+  // Eight entries on an eight-entry ring: one call takes seven at most, whatever max says.
+  for (let lba = 0; lba < 7; lba++) read(qp, lba, record);
+  for (const cid of port.cids().slice(7)) port.complete(cid);
+  port.complete(0x7fff);
+  assert.is(qp.processCompletions(100), 7);
+  assert.is(qp.processCompletions(0), 1);
+  assert.is(seen.length, 14);
+});
+
+test("hundreds of commands through a four-entry ring: each is called back once with its own argument", () => {
+  const { port, qp, seen, record } = setup({ depth: 4 });
+  let next = 0;
+  for (; next < 3; next++) read(qp, next, record);
+  let done = 0;
+  for (let round = 0; done < 300 && round < 1000; round++) {
+    const cids = port.cids().slice(done, done + 2);
+    for (const cid of cids) port.complete(cid); // the device's phase flips as its tail wraps
+    done += qp.processCompletions();
+    while (qp.freeRequests > 13) read(qp, next++, record);
+  }
+  assert.equal(
+    seen.map((s) => s.arg),
+    Array.from({ length: 300 }, (_, i) => i),
+  );
+  assert.ok(
+    port.cids().every((cid) => cid < 3),
+    "CIDs are the three trackers', reused",
+  );
+});
+
+test("a retryable status is posted again up to retryCount times, then called back; DNR or other statuses at once", () => {
+  const { port, qp, seen, record } = setup({ retryCount: 2 });
+  const notReady = status(StatusCodeType.Generic, GenericStatus.NamespaceNotReady);
+  read(qp, 4, record);
+  port.complete(0, notReady);
+  qp.processCompletions();
+  assert.equal(seen, [], "retried, not called back");
+  assert.is(port.posted.length, 2);
+  assert.equal([...port.posted[1]!], [...port.posted[0]!], "the same command again");
+  port.complete(0, notReady);
+  qp.processCompletions();
+  assert.is(port.posted.length, 3);
+  port.complete(0, notReady);
+  qp.processCompletions();
+  assert.is(port.posted.length, 3, "no third retry");
+  assert.equal(
+    seen.map((s) => [s.arg, s.sc]),
+    [[4, GenericStatus.NamespaceNotReady]],
+  );
+  assert.is(qp.outstanding, 0);
+
+  read(qp, 5, record);
+  port.complete(0, status(StatusCodeType.Generic, GenericStatus.NamespaceNotReady, true));
+  read(qp, 6, record);
+  port.complete(1, status(StatusCodeType.Generic, GenericStatus.LbaOutOfRange));
+  read(qp, 7, record);
+  port.complete(2, status(StatusCodeType.Path, PathStatus.InternalPathError));
+  qp.processCompletions();
+  assert.equal(
+    seen.slice(1).map((s) => s.arg),
+    [5, 6],
+    "DNR and a non-retryable status call back at once; the path error is retried",
+  );
+  assert.is(port.posted.length, 7);
+  assert.is(port.lbas()[6], 7);
+});
+
+test("with retryCount 0 a retryable status calls back at once", () => {
+  const { port, qp, seen, record } = setup({ retryCount: 0 });
+  read(qp, 4, record);
+  port.complete(0, status(StatusCodeType.Generic, GenericStatus.FormatInProgress));
+  qp.processCompletions();
+  assert.is(port.posted.length, 1);
+  assert.equal(
+    seen.map((s) => s.sc),
+    [GenericStatus.FormatInProgress],
+  );
+});
+
+/** Submits a parent split into `lbas.length` one-block children. */
+function submitSplit(qp: QueuePair, lbas: number[], cb: CommandCallback, arg: unknown): void {
+  const parent = engine(qp).takeRequest()!;
+  parent.cb = cb;
+  parent.cbArg = arg;
+  let first: Request | null = null;
+  let last: Request | null = null;
+  for (const lba of lbas) {
+    const child = engine(qp).takeRequest()!;
+    fillRead(child, lba, null, null);
+    child.parent = parent;
+    if (last === null) first = child;
+    else last.next = child;
+    last = child;
+  }
+  parent.childrenLeft = lbas.length;
+  engine(qp).submit(parent, first);
+}
+
+test("split children are each posted; the parent calls back once after the last, with the first error", () => {
+  const { port, qp, seen, record } = setup({ requests: 8 });
+  submitSplit(qp, [20, 21, 22], record, "whole");
+  assert.equal(port.lbas(), [20, 21, 22], "the children are posted, the parent is not");
+  assert.is(qp.outstanding, 1, "one top-level request");
+  assert.is(qp.freeRequests, 4);
+  port.complete(2, status(StatusCodeType.MediaDataIntegrity, 0x81));
+  port.complete(0);
+  qp.processCompletions();
+  assert.equal(seen, [], "children left: no callback yet");
+  port.complete(1, status(StatusCodeType.Generic, GenericStatus.LbaOutOfRange));
+  qp.processCompletions();
+  assert.equal(
+    seen.map((s) => [s.arg, s.sct, s.sc]),
+    [["whole", StatusCodeType.MediaDataIntegrity, 0x81]],
+    "once, with the error reported first",
+  );
+  assert.is(qp.outstanding, 0);
+  assert.is(qp.freeRequests, 8, "parent and children all given back");
+
+  submitSplit(qp, [30, 31], record, "clean");
+  for (const cid of port.cids().slice(3)) port.complete(cid);
+  qp.processCompletions();
+  assert.equal(
+    seen.slice(1).map((s) => [s.arg, s.sct, s.sc]),
+    [["clean", 0, 0]],
+  );
+});
+
+test("a split child that waits for a tracker still completes the parent once", () => {
+  const { port, qp, seen, record } = setup({ depth: 3, requests: 8 }); // 2 trackers
+  submitSplit(qp, [40, 41, 42], record, "split");
+  assert.equal(port.lbas(), [40, 41]);
+  port.complete(0);
+  port.complete(1);
+  qp.processCompletions();
+  assert.equal(port.lbas(), [40, 41, 42], "the third child took a freed tracker");
+  assert.equal(seen, []);
+  port.complete(port.cids()[2]!);
+  qp.processCompletions();
+  assert.equal(
+    seen.map((s) => s.arg),
+    ["split"],
+  );
+});
+
+test("a scattered payload is walked into the data pointer; a walk that fails ends the command from inside submit", () => {
+  const { port, dma, qp, seen, record } = setup({ sglSupported: true });
+  const memory = dma.alloc(2 * PAGE);
+  const segments = [memory.bytes.subarray(0, 1024), memory.bytes.subarray(PAGE, PAGE + 3072)];
+  interface Walk {
+    at: number;
+    fail: "none" | "next" | "reset";
+  }
+  const resetSgl = (w: Walk, offset: number): void => {
+    if (w.fail === "reset") throw new Error("no such offset");
+    w.at = offset === 0 ? 0 : 1;
+  };
+  const nextSge = (w: Walk, out: SgeOut): number => {
+    if (w.fail === "next") return 1;
+    out.view = segments[w.at++]!;
+    return 0;
+  };
+  const scattered = (fail: Walk["fail"]): void => {
+    const req = engine(qp).takeRequest()!;
+    req.cmd.init(READ, 1);
+    req.cb = record;
+    req.cbArg = fail;
+    req.payloadKind = PayloadKind.Scattered;
+    req.length = 4096;
+    req.sglArg = { at: 0, fail } satisfies Walk;
+    req.resetSgl = resetSgl as never;
+    req.nextSge = nextSge as never;
+    engine(qp).submit(req, null);
+  };
+  scattered("none");
+  assert.is(port.posted.length, 1);
+  const cmd = port.posted[0]!;
+  assert.is((cmd[0]! >>> 14) & 3, 1, "PSDT: an SGL");
+  assert.equal(seen, []);
+
+  scattered("next");
+  assert.equal(
+    seen.map((s) => [s.arg, s.sc, s.dnr]),
+    [["next", GenericStatus.DataSglLengthInvalid, true]],
+    "called back synchronously, Data SGL Length Invalid with DNR",
+  );
+  scattered("reset");
+  assert.equal(
+    seen.slice(1).map((s) => [s.arg, s.sc, s.dnr]),
+    [["reset", GenericStatus.PrpOffsetInvalid, true]],
+  );
+  assert.is(port.posted.length, 1, "neither failed walk was posted");
+  assert.is(qp.outstanding, 1);
+  assert.is(qp.freeRequests, 15);
+  read(qp, 1, record);
+  assert.equal(port.cids(), [0, 1], "the failed walks gave their tracker back");
+});
+
+test("a request's owned DMA memory is freed when it ends", () => {
+  const { port, dma, qp, record } = setup();
+  const req = engine(qp).takeRequest()!;
+  fillRead(req, 3, record, null);
+  const owned = dma.alloc(PAGE);
+  req.owned = owned;
+  engine(qp).submit(req, null);
+  assert.not.ok(dma.freed.includes(owned));
+  port.complete(0);
+  qp.processCompletions();
+  assert.ok(dma.freed.includes(owned));
+});
+
+test("abortAll completes every posted and waiting command once with the status; their late completions are ignored", () => {
+  const { port, qp, seen, record } = setup({ depth: 4, requests: 8 });
+  for (let lba = 0; lba < 5; lba++) read(qp, lba, record);
+  assert.is(port.posted.length, 3, "two wait for a tracker");
+  qp.abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, true);
+  assert.equal(seen.map((s) => s.arg).sort(), [0, 1, 2, 3, 4]);
+  assert.ok(
+    seen.every((s) => s.sct === 0 && s.sc === GenericStatus.AbortedSqDeletion && s.dnr),
+    "SQ deletion with DNR",
+  );
+  assert.is(qp.outstanding, 0);
+  assert.is(qp.freeRequests, 8);
+  assert.is(port.posted.length, 3, "the waiting ones never reached the ring");
+  port.complete(0);
+  port.complete(1);
+  assert.is(qp.processCompletions(), 2);
+  assert.is(seen.length, 5, "the aborted commands do not call back again");
+});
+
+test("a reset: a disconnected pair aborts, keeps what callbacks resubmit waiting, and posts it on the new queue", () => {
+  const { port, dma, qp, seen } = setup();
+  const resubmit = (lba: number, cpl: Completion): void => {
+    seen.push({ arg: lba, sc: cpl.sc } as Seen);
+    if (cpl.sc === GenericStatus.AbortedSqDeletion) read(qp, lba, resubmit);
+  };
+  read(qp, 1, resubmit);
+  read(qp, 2, resubmit);
+  qp.state = QueuePairState.Disconnected;
+  qp.abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, false);
+  assert.equal(seen.map((s) => s.arg).sort(), [1, 2]);
+  assert.is(port.posted.length, 2, "the resubmissions wait");
+  assert.is(qp.outstanding, 2);
+  read(qp, 3, resubmit);
+  port.complete(0);
+  assert.is(qp.processCompletions(), 0, "a disconnected pair polls nothing");
+  assert.is(port.posted.length, 2);
+  const trackersBefore = dma.allocated.length;
+  const fresh = new ScriptedPort(8);
+  qp.reconnect(fresh);
+  assert.is(qp.state, QueuePairState.Active);
+  assert.is(qp.transportQueue, fresh);
+  assert.equal(fresh.lbas().sort(), [1, 2, 3], "what waited goes to the new queue");
+  assert.equal(fresh.cids(), [0, 1, 2], "with the new queue's trackers");
+  assert.is(dma.allocated.length, trackersBefore + 1, "new tracker memory");
+  assert.ok(dma.freed.includes(dma.allocated[0]!), "the old trackers' memory is freed");
+  for (const cid of fresh.cids()) fresh.complete(cid);
+  assert.is(qp.processCompletions(), 3);
+  assert.is(qp.outstanding, 0);
+  assert.equal(seen.length, 5);
+  assert.equal(port.posted.length, 2, "the old queue got nothing more");
+});
+
+test("destroy closes the pair: assertUsable throws StateError, polling takes nothing, tracker memory is freed", () => {
+  const { port, dma, qp, record } = setup();
+  read(qp, 1, record);
+  qp.abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, true);
+  qp.destroy();
+  assert.is(qp.state, QueuePairState.Closed);
+  assert.throws(
+    () => qp.assertUsable(),
+    (e: unknown) => e instanceof StateError && /queue pair 1 is closed/.test((e as Error).message),
+  );
+  port.complete(0);
+  assert.is(qp.processCompletions(), 0);
+  assert.equal(dma.freed, dma.allocated);
+});
+
+test("a command outstanding past timeoutMs is reported once through onTimeout, with its CID", async () => {
+  const { port, qp, record } = setup();
+  const reports: number[] = [];
+  qp.timeoutMs = 5;
+  qp.onTimeout = (q, cid) => {
+    assert.is(q, qp);
+    reports.push(cid);
+  };
+  read(qp, 1, record);
+  read(qp, 2, record);
+  qp.processCompletions();
+  assert.equal(reports, [], "not yet");
+  await new Promise((r) => setTimeout(r, 20));
+  port.complete(0);
+  qp.processCompletions();
+  assert.equal(reports, [1], "the one still outstanding");
+  await new Promise((r) => setTimeout(r, 20));
+  qp.processCompletions();
+  assert.equal(reports, [1], "once");
+});
+
+test("a worker's pair follows its link: a reset aborts with SQ deletion, restarts the port, acknowledges; then resumes", async () => {
+  const controller = new QueueLink();
+  const { port, qp, seen, record } = setup({ link: new QueueLink(controller.buffer) });
+  read(qp, 1, record);
+  read(qp, 2, record);
+  const generation = controller.disconnect();
+  port.complete(0);
+  assert.is(qp.processCompletions(), 0);
+  assert.equal(seen.map((s) => [s.arg, s.sc, s.dnr]).sort(), [
+    [1, GenericStatus.AbortedSqDeletion, false],
+    [2, GenericStatus.AbortedSqDeletion, false],
+  ]);
+  assert.is(port.restarts, 1);
+  assert.ok(await controller.acknowledged(generation, 0), "acknowledged from processCompletions");
+  assert.is(qp.state, QueuePairState.Disconnected);
+  read(qp, 3, record);
+  assert.is(port.posted.length, 2, "waits while the queue is being re-created");
+  assert.is(qp.processCompletions(), 0);
+  controller.reconnect();
+  qp.processCompletions();
+  assert.is(qp.state, QueuePairState.Active);
+  assert.equal(port.lbas(), [1, 2, 3]);
+  controller.fail();
+  qp.processCompletions();
+  assert.is(qp.state, QueuePairState.Closed);
+  assert.equal(
+    seen.slice(2).map((s) => [s.arg, s.sc, s.dnr]),
+    [[3, GenericStatus.AbortedSqDeletion, true]],
+    "the queue is gone for good: aborted with DNR",
+  );
+});
+
+test("the Promise face resolves with DW0, rejects with NvmeStatusError, and waits out ENOMEM", async () => {
+  const { port, qp, record } = setup({ requests: 1 });
+  // As the namespace submits: a closed pair throws, which also ends a Promise still waiting for a request.
+  const submit = (lba: number) => (cb: (p: Pending, cpl: Completion) => void, arg: Pending) => {
+    qp.assertUsable();
+    return read(qp, lba, cb, arg);
+  };
+  try {
+    const ok = awaitCompletion(qp, "read 1", submit(1));
+    assert.is(qp.freeRequests, 0);
+    const failing = awaitCompletion(qp, "read 2", submit(2)).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    await new Promise((r) => setImmediate(r));
+    assert.equal(port.lbas(), [1], "the second waits for a request");
+    port.complete(0, 0, 0xbeef);
+    assert.is(await ok, 0xbeef);
+    for (let i = 0; i < 100 && port.posted.length < 2; i++) await new Promise((r) => setImmediate(r));
+    assert.equal(port.lbas(), [1, 2]);
+    port.complete(0, status(StatusCodeType.Generic, GenericStatus.LbaOutOfRange));
+    const error = await failing;
+    assert.instance(error, NvmeStatusError);
+    assert.is((error as NvmeStatusError).sc, GenericStatus.LbaOutOfRange);
+    assert.is(read(qp, 3, record), 0, "its request is free again");
+  } finally {
+    qp.destroy();
+  }
+});
+
+test.run();
