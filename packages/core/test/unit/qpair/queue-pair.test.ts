@@ -4,7 +4,6 @@
 // fill them (takeRequest, the command, the payload, submit).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { DmaAllocator, DmaBuffer } from "../../../src/dma/dma-memory.js";
 import { StateError } from "../../../src/errors/errors.js";
 import { type Completion, encodeStatus } from "../../../src/nvme-spec/completion.js";
 import { GenericStatus, PathStatus, StatusCodeType } from "../../../src/nvme-spec/status.js";
@@ -19,8 +18,8 @@ import {
 } from "../../../src/qpair/queue-pair.js";
 import { type CommandCallback, PayloadKind, type Request, type SgeOut } from "../../../src/rq/request.js";
 import type { QueuePort } from "../../../src/transport/contract.js";
+import { PAGE, RecordingDma } from "../recording-dma.js";
 
-const PAGE = 4096;
 const ENOMEM = 12;
 /** Where the test's data buffers are, as the device sees them. */
 const DATA_IOVA = 0x40_0000;
@@ -106,32 +105,6 @@ class ScriptedPort implements QueuePort {
   }
 }
 
-/** DMA memory for the trackers' PRP list pages; records frees. */
-class FakeDma implements DmaAllocator {
-  readonly pageSize = PAGE;
-  readonly allocated: DmaBuffer[] = [];
-  readonly freed: DmaBuffer[] = [];
-  private next = 0x1_0000_0000;
-
-  alloc(size: number): DmaBuffer {
-    const buf = { bytes: new Uint8Array(size), iova: this.next };
-    this.next += Math.ceil(size / PAGE) * PAGE;
-    this.allocated.push(buf);
-    return buf;
-  }
-
-  free(buffer: DmaBuffer): void {
-    this.freed.push(buffer);
-  }
-
-  iovaOf(view: ArrayBufferView): number {
-    for (const b of this.allocated) {
-      if (b.bytes.buffer === view.buffer) return b.iova + view.byteOffset - b.bytes.byteOffset;
-    }
-    return -1;
-  }
-}
-
 /** What a callback saw (the Completion is only valid during the call). */
 interface Seen {
   arg: unknown;
@@ -145,13 +118,13 @@ interface Seen {
 
 function setup(options: Partial<QueuePairSettings> & { depth?: number; link?: QueueLink } = {}): {
   port: ScriptedPort;
-  dma: FakeDma;
+  dma: RecordingDma;
   qp: QueuePair;
   seen: Seen[];
   record: CommandCallback;
 } {
   const port = new ScriptedPort(options.depth ?? 8);
-  const dma = new FakeDma();
+  const dma = new RecordingDma();
   const qp = new QueuePair(
     port,
     dma,

@@ -1,13 +1,11 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { DmaAllocator, DmaBuffer } from "../../../src/dma/dma-memory.js";
 import { InvalidArgumentError, NvmeTimeoutError, StateError } from "../../../src/errors/errors.js";
 import { NvmeCommand } from "../../../src/nvme-spec/command.js";
 import { Completion } from "../../../src/nvme-spec/completion.js";
 import { TrackerPool } from "../../../src/rq/pool.js";
 import type { QueuePort } from "../../../src/transport/contract.js";
-
-const PAGE = 4096;
+import { PAGE, RecordingDma } from "../recording-dma.js";
 
 /** An in-memory queue: records what is posted and rung; a test pushes completions for poll to return. */
 class FakePort implements QueuePort {
@@ -41,29 +39,9 @@ class FakePort implements QueuePort {
   }
 }
 
-/** Hands out fresh ArrayBuffers at IOVAs above 4 GiB; records frees. */
-class FakeDma implements DmaAllocator {
-  readonly pageSize = PAGE;
-  next = 0x1_0000_0000;
-  allocated: DmaBuffer[] = [];
-  freed: DmaBuffer[] = [];
-  alloc(size: number): DmaBuffer {
-    const buf = { bytes: new Uint8Array(size), iova: this.next };
-    this.next += Math.ceil(size / PAGE) * PAGE;
-    this.allocated.push(buf);
-    return buf;
-  }
-  free(buffer: DmaBuffer): void {
-    this.freed.push(buffer);
-  }
-  iovaOf(): number {
-    return -1;
-  }
-}
-
 function setup(depth = 4, options = {}) {
   const port = new FakePort(depth);
-  const dma = new FakeDma();
+  const dma = new RecordingDma();
   return { port, dma, pool: new TrackerPool(port, dma, options) };
 }
 
@@ -81,7 +59,7 @@ test("count defaults to depth - 1; one DMA buffer holds every tracker's pages", 
 
 test("bad count and pagesPerTracker are rejected", () => {
   const port = new FakePort(4);
-  const dma = new FakeDma();
+  const dma = new RecordingDma();
   assert.throws(
     () => new TrackerPool(port, dma, { count: 4 }),
     (e: unknown) => e instanceof InvalidArgumentError,
