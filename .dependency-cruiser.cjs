@@ -168,6 +168,15 @@ module.exports = {
     ...folderRules("core-folders-one-way", "packages/core/src", CORE_FOLDERS),
     ...folderRules("transport-pcie-folders-one-way", "packages/transport-pcie/src", PCIE_FOLDERS),
     {
+      // The queue engine drives a device only through the PCI-device port, so the code a VFIO
+      // function runs is the code the software controller runs; reaching into VFIO would break that.
+      name: "engine-through-the-port: transport-pcie's engine may not import vfio, iommu, native or sysfs",
+      comment: "engine/ talks to a device through @nvmekit/pci-port only.",
+      severity: "error",
+      from: { path: "^packages/transport-pcie/src/engine/" },
+      to: { path: "^packages/transport-pcie/src/(vfio|iommu|native|sysfs)/" },
+    },
+    {
       // If an import cannot be resolved the rules above cannot see where it points.
       name: "not-to-unresolvable: an import the check cannot resolve to a file",
       comment: "Fix the import, or for a new @nvmekit/ export add its path to tsconfig.depcruise.json.",
@@ -187,7 +196,7 @@ module.exports = {
   options: {
     // node_modules and builds are leaves: their own imports are not ours to check.
     doNotFollow: { path: ["node_modules", "^packages/[^/]+/dist/"] },
-    // Compiled files committed next to test sources are not sources.
+    // Declaration files and stray compiled files beside test sources are not sources.
     exclude: { path: ["^packages/.*\\.d\\.ts$", "^packages/[^/]+/test/.*\\.js$"] },
     // es6 for the TypeScript sources; cjs for the cycles pass, which reads them compiled.
     moduleSystems: ["es6", "cjs"],

@@ -11,7 +11,7 @@ import "reflect-metadata";
 
 export * from "./ctrlr/controller.js";
 export * from "./ctrlr/state.js";
-export * from "./dma/dma-memory.js";
+export type { DmaAllocator, DmaBuffer, IoVec } from "./dma/dma-memory.js";
 export * from "./driver.js";
 export * from "./errors/errno.js";
 export * from "./errors/errors.js";
@@ -25,7 +25,8 @@ export * from "./options/controller-options.js";
 export * from "./qpair/poller.js";
 export * from "./qpair/queue-pair.js";
 export type { CommandCallback, NextSgeCallback, ResetSglCallback, SgeOut } from "./rq/request.js";
+export { QueuePriority } from "./transport/contract.js";
 export * from "./trid/pci-address.js";
 export * from "./trid/transport-id.js";
-export * from "./worker/worker-handle.js";
+export type { AttachedQueuePair, ExportedQueuePair, WorkerQueuePairHandle } from "./worker/worker-handle.js";
 export { WORKER_ACK_TIMEOUT_MS } from "./worker/worker-queues.js";

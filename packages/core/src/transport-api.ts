@@ -2,11 +2,13 @@
  * @nvmekit/core/transport: what a transport plugin is written against (SPDK's nvme_internal.h to
  * the application API's nvme.h). Everything the application entry point exports, plus the plugin
  * contract and its injection token, the transport registry, libvfn-shaped request trackers, PRP and
- * SGL builders, I/O splitting and the queue link a worker thread's queue pair follows.
+ * SGL builders, I/O splitting, the IOVA marks a DMA allocator puts on its views, and the pieces a
+ * transport uses to open a queue pair in a worker thread (`attachQueuePair`, the queue link).
  * @module
  */
 export * from "./dataptr/prp.js";
 export * from "./dataptr/sgl.js";
+export { DmaViewMarks } from "./dma/dma-memory.js";
 export * from "./index.js";
 export * from "./ns/split.js";
 export * from "./qpair/queue-link.js";
@@ -14,3 +16,4 @@ export * from "./rq/pool.js";
 export * from "./rq/tracker.js";
 export * from "./transport/contract.js";
 export * from "./transport/registry.js";
+export { attachQueuePair } from "./worker/worker-handle.js";

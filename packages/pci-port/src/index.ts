@@ -62,7 +62,7 @@ export interface PciDevice {
    * Present when the function's memory is mapped into this process rather than shared (VFIO): the
    * process address of byte 0 of `buffer` when it is one of the function's mappings (a BAR, a DMA
    * region), else null. A worker thread reaches the same memory through that address (see
-   * shared-memory.ts); memory in SharedArrayBuffers (the software controller) needs no help.
+   * transport-pcie's engine/shared-memory.ts); memory in SharedArrayBuffers (the software controller) needs no help.
    */
   addressOf?(buffer: ArrayBufferLike): bigint | null;
   /** Function-level reset, when the function offers one; resolves false when it does not. */

@@ -1,8 +1,9 @@
 /**
  * @nvmekit/softnvme: a software NVMe controller. The model ({@link SoftController}) keeps its own
  * reading of the specification, independent of the core's encoders, so it checks the host side. It
- * runs in a worker thread behind the PCIe transport's PCI-device port ({@link SoftPciDevice}, found
- * through {@link SoftControllerProvider} at `fffe:00:<n>.0`), or in this thread behind its own transport plugin (`trtype:SOFT`, {@link InThreadTransport}).
+ * runs in a worker thread behind the PCI-device port of `@nvmekit/pci-port` ({@link SoftPciDevice},
+ * found through {@link SoftControllerProvider} at `fffe:00:<n>.0`), or in this thread behind its own
+ * transport plugin (`trtype:SOFT`, {@link InThreadTransport}).
  * @module
  */
 export { BAR0_SIZE } from "./bar-mirror.js";

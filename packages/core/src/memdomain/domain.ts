@@ -52,7 +52,7 @@ export class MemoryDomain<C extends MemoryDomainContext = MemoryDomainContext> {
   private memzeroCb: MemoryDomainMemzeroCb | null = null;
 
   /**
-   * @internal Use `createMemoryDomain`: it checks the arguments, copies the context and registers
+   * Use `createMemoryDomain` instead: it checks the arguments, copies the context and registers
    * the domain. A domain built here is invisible to `getFirstMemoryDomain`/`getNextMemoryDomain`.
    */
   constructor(

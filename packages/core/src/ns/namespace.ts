@@ -86,7 +86,7 @@ export interface ReservationAcquireKeys {
  * differences.
  *
  * - **Threading:** call only on the thread that owns `qp`: the controller's thread for a queue pair
- *   from {@link Controller.allocIoQpair}, the worker for one from {@link attachQueuePair}. A queue
+ *   from {@link Controller.allocIoQpair}, the worker for one it opened ({@link AttachedQueuePair}). A queue
  *   pair, its namespaces and its callbacks stay on that one thread; nothing is locked.
  * - **Buffer:** data and metadata buffers are DMA memory of the controller
  *   ({@link Controller.allocBuffer}; in a worker, {@link AttachedQueuePair.dma}), start on a 4-byte

@@ -21,7 +21,7 @@ export class RequestTracker {
   /** Opaque user data (libvfn's `opaque`). */
   opaque: unknown = undefined;
 
-  /** @internal Created by {@link TrackerPool} only. */
+  /** Created by {@link TrackerPool} only: acquire trackers from a pool, never construct them. */
   constructor(cid: number, prpPages: PrpListPages, sglSegment: SglSegment) {
     this.cid = cid;
     this.prpPages = prpPages;

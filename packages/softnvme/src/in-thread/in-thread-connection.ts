@@ -49,7 +49,7 @@ function putAddress(dw: Uint32Array, lo: number, iova: number): void {
   dw[lo + 1] = Math.floor(iova / TWO_POW_32);
 }
 
-/** A live connection to a in-thread software controller. */
+/** A live connection to an in-thread software controller. */
 export class InThreadConnection implements TransportConnection {
   /** Register access. */
   readonly registers: RegisterAccess;

@@ -23,7 +23,6 @@ export class InThreadController extends SoftController {
     const arena = options.arena instanceof DmaArena ? options.arena : new DmaArena(options.arena);
     const serial = options.serial ?? "SOFT0000000000000001";
     super(arena, {
-      model: "nvmekit software controller",
       subnqn: `nqn.2024-01.io.nvmekit:soft:${serial}`,
       ...options,
       serial,

@@ -18,7 +18,7 @@ export interface QueueRings {
   readonly cq: DmaBuffer;
 }
 
-/** Host side of a in-thread queue pair; allocation-free on post/ring/poll. */
+/** Host side of an in-thread queue pair; allocation-free on post/ring/poll. */
 export class InThreadQueuePort implements QueuePort {
   private readonly sqRing: Uint32Array;
   private readonly cqRing: Uint32Array;

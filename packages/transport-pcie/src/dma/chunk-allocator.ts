@@ -5,7 +5,12 @@
  * identity and takes `byteOffset`: O(1), no allocation.
  * @module
  */
-import { type DmaAllocator, type DmaBuffer, DmaViewMarks, InvalidArgumentError } from "@nvmekit/core";
+import {
+  type DmaAllocator,
+  type DmaBuffer,
+  DmaViewMarks,
+  InvalidArgumentError,
+} from "@nvmekit/core/transport";
 import { FirstFitAllocator } from "./first-fit.js";
 
 /** First-fit allocation inside one fixed chunk of DMA memory. */

@@ -16,7 +16,7 @@ import {
   DmaViewMarks,
   InvalidArgumentError,
   StateError,
-} from "@nvmekit/core";
+} from "@nvmekit/core/transport";
 import type { IommuBackend } from "../iommu/iommu-backend.js";
 import type { NativeMapping } from "../native/mapping.js";
 import { FirstFitAllocator } from "./first-fit.js";

@@ -6,7 +6,7 @@
  * exactly as the controller's thread would. The queue is polled: no interrupts reach a worker.
  * @module
  */
-import { type AttachedQueuePair, attachQueuePair, type WorkerQueuePairHandle } from "@nvmekit/core";
+import { type AttachedQueuePair, attachQueuePair, type WorkerQueuePairHandle } from "@nvmekit/core/transport";
 import type { PciDevice } from "@nvmekit/pci-port";
 import { ChunkDmaAllocator } from "../dma/chunk-allocator.js";
 import { PcieQueuePort } from "./queue-port.js";

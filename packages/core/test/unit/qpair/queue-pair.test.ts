@@ -4,6 +4,7 @@
 // fill them (takeRequest, the command, the payload, submit).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { ENOMEM } from "../../../src/errors/errno.js";
 import { StateError } from "../../../src/errors/errors.js";
 import { type Completion, encodeStatus } from "../../../src/nvme-spec/completion.js";
 import { GenericStatus, PathStatus, StatusCodeType } from "../../../src/nvme-spec/status.js";
@@ -20,7 +21,6 @@ import { type CommandCallback, PayloadKind, type Request, type SgeOut } from "..
 import type { QueuePort } from "../../../src/transport/contract.js";
 import { PAGE, RecordingDma } from "../recording-dma.js";
 
-const ENOMEM = 12;
 /** Where the test's data buffers are, as the device sees them. */
 const DATA_IOVA = 0x40_0000;
 const READ = 0x02;

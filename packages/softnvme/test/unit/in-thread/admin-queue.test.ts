@@ -32,7 +32,7 @@ test("raw Identify Controller through a hand-programmed admin queue", async () =
   assert.is((c.dw[3]! >>> 16) & 1, 1, "phase 1 on the first pass");
   const b = buf.bytes;
   assert.is(ascii(b, 4, 20), "SOFT0000000000000000");
-  assert.is(ascii(b, 24, 40), "nvmekit software controller");
+  assert.is(ascii(b, 24, 40), "nvmekit soft controller");
   assert.is(b[77], 5, "MDTS");
   assert.is(b[512], 0x66, "SQES");
   assert.is(b[513], 0x44, "CQES");

@@ -1,8 +1,8 @@
 // Figures for the worker-thread controller, driven by the raw host: idle cost, round-trip latency
 // (hot: back to back; cold: after the controller fell asleep), and 4 KiB random-read IOPS at QD 32.
-// Run: node packages/softnvme/dist/test/latency.bench.js
-import { NvmOpc, SoftPciDevice } from "../../packages/softnvme/src/index.js";
-import { RawHost, type RawQueue, rw, sleep } from "../../packages/softnvme/test/unit/raw-host.js";
+// Run: node packages/softnvme/dist/test/bench/latency.js
+import { NvmOpc, SoftPciDevice } from "../../src/index.js";
+import { RawHost, type RawQueue, rw, sleep } from "../unit/raw-host.js";
 
 // Spins (no event-loop yield) until the completion is there: measures the device, not setImmediate.
 function spinCompletion(q: RawQueue): void {
