@@ -229,6 +229,8 @@ export class QueuePair {
   }
 
   /**
+   * @internal The controller's recovery path (reset, removal, close); applications free the queue
+   * pair through `Controller.freeIoQpair`.
    * Completes every outstanding and waiting request with the given status (reset, removal, close).
    * Their trackers are forgotten: the transport queue behind them is gone or about to be.
    * Threading: the owning thread. Callback: every callback runs synchronously from this call.
@@ -247,6 +249,7 @@ export class QueuePair {
   }
 
   /**
+   * @internal Used by the controller's reset.
    * Puts a new transport queue behind this pair after a controller reset, and resumes it: the
    * commands that waited are posted from this call. Threading: the owning thread.
    */
@@ -289,6 +292,7 @@ export class QueuePair {
   }
 
   /**
+   * @internal Used by the controller (`freeIoQpair`, detach) and by a worker's `close()`.
    * Closes the queue pair and frees the preallocated tracker memory. The transport queue is released
    * by the controller. Outstanding commands are not completed here (call {@link abortAll} first, as
    * the controller does): their callbacks would never run. Threading: the owning thread.

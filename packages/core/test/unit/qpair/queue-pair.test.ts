@@ -172,10 +172,13 @@ function read(qp: QueuePair, lba: number, cb: CommandCallback<never> | null, arg
   return 0;
 }
 
-/** The engine's submission side: internal to the package, so its declarations leave it out. */
+/** The engine's package-internal members (left out of its declarations): submission and recovery. */
 interface Submission {
   takeRequest(): Request | null;
   submit(req: Request, children: Request | null): void;
+  abortAll(sct: number, sc: number, dnr: boolean): void;
+  reconnect(port: QueuePort): void;
+  destroy(): void;
 }
 
 const engine = (qp: QueuePair): Submission => qp as unknown as Submission;
@@ -551,7 +554,7 @@ test("abortAll completes every posted and waiting command once with the status; 
   const { port, qp, seen, record } = setup({ depth: 4, requests: 8 });
   for (let lba = 0; lba < 5; lba++) read(qp, lba, record);
   assert.is(port.posted.length, 3, "two wait for a tracker");
-  qp.abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, true);
+  engine(qp).abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, true);
   assert.equal(seen.map((s) => s.arg).sort(), [0, 1, 2, 3, 4]);
   assert.ok(
     seen.every((s) => s.sct === 0 && s.sc === GenericStatus.AbortedSqDeletion && s.dnr),
@@ -575,7 +578,7 @@ test("a reset: a disconnected pair aborts, keeps what callbacks resubmit waiting
   read(qp, 1, resubmit);
   read(qp, 2, resubmit);
   qp.state = QueuePairState.Disconnected;
-  qp.abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, false);
+  engine(qp).abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, false);
   assert.equal(seen.map((s) => s.arg).sort(), [1, 2]);
   assert.is(port.posted.length, 2, "the resubmissions wait");
   assert.is(qp.outstanding, 2);
@@ -585,7 +588,7 @@ test("a reset: a disconnected pair aborts, keeps what callbacks resubmit waiting
   assert.is(port.posted.length, 2);
   const trackersBefore = dma.allocated.length;
   const fresh = new ScriptedPort(8);
-  qp.reconnect(fresh);
+  engine(qp).reconnect(fresh);
   assert.is(qp.state, QueuePairState.Active);
   assert.is(qp.transportQueue, fresh);
   assert.equal(fresh.lbas().sort(), [1, 2, 3], "what waited goes to the new queue");
@@ -602,8 +605,8 @@ test("a reset: a disconnected pair aborts, keeps what callbacks resubmit waiting
 test("destroy closes the pair: assertUsable throws StateError, polling takes nothing, tracker memory is freed", () => {
   const { port, dma, qp, record } = setup();
   read(qp, 1, record);
-  qp.abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, true);
-  qp.destroy();
+  engine(qp).abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, true);
+  engine(qp).destroy();
   assert.is(qp.state, QueuePairState.Closed);
   assert.throws(
     () => qp.assertUsable(),
@@ -693,7 +696,7 @@ test("the Promise face resolves with DW0, rejects with NvmeStatusError, and wait
     assert.is((error as NvmeStatusError).sc, GenericStatus.LbaOutOfRange);
     assert.is(read(qp, 3, record), 0, "its request is free again");
   } finally {
-    qp.destroy();
+    engine(qp).destroy();
   }
 });
 
