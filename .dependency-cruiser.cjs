@@ -1,7 +1,7 @@
 // The layering check (dependency-cruiser): which way dependencies may point between the workspace's
 // packages and between the folders of core and of transport-pcie. Its second pass,
 // .dependency-cruiser.cycles.cjs, finds import cycles. Both run in the unit tier
-// (scripts/run-tests.mjs) and alone as `pnpm check:layers`.
+// (scripts/check-layers.sh, from scripts/run-tests.mjs) and alone as `pnpm check:layers`.
 //
 // Every rule name says what was broken, e.g. `core-folders-one-way: nvme-spec may not import from
 // qpair`, and dependency-cruiser prints it next to the offending `from → to` files. The folder rules
