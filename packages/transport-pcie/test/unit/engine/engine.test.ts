@@ -1,5 +1,7 @@
-// The PCIe queue engine's edge cases that need the software controller's fault injection: a held
-// completion's time-out and abort, reset with I/O held in the controller, and surprise removal. What
+// The PCIe queue engine's edge cases that need the software controller: a held completion's time-out
+// and abort, reset with I/O held in the controller, surprise removal (fault injection), and an event
+// loop that keeps running while the poller works (it counts 1 ms timer ticks, which the rig's
+// emulated guest clock cannot promise). What
 // runs on QEMU's controller as well is in the commands and workers scenarios (../../scenarios/).
 
 import { ControllerState, NvmeStatusError } from "@nvmekit/core";
@@ -66,6 +68,28 @@ test("surprise removal: outstanding I/O fails, the controller is Removed, new I/
   assert.instance(await read, NvmeStatusError, "the read failed with the removal");
   assert.equal(ctrlr.state, ControllerState.Removed);
   assert.throws(() => ns.cmdRead(qp, buf.bytes, 0, 1, null, null), /removed|closed/);
+  await driver.detach(ctrlr);
+});
+
+test("the event loop keeps running while 32 I/Os stay in flight through the Promise face", async () => {
+  const { driver, ctrlr } = await attachSoft();
+  const ns = ctrlr.getNamespace(1)!;
+  const qp = await ctrlr.allocIoQpair();
+  const buf = ctrlr.allocBuffer(32 * 4096);
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 1);
+  let ios = 0;
+  const stopAt = Date.now() + 500;
+  const lane = async (i: number): Promise<void> => {
+    while (Date.now() < stopAt) {
+      await ns.read(qp, buf.bytes.subarray(i * 4096, (i + 1) * 4096), (ios++ * 8) % 8000, 8);
+    }
+  };
+  await Promise.all(Array.from({ length: 32 }, (_, i) => lane(i)));
+  clearInterval(timer);
+  assert.ok(ios > 32, `${ios} I/Os completed`);
+  // A poller that starved the loop would let a 1 ms interval fire a handful of times at most.
+  assert.ok(ticks > 50, `a 1 ms interval fired ${ticks} times in 0.5 s while I/O ran`);
   await driver.detach(ctrlr);
 });
 
