@@ -36,6 +36,7 @@ const PACKAGES = {
   softnvme: { src: ["core", "pci-port"], test: [] },
   "transport-pcie": { src: ["core", "pci-port"], test: ["softnvme", "memdomain"] },
   memdomain: { src: ["core"], test: ["softnvme"] },
+  "transport-tcp": { src: ["core"], test: ["softnvme"] },
   cli: { src: "*", test: "*" },
 };
 
@@ -156,6 +157,7 @@ const CORE_FOLDERS = [
   "qpair",
   "ns",
   "worker",
+  "fabrics",
   "ctrlr",
 ];
 
