@@ -11,6 +11,7 @@ import "reflect-metadata";
 
 export * from "./ctrlr/controller.js";
 export * from "./ctrlr/state.js";
+export type { NextSgeCallback, ResetSglCallback, SgeOut } from "./dataptr/payload.js";
 export type { DmaAllocator, DmaBuffer, IoVec } from "./dma/dma-memory.js";
 export * from "./driver.js";
 export * from "./errors/errno.js";
@@ -24,7 +25,7 @@ export { NvmeStatusError } from "./nvme-spec/status-error.js";
 export * from "./options/controller-options.js";
 export * from "./qpair/poller.js";
 export * from "./qpair/queue-pair.js";
-export type { CommandCallback, NextSgeCallback, ResetSglCallback, SgeOut } from "./rq/request.js";
+export type { CommandCallback } from "./rq/request.js";
 export { QueuePriority } from "./transport/contract.js";
 export * from "./trid/pci-address.js";
 export * from "./trid/transport-id.js";

@@ -26,7 +26,6 @@ import type { ControllerOptions } from "../options/controller-options.js";
 import { awaitCompletion } from "../qpair/promise.js";
 import { QueuePair, type QueuePairSettings, QueuePairState } from "../qpair/queue-pair.js";
 import type { CommandCallback } from "../rq/request.js";
-import { PayloadKind } from "../rq/request.js";
 import type {
   AdminChannel,
   ExportedIoQueue,
@@ -988,9 +987,7 @@ export class Controller implements NamespaceOwner {
     req.cb = cb as CommandCallback<never> | null;
     req.cbArg = arg;
     if (buffer !== null) {
-      req.payloadKind = PayloadKind.Contiguous;
-      req.iova = iova;
-      req.length = buffer.byteLength;
+      req.payload.setContiguous(buffer, iova, buffer.byteLength);
     }
     qp.submit(req, null);
     return 0;

@@ -34,6 +34,8 @@ export interface IoVec {
   iova: number;
   /** Length in bytes. */
   length: number;
+  /** The CPU's view of the same `length` bytes, when there is one: transports that copy data (TCP) use it. */
+  view?: Uint8Array;
 }
 
 /**

@@ -7,6 +7,7 @@
  * @module
  */
 import { lastValueFrom } from "rxjs";
+import { type Payload, PayloadKind } from "../dataptr/payload.js";
 import { checkPrpVector } from "../dataptr/prp.js";
 import type { DmaBuffer, IoVec } from "../dma/dma-memory.js";
 import { EFAULT } from "../errors/errno.js";
@@ -72,26 +73,12 @@ export async function extIo(
         { defaultValue: undefined },
       );
     }
-    const target = route.kind === "direct" ? route.iovs : [{ iova: route.buffer.iova, length: bytes }];
+    const target =
+      route.kind === "direct"
+        ? route.iovs
+        : [{ iova: route.buffer.iova, length: bytes, view: route.buffer.bytes }];
     await awaitCompletion(qp, what, (cb, p) =>
-      submitDataCommand(
-        ns,
-        qp,
-        opcode,
-        null,
-        null,
-        null,
-        null,
-        null,
-        lba,
-        count,
-        cb,
-        p,
-        ioFlags,
-        0,
-        0,
-        target,
-      ),
+      submitDataCommand(ns, qp, opcode, ioVecPayload(qp, target), lba, count, cb, p, ioFlags, 0, 0),
     );
     if (route.kind === "bounce" && !write) {
       await lastValueFrom(
@@ -104,6 +91,15 @@ export async function extIo(
   } finally {
     if (route.kind === "bounce") ns.owner.dma.free(route.buffer);
   }
+}
+
+/** The queue pair's staged descriptor for a list of segments. */
+function ioVecPayload(qp: QueuePair, iovs: readonly IoVec[]): Payload {
+  const payload = qp.stagePayload();
+  payload.kind = PayloadKind.IoVecs;
+  payload.iovs = iovs;
+  payload.iovCount = iovs.length;
+  return payload;
 }
 
 /** Decides, before anything moves, whether the data goes to the controller directly or by bounce. */
@@ -146,7 +142,8 @@ function dmaIoVecs(ns: Namespace, iov: readonly MemoryIoVec[], bytes: number): I
       );
     }
     const length = Math.min(v.length, left);
-    out.push({ iova: iova + (v.offset ?? 0), length });
+    const at = v.offset ?? 0;
+    out.push({ iova: iova + at, length, view: v.bytes!.subarray(at, at + length) });
     left -= length;
   }
   return out;

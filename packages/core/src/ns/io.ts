@@ -4,14 +4,20 @@
  * command dwords. Positional arguments keep the per-I/O path free of allocation.
  * @module
  */
+
+import {
+  type NextSgeCallback,
+  type Payload,
+  PayloadKind,
+  type ResetSglCallback,
+} from "../dataptr/payload.js";
 import type { IoVec } from "../dma/dma-memory.js";
 import { ENOMEM } from "../errors/errno.js";
 import { InvalidArgumentError } from "../errors/errors.js";
 import { lo32 } from "../nvme-spec/bytes.js";
 import { readWriteDwords } from "../nvme-spec/nvm-commands.js";
 import type { QueuePair } from "../qpair/queue-pair.js";
-import type { CommandCallback, NextSgeCallback, Request, ResetSglCallback } from "../rq/request.js";
-import { PayloadKind } from "../rq/request.js";
+import type { CommandCallback, Request } from "../rq/request.js";
 import { IO_FLAGS_MASK, IoFlags } from "./io-flags.js";
 import type { Namespace } from "./namespace.js";
 import { countChildren, nextChildBlocks } from "./split.js";
@@ -77,11 +83,11 @@ function badIoFlags(ioFlags: number): never {
 }
 
 /**
- * The common case of {@link submitDataCommand}: a Read, Write or Compare of one contiguous DMA buffer
+ * The common case of {@link submitDataCommand}: a Read, Write or Compare of one contiguous buffer
  * with no metadata buffer, no protection information and no split. Short enough for the compiler
- * to inline into the Namespace methods, which saves a 16-argument call per I/O; anything else goes
- * the general way. Returns 0 or -ENOMEM (no free request); throws StateError or
- * InvalidArgumentError before taking anything (Namespace's callback face rules).
+ * to inline into the Namespace methods; anything else goes the general way. Returns 0 or -ENOMEM (no
+ * free request); throws StateError or InvalidArgumentError before taking anything (Namespace's
+ * callback face rules).
  */
 export function submitContiguous(
   ns: Namespace,
@@ -96,54 +102,36 @@ export function submitContiguous(
 ): number {
   checkDataCommand(ns, qpair, lba, count, ioFlags);
   if (ns.piType !== 0 || countChildren(lba, count, ns.maxBlocksPerIo, ns.optimalIoBoundary) !== 1) {
-    return submitDataCommand(
-      ns,
-      qpair,
-      opcode,
-      view,
-      null,
-      null,
-      null,
-      null,
-      lba,
-      count,
-      cb,
-      cbArg,
-      ioFlags,
-      0,
-      0,
-    );
+    const payload = contiguousPayload(qpair, view, null);
+    return submitDataCommand(ns, qpair, opcode, payload, lba, count, cb, cbArg, ioFlags, 0, 0);
   }
   const blockSize = transferBlockSize(ns, ioFlags);
-  const iova = payloadIova(ns, view, count * blockSize, "buffer");
+  const length = count * blockSize;
+  const iova = payloadIova(ns, view, length, "buffer");
   const req = qpair.takeRequest();
   if (req === null) return -ENOMEM;
   req.cb = cb;
   req.cbArg = cbArg;
-  fillCommand(req, ns, opcode, lba, count, blockSize, -1, ioFlags, 0, 0);
-  req.payloadKind = PayloadKind.Contiguous;
-  req.iova = iova;
+  fillCommand(req, ns, opcode, lba, count, ioFlags, 0, 0);
+  req.payload.setContiguous(view, iova, length);
   qpair.submit(req, null);
   return 0;
 }
 
 /**
  * Submits a Read, Write or Compare (the data-carrying NVM commands share one shape) as one request
- * or as a parent with split children. The data comes from `view` (contiguous DMA memory), from
- * `iovs` (device addresses, e.g. a memory domain's translation), or from the caller's
- * `sglArg`/`resetSgl`/`nextSge` walk; `md` is a separate metadata buffer. Returns 0, or -ENOMEM
- * when the queue pair has fewer free requests than the pieces need (a split into n: n + 1); throws
+ * or as a parent with split children. `payload` describes the whole transfer: a contiguous `view`,
+ * `iovs` (e.g. a memory domain's translation), or the caller's `sglArg`/`resetSgl`/`nextSge` walk,
+ * plus an optional separate `metadata` buffer; the caller fills the queue pair's staged descriptor
+ * ({@link QueuePair.stagePayload}), and each piece gets its part of it. Returns 0, or -ENOMEM when
+ * the queue pair has fewer free requests than the pieces need (a split into n: n + 1); throws
  * StateError or InvalidArgumentError before taking anything (Namespace's callback face rules).
  */
 export function submitDataCommand(
   ns: Namespace,
   qpair: QueuePair,
   opcode: number,
-  view: ArrayBufferView | null,
-  sglArg: unknown,
-  resetSgl: ResetSglCallback<never> | null,
-  nextSge: NextSgeCallback<never> | null,
-  md: ArrayBufferView | null,
+  payload: Payload,
   lba: number,
   count: number,
   cb: CommandCallback<never> | null,
@@ -151,28 +139,19 @@ export function submitDataCommand(
   ioFlags: number,
   apptagMask: number,
   apptag: number,
-  iovs: readonly IoVec[] | null = null,
 ): number {
   checkDataCommand(ns, qpair, lba, count, ioFlags);
   const blockSize = transferBlockSize(ns, ioFlags);
   const bytes = count * blockSize;
-  let iova = -1;
-  if (view !== null) iova = payloadIova(ns, view, bytes, "buffer");
-  else if (iovs !== null) {
-    if (totalLength(iovs) < bytes)
-      throw new InvalidArgumentError("iovs", `describe fewer than the ${bytes} bytes the command needs`);
-  } else if (resetSgl === null || nextSge === null) {
-    throw new InvalidArgumentError("payload", "give a buffer, or both resetSgl and nextSge callbacks");
-  }
-  let mdIova = -1;
-  if (md !== null) {
+  checkPayload(ns, payload, bytes);
+  if (payload.metadata !== null) {
     if (ns.extendedLba || ns.metadataSize === 0) {
       throw new InvalidArgumentError(
         "metadata",
         `namespace ${ns.id} has no separate metadata buffer (metadata size ${ns.metadataSize}, extended LBA ${ns.extendedLba})`,
       );
     }
-    mdIova = payloadIova(ns, md, count * ns.metadataSize, "metadata");
+    payload.metadataIova = payloadIova(ns, payload.metadata, count * ns.metadataSize, "metadata");
   }
 
   // Plan the split: how many children, and can we get all the requests at once?
@@ -191,24 +170,8 @@ export function submitDataCommand(
     const n = nextChildBlocks(at, left, maxBlocks, boundary);
     const piece = pieces === 1 ? parent : qpair.takeRequest()!;
     const offsetBlocks = at - lba;
-    fill(
-      piece,
-      ns,
-      opcode,
-      iova,
-      iovs,
-      sglArg,
-      resetSgl,
-      nextSge,
-      offsetBlocks * blockSize,
-      blockSize,
-      mdIova < 0 ? -1 : mdIova + offsetBlocks * ns.metadataSize,
-      at,
-      n,
-      ioFlags,
-      apptagMask,
-      apptag,
-    );
+    fillCommand(piece, ns, opcode, at, n, ioFlags, apptagMask, apptag);
+    piece.payload.setPiece(payload, offsetBlocks * blockSize, n * blockSize, offsetBlocks * ns.metadataSize);
     if (piece !== parent) {
       piece.parent = parent;
       if (last === null) first = piece;
@@ -227,54 +190,60 @@ export function submitDataCommand(
   return 0;
 }
 
+/** The queue pair's staged descriptor for contiguous `view` and an optional separate metadata buffer. */
+export function contiguousPayload(
+  qpair: QueuePair,
+  view: ArrayBufferView,
+  metadata: ArrayBufferView | null,
+): Payload {
+  const payload = qpair.stagePayload();
+  payload.kind = PayloadKind.Contiguous;
+  payload.view = view;
+  payload.metadata = metadata;
+  return payload;
+}
+
+/** The queue pair's staged descriptor for a scattered payload walked with the caller's callbacks. */
+export function scatteredPayload<A>(
+  qpair: QueuePair,
+  arg: A,
+  resetSgl: ResetSglCallback<A>,
+  nextSge: NextSgeCallback<A>,
+): Payload {
+  const payload = qpair.stagePayload();
+  payload.kind = PayloadKind.Scattered;
+  payload.sglArg = arg;
+  payload.resetSgl = resetSgl as ResetSglCallback<never>;
+  payload.nextSge = nextSge as NextSgeCallback<never>;
+  return payload;
+}
+
 /**
- * Fills one request. The data is at `iova` (contiguous, when >= 0), else in `iovs`, else walked with
- * the SGL callbacks; positional arguments rather than an object, so the per-I/O path allocates nothing.
+ * Checks that `payload` describes at least `bytes` bytes the transport can use, and sets a
+ * contiguous view's device address.
  */
-function fill(
-  req: Request,
-  ns: Namespace,
-  opcode: number,
-  iova: number,
-  iovs: readonly IoVec[] | null,
-  sglArg: unknown,
-  resetSgl: ResetSglCallback<never> | null,
-  nextSge: NextSgeCallback<never> | null,
-  byteOffset: number,
-  blockSize: number,
-  mdIova: number,
-  lba: number,
-  count: number,
-  ioFlags: number,
-  apptagMask: number,
-  apptag: number,
-): void {
-  fillCommand(req, ns, opcode, lba, count, blockSize, mdIova, ioFlags, apptagMask, apptag);
-  if (iova >= 0) {
-    req.payloadKind = PayloadKind.Contiguous;
-    req.iova = iova + byteOffset;
-  } else if (iovs !== null) {
-    req.payloadKind = PayloadKind.IoVecs;
-    req.iovs = sliceIoVecs(iovs, byteOffset, req.length);
-    req.iovCount = req.iovs.length;
-  } else {
-    req.payloadKind = PayloadKind.Scattered;
-    req.sglArg = sglArg;
-    req.resetSgl = resetSgl;
-    req.nextSge = nextSge;
-    req.sglOffset = byteOffset;
+function checkPayload(ns: Namespace, payload: Payload, bytes: number): void {
+  if (payload.kind === PayloadKind.Contiguous) {
+    payload.iova = payloadIova(ns, payload.view!, bytes, "buffer");
+  } else if (payload.kind === PayloadKind.IoVecs) {
+    if (totalLength(payload.iovs!, payload.iovCount) < bytes)
+      throw new InvalidArgumentError("iovs", `describe fewer than the ${bytes} bytes the command needs`);
+  } else if (
+    payload.kind !== PayloadKind.Scattered ||
+    payload.resetSgl === null ||
+    payload.nextSge === null
+  ) {
+    throw new InvalidArgumentError("payload", "give a buffer, or both resetSgl and nextSge callbacks");
   }
 }
 
-/** The command dwords, transfer length and metadata pointer of one request. */
+/** The command dwords of one request. */
 function fillCommand(
   req: Request,
   ns: Namespace,
   opcode: number,
   lba: number,
   count: number,
-  blockSize: number,
-  mdIova: number,
   ioFlags: number,
   apptagMask: number,
   apptag: number,
@@ -292,29 +261,10 @@ function fillCommand(
     reftag,
     (apptagMask << 16) | (apptag & 0xffff),
   );
-  req.length = count * blockSize;
-  req.mdIova = mdIova;
 }
 
-function totalLength(iovs: readonly IoVec[]): number {
+function totalLength(iovs: readonly IoVec[], count: number): number {
   let n = 0;
-  for (const v of iovs) n += v.length;
+  for (let i = 0; i < count; i++) n += iovs[i]!.length;
   return n;
-}
-
-/** The part of `iovs` covering `length` bytes from byte `offset` (a new list; the extended path only). */
-export function sliceIoVecs(iovs: readonly IoVec[], offset: number, length: number): IoVec[] {
-  const out: IoVec[] = [];
-  for (const v of iovs) {
-    if (length === 0) break;
-    if (offset >= v.length) {
-      offset -= v.length;
-      continue;
-    }
-    const take = Math.min(v.length - offset, length);
-    out.push({ iova: v.iova + offset, length: take });
-    length -= take;
-    offset = 0;
-  }
-  return out;
 }

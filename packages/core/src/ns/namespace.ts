@@ -6,6 +6,7 @@
  * @module
  */
 import { defer, type Observable } from "rxjs";
+import type { NextSgeCallback, ResetSglCallback } from "../dataptr/payload.js";
 import type { DmaAllocator, DmaBuffer } from "../dma/dma-memory.js";
 import { ENOMEM } from "../errors/errno.js";
 import { InvalidArgumentError } from "../errors/errors.js";
@@ -28,9 +29,15 @@ import {
 } from "../nvme-spec/reservations.js";
 import { awaitCompletion } from "../qpair/promise.js";
 import type { QueuePair } from "../qpair/queue-pair.js";
-import type { CommandCallback, NextSgeCallback, Request, ResetSglCallback } from "../rq/request.js";
-import { PayloadKind } from "../rq/request.js";
-import { checkRange, payloadIova, submitContiguous, submitDataCommand } from "./io.js";
+import type { CommandCallback, Request } from "../rq/request.js";
+import {
+  checkRange,
+  contiguousPayload,
+  payloadIova,
+  scatteredPayload,
+  submitContiguous,
+  submitDataCommand,
+} from "./io.js";
 import { type ExtIoOptions, extIo } from "./io-ext.js";
 import { NamespaceFlags } from "./io-flags.js";
 
@@ -307,11 +314,7 @@ export class Namespace {
       this,
       qp,
       NvmOpcode.Read,
-      null,
-      arg,
-      resetSgl,
-      nextSge,
-      null,
+      scatteredPayload(qp, arg, resetSgl, nextSge),
       lba,
       count,
       cb,
@@ -351,11 +354,7 @@ export class Namespace {
       this,
       qp,
       NvmOpcode.Write,
-      null,
-      arg,
-      resetSgl,
-      nextSge,
-      null,
+      scatteredPayload(qp, arg, resetSgl, nextSge),
       lba,
       count,
       cb,
@@ -395,11 +394,7 @@ export class Namespace {
       this,
       qp,
       NvmOpcode.Compare,
-      null,
-      arg,
-      resetSgl,
-      nextSge,
-      null,
+      scatteredPayload(qp, arg, resetSgl, nextSge),
       lba,
       count,
       cb,
@@ -438,11 +433,7 @@ export class Namespace {
       this,
       qp,
       NvmOpcode.Read,
-      buffer,
-      null,
-      null,
-      null,
-      metadata,
+      contiguousPayload(qp, buffer, metadata),
       lba,
       count,
       cb,
@@ -480,11 +471,7 @@ export class Namespace {
       this,
       qp,
       NvmOpcode.Write,
-      buffer,
-      null,
-      null,
-      null,
-      metadata,
+      contiguousPayload(qp, buffer, metadata),
       lba,
       count,
       cb,
@@ -522,11 +509,7 @@ export class Namespace {
       this,
       qp,
       NvmOpcode.Compare,
-      buffer,
-      null,
-      null,
-      null,
-      metadata,
+      contiguousPayload(qp, buffer, metadata),
       lba,
       count,
       cb,
@@ -726,9 +709,7 @@ export class Namespace {
     const req = qp.takeRequest();
     if (req === null) return -ENOMEM;
     cmds.reservationReport(req.cmd, this.id, payload.byteLength, extended);
-    req.payloadKind = PayloadKind.Contiguous;
-    req.iova = iova;
-    req.length = payload.byteLength;
+    req.payload.setContiguous(payload, iova, payload.byteLength);
     return this.submitPrepared(qp, req, cb, arg, null);
   }
 
@@ -826,11 +807,7 @@ export class Namespace {
         this,
         qp,
         NvmOpcode.Read,
-        null,
-        walk,
-        SegmentWalk.reset,
-        SegmentWalk.next,
-        null,
+        scatteredPayload(qp, walk, SegmentWalk.reset, SegmentWalk.next),
         lba,
         count,
         cb,
@@ -861,11 +838,7 @@ export class Namespace {
         this,
         qp,
         NvmOpcode.Write,
-        null,
-        walk,
-        SegmentWalk.reset,
-        SegmentWalk.next,
-        null,
+        scatteredPayload(qp, walk, SegmentWalk.reset, SegmentWalk.next),
         lba,
         count,
         cb,
@@ -1072,9 +1045,7 @@ export class Namespace {
     req.cbArg = arg;
     if (owned !== null) {
       req.owned = owned;
-      req.payloadKind = PayloadKind.Contiguous;
-      req.iova = owned.iova;
-      req.length = owned.bytes.byteLength;
+      req.payload.setContiguous(owned.bytes, owned.iova, owned.bytes.byteLength);
     }
     qp.submit(req, null);
     return 0;

@@ -6,13 +6,14 @@
  * The per-I/O path makes no FFI call, allocation or closure.
  * @module
  */
-import type { DmaAllocator, IoVec } from "../dma/dma-memory.js";
+import { type DataPointerBuilder, Payload } from "../dataptr/payload.js";
+import { PrpSglBuilder } from "../dataptr/prp-sgl-builder.js";
+import type { DmaAllocator } from "../dma/dma-memory.js";
 import { StateError } from "../errors/errors.js";
 import { Completion, encodeStatus } from "../nvme-spec/completion.js";
 import { GenericStatus, isRetryableStatus, StatusCodeType } from "../nvme-spec/status.js";
 import { TrackerPool } from "../rq/pool.js";
-import { PayloadKind, type Request, RequestPool, RequestQueue, type SgeOut } from "../rq/request.js";
-import type { RequestTracker } from "../rq/tracker.js";
+import { type Request, RequestPool, RequestQueue } from "../rq/request.js";
 import type { QueuePort } from "../transport/contract.js";
 import { CompletionPoller } from "./poller.js";
 import { type QueueLink, QueueLinkState } from "./queue-link.js";
@@ -39,9 +40,9 @@ export interface QueuePairSettings {
   requests: number;
   /** Retries for a retryable status (transportRetryCount). */
   retryCount: number;
-  /** Pages of PRP list / SGL segment preallocated per request tracker. */
+  /** Pages of PRP list / SGL segment preallocated per request tracker (0 when the port builds its own data pointers). */
   pagesPerTracker: number;
-  /** Whether the controller accepts SGLs for this queue's commands. */
+  /** Whether the controller accepts SGLs for this queue's commands (for the PRP/SGL data pointer). */
   sglSupported: boolean;
   /** Called at the poller's idle interval after polling (the admin queue sends keep-alives from it). */
   onIdleTick?: () => void;
@@ -63,8 +64,6 @@ export interface QueuePairSettings {
  */
 export const DOORBELL_BATCH = 16;
 
-/** Largest scatter list one command may have; beyond it the request fails with Data SGL Length Invalid. */
-const MAX_SEGMENTS = 512;
 /** Timeouts are scanned at most this often (ms): the scan walks every tracker. */
 const TIMEOUT_SCAN_INTERVAL_MS = 10;
 
@@ -100,8 +99,8 @@ export class QueuePair {
   private readonly waiting = new RequestQueue();
   private readonly cqe = new Completion();
   private readonly cpl = new Completion();
-  private readonly iov: IoVec[] = [];
-  private readonly sge: SgeOut = { view: null };
+  private dataPointer: DataPointerBuilder;
+  private readonly staged = new Payload();
   private unrung = false;
   private lastTimeoutScan = 0;
   private linkGeneration = 0;
@@ -120,8 +119,8 @@ export class QueuePair {
   ) {
     this.port = port;
     this.trackers = this.makeTrackers(port);
+    this.dataPointer = this.dataPointerOf(port);
     this.requests = new RequestPool(settings.requests);
-    for (let i = 0; i < MAX_SEGMENTS; i++) this.iov.push({ iova: 0, length: 0 });
     this.poller = new CompletionPoller(
       () => this.processCompletions(0),
       settings.onIdleTick ?? null,
@@ -152,6 +151,15 @@ export class QueuePair {
     if (this.state === QueuePairState.Closed) {
       throw new StateError(`queue pair ${this.id} is closed: allocate a new one from the controller`);
     }
+  }
+
+  /**
+   * @internal The descriptor a submitter fills to describe a whole transfer before splitting it into
+   * requests (cleared; one per queue pair, so describing allocates nothing). Valid until the next call.
+   */
+  stagePayload(): Payload {
+    this.staged.clear();
+    return this.staged;
   }
 
   /** @internal Takes a cleared request, or null when all are in use (the caller returns ENOMEM). */
@@ -257,6 +265,7 @@ export class QueuePair {
     this.trackers.destroy();
     this.port = port;
     this.trackers = this.makeTrackers(port);
+    this.dataPointer = this.dataPointerOf(port);
     this.state = QueuePairState.Active;
     this.startWaiting();
     this.flush();
@@ -303,6 +312,11 @@ export class QueuePair {
     this.trackers.destroy();
   }
 
+  /** The port's own data pointer builder, or PRPs/SGLs over the controller's DMA memory. */
+  private dataPointerOf(port: QueuePort): DataPointerBuilder {
+    return port.dataPointer ?? new PrpSglBuilder(this.dma, this.settings.sglSupported);
+  }
+
   private makeTrackers(port: QueuePort): TrackerPool {
     return new TrackerPool(port, this.dma, {
       count: port.depth - 1,
@@ -327,67 +341,23 @@ export class QueuePair {
     }
   }
 
-  /** Gives `req` a tracker, builds its data pointer and posts it; false when no tracker is free. */
+  /** Gives `req` a tracker, has the transport build its data pointer and posts it; false when no tracker is free. */
   private start(req: Request): boolean {
     const rq = this.trackers.acquire();
     if (rq === null) return false;
     const cmd = req.cmd;
-    const failed = this.mapPayloadSafely(rq, req);
+    this.trackers.prep(rq, cmd);
+    const failed = this.dataPointer.build(cmd, req.payload, rq);
     if (failed !== 0) {
       this.trackers.release(rq);
       this.finish(req, encodeStatus(StatusCodeType.Generic, failed, { dnr: true }), 0, 0, 0);
       return true;
     }
-    if (req.mdIova >= 0) cmd.mptr = req.mdIova;
-    this.trackers.prep(rq, cmd);
     rq.opaque = req;
     if (this.timeoutMs > 0) req.submittedAt = performance.now();
     this.port.post(cmd.dw);
     if (this.settings.delayDoorbell) this.unrung = true;
     else this.port.ringSubmission();
-    return true;
-  }
-
-  /**
-   * Writes the data pointer. Returns 0, or the generic status the request fails with: the caller's
-   * segments do not describe its length, or they break PRP rules on a controller without SGLs.
-   */
-  private mapPayloadSafely(rq: RequestTracker, req: Request): number {
-    try {
-      return this.mapPayload(rq, req) ? 0 : GenericStatus.DataSglLengthInvalid;
-    } catch {
-      return GenericStatus.PrpOffsetInvalid;
-    }
-  }
-
-  /** Writes the data pointer; false when a scattered payload does not describe `length` bytes. */
-  private mapPayload(rq: RequestTracker, req: Request): boolean {
-    if (req.payloadKind === PayloadKind.Contiguous) {
-      this.trackers.mapPrp(rq, req.cmd, req.iova, req.length);
-      return true;
-    }
-    if (req.payloadKind === PayloadKind.IoVecs) {
-      this.trackers.mapv(rq, req.cmd, req.iovs!, req.iovCount);
-      return true;
-    }
-    if (req.payloadKind !== PayloadKind.Scattered) return true;
-    const resetSgl = req.resetSgl as unknown as (arg: unknown, offset: number) => void;
-    const nextSge = req.nextSge as unknown as (arg: unknown, out: SgeOut) => number;
-    resetSgl(req.sglArg, req.sglOffset);
-    let left = req.length;
-    let n = 0;
-    while (left > 0) {
-      this.sge.view = null;
-      if (n === MAX_SEGMENTS || nextSge(req.sglArg, this.sge) !== 0 || this.sge.view === null) return false;
-      const view: ArrayBufferView = this.sge.view;
-      const iova = this.dma.iovaOf(view);
-      if (iova < 0 || view.byteLength === 0) return false;
-      const seg = this.iov[n++];
-      seg.iova = iova;
-      seg.length = Math.min(view.byteLength, left);
-      left -= seg.length;
-    }
-    this.trackers.mapv(rq, req.cmd, this.iov, n);
     return true;
   }
 

@@ -22,7 +22,8 @@ export interface TrackerPoolOptions {
   count?: number;
   /**
    * PRP list pages per tracker (default 1: 512 entries with 4 KiB pages, 2 MiB + 4 KiB per command).
-   * More pages allow larger transfers through chained lists.
+   * More pages allow larger transfers through chained lists; 0 for a queue whose transport builds its
+   * own data pointers (fabrics), which then need no list memory.
    */
   pagesPerTracker?: number;
   /** Whether the controller supports SGLs for this queue (Identify Controller SGLS); selects {@link TrackerPool.mapv}'s form. */
@@ -53,6 +54,7 @@ export class TrackerPool {
 
   private readonly dma: DmaAllocator;
   private memory: DmaBuffer | null;
+  private destroyed = false;
   private readonly next: Int32Array; // free stack links by index
   private readonly busy: Uint8Array; // 1 while acquired
   private top = NONE;
@@ -62,7 +64,7 @@ export class TrackerPool {
   /**
    * @param port the queue; the pool posts commands and polls completions through it
    * @param dma allocator for the trackers' PRP list pages
-   * @throws InvalidArgumentError for a count outside 1..depth - 1 or pagesPerTracker below 1
+   * @throws InvalidArgumentError for a count outside 1..depth - 1 or a negative pagesPerTracker
    */
   constructor(port: QueuePort, dma: DmaAllocator, options: TrackerPoolOptions = {}) {
     const max = Math.min(port.depth - 1, MAX_CID_COUNT);
@@ -74,14 +76,14 @@ export class TrackerPool {
         `must be 1..${max} for a queue of depth ${port.depth}, got ${count}`,
       );
     }
-    if (!Number.isInteger(perTracker) || perTracker < 1) {
-      throw new InvalidArgumentError("pagesPerTracker", `must be a positive integer, got ${perTracker}`);
+    if (!Number.isInteger(perTracker) || perTracker < 0) {
+      throw new InvalidArgumentError("pagesPerTracker", `must be a non-negative integer, got ${perTracker}`);
     }
     this.port = port;
     this.dma = dma;
     this.pageSize = dma.pageSize;
     this.sglSupported = options.sglSupported ?? false;
-    this.memory = dma.alloc(count * perTracker * this.pageSize, this.pageSize);
+    this.memory = perTracker === 0 ? null : dma.alloc(count * perTracker * this.pageSize, this.pageSize);
     this.next = new Int32Array(count);
     this.busy = new Uint8Array(count);
     const trackers: RequestTracker[] = [];
@@ -92,9 +94,16 @@ export class TrackerPool {
   }
 
   private makeTracker(index: number, perTracker: number): RequestTracker {
-    const { bytes, iova } = this.memory!;
     const pages: Uint32Array[] = [];
     const iovas: number[] = [];
+    if (this.memory === null) {
+      return new RequestTracker(
+        index,
+        { pages, iovas },
+        { entries: new Uint32Array(0), iova: 0, capacity: 0 },
+      );
+    }
+    const { bytes, iova } = this.memory;
     for (let p = 0; p < perTracker; p++) {
       const offset = (index * perTracker + p) * this.pageSize;
       pages.push(new Uint32Array(bytes.buffer, bytes.byteOffset + offset, this.pageSize / 4));
@@ -142,7 +151,7 @@ export class TrackerPool {
     this.busy[rq.cid] = 0;
     this.acquired--;
     rq.clearUserFields();
-    if (this.memory !== null) this.push(rq.cid);
+    if (!this.destroyed) this.push(rq.cid);
   }
 
   /**
@@ -229,8 +238,9 @@ export class TrackerPool {
    * and release, but acquire returns null from now on; call it after the queue is deleted.
    */
   destroy(): void {
-    if (this.memory === null) return;
-    this.dma.free(this.memory);
+    if (this.destroyed) return;
+    this.destroyed = true;
+    if (this.memory !== null) this.dma.free(this.memory);
     this.memory = null;
     this.top = NONE;
   }

@@ -4,7 +4,8 @@
  * they are recycled through an intrusive free stack so the per-I/O path allocates nothing.
  * @module
  */
-import type { DmaBuffer, IoVec } from "../dma/dma-memory.js";
+import { Payload } from "../dataptr/payload.js";
+import type { DmaBuffer } from "../dma/dma-memory.js";
 import { NvmeCommand } from "../nvme-spec/command.js";
 import type { Completion } from "../nvme-spec/completion.js";
 
@@ -16,39 +17,6 @@ import type { Completion } from "../nvme-spec/completion.js";
  */
 export type CommandCallback<A = unknown> = (arg: A, cpl: Completion) => void;
 
-/**
- * Restarts a scattered payload walk at byte `offset` (spdk_nvme_req_reset_sgl_cb). Called on the
- * queue pair's thread each time a piece of the I/O is posted (at submission, later when it waited
- * for a tracker, again on a retry). An exception it throws fails the command with PRP Offset Invalid.
- */
-export type ResetSglCallback<A = unknown> = (arg: A, offset: number) => void;
-
-/** Where {@link NextSgeCallback} puts the next segment. */
-export interface SgeOut {
-  /** A view of the segment in DMA memory; the core looks up its IOVA. */
-  view: ArrayBufferView | null;
-}
-
-/**
- * Stores the current segment in `out.view` and advances to the next one; returns 0, or non-zero
- * on error (spdk_nvme_req_next_sge_cb). Called after {@link ResetSglCallback}, on the same thread.
- * A non-zero return, a segment that is not DMA memory or empty, or a walk short of the transfer
- * fails the command with Data SGL Length Invalid; an exception, with PRP Offset Invalid.
- */
-export type NextSgeCallback<A = unknown> = (arg: A, out: SgeOut) => number;
-
-/** How a request's data is described. */
-export enum PayloadKind {
-  /** No data transfer. */
-  None = 0,
-  /** One contiguous range of DMA memory at `iova`. */
-  Contiguous = 1,
-  /** Segments produced by the caller's reset/next callbacks, starting at `sglOffset`. */
-  Scattered = 2,
-  /** A list of device addresses given up front (e.g. a memory domain's translation). */
-  IoVecs = 3,
-}
-
 /** One schedulable command. Fields are public for the engine's files; applications never see requests. */
 export class Request {
   /** The command as built by the submitter; the engine adds the CID and data pointer. */
@@ -57,26 +25,8 @@ export class Request {
   cb: CommandCallback<never> | null = null;
   /** The callback's argument. */
   cbArg: unknown = undefined;
-  /** How the payload is described. */
-  payloadKind = PayloadKind.None;
-  /** Device address of a contiguous payload. */
-  iova = 0;
-  /** Payload length in bytes. */
-  length = 0;
-  /** IOVA of a separate metadata buffer, or -1 for none. */
-  mdIova = -1;
-  /** Scattered payload: the caller's argument for the callbacks. */
-  sglArg: unknown = undefined;
-  /** Scattered payload: reset callback. */
-  resetSgl: ResetSglCallback<never> | null = null;
-  /** Scattered payload: next-segment callback. */
-  nextSge: NextSgeCallback<never> | null = null;
-  /** Scattered payload: byte offset of this request's data within the caller's list. */
-  sglOffset = 0;
-  /** IoVecs payload: the device addresses. */
-  iovs: readonly IoVec[] | null = null;
-  /** IoVecs payload: how many of `iovs` are used. */
-  iovCount = 0;
+  /** The command's data, which the transport turns into its data pointer. */
+  readonly payload = new Payload();
   /** The parent of a split child, else null. */
   parent: Request | null = null;
   /** For a parent: children still outstanding. */
@@ -102,16 +52,7 @@ export class Request {
   reset(): void {
     this.cb = null;
     this.cbArg = undefined;
-    this.payloadKind = PayloadKind.None;
-    this.iova = 0;
-    this.length = 0;
-    this.mdIova = -1;
-    this.sglArg = undefined;
-    this.resetSgl = null;
-    this.nextSge = null;
-    this.sglOffset = 0;
-    this.iovs = null;
-    this.iovCount = 0;
+    this.payload.clear();
     this.parent = null;
     this.childrenLeft = 0;
     this.childStatus = 0;

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Observable } from "rxjs";
+import type { DataPointerBuilder } from "../dataptr/payload.js";
 import type { DmaAllocator, DmaBuffer } from "../dma/dma-memory.js";
 import type { MemoryDomain } from "../memdomain/domain.js";
 import type { NvmeCommand } from "../nvme-spec/command.js";
@@ -36,7 +37,16 @@ export interface QueuePort {
   readonly qid: number;
   /** Number of entries in the submission queue ring. */
   readonly depth: number;
-  /** Copies one 64-byte command (16 dwords) into the next submission slot, without telling the controller. */
+  /**
+   * Builds each command's data pointer from its payload descriptor, just before {@link post}: present
+   * when the transport has its own (TCP: a transport SGL, the bytes carried in PDUs; RDMA: keyed SGLs).
+   * Absent: the core writes PRPs or an SGL over the IOVAs of the connection's DMA memory (PCIe's way).
+   */
+  readonly dataPointer?: DataPointerBuilder;
+  /**
+   * Copies one 64-byte command (16 dwords, command identifier and data pointer set) into the next
+   * submission slot, without telling the controller.
+   */
   post(cmd: Uint32Array): void;
   /** Tells the controller about every entry posted since the last call (PCIe: the SQ tail doorbell). */
   ringSubmission(): void;

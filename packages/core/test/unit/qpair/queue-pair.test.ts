@@ -4,6 +4,7 @@
 // fill them (takeRequest, the command, the payload, submit).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { PayloadKind, type SgeOut } from "../../../src/dataptr/payload.js";
 import { ENOMEM } from "../../../src/errors/errno.js";
 import { StateError } from "../../../src/errors/errors.js";
 import { type Completion, encodeStatus } from "../../../src/nvme-spec/completion.js";
@@ -17,7 +18,7 @@ import {
   type QueuePairSettings,
   QueuePairState,
 } from "../../../src/qpair/queue-pair.js";
-import { type CommandCallback, PayloadKind, type Request, type SgeOut } from "../../../src/rq/request.js";
+import type { CommandCallback, Request } from "../../../src/rq/request.js";
 import type { QueuePort } from "../../../src/transport/contract.js";
 import { PAGE, RecordingDma } from "../recording-dma.js";
 
@@ -158,9 +159,7 @@ function fillRead(req: Request, lba: number, cb: CommandCallback<never> | null, 
   req.cmd.cdw10 = lba;
   req.cb = cb;
   req.cbArg = arg;
-  req.payloadKind = PayloadKind.Contiguous;
-  req.iova = DATA_IOVA + lba * 512;
-  req.length = 512;
+  req.payload.setContiguous(new Uint8Array(512), DATA_IOVA + lba * 512, 512);
 }
 
 /** Submits a one-block read as the namespace does: 0, or -ENOMEM when no request is free. */
@@ -506,11 +505,11 @@ test("a scattered payload is walked into the data pointer; a walk that fails end
     req.cmd.init(READ, 1);
     req.cb = record;
     req.cbArg = fail;
-    req.payloadKind = PayloadKind.Scattered;
-    req.length = 4096;
-    req.sglArg = { at: 0, fail } satisfies Walk;
-    req.resetSgl = resetSgl as never;
-    req.nextSge = nextSge as never;
+    req.payload.kind = PayloadKind.Scattered;
+    req.payload.length = 4096;
+    req.payload.sglArg = { at: 0, fail } satisfies Walk;
+    req.payload.resetSgl = resetSgl as never;
+    req.payload.nextSge = nextSge as never;
     engine(qp).submit(req, null);
   };
   scattered("none");

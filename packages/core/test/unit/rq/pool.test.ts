@@ -69,9 +69,23 @@ test("bad count and pagesPerTracker are rejected", () => {
     (e: unknown) => e instanceof InvalidArgumentError,
   );
   assert.throws(
-    () => new TrackerPool(port, dma, { pagesPerTracker: 0 }),
+    () => new TrackerPool(port, dma, { pagesPerTracker: -1 }),
     (e: unknown) => e instanceof InvalidArgumentError,
   );
+});
+
+test("a pool without list pages (a transport with its own data pointers) takes no DMA memory", () => {
+  const port = new FakePort(4);
+  const dma = new RecordingDma();
+  const pool = new TrackerPool(port, dma, { pagesPerTracker: 0 });
+  assert.is(dma.allocated.length, 0);
+  const rq = pool.acquire()!;
+  assert.is(rq.cid, 0);
+  assert.is(rq.prpPages.pages.length, 0);
+  assert.is(rq.sglSegment.capacity, 0);
+  pool.release(rq);
+  pool.destroy();
+  assert.is(pool.acquire(), null);
 });
 
 test("acquire until exhaustion returns null; inFlight counts", () => {
