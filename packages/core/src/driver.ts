@@ -10,6 +10,9 @@ import { Controller } from "./ctrlr/controller.js";
 import { initializeController } from "./ctrlr/init.js";
 import { ControllerState } from "./ctrlr/state.js";
 import { InvalidArgumentError } from "./errors/errors.js";
+import { discoveryEntryToTransportId } from "./fabrics/discovery-entry.js";
+import { DiscoverySubsystemType } from "./nvme-spec/discovery-log.js";
+import { DISCOVERY_NQN } from "./nvme-spec/fabrics.js";
 import type { ControllerOptions } from "./options/controller-options.js";
 import { TransportRegistry } from "./transport/registry.js";
 import {
@@ -17,6 +20,7 @@ import {
   emptyTransportId,
   parseTransportId,
   type TransportId,
+  TransportType,
 } from "./trid/transport-id.js";
 
 /** The inversify token of the default controller options (bind a value to override them). */
@@ -153,14 +157,45 @@ export class NvmeDriver {
         .map((t) => ({ ...emptyTransportId(), trtype: t.trtype, trstring: t.name.toUpperCase() }));
     return lastValueFrom(
       from(sources).pipe(
-        concatMap((t) => defer(() => this.registry.get(t).probe(t))),
+        concatMap((t) =>
+          defer(() =>
+            isDiscoveryService(t)
+              ? from(this.discoverSubsystems(t)).pipe(concatMap((ids) => from(ids)))
+              : this.registry.get(t).probe(t),
+          ),
+        ),
         toArray(),
       ),
     );
   }
+
+  /**
+   * The NVM subsystems a fabric discovery service lists (SPDK's probe of a discovery trid): connects
+   * to its discovery controller, reads the whole log, detaches. Referrals are not followed.
+   */
+  private async discoverSubsystems(trid: TransportId): Promise<TransportId[]> {
+    const discovery = await this.connect({ ...trid, subnqn: DISCOVERY_NQN }, { keepAliveTimeoutMs: 0 });
+    try {
+      const log = await discovery.getDiscoveryLog();
+      return log.entries
+        .filter((e) => e.subtype === DiscoverySubsystemType.Nvm)
+        .map((e) => discoveryEntryToTransportId(e));
+    } finally {
+      await this.detach(discovery);
+    }
+  }
 }
 
 /** Rejects option values that cannot be right before anything is connected. */
+/** A fabric transport ID naming a discovery service: an address with no subsystem, or the discovery NQN. */
+function isDiscoveryService(trid: TransportId): boolean {
+  const fabric =
+    trid.trtype === TransportType.TCP ||
+    trid.trtype === TransportType.RDMA ||
+    trid.trtype === TransportType.FC;
+  return fabric && trid.traddr !== "" && (trid.subnqn === "" || trid.subnqn === DISCOVERY_NQN);
+}
+
 function checkOptions(o: Partial<ControllerOptions>): void {
   const positive = [
     "numIoQueues",
@@ -174,7 +209,12 @@ function checkOptions(o: Partial<ControllerOptions>): void {
     if (v !== undefined && (!Number.isInteger(v) || v < 1))
       throw new InvalidArgumentError(k, `${v}: give a positive integer`);
   }
-  for (const k of ["keepAliveTimeoutMs", "transportRetryCount"] as const) {
+  for (const k of [
+    "keepAliveTimeoutMs",
+    "transportRetryCount",
+    "reconnectDelayMs",
+    "ctrlLossTimeoutMs",
+  ] as const) {
     const v = o[k];
     if (v !== undefined && (!Number.isInteger(v) || v < 0))
       throw new InvalidArgumentError(k, `${v}: give a non-negative integer`);

@@ -9,6 +9,9 @@ import { prpListPagesNeeded } from "../dataptr/prp.js";
 import type { DmaBuffer } from "../dma/dma-memory.js";
 import { ENOMEM } from "../errors/errno.js";
 import { InvalidArgumentError, StateError } from "../errors/errors.js";
+import { readDiscoveryLog } from "../fabrics/discovery-log-reader.js";
+import { PropertyRegisters } from "../fabrics/property-registers.js";
+import { connectQueue } from "../fabrics/queue-connect.js";
 import { DmaDeviceType } from "../memdomain/device-type.js";
 import type { MemoryDomain } from "../memdomain/domain.js";
 import { createMemoryDomain, destroyMemoryDomain } from "../memdomain/registry.js";
@@ -16,6 +19,8 @@ import { Namespace, type NamespaceOwner } from "../ns/namespace.js";
 import { NvmeCommand } from "../nvme-spec/command.js";
 import * as cmds from "../nvme-spec/commands.js";
 import type { Completion } from "../nvme-spec/completion.js";
+import type { DiscoveryLog } from "../nvme-spec/discovery-log.js";
+import { ADMIN_CNTLID_DYNAMIC, DISCOVERY_NQN } from "../nvme-spec/fabrics.js";
 import { FeatureId } from "../nvme-spec/features.js";
 import type { IdentifyController } from "../nvme-spec/identify-controller.js";
 import { decodeIdentifyNamespace } from "../nvme-spec/identify-namespace.js";
@@ -23,7 +28,8 @@ import { LogPageId } from "../nvme-spec/log-pages.js";
 import { type Cap, type Csts, decodeCsts, Register, type Vs } from "../nvme-spec/registers.js";
 import { GenericStatus, StatusCodeType } from "../nvme-spec/status.js";
 import type { ControllerOptions } from "../options/controller-options.js";
-import { awaitCompletion } from "../qpair/promise.js";
+import { parseHostId } from "../options/host-identity.js";
+import { awaitCompletion, awaitCompletionDwords } from "../qpair/promise.js";
 import { QueuePair, type QueuePairSettings, QueuePairState } from "../qpair/queue-pair.js";
 import type { CommandCallback } from "../rq/request.js";
 import type {
@@ -31,6 +37,7 @@ import type {
   ExportedIoQueue,
   IoQueueRequest,
   QueuePort,
+  RegisterAccess,
   TransportConnection,
 } from "../transport/contract.js";
 import { QueuePriority } from "../transport/contract.js";
@@ -194,6 +201,7 @@ export class Controller implements NamespaceOwner {
   private currentState = ControllerState.Init;
   private readonly aerSubject = new Subject<AsyncEvent>();
   private readonly timeoutSubject = new Subject<CommandTimeout>();
+  private readonly lostSubject = new Subject<Error>();
   private readonly ioQpairs = new Set<QueuePair>();
   private readonly qpairPorts = new Map<
     QueuePair,
@@ -212,6 +220,12 @@ export class Controller implements NamespaceOwner {
   private ownDomain: MemoryDomain | null = null;
   /** Time of the last Keep Alive sent (ms, performance.now()). */
   private lastKeepAlive = 0;
+  /** Fabrics: the controller ID the admin Connect returned, which every I/O queue's Connect names. */
+  private fabricCntlid = ADMIN_CNTLID_DYNAMIC;
+  /** Fabrics: registers as properties over the admin queue. */
+  private properties: RegisterAccess | null = null;
+  /** Fabrics: the reconnect loop running after a connection loss, if any. */
+  private reconnecting: Promise<void> | null = null;
 
   /**
    * @param trid the controller's transport ID
@@ -225,6 +239,7 @@ export class Controller implements NamespaceOwner {
   ) {
     this.options = { ...options };
     connection.removed$.subscribe(() => this.markRemoved());
+    connection.lost$?.subscribe((error) => this.onConnectionLost(error));
   }
 
   // ---- state ----------------------------------------------------------------------------------
@@ -281,9 +296,47 @@ export class Controller implements NamespaceOwner {
 
   // ---- registers and identify -----------------------------------------------------------------
 
+  /**
+   * Register access: the transport's (PCIe BAR0), or on a fabric Property Get/Set commands on the
+   * admin queue (each a round trip to the target).
+   */
+  get registers(): RegisterAccess {
+    const own = this.connection.registers;
+    if (own !== undefined) return own;
+    this.properties ??= new PropertyRegisters((cmd, what) =>
+      this.awaitAdminDwords(what, (cb, p) => this.submitRaw(this.admin, cmd, null, cb, p)),
+    );
+    return this.properties;
+  }
+
+  /** Whether this controller is reached over a fabric (Connect, properties) rather than by registers. */
+  get isFabric(): boolean {
+    return this.connection.registers === undefined;
+  }
+
+  /** Whether this is a discovery controller (its subsystem NQN is the discovery NQN). */
+  get isDiscovery(): boolean {
+    return this.isFabric && this.subsystemNqn === DISCOVERY_NQN;
+  }
+
+  /** The subsystem NQN connected to: the transport ID's, or the discovery NQN when it names none. */
+  get subsystemNqn(): string {
+    return this.trid.subnqn === "" ? DISCOVERY_NQN : this.trid.subnqn;
+  }
+
+  /**
+   * Reads the Discovery Log Page completely and consistently (re-read while the target's generation
+   * counter moves), from a discovery controller.
+   * @throws {@link StateError} (as a rejection) when this is not a discovery controller
+   */
+  async getDiscoveryLog(): Promise<DiscoveryLog> {
+    if (!this.isDiscovery) throw new StateError("not a discovery controller: connect to the discovery NQN");
+    return readDiscoveryLog((size, offset) => this.getLogPage(LogPageId.Discovery, 0, size, offset));
+  }
+
   /** Reads CSTS (spdk_nvme_ctrlr_get_regs_csts). */
   async getRegsCsts(): Promise<Csts> {
-    return decodeCsts(await this.connection.registers.read32(Register.CSTS));
+    return decodeCsts(await this.registers.read32(Register.CSTS));
   }
 
   /** CAP (spdk_nvme_ctrlr_get_regs_cap). */
@@ -702,6 +755,14 @@ export class Controller implements NamespaceOwner {
     for (const qp of [this.admin, ...this.ioQpairs]) this.armTimeouts(qp);
   }
 
+  /**
+   * Fabrics: each loss of the connection to the controller, as the transport reported it. The
+   * controller is Failed from then until a reconnect succeeds ({@link state$} shows Resetting, Ready).
+   */
+  get connectionLost$(): Observable<Error> {
+    return this.lostSubject.asObservable();
+  }
+
   /** Command time-outs as they are detected (needs a registered time limit). */
   get timeout$(): Observable<CommandTimeout> {
     return this.timeoutSubject.asObservable();
@@ -816,6 +877,14 @@ export class Controller implements NamespaceOwner {
    */
   async reset(): Promise<void> {
     this.assertUsable();
+    await this.reinitialize();
+  }
+
+  /**
+   * Reset's work, also the reconnect after a fabric connection loss: every queue released, the
+   * controller initialised again (on a fabric: Connect again) and every queue pair re-created.
+   */
+  private async reinitialize(): Promise<void> {
     this.setState(ControllerState.Resetting);
     this.workerQueues.disconnect();
     for (const qp of this.ioQpairs) {
@@ -831,16 +900,44 @@ export class Controller implements NamespaceOwner {
       await initializeController(this);
       for (const qp of this.ioQpairs) {
         const entry = this.qpairPorts.get(qp)!;
-        entry.port = await this.connection.createIoQueue(
-          this.ioQueueRequest(entry.port.qid, entry.options),
-          this.adminChannel,
-        );
+        entry.port = await this.openIoPort(this.ioQueueRequest(entry.port.qid, entry.options));
         qp.reconnect(entry.port);
       }
       await this.workerQueues.recreate(this.adminChannel);
     } catch (e) {
       this.fail();
       throw e;
+    }
+  }
+
+  /**
+   * Fabrics: the transport lost its connection (a socket closed, the target sent a TermReq). The
+   * controller fails at once (outstanding commands complete with an abort status, once); then, within
+   * `ctrlLossTimeoutMs`, it tries to reconnect every `reconnectDelayMs`, re-creating its queue pairs.
+   */
+  private onConnectionLost(error: Error): void {
+    if (this.state !== ControllerState.Ready) return; // a reset or reconnect in progress handles it
+    this.fail();
+    this.admin?.abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, true);
+    this.lostSubject.next(error);
+    if (this.options.ctrlLossTimeoutMs > 0) this.reconnecting ??= this.reconnectLoop();
+  }
+
+  private async reconnectLoop(): Promise<void> {
+    const giveUpAt = performance.now() + this.options.ctrlLossTimeoutMs;
+    try {
+      while (this.state === ControllerState.Failed && performance.now() < giveUpAt) {
+        await new Promise<void>((r) => setTimeout(r, this.options.reconnectDelayMs).unref());
+        if (this.state !== ControllerState.Failed) return; // detached meanwhile
+        try {
+          await this.reinitialize();
+          return;
+        } catch {
+          // Failed again: wait and retry until the loss timeout.
+        }
+      }
+    } finally {
+      this.reconnecting = null;
     }
   }
 
@@ -871,6 +968,7 @@ export class Controller implements NamespaceOwner {
       this.stateSubject.complete();
       this.aerSubject.complete();
       this.timeoutSubject.complete();
+      this.lostSubject.complete();
     }
   }
 
@@ -884,6 +982,53 @@ export class Controller implements NamespaceOwner {
   private awaitAdmin(what: string, submit: Parameters<typeof awaitCompletion>[2]): Promise<number> {
     const limit = this.state === ControllerState.Ready ? 0 : this.options.adminTimeoutMs;
     return awaitCompletion(this.admin, what, submit, limit);
+  }
+
+  /** {@link awaitAdmin} resolving with DW0 and DW1. */
+  private awaitAdminDwords(
+    what: string,
+    submit: Parameters<typeof awaitCompletion>[2],
+  ): Promise<{ cdw0: number; cdw1: number }> {
+    const limit = this.state === ControllerState.Ready ? 0 : this.options.adminTimeoutMs;
+    return awaitCompletionDwords(this.admin, what, submit, limit);
+  }
+
+  /** @internal Fabrics: Connect on the new admin queue `port`, which creates the controller on the target. */
+  async connectAdminQueue(port: QueuePort): Promise<void> {
+    this.fabricCntlid = await this.connectPort(port, ADMIN_CNTLID_DYNAMIC);
+  }
+
+  /** Fabrics: Connect on a queue; the admin queue's keep-alive timeout goes with it. */
+  private connectPort(port: QueuePort, cntlid: number): Promise<number> {
+    return connectQueue(
+      port,
+      this.dma,
+      {
+        qid: port.qid,
+        cntlid,
+        hostid: parseHostId(this.options.hostid),
+        hostnqn: this.options.hostnqn,
+        subnqn: this.subsystemNqn,
+        katoMs: port.qid === 0 && !this.isDiscovery ? this.options.keepAliveTimeoutMs : 0,
+      },
+      this.options.adminTimeoutMs,
+    );
+  }
+
+  /**
+   * Creates the transport queue for an I/O queue pair and, on a fabric, connects it; a queue that
+   * fails to connect is released.
+   */
+  private async openIoPort(request: IoQueueRequest): Promise<QueuePort> {
+    const port = await this.connection.createIoQueue(request, this.adminChannel);
+    if (!this.isFabric) return port;
+    try {
+      await this.connectPort(port, this.fabricCntlid);
+    } catch (e) {
+      await port.release();
+      throw e;
+    }
+    return port;
   }
 
   /** @internal Admin commands for the transport (Create I/O queues) and initialisation. */
@@ -1043,7 +1188,7 @@ export class Controller implements NamespaceOwner {
       throw new InvalidArgumentError("ioQueueSize", `${o.ioQueueSize}: a queue needs at least 2 entries`);
     this.usedQids.add(qid);
     try {
-      return { port: await this.connection.createIoQueue(this.ioQueueRequest(qid, o), this.adminChannel), o };
+      return { port: await this.openIoPort(this.ioQueueRequest(qid, o)), o };
     } catch (e) {
       this.usedQids.delete(qid);
       throw e;

@@ -29,6 +29,8 @@ import { identifyNamespaces } from "./namespaces.js";
 import { ControllerState as S } from "./state.js";
 import { waitForRegister } from "./wait-register.js";
 
+/** Admin queue entries a fabrics target accepts at most (Linux nvmet's NVME_AQ_DEPTH). */
+const FABRICS_ADMIN_QUEUE_MAX = 32;
 /** Outstanding Asynchronous Event Requests kept at most (SPDK keeps up to AERL + 1, capped). */
 const MAX_AERS = 4;
 /** The admin queue is polled at least this often (ms) so events and keep-alives flow without the app. */
@@ -38,7 +40,15 @@ const MIN_SHUTDOWN_MS = 10_000;
 
 /** Runs the whole initialisation; on return the controller is Ready. */
 export async function initializeController(c: Controller): Promise<void> {
-  const regs = c.connection.registers;
+  // On a fabric the registers are properties of the controller an admin Connect creates.
+  if (c.isFabric) {
+    c.setState(S.ConnectAdminQueue);
+    const depth = Math.min(c.options.adminQueueSize, FABRICS_ADMIN_QUEUE_MAX);
+    const { port } = await c.connection.createAdminQueue(depth);
+    await c.connectAdminQueue(port);
+    c.attachAdminQueue(port);
+  }
+  const regs = c.registers;
   c.capRaw = await regs.read64(Register.CAP);
   c.cap = decodeCap(c.capRaw);
   c.vs = decodeVs(await regs.read32(Register.VS));
@@ -70,15 +80,17 @@ export async function initializeController(c: Controller): Promise<void> {
     "waiting for CSTS.RDY=0 after disabling",
   );
 
-  c.setState(S.EnableAdminQueue);
-  const depth = Math.min(c.options.adminQueueSize, c.cap.mqes + 1, 4096);
-  const setup = await c.connection.createAdminQueue(depth);
-  if (setup.rings) {
-    await regs.write32(Register.AQA, encodeAqa(depth - 1, depth - 1));
-    await regs.write64(Register.ASQ, BigInt(setup.rings.sqIova));
-    await regs.write64(Register.ACQ, BigInt(setup.rings.cqIova));
+  if (!c.isFabric) {
+    c.setState(S.EnableAdminQueue);
+    const depth = Math.min(c.options.adminQueueSize, c.cap.mqes + 1, 4096);
+    const setup = await c.connection.createAdminQueue(depth);
+    if (setup.rings) {
+      await regs.write32(Register.AQA, encodeAqa(depth - 1, depth - 1));
+      await regs.write64(Register.ASQ, BigInt(setup.rings.sqIova));
+      await regs.write64(Register.ACQ, BigInt(setup.rings.cqIova));
+    }
+    c.attachAdminQueue(setup.port);
   }
-  c.attachAdminQueue(setup.port);
 
   c.setState(S.Enable);
   const mps = Math.log2(c.dma.pageSize) - 12;
@@ -130,6 +142,15 @@ export async function initializeController(c: Controller): Promise<void> {
   c.options.ioQueueRequests = Math.max(c.options.ioQueueRequests, c.options.ioQueueSize);
   c.options.useCmbSqs = c.options.useCmbSqs && c.connection.cmbSqSupported;
 
+  // A discovery controller serves the Discovery Log Page and Keep Alive: no I/O queues, namespaces or events.
+  if (c.isDiscovery) {
+    c.options.numIoQueues = 0;
+    c.setState(S.SetKeepAliveTimeout);
+    await configureKeepAlive(c);
+    c.setState(S.Ready);
+    return;
+  }
+
   c.setState(S.SetNumQueues);
   const wanted = Math.max(1, Math.min(c.options.numIoQueues, 0xffff));
   const granted = await c.setFeature(FeatureId.NumberOfQueues, ((wanted - 1) | ((wanted - 1) << 16)) >>> 0);
@@ -152,7 +173,7 @@ export async function initializeController(c: Controller): Promise<void> {
 
 /** Sends the shutdown notification and waits for CSTS.SHST to report completion. */
 export async function shutdownController(c: Controller): Promise<void> {
-  const regs = c.connection.registers;
+  const regs = c.registers;
   const cc = await regs.read32(Register.CC);
   await regs.write32(Register.CC, ((cc & ~(3 << 14)) | (ShutdownNotification.Normal << 14)) >>> 0);
   const limit = Math.max(MIN_SHUTDOWN_MS, Math.ceil(c.data.rtd3e / 1000));
@@ -222,6 +243,14 @@ async function configureShadowDoorbells(c: Controller): Promise<void> {
 }
 
 async function configureKeepAlive(c: Controller): Promise<void> {
+  if (c.isFabric) {
+    // KATO went with the admin Connect; the target's timer runs from there.
+    const kato = c.options.keepAliveTimeoutMs;
+    c.admin.poller.setIdleInterval(
+      kato === 0 ? ADMIN_IDLE_POLL_MS : Math.min(ADMIN_IDLE_POLL_MS, Math.floor(kato / 4)),
+    );
+    return;
+  }
   if (c.options.keepAliveTimeoutMs === 0 || c.data.kas === 0) {
     c.options.keepAliveTimeoutMs = 0;
     c.admin.poller.setIdleInterval(ADMIN_IDLE_POLL_MS);

@@ -8,6 +8,8 @@
 export enum ControllerState {
   /** Connected by the transport, nothing done yet. */
   Init = "init",
+  /** Fabrics: sending Connect on the admin queue, which creates the controller on the target. */
+  ConnectAdminQueue = "connect-admin-queue",
   /** CC.EN was 1 and CSTS.RDY 0: waiting for RDY=1 before the controller may be disabled. */
   DisableWaitForReady1 = "disable-wait-for-ready-1",
   /** Writing CC.EN = 0. */

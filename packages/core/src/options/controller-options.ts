@@ -3,8 +3,8 @@
  * with the controller during initialisation, and reported back as actually used in the attach callback.
  * @module
  */
-import { randomUUID } from "node:crypto";
 import { ArbitrationMechanism } from "../nvme-spec/registers.js";
+import { defaultHostIdentity } from "./host-identity.js";
 
 /** Options for attaching a controller. Every field has a default; see {@link defaultControllerOptions}. */
 export interface ControllerOptions {
@@ -33,17 +33,34 @@ export interface ControllerOptions {
    * only when the controller's EventIdx asks for it, which spares emulated controllers most traps.
    */
   useShadowDoorbells: boolean;
-  /** Host NQN presented to fabrics controllers (unused by PCIe). */
+  /**
+   * Host NQN presented to fabrics controllers in Connect (unused by PCIe). Default: the machine's
+   * (/etc/nvme/hostnqn, as nvme-cli keeps it), else one generated once and kept (see defaultHostIdentity).
+   */
   hostnqn: string;
+  /**
+   * Host identifier (a UUID) sent with the host NQN in Connect; keep the pair together, as targets
+   * (Linux nvmet) warn about one host ID under two NQNs. Default: /etc/nvme/hostid, or the UUID of a
+   * generated host NQN.
+   */
+  hostid: string;
+  /**
+   * Fabrics: after the connection to the controller is lost, how long to wait before each attempt to
+   * reconnect (nvme-cli's reconnect-delay), in milliseconds.
+   */
+  reconnectDelayMs: number;
+  /**
+   * Fabrics: how long to keep trying to reconnect after the connection is lost before the controller
+   * stays failed (nvme-cli's ctrl-loss-tmo), in milliseconds; 0 gives up at once.
+   */
+  ctrlLossTimeoutMs: number;
   /** Time limit for admin commands issued by the core during initialisation, in milliseconds. */
   adminTimeoutMs: number;
 }
 
-/** A host NQN in the NVMe-defined UUID form, one per process (as SPDK generates one). */
-const PROCESS_HOSTNQN = `nqn.2014-08.org.nvmexpress:uuid:${randomUUID()}`;
-
-/** The defaults, as SPDK chooses them; the host NQN is a UUID-based one made once per process. */
+/** The defaults, as SPDK and nvme-cli choose them; the host identity is the machine's (see {@link defaultHostIdentity}). */
 export function defaultControllerOptions(): ControllerOptions {
+  const host = defaultHostIdentity();
   return {
     numIoQueues: 1024,
     ioQueueSize: 256,
@@ -54,7 +71,10 @@ export function defaultControllerOptions(): ControllerOptions {
     arbitrationMechanism: ArbitrationMechanism.RoundRobin,
     useCmbSqs: false,
     useShadowDoorbells: true,
-    hostnqn: PROCESS_HOSTNQN,
+    hostnqn: host.hostnqn,
+    hostid: host.hostidText,
+    reconnectDelayMs: 10_000,
+    ctrlLossTimeoutMs: 600_000,
     adminTimeoutMs: 10_000,
   };
 }

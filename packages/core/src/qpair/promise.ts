@@ -14,8 +14,8 @@ export interface Pending {
   readonly what: string;
   /** The queue pair whose poller is held while the command is in flight. */
   readonly qpair: QueuePair;
-  /** Resolves with the completion's DW0. */
-  resolve(cdw0: number): void;
+  /** Resolves with the completion's DW0 (and DW1, for the callers that want it). */
+  resolve(cdw0: number, cdw1: number): void;
   /** Rejects with the NVMe status as an error. */
   reject(error: Error): void;
 }
@@ -24,7 +24,7 @@ export interface Pending {
 export function settlePending(p: Pending, cpl: Completion): void {
   p.qpair.poller.release();
   if (cpl.isError) p.reject(new NvmeStatusError(cpl.status, p.what));
-  else p.resolve(cpl.cdw0);
+  else p.resolve(cpl.cdw0, cpl.cdw1);
 }
 
 /**
@@ -41,7 +41,30 @@ export function awaitCompletion(
   submit: (cb: typeof settlePending, arg: Pending) => number,
   timeoutMs = 0,
 ): Promise<number> {
-  const completed = submitAndWait(qpair, what, submit);
+  return withTimeout(
+    new Promise<number>((resolve, reject) => submitAndWait(qpair, { what, qpair, resolve, reject }, submit)),
+    what,
+    timeoutMs,
+  );
+}
+
+/** {@link awaitCompletion} resolving with the completion's DW0 and DW1 (e.g. an 8-byte Property Get). */
+export function awaitCompletionDwords(
+  qpair: QueuePair,
+  what: string,
+  submit: (cb: typeof settlePending, arg: Pending) => number,
+  timeoutMs = 0,
+): Promise<{ cdw0: number; cdw1: number }> {
+  return withTimeout(
+    new Promise<{ cdw0: number; cdw1: number }>((resolve, reject) =>
+      submitAndWait(qpair, { what, qpair, resolve: (cdw0, cdw1) => resolve({ cdw0, cdw1 }), reject }, submit),
+    ),
+    what,
+    timeoutMs,
+  );
+}
+
+function withTimeout<T>(completed: Promise<T>, what: string, timeoutMs: number): Promise<T> {
   if (timeoutMs <= 0) return completed;
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
@@ -55,28 +78,25 @@ export function awaitCompletion(
 
 function submitAndWait(
   qpair: QueuePair,
-  what: string,
+  pending: Pending,
   submit: (cb: typeof settlePending, arg: Pending) => number,
-): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    const pending: Pending = { what, qpair, resolve, reject };
-    const attempt = (): void => {
-      let rc: number;
-      try {
-        qpair.poller.hold();
-        rc = submit(settlePending, pending);
-      } catch (e) {
-        qpair.poller.release();
-        reject(e);
-        return;
-      }
-      if (rc !== 0) {
-        // No free request: let completions free one, then try again.
-        qpair.poller.release();
-        qpair.processCompletions(0);
-        setImmediate(attempt);
-      }
-    };
-    attempt();
-  });
+): void {
+  const attempt = (): void => {
+    let rc: number;
+    try {
+      qpair.poller.hold();
+      rc = submit(settlePending, pending);
+    } catch (e) {
+      qpair.poller.release();
+      pending.reject(e as Error);
+      return;
+    }
+    if (rc !== 0) {
+      // No free request: let completions free one, then try again.
+      qpair.poller.release();
+      qpair.processCompletions(0);
+      setImmediate(attempt);
+    }
+  };
+  attempt();
 }

@@ -320,7 +320,7 @@ export class QueuePair {
   private makeTrackers(port: QueuePort): TrackerPool {
     return new TrackerPool(port, this.dma, {
       count: port.depth - 1,
-      pagesPerTracker: this.settings.pagesPerTracker,
+      pagesPerTracker: port.dataPointer === undefined ? this.settings.pagesPerTracker : 0,
       sglSupported: this.settings.sglSupported,
     });
   }

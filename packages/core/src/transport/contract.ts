@@ -139,8 +139,12 @@ export interface ExportedIoQueue {
 
 /** A live connection to one controller, returned by {@link NvmeTransport.connect}. */
 export interface TransportConnection {
-  /** Register / property access. */
-  readonly registers: RegisterAccess;
+  /**
+   * Register access (PCIe: BAR0). Absent on a fabric: the core sends Connect on the admin queue
+   * itself, then reads and writes the controller's registers as properties (Property Get/Set), and
+   * sends Connect on each I/O queue the transport creates.
+   */
+  readonly registers?: RegisterAccess;
   /** The DMA memory this controller can reach. */
   readonly dma: DmaAllocator;
   /** Whether a controller memory buffer is usable for submission queues. */
@@ -152,6 +156,12 @@ export interface TransportConnection {
   readonly memoryDomain?: MemoryDomain;
   /** Emits once if the device disappears (surprise removal); never emits otherwise. */
   readonly removed$: Observable<void>;
+  /**
+   * Fabrics: emits when the connection to the controller is lost (a queue's connection closed or
+   * failed while in use); the core then fails the controller and may reconnect through
+   * {@link createAdminQueue} and {@link createIoQueue} again.
+   */
+  readonly lost$?: Observable<Error>;
   /**
    * Creates (or, after a controller reset, re-creates from scratch) the admin queue with `depth` entries.
    * Called with the controller disabled.

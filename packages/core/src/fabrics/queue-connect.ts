@@ -1,0 +1,117 @@
+/**
+ * The Fabrics Connect handshake of one queue, sent on the transport queue itself before a queue pair
+ * takes it over (so nothing a queue pair holds back can overtake it): the admin queue with the
+ * dynamic controller ID, I/O queues with the controller ID the admin Connect returned.
+ * @module
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import type { DataPointerLists } from "../dataptr/payload.js";
+import { Payload } from "../dataptr/payload.js";
+import type { DmaAllocator } from "../dma/dma-memory.js";
+import { NvmeError, NvmeTimeoutError, TransportError } from "../errors/errors.js";
+import { NvmeCommand } from "../nvme-spec/command.js";
+import { Completion } from "../nvme-spec/completion.js";
+import {
+  CONNECT_DATA_SIZE,
+  connectCommand,
+  decodeConnectResponse,
+  describeConnectFailure,
+  encodeConnectData,
+} from "../nvme-spec/fabrics.js";
+import type { QueuePort } from "../transport/contract.js";
+
+/** What a Connect names. */
+export interface ConnectParams {
+  /** Queue ID: 0 for the admin queue. */
+  qid: number;
+  /** Controller ID: 0xFFFF on the admin queue, the returned one on I/O queues. */
+  cntlid: number;
+  /** Host identifier (16 bytes), the same on every queue and every connect of this host. */
+  hostid: Uint8Array;
+  /** Host NQN. */
+  hostnqn: string;
+  /** Subsystem NQN. */
+  subnqn: string;
+  /** Keep-alive timeout in milliseconds (admin queue; 0: none). */
+  katoMs: number;
+}
+
+/** A Connect the target refused: the message says why and what to change. */
+export class ConnectRejectedError extends NvmeError {
+  /**
+   * @param message the decoded reason
+   * @param sct status code type of the completion
+   * @param sc status code of the completion
+   */
+  constructor(
+    message: string,
+    readonly sct: number,
+    readonly sc: number,
+  ) {
+    super("ERR_NVME_CONNECT_REJECTED", message);
+  }
+}
+
+const NO_LISTS: DataPointerLists = {
+  prpPages: { pages: [], iovas: [] },
+  sglSegment: { entries: new Uint32Array(0), iova: 0, capacity: 0 },
+};
+
+/**
+ * Sends Connect on `port` and waits for its completion (polling the port, yielding to the event loop).
+ * @returns the controller ID the target assigned (admin queue) or confirmed (I/O queue)
+ * @throws {@link ConnectRejectedError} when the target refuses, {@link NvmeTimeoutError} after
+ *   `timeoutMs` without an answer, {@link TransportError} when the port builds no data pointers
+ */
+export async function connectQueue(
+  port: QueuePort,
+  dma: DmaAllocator,
+  params: ConnectParams,
+  timeoutMs: number,
+): Promise<number> {
+  const dataPointer = port.dataPointer;
+  if (dataPointer === undefined)
+    throw new TransportError(
+      `queue ${port.qid} cannot carry Connect data: the transport builds no data pointers`,
+    );
+  const cmd = new NvmeCommand();
+  connectCommand(cmd, params.qid, port.depth - 1, 0, params.katoMs);
+  cmd.cid = 0;
+  const data = dma.alloc(CONNECT_DATA_SIZE, 4);
+  try {
+    encodeConnectData(data.bytes, params);
+    const payload = new Payload();
+    payload.setContiguous(data.bytes, data.iova, CONNECT_DATA_SIZE);
+    const failed = dataPointer.build(cmd, payload, NO_LISTS);
+    if (failed !== 0)
+      throw new TransportError(
+        `queue ${port.qid}: Connect data rejected by the transport (status ${failed})`,
+      );
+    port.post(cmd.dw);
+    port.ringSubmission();
+    const cpl = await pollOne(port, timeoutMs, `Connect on queue ${port.qid}`);
+    if (cpl.isError) {
+      throw new ConnectRejectedError(
+        describeConnectFailure(cpl.sct, cpl.sc, cpl.cdw0, { ...params, sqsize: port.depth - 1 }),
+        cpl.sct,
+        cpl.sc,
+      );
+    }
+    return decodeConnectResponse(cpl.cdw0).cntlid;
+  } finally {
+    dma.free(data);
+  }
+}
+
+/** Polls `port` until one completion arrives; immediate retries first, then 1 ms sleeps. */
+async function pollOne(port: QueuePort, timeoutMs: number, what: string): Promise<Completion> {
+  const cpl = new Completion();
+  const deadline = performance.now() + timeoutMs;
+  for (let spins = 0; !port.poll(cpl.dw); spins++) {
+    if (performance.now() > deadline) throw new NvmeTimeoutError(`${what}: no answer within ${timeoutMs} ms`);
+    if (spins < 100) await new Promise<void>((r) => setImmediate(r));
+    else await sleep(1);
+  }
+  port.ringCompletion();
+  return cpl;
+}
