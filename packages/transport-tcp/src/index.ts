@@ -3,4 +3,8 @@
  * serves a controller's namespaces over NVMe/TCP for tests and first tries.
  * @module
  */
-export {};
+export { TcpConnection } from "./host/tcp-connection.js";
+export { TcpQueuePort, type TcpQueueSettings } from "./host/tcp-queue-port.js";
+export { TcpTransport } from "./host/tcp-transport.js";
+export { tcpTransportModule } from "./module.js";
+export * from "./pdu/index.js";

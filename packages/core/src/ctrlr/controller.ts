@@ -132,6 +132,8 @@ export enum FirmwareCommitAction {
   ReplaceAndEnableImmediately = 3,
 }
 
+/** Bytes of a submission queue entry: the part of a fabrics command capsule that is not in-capsule data. */
+const SQE_BYTES = 64;
 /** Largest transfer the core allows any command when the controller sets no MDTS. */
 const TRANSPORT_MAX_TRANSFER = 2 * 1024 * 1024;
 /** DMA memory for a worker's own buffers by default. */
@@ -1236,6 +1238,8 @@ export class Controller implements NamespaceOwner {
       priority: o.priority,
       useCmbSq: this.options.useCmbSqs,
       interrupts: o.interrupts,
+      capsuleDataBytes:
+        this.isFabric && this.data.icdoff === 0 ? Math.max(0, this.data.ioccsz * 16 - SQE_BYTES) : 0,
     };
   }
 

@@ -22,6 +22,7 @@ import {
   ShutdownNotification,
   ShutdownStatus,
 } from "../nvme-spec/registers.js";
+import { GenericStatus } from "../nvme-spec/status.js";
 import { NvmeStatusError } from "../nvme-spec/status-error.js";
 import type { QueuePair } from "../qpair/queue-pair.js";
 import type { Controller } from "./controller.js";
@@ -194,11 +195,17 @@ function negotiateArbitration(wanted: ArbitrationMechanism, capAms: number): Arb
 }
 
 async function configureAsyncEvents(c: Controller): Promise<void> {
-  // All SMART critical warnings, plus the notices the controller says it can send (OAES).
-  let config = 0xff;
-  if (c.data.oaes & (1 << 8)) config |= 1 << 8; // namespace attribute changed
-  if (c.data.oaes & (1 << 9)) config |= 1 << 9; // firmware activation
-  await c.setFeature(FeatureId.AsyncEventConfiguration, config);
+  // The notices the controller says it can send (OAES), plus all SMART critical warnings; fabrics
+  // targets (Linux nvmet) take notices only and refuse the warning bits with Invalid Field.
+  let notices = 0;
+  if (c.data.oaes & (1 << 8)) notices |= 1 << 8; // namespace attribute changed
+  if (c.data.oaes & (1 << 9)) notices |= 1 << 9; // firmware activation
+  try {
+    await c.setFeature(FeatureId.AsyncEventConfiguration, notices | 0xff);
+  } catch (error) {
+    if (!(error instanceof NvmeStatusError) || error.sc !== GenericStatus.InvalidField) throw error;
+    await c.setFeature(FeatureId.AsyncEventConfiguration, notices);
+  }
   const count = Math.min(c.data.aerl + 1, MAX_AERS);
   for (let i = 0; i < count; i++) submitAer(c.admin, c);
 }

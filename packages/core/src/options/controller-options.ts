@@ -54,6 +54,10 @@ export interface ControllerOptions {
    * stays failed (nvme-cli's ctrl-loss-tmo), in milliseconds; 0 gives up at once.
    */
   ctrlLossTimeoutMs: number;
+  /** NVMe/TCP: ask for header digests (CRC32C over each PDU header), as SPDK's header_digest. */
+  headerDigest: boolean;
+  /** NVMe/TCP: ask for data digests (CRC32C over each PDU's data), as SPDK's data_digest. */
+  dataDigest: boolean;
   /** Time limit for admin commands issued by the core during initialisation, in milliseconds. */
   adminTimeoutMs: number;
 }
@@ -75,6 +79,8 @@ export function defaultControllerOptions(): ControllerOptions {
     hostid: host.hostidText,
     reconnectDelayMs: 10_000,
     ctrlLossTimeoutMs: 600_000,
+    headerDigest: false,
+    dataDigest: false,
     adminTimeoutMs: 10_000,
   };
 }

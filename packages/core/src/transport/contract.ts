@@ -112,6 +112,11 @@ export interface IoQueueRequest {
   useCmbSq: boolean;
   /** Have the controller raise an interrupt for completions (when the transport can deliver them). */
   interrupts: boolean;
+  /**
+   * Fabrics: the most in-capsule data an I/O command may carry (Identify Controller's IOCCSZ × 16 − 64,
+   * when ICDOFF is 0), 0 for none; always 0 on PCIe.
+   */
+  capsuleDataBytes: number;
 }
 
 /** Lets a transport issue admin commands on the core's admin queue, e.g. Create I/O Completion Queue. */

@@ -130,7 +130,7 @@ test("I/O queues are created with raw Create CQ/SQ commands and deleted SQ first
   const { conn, ctrl, admin } = await setup();
   const channel = rawAdminChannel(admin);
   const port = await conn.createIoQueue(
-    { qid: 1, depth: 32, priority: 2, useCmbSq: false, interrupts: false },
+    { qid: 1, depth: 32, priority: 2, useCmbSq: false, interrupts: false, capsuleDataBytes: 0 },
     channel,
   );
   const [cq, sq] = ctrl.commandsOn(0).slice(-2);
@@ -166,7 +166,10 @@ test("Number of Queues grants at most 4 and bounds queue creation", async () => 
   const channel = rawAdminChannel(admin);
   let failed = false;
   await conn
-    .createIoQueue({ qid: 5, depth: 8, priority: 0, useCmbSq: false, interrupts: false }, channel)
+    .createIoQueue(
+      { qid: 5, depth: 8, priority: 0, useCmbSq: false, interrupts: false, capsuleDataBytes: 0 },
+      channel,
+    )
     .catch(() => {
       failed = true;
     });

@@ -119,7 +119,7 @@ test("write then read through an I/O queue with a PRP list, and the data is reco
   const ctrl = transport.controller("soft0");
   const admin = await enableByHand(conn);
   const io = await conn.createIoQueue(
-    { qid: 1, depth: 16, priority: 0, useCmbSq: false, interrupts: false },
+    { qid: 1, depth: 16, priority: 0, useCmbSq: false, interrupts: false, capsuleDataBytes: 0 },
     rawAdminChannel(admin),
   );
   const buf = conn.dma.alloc(3 * PAGE);

@@ -1,0 +1,450 @@
+/**
+ * One NVMe/TCP queue: a socket, its PDU reader, and the core's queue port over them. Commands go out
+ * as CapsuleCmd PDUs (writes up to the in-capsule limit carry their data), collected in one output
+ * buffer and written once per ring (a batch, like a delayed doorbell); read data arrives in C2HData
+ * PDUs and is copied straight into the caller's buffer; larger writes wait for the target's R2T and
+ * go out as H2CData; CapsuleResp PDUs become completions the core polls.
+ *
+ * Per command there is no closure and no allocation beyond the views the copies use and the one
+ * output Buffer per batch that node:net keeps until written. Everything runs on the thread that owns
+ * the queue (the socket's event loop).
+ * @module
+ */
+import type { Socket } from "node:net";
+import { GenericStatus, type NvmeCommand } from "@nvmekit/core/nvme-spec";
+import {
+  type DataPointerBuilder,
+  type DataPointerLists,
+  type Payload,
+  PayloadKind,
+  type QueuePort,
+} from "@nvmekit/core/transport";
+import { encodeCapsuleCmd, SQE_LENGTH } from "../pdu/capsule.js";
+import {
+  CAPSULE_RESP_HEADER_LENGTH,
+  DATA_HEADER_LENGTH,
+  DIGEST_LENGTH,
+  DigestBit,
+  PduFlag,
+  PduType,
+  TermReqFes,
+} from "../pdu/constants.js";
+import { encodeH2CData } from "../pdu/data.js";
+import { appendDigest, crc32c, writeDigest } from "../pdu/digest.js";
+import { PduField, readU16le, readU32le } from "../pdu/fields.js";
+import { encodeICReq } from "../pdu/ic.js";
+import { type PduHandler, type PduHeaderView, PduReader } from "../pdu/reader.js";
+import { encodeH2CTermReq } from "../pdu/term.js";
+import { copyFromPayload, copyToPayload } from "./payload-bytes.js";
+
+/** What a queue asks for in its ICReq and how much in-capsule data its commands may carry. */
+export interface TcpQueueSettings {
+  /** Queue ID (0: admin). */
+  qid: number;
+  /** Entries (the core keeps at most depth - 1 commands outstanding). */
+  depth: number;
+  /** Largest write carried in-capsule (admin queue: 8 KiB; I/O queues: from IOCCSZ). */
+  inCapsuleBytes: number;
+  /** {@link DigestBit}s to ask for. */
+  digests: number;
+}
+
+/** Transport SGL Data Block (type 5, subtype 0xA): the data moves in PDUs. */
+const SGL_TRANSPORT_DATA_BLOCK = 0x5a;
+/** Data Block with an offset address (type 0, subtype 1): in-capsule data. */
+const SGL_IN_CAPSULE = 0x01;
+/** CDW0 PSDT = 01b: SGLs (fabrics commands always use SGLs). */
+const PSDT_SGL = 1 << 14;
+const FABRICS_OPCODE = 0x7f;
+/** Initial output buffer; it grows (by doubling) to the largest batch seen. */
+const INITIAL_OUTPUT = 64 * 1024;
+
+/** Whether a command moves data from host to controller: its opcode's (or fabrics type's) bits 1:0 are 01. */
+function hostToController(dw0: number, dw1: number): boolean {
+  const opcode = dw0 & 0xff;
+  const code = opcode === FABRICS_OPCODE ? dw1 & 0xff : opcode;
+  return (code & 3) === 1;
+}
+
+/** The queue port of one NVMe/TCP connection. */
+export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
+  /** Queue identifier. */
+  readonly qid: number;
+  /** Entries. */
+  readonly depth: number;
+  /** This port builds its own data pointers: transport SGLs, the bytes carried in PDUs. */
+  readonly dataPointer: DataPointerBuilder = this;
+  /**
+   * Resolves true when a completion arrived since the last call, false after `timeoutMs`: the
+   * Promise face's poller sleeps on it instead of spinning on the event loop.
+   */
+  readonly waitForInterrupt: (timeoutMs: number) => Promise<boolean>;
+
+  private readonly reader: PduReader;
+  private readonly inCapsuleBytes: number;
+  private digests = 0;
+  private cpda = 0;
+  private maxH2CData = 0;
+  /** Per command identifier: its payload while outstanding, and whether its data went in-capsule. */
+  private readonly payloads: (Payload | null)[];
+  private readonly inCapsule: Uint8Array;
+  /** Completions received and not yet polled: 4 dwords each. */
+  private readonly cq: Uint32Array;
+  private cqHead = 0;
+  private cqCount = 0;
+  private out: Buffer = Buffer.allocUnsafe(INITIAL_OUTPUT);
+  /** The command being posted, as bytes for the encoder (a copy: the command's own array may not be byte-viewable cheaply). */
+  private readonly sqe = new Uint8Array(SQE_LENGTH);
+  private readonly sqeDwords = new Uint32Array(this.sqe.buffer);
+  private outLength = 0;
+  /** The PDU being received. */
+  private rxType = -1;
+  private rxCid = 0;
+  private rxOffset = 0;
+  private rxFlags = 0;
+  private rxPayload: Payload | null = null;
+  private arrived = false;
+  private wakeUp: ((arrived: boolean) => void) | null = null;
+  private icDone: ((error: Error | null) => void) | null = null;
+  private closed = false;
+
+  /**
+   * @param socket a connected socket, owned by the port from now on
+   * @param settings the queue's identity and limits
+   * @param onLost called once if the connection ends while the queue is in use, or the peer breaks the protocol
+   */
+  constructor(
+    private readonly socket: Socket,
+    settings: TcpQueueSettings,
+    private readonly onLost: (error: Error) => void,
+  ) {
+    this.qid = settings.qid;
+    this.depth = settings.depth;
+    this.inCapsuleBytes = settings.inCapsuleBytes;
+    this.digests = settings.digests;
+    this.payloads = new Array<Payload | null>(settings.depth).fill(null);
+    this.inCapsule = new Uint8Array(settings.depth);
+    this.cq = new Uint32Array(settings.depth * 4);
+    this.reader = new PduReader(this);
+    this.waitForInterrupt = (ms) => this.waitForCompletion(ms);
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => this.reader.feed(chunk));
+    socket.on("error", (e) => this.lose(e));
+    socket.on("close", () =>
+      this.lose(new Error(`NVMe/TCP queue ${this.qid}: the target closed the connection`)),
+    );
+  }
+
+  /**
+   * Sends the ICReq and waits for the ICResp; from then on the negotiated digests are in force.
+   * @throws Error when the target answers otherwise, closes, or says nothing within `timeoutMs`
+   */
+  initialize(timeoutMs: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => finish(new Error(`no ICResp within ${timeoutMs} ms: is this an NVMe/TCP port?`)),
+        timeoutMs,
+      );
+      const finish = (error: Error | null): void => {
+        clearTimeout(timer);
+        this.icDone = null;
+        if (error === null) resolve();
+        else reject(error);
+      };
+      this.icDone = finish;
+      const icreq = Buffer.alloc(128);
+      encodeICReq(icreq, 0, 0, this.digests, 0);
+      this.socket.write(icreq);
+    });
+  }
+
+  // ---- QueuePort: the per-I/O path ----------------------------------------------------------
+
+  /** Describes the payload with a transport SGL (in-capsule for small writes); remembers it by CID. */
+  build(cmd: NvmeCommand, payload: Payload, _lists: DataPointerLists): number {
+    const dw = cmd.dw;
+    const cid = dw[0]! >>> 16;
+    if (payload.metadata !== null) return GenericStatus.InvalidField; // fabrics carry metadata interleaved only
+    const length = payload.kind === PayloadKind.None ? 0 : payload.length;
+    const inCapsule = length > 0 && length <= this.inCapsuleBytes && hostToController(dw[0]!, dw[1]!);
+    dw[0] = (dw[0]! & ~(3 << 14)) | PSDT_SGL;
+    dw[6] = 0; // SGL1 address: 0 (an offset into the capsule, or unused)
+    dw[7] = 0;
+    dw[8] = length;
+    dw[9] = (inCapsule ? SGL_IN_CAPSULE : SGL_TRANSPORT_DATA_BLOCK) << 24;
+    this.payloads[cid] = length > 0 ? payload : null;
+    this.inCapsule[cid] = inCapsule ? 1 : 0;
+    return 0;
+  }
+
+  /** Appends the command's CapsuleCmd PDU (with its in-capsule data) to the output buffer. */
+  post(cmd: Uint32Array): void {
+    if (this.closed) return;
+    const cid = cmd[0]! >>> 16;
+    const payload = this.payloads[cid];
+    const dataLength = this.inCapsule[cid] === 1 ? payload!.length : 0;
+    const out = this.reserve(72 + DIGEST_LENGTH + 128 + dataLength + DIGEST_LENGTH);
+    const at = this.outLength;
+    this.sqeDwords.set(cmd);
+    const header = encodeCapsuleCmd(out, at, this.sqe, this.digests, this.cpda, dataLength);
+    let end = at + header;
+    if (dataLength > 0) {
+      copyFromPayload(payload!, 0, dataLength, out, end);
+      end += dataLength;
+      if ((this.digests & DigestBit.Data) !== 0) end = appendDigest(out, end - dataLength, dataLength);
+    }
+    this.outLength = end;
+  }
+
+  /** Writes everything posted since the last ring in one socket write. */
+  ringSubmission(): void {
+    if (this.outLength === 0 || this.closed) return;
+    // node:net keeps the Buffer until it is sent, so the batch goes out in a copy.
+    this.socket.write(Buffer.from(this.out.subarray(0, this.outLength)));
+    this.outLength = 0;
+  }
+
+  /** Takes the oldest received completion. */
+  poll(out: Uint32Array): boolean {
+    if (this.cqCount === 0) return false;
+    const at = this.cqHead << 2;
+    out[0] = this.cq[at]!;
+    out[1] = this.cq[at + 1]!;
+    out[2] = this.cq[at + 2]!;
+    out[3] = this.cq[at + 3]!;
+    this.cqHead = this.cqHead + 1 === this.depth ? 0 : this.cqHead + 1;
+    this.cqCount--;
+    return true;
+  }
+
+  /** Nothing to tell the target: completions need no acknowledgement on NVMe/TCP. */
+  ringCompletion(): void {}
+
+  /** Whether the connection is gone (released, or lost). */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Closes the connection (the target deletes the queue with it). */
+  async release(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await new Promise<void>((resolve) => {
+      this.socket.once("close", () => resolve());
+      this.socket.end();
+      this.socket.destroySoon();
+      setTimeout(() => this.socket.destroy(), 1000).unref();
+    });
+  }
+
+  // ---- PduHandler: what the target sends --------------------------------------------------------
+
+  /** A PDU header from the target. */
+  onHeader(h: PduHeaderView): void {
+    this.rxType = h.type;
+    this.rxFlags = h.flags;
+    switch (h.type) {
+      case PduType.ICResp: {
+        this.onICResp(h.bytes);
+        return;
+      }
+      case PduType.CapsuleResp: {
+        this.complete(h.bytes, PduField.Capsule);
+        return;
+      }
+      case PduType.C2HData: {
+        this.onC2HData(h.bytes, h.dataLength);
+        return;
+      }
+      case PduType.R2T: {
+        this.onR2T(h.bytes);
+        return;
+      }
+      case PduType.C2HTermReq: {
+        this.fail(
+          `the target ended the connection with a TermReq (FES ${readU16le(h.bytes, PduField.TermFes)})`,
+        );
+        return;
+      }
+      default: {
+        this.protocolError(TermReqFes.InvalidHeaderField, 0, `unexpected PDU type ${h.type}`);
+        return;
+      }
+    }
+  }
+
+  /** A piece of C2HData: straight into the caller's buffer. */
+  onData(piece: Uint8Array, offset: number): void {
+    if (this.rxType !== PduType.C2HData || this.rxPayload === null) return;
+    copyToPayload(this.rxPayload, this.rxOffset + offset, piece);
+  }
+
+  /** The end of a PDU: a C2HData with SUCCESS stands for the response. */
+  onPduEnd(): void {
+    if (this.rxType === PduType.C2HData && (this.rxFlags & PduFlag.DATA_SUCCESS) !== 0) {
+      this.pushCompletion(0, 0, this.qid << 16, this.rxCid);
+    }
+    this.rxType = -1;
+    this.rxPayload = null;
+  }
+
+  /** A malformed stream: tell the target why, then drop the connection. */
+  onError(fes: number, fei: number, message: string): void {
+    this.protocolError(fes, fei, message);
+  }
+
+  // ---- private --------------------------------------------------------------------------------
+
+  private onICResp(b: Uint8Array): void {
+    if (this.icDone === null) {
+      this.protocolError(TermReqFes.PduSequenceError, 0, "ICResp after initialisation");
+      return;
+    }
+    const pfv = readU16le(b, PduField.IcPfv);
+    const granted = b[PduField.IcDigest]!;
+    if (pfv !== 0) {
+      this.icDone(new Error(`the target speaks NVMe/TCP format version ${pfv}, not 0`));
+      return;
+    }
+    if ((granted & ~this.digests) !== 0) {
+      this.icDone(new Error("the target enabled digests the host did not ask for"));
+      return;
+    }
+    this.cpda = b[PduField.IcPda]!;
+    this.maxH2CData = readU32le(b, PduField.IcMax);
+    this.digests = granted;
+    this.reader.setDigests(granted);
+    this.icDone(null);
+  }
+
+  private onC2HData(b: Uint8Array, dataLength: number): void {
+    const cid = readU16le(b, PduField.Cccid);
+    const datao = readU32le(b, PduField.DataOffset);
+    const payload = cid < this.depth ? this.payloads[cid] : null;
+    if (payload === null || payload === undefined || datao + dataLength > payload.length) {
+      this.protocolError(
+        TermReqFes.DataTransferOutOfRange,
+        PduField.Cccid,
+        `C2HData for cid ${cid} out of range`,
+      );
+      return;
+    }
+    this.rxCid = cid;
+    this.rxOffset = datao;
+    this.rxPayload = payload;
+  }
+
+  /** The target asks for `r2tl` bytes at `r2to`: send them as H2CData PDUs of at most MAXH2CDATA. */
+  private onR2T(b: Uint8Array): void {
+    const cid = readU16le(b, PduField.Cccid);
+    const ttag = readU16le(b, PduField.Ttag);
+    const r2to = readU32le(b, PduField.DataOffset);
+    const r2tl = readU32le(b, PduField.DataLength);
+    const payload = cid < this.depth ? this.payloads[cid] : null;
+    if (payload === null || payload === undefined || r2tl === 0 || r2to + r2tl > payload.length) {
+      this.protocolError(
+        TermReqFes.DataTransferOutOfRange,
+        PduField.Cccid,
+        `R2T for cid ${cid} out of range`,
+      );
+      return;
+    }
+    const chunk = this.maxH2CData > 0 ? this.maxH2CData : r2tl;
+    for (let done = 0; done < r2tl; ) {
+      const n = Math.min(chunk, r2tl - done);
+      const last = done + n === r2tl ? PduFlag.DATA_LAST : 0;
+      const out = this.reserve(DATA_HEADER_LENGTH + 2 * DIGEST_LENGTH + 128 + n);
+      const at = this.outLength;
+      const header = encodeH2CData(out, at, cid, ttag, r2to + done, n, last, this.digests, this.cpda);
+      copyFromPayload(payload, r2to + done, n, out, at + header);
+      let end = at + header + n;
+      if ((this.digests & DigestBit.Data) !== 0) {
+        writeDigest(out, end, crc32c(out, at + header, n));
+        end += DIGEST_LENGTH;
+      }
+      this.outLength = end;
+      done += n;
+    }
+    this.ringSubmission();
+  }
+
+  /** A CapsuleResp's CQE (16 bytes at `at` of the header) into the completion ring. */
+  private complete(b: Uint8Array, at: number): void {
+    if (b.length < CAPSULE_RESP_HEADER_LENGTH) return;
+    const dw3 = readU32le(b, at + 12);
+    const cid = dw3 & 0xffff;
+    if (cid < this.depth) this.payloads[cid] = null;
+    this.pushCompletion(readU32le(b, at), readU32le(b, at + 4), readU32le(b, at + 8), dw3);
+  }
+
+  private pushCompletion(dw0: number, dw1: number, dw2: number, dw3: number): void {
+    if (this.cqCount === this.depth) return; // more completions than commands: the core ignores strays anyway
+    const slot = (this.cqHead + this.cqCount) % this.depth;
+    const at = slot << 2;
+    this.cq[at] = dw0;
+    this.cq[at + 1] = dw1;
+    this.cq[at + 2] = dw2;
+    this.cq[at + 3] = dw3;
+    this.cqCount++;
+    this.arrived = true;
+    const wake = this.wakeUp;
+    if (wake !== null) {
+      this.wakeUp = null;
+      wake(true);
+    }
+  }
+
+  private waitForCompletion(timeoutMs: number): Promise<boolean> {
+    if (this.arrived || this.cqCount > 0 || this.closed) {
+      this.arrived = false;
+      return Promise.resolve(true);
+    }
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        this.wakeUp = null;
+        resolve(false);
+      }, timeoutMs);
+      this.wakeUp = (arrived) => {
+        clearTimeout(timer);
+        this.arrived = false;
+        resolve(arrived);
+      };
+    });
+  }
+
+  /** Room for `n` more bytes in the output buffer (which only grows, so it settles at the largest batch). */
+  private reserve(n: number): Buffer {
+    if (this.outLength + n > this.out.length) {
+      let size = this.out.length * 2;
+      while (size < this.outLength + n) size *= 2;
+      const bigger = Buffer.allocUnsafe(size);
+      this.out.copy(bigger, 0, 0, this.outLength);
+      this.out = bigger;
+    }
+    return this.out;
+  }
+
+  private protocolError(fes: number, fei: number, message: string): void {
+    if (!this.closed) {
+      const term = Buffer.alloc(152);
+      const n = encodeH2CTermReq(term, 0, fes, fei, new Uint8Array(0));
+      this.socket.write(term.subarray(0, n));
+    }
+    this.fail(`NVMe/TCP protocol error on queue ${this.qid}: ${message}`);
+  }
+
+  private fail(message: string): void {
+    const error = new Error(message);
+    if (this.icDone !== null) this.icDone(error);
+    this.lose(error);
+    this.socket.destroy();
+  }
+
+  private lose(error: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.icDone?.(error);
+    this.wakeUp?.(false);
+    this.onLost(error);
+  }
+}
