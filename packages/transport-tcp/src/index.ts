@@ -3,6 +3,7 @@
  * serves a controller's namespaces over NVMe/TCP for tests and first tries.
  * @module
  */
+export { PlainMemory } from "./host/plain-memory.js";
 export { TcpConnection } from "./host/tcp-connection.js";
 export { TcpQueuePort, type TcpQueueSettings } from "./host/tcp-queue-port.js";
 export { TcpTransport } from "./host/tcp-transport.js";
