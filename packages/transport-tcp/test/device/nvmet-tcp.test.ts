@@ -6,7 +6,17 @@
 import "reflect-metadata";
 import { execFileSync } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
-import { type Controller, coreModule, NvmeDriver } from "@nvmekit/core";
+import { existsSync, mkdirSync, rmdirSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  ConnectRejectedError,
+  type Controller,
+  ControllerState,
+  coreModule,
+  NvmeDriver,
+  NvmeStatusError,
+  TransportError,
+} from "@nvmekit/core";
 import { Container } from "inversify";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -19,6 +29,18 @@ const FILE_NQN = "nqn.2024-01.io.nvmekit:file";
 const trid = (nqn: string): string =>
   `trtype:TCP adrfam:IPv4 traddr:${TRADDR} trsvcid:${TRSVCID} subnqn:${nqn}`;
 const sh = (cmd: string, ...args: string[]): string => execFileSync(cmd, args, { encoding: "utf8" });
+
+/** Asserts that `fn` rejects with an error `check` accepts. */
+async function rejects(fn: () => Promise<unknown>, check: (e: unknown) => boolean): Promise<void> {
+  let error: unknown = null;
+  try {
+    await fn();
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error !== null, "expected a rejection");
+  assert.ok(check(error), `unexpected error: ${error}`);
+}
 
 function driver(): NvmeDriver {
   const c = new Container();
@@ -92,6 +114,167 @@ test("header and data digests on: round trips still byte-exact", async () => {
   } finally {
     await d.detach(ctrlr);
   }
+});
+
+test("discovery: probe of the discovery service attaches both subsystems, as nvme discover lists them", async () => {
+  const kernel = JSON.parse(sh("nvme", "discover", "-t", "tcp", "-a", TRADDR, "-s", TRSVCID, "-o", "json"));
+  const d = driver();
+  const discovery = await d.connect(`trtype:TCP adrfam:IPv4 traddr:${TRADDR} trsvcid:${TRSVCID}`);
+  const log = await discovery.getDiscoveryLog();
+  await d.detach(discovery);
+  const ours = log.entries.map((e) => `${e.subnqn} ${e.traddr}:${e.trsvcid}`).sort();
+  const theirs = kernel.records
+    .map((r: Record<string, string>) => `${r.subnqn} ${r.traddr}:${r.trsvcid}`)
+    .sort();
+  assert.equal(ours, theirs);
+  const attached: string[] = [];
+  const n = await d.probe(`trtype:TCP adrfam:IPv4 traddr:${TRADDR} trsvcid:${TRSVCID}`, {
+    attach: (t) => attached.push(t.subnqn),
+  });
+  assert.is(n, 2);
+  assert.equal(attached.sort(), [FILE_NQN, NULL_NQN]);
+  await d.detachAll();
+});
+
+test("idle longer than the keep-alive timeout: the controller stays and I/O works", async () => {
+  const d = driver();
+  const ctrlr = await d.connect(trid(NULL_NQN), { keepAliveTimeoutMs: 2000 });
+  try {
+    await sleep(5000); // nvmet drops a controller that sends nothing for KATO
+    assert.is(ctrlr.state, ControllerState.Ready);
+    await roundTrips(ctrlr, 2);
+  } finally {
+    await d.detach(ctrlr);
+  }
+});
+
+test("data written by nvmekit reads back through the kernel's host, and the other way round", async () => {
+  const d = driver();
+  const ctrlr = await d.connect(trid(FILE_NQN));
+  const ns = ctrlr.getNamespace(1)!;
+  const qp = await ctrlr.allocIoQpair();
+  const bs = ns.sectorSize;
+  const ours = randomBytes(16 * bs);
+  await ns.write(qp, ours, 100, 16);
+  await ctrlr.freeIoQpair(qp);
+  await d.detach(ctrlr);
+
+  const { device } = JSON.parse(
+    sh("nvme", "connect", "-t", "tcp", "-a", TRADDR, "-s", TRSVCID, "-n", FILE_NQN, "-o", "json"),
+  );
+  const theirs = randomBytes(16 * bs);
+  try {
+    const block = `/dev/${device}n1`;
+    for (let i = 0; i < 50 && !existsSync(block); i++) await sleep(100);
+    const read = execFileSync("dd", [
+      `if=${block}`,
+      `bs=${bs}`,
+      "skip=100",
+      "count=16",
+      "iflag=direct",
+      "status=none",
+    ]);
+    assert.ok(read.equals(ours), "the kernel host reads what nvmekit wrote");
+    writeFileSync("/run/nvmet/theirs.bin", theirs);
+    sh(
+      "dd",
+      "if=/run/nvmet/theirs.bin",
+      `of=${block}`,
+      `bs=${bs}`,
+      "seek=200",
+      "count=16",
+      "oflag=direct",
+      "status=none",
+    );
+  } finally {
+    sh("nvme", "disconnect", "-d", device);
+  }
+  const again = await d.connect(trid(FILE_NQN));
+  const qp2 = await again.allocIoQpair();
+  const back = new Uint8Array(16 * bs);
+  try {
+    await again.getNamespace(1)!.read(qp2, back, 200, 16);
+  } finally {
+    await d.detach(again);
+  }
+  assert.ok(Buffer.from(back).equals(theirs), "nvmekit reads what the kernel host wrote");
+});
+
+const PORT = "/sys/kernel/config/nvmet/ports/1";
+
+test("the target's port removed and re-added: I/O fails, the controller fails, then reconnects", async () => {
+  const d = driver();
+  const ctrlr = await d.connect(trid(NULL_NQN), { reconnectDelayMs: 300, ctrlLossTimeoutMs: 60_000 });
+  const ns = ctrlr.getNamespace(1)!;
+  const qp = await ctrlr.allocIoQpair();
+  const buf = new Uint8Array(4096);
+  const states: ControllerState[] = [];
+  ctrlr.state$.subscribe((s) => states.push(s));
+  let lost = 0;
+  ctrlr.connectionLost$.subscribe(() => lost++);
+  try {
+    // Commands in flight when the port goes: each completes once, with an error.
+    const inFlight = Array.from({ length: 8 }, (_, i) =>
+      ns.read(qp, buf.subarray(0, 512), i * 8, 1).then(
+        () => "ok",
+        (e: unknown) => (e instanceof NvmeStatusError ? "aborted" : `other: ${e}`),
+      ),
+    );
+    unlinkSync(`${PORT}/subsystems/${NULL_NQN}`);
+    const outcomes = await Promise.all(inFlight);
+    assert.ok(
+      outcomes.every((o) => o === "ok" || o === "aborted"),
+      outcomes.join(", "),
+    );
+    for (let i = 0; i < 100 && ctrlr.state !== ControllerState.Failed; i++) await sleep(50);
+    assert.is(ctrlr.state, ControllerState.Failed);
+    assert.ok(lost >= 1);
+    await rejects(
+      () => ns.read(qp, buf, 0, 1),
+      (e: unknown) => e instanceof Error,
+    );
+    await sleep(1000); // a few reconnect attempts fail while the subsystem is off the port
+    assert.is(ctrlr.state, ControllerState.Failed);
+    symlinkSync(`/sys/kernel/config/nvmet/subsystems/${NULL_NQN}`, `${PORT}/subsystems/${NULL_NQN}`);
+    for (let i = 0; i < 200 && ctrlr.state !== ControllerState.Ready; i++) await sleep(50);
+    assert.is(ctrlr.state, ControllerState.Ready);
+    assert.ok(states.includes(ControllerState.Resetting));
+    await ns.read(qp, buf, 0, 8); // the same queue pair works again
+  } finally {
+    if (!existsSync(`${PORT}/subsystems/${NULL_NQN}`))
+      symlinkSync(`/sys/kernel/config/nvmet/subsystems/${NULL_NQN}`, `${PORT}/subsystems/${NULL_NQN}`);
+    await d.detach(ctrlr);
+  }
+});
+
+test("bad input: wrong subnqn, a host the subsystem does not allow, nothing listening", async () => {
+  const d = driver();
+  const wrong = "nqn.2024-01.io.nvmekit:nonexistent";
+  await rejects(
+    () => d.connect(trid(wrong)),
+    (e: unknown) => e instanceof ConnectRejectedError && e.message.includes(wrong),
+  );
+  const restricted = "nqn.2024-01.io.nvmekit:restricted";
+  const subsys = `/sys/kernel/config/nvmet/subsystems/${restricted}`;
+  mkdirSync(subsys);
+  writeFileSync(`${subsys}/attr_allow_any_host`, "0");
+  symlinkSync(subsys, `${PORT}/subsystems/${restricted}`);
+  try {
+    const hostnqn = "nqn.2014-08.org.nvmexpress:uuid:00000000-0000-4000-8000-000000000001";
+    await rejects(
+      () => d.connect(trid(restricted), { hostnqn, hostid: "00000000-0000-4000-8000-000000000001" }),
+      (e: unknown) =>
+        e instanceof ConnectRejectedError && e.message.includes(hostnqn) && /allowed hosts/.test(e.message),
+    );
+  } finally {
+    unlinkSync(`${PORT}/subsystems/${restricted}`);
+    rmdirSync(subsys);
+  }
+  await rejects(
+    () => d.connect(`trtype:TCP adrfam:IPv4 traddr:${TRADDR} trsvcid:4421 subnqn:${NULL_NQN}`),
+    (e: unknown) => e instanceof TransportError && /connection refused/.test(e.message),
+  );
+  assert.equal(d.controllers.length, 0);
 });
 
 test.run();
