@@ -5,6 +5,7 @@
  */
 import { Command } from "commander";
 import { registerCompare } from "./commands/compare.js";
+import { registerDiscover } from "./commands/discover.js";
 import { registerDsm } from "./commands/dsm.js";
 import { registerFeatures } from "./commands/features.js";
 import { registerFlush } from "./commands/flush.js";
@@ -48,6 +49,7 @@ export function buildProgram(): Command {
     );
   for (const register of [
     registerList,
+    registerDiscover,
     registerIdentify,
     registerPerf,
     registerRead,

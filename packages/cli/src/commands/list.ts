@@ -2,10 +2,11 @@
  * `nvmekit list`: every NVMe controller the PCIe transport's providers can open (real functions on
  * vfio-pci, the built-in software controller), attached one at a time for its identity and
  * namespaces, as `nvme list` prints them; then the NVMe functions present but not usable, each
- * with the exact commands that make it usable.
+ * with the exact commands that make it usable. With `-r`, the controllers that transport ID reaches
+ * instead: for a fabric discovery service (an address without subnqn), every subsystem it lists.
  * @module
  */
-import { type Controller, formatTransportId, type TransportId } from "@nvmekit/core";
+import { type Controller, formatTransportId, type NvmeDriver, type TransportId } from "@nvmekit/core";
 import { SOFT_PCI_DOMAIN } from "@nvmekit/softnvme";
 import type { UnusableFunction } from "@nvmekit/transport-pcie";
 import type { Command } from "commander";
@@ -74,9 +75,13 @@ function describe(ctrlr: Controller): Omit<ListedController, "trid" | "software"
 
 const isSoft = (trid: TransportId) => trid.traddr.startsWith(`${SOFT_PCI_DOMAIN.toString(16)}:`);
 
-/** Scans, attaches each usable controller in turn, and returns what was found. */
-export async function listControllers(): Promise<Listing> {
+/**
+ * Scans, attaches each usable controller in turn, and returns what was found; with `tridText`,
+ * lists what it reaches (a fabric discovery service: each subsystem it lists) instead of the scan.
+ */
+export async function listControllers(tridText?: string): Promise<Listing> {
   const { driver, pcie } = composeRuntime();
+  if (tridText !== undefined) return { controllers: await listReached(driver, tridText), unusable: [] };
   const scan = await pcie.scan();
   const controllers: ListedController[] = [];
   for (const trid of scan.usable) {
@@ -94,6 +99,18 @@ export async function listControllers(): Promise<Listing> {
     controllers.push(entry);
   }
   return { controllers, unusable: scan.unusable };
+}
+
+/** The controllers one transport ID reaches, each attached in turn (detached before the next). */
+async function listReached(driver: NvmeDriver, tridText: string): Promise<ListedController[]> {
+  const listed: ListedController[] = [];
+  const trid = driver.parseTransportId(tridText);
+  await driver.probe(trid, {
+    attach: (found, ctrlr) =>
+      listed.push({ trid: formatTransportId(found), software: false, ...describe(ctrlr) }),
+  });
+  await driver.detachAll();
+  return listed;
 }
 
 function printListing(listing: Listing): void {
@@ -132,9 +149,13 @@ export function registerList(program: Command): void {
   jsonOption(
     program
       .command("list")
-      .description("list NVMe controllers and namespaces (like nvme list), and functions not usable yet"),
-  ).action(async (flags: { json?: boolean }) => {
-    const listing = await listControllers();
+      .description("list NVMe controllers and namespaces (like nvme list), and functions not usable yet")
+      .option(
+        "-r, --trid <TRID>",
+        "list what this transport ID reaches instead, e.g. a fabric discovery service 'trtype:TCP traddr:127.0.0.1 trsvcid:8009'",
+      ),
+  ).action(async (flags: { json?: boolean; trid?: string }) => {
+    const listing = await listControllers(flags.trid);
     if (flags.json) printJson(listing);
     else printListing(listing);
   });

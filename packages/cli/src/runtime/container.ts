@@ -1,6 +1,7 @@
 /**
  * Composes the CLI's inversify container: the core, the PCIe transport, the VFIO device provider
- * (real functions bound to vfio-pci) and the software controller provider (the embedded default).
+ * (real functions bound to vfio-pci), the software controller provider (the embedded default) and
+ * the NVMe/TCP transport.
  * @module
  */
 import "reflect-metadata";
@@ -8,6 +9,7 @@ import { coreModule, NvmeDriver } from "@nvmekit/core";
 import { PCI_DEVICE_PROVIDER } from "@nvmekit/pci-port";
 import { SoftControllerProvider } from "@nvmekit/softnvme";
 import { PcieTransport, pcieTransportModule, vfioProviderModule } from "@nvmekit/transport-pcie";
+import { tcpTransportModule } from "@nvmekit/transport-tcp";
 import { Container, ContainerModule } from "inversify";
 import { softDefaultControllers } from "./soft-default.js";
 import { vfioOptions } from "./vfio-options.js";
@@ -26,6 +28,12 @@ export function composeRuntime(): Runtime {
   const softModule = new ContainerModule(({ bind }) => {
     bind(PCI_DEVICE_PROVIDER).toConstantValue(new SoftControllerProvider(softDefaultControllers()));
   });
-  container.load(coreModule, pcieTransportModule, vfioProviderModule(vfioOptions()), softModule);
+  container.load(
+    coreModule,
+    pcieTransportModule,
+    vfioProviderModule(vfioOptions()),
+    softModule,
+    tcpTransportModule,
+  );
   return { driver: container.get(NvmeDriver), pcie: container.get(PcieTransport) };
 }
