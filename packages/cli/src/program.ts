@@ -17,6 +17,7 @@ import { registerPerf } from "./commands/perf.js";
 import { registerRead } from "./commands/read.js";
 import { registerResetBinding } from "./commands/reset-binding.js";
 import { registerSetup } from "./commands/setup.js";
+import { registerTarget } from "./commands/target.js";
 import { registerWrite } from "./commands/write.js";
 import { registerWriteZeroes } from "./commands/write-zeroes.js";
 import { SOFT_DIR_ENV } from "./runtime/soft-default.js";
@@ -63,6 +64,7 @@ export function buildProgram(): Command {
     registerFormat,
     registerSetup,
     registerResetBinding,
+    registerTarget,
   ])
     register(program);
   return program;

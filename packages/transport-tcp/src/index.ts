@@ -9,3 +9,4 @@ export { TcpQueuePort, type TcpQueueSettings } from "./host/tcp-queue-port.js";
 export { TcpTransport } from "./host/tcp-transport.js";
 export { tcpTransportModule } from "./module.js";
 export * from "./pdu/index.js";
+export * from "./target/index.js";

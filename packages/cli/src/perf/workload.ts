@@ -126,6 +126,8 @@ class Slot {
 }
 
 const YIELD_EVERY = 256;
+/** Longest sleep waiting for a socket's completions before checking the clock (ms). */
+const EVENT_WAIT_MS = 5;
 /** Length in milliseconds of the intervals of {@link WorkloadResult.iopsSamples}. */
 export const SAMPLE_MS = 100;
 
@@ -307,6 +309,8 @@ export async function runWorkloads(
       prefilled.add(run.ns.id);
       await prefill(run, slotsOf[i]![0]!);
     }
+    // With several event-driven queue pairs this sleeps on the first; the others' data wakes the loop too.
+    const eventDriven = runs.find((run) => run.qp.completionsNeedEventLoop) ?? null;
     const cpu = process.cpuUsage();
     const started = performance.now();
     clock.start(started);
@@ -327,6 +331,9 @@ export async function runWorkloads(
       }
       if (!busy) break;
       if (completions === 0) clock.waited();
+      // Over a socket (NVMe/TCP) nothing completes until the event loop has run: sleep until data comes.
+      if (completions === 0 && eventDriven !== null)
+        await (eventDriven.qp.waitForCompletions(EVENT_WAIT_MS) ?? null);
       if (spin % YIELD_EVERY === 0) {
         const now = performance.now();
         const stop = options.shouldStop?.() ?? false;

@@ -11,7 +11,7 @@ import { ENOMEM } from "../errors/errno.js";
 import { InvalidArgumentError, StateError } from "../errors/errors.js";
 import { readDiscoveryLog } from "../fabrics/discovery-log-reader.js";
 import { PropertyRegisters } from "../fabrics/property-registers.js";
-import { connectQueue } from "../fabrics/queue-connect.js";
+import { ConnectRejectedError, connectQueue } from "../fabrics/queue-connect.js";
 import { DmaDeviceType } from "../memdomain/device-type.js";
 import type { MemoryDomain } from "../memdomain/domain.js";
 import { createMemoryDomain, destroyMemoryDomain } from "../memdomain/registry.js";
@@ -132,6 +132,8 @@ export enum FirmwareCommitAction {
   ReplaceAndEnableImmediately = 3,
 }
 
+/** Connects tried on a fabric I/O queue whose ID the target still holds (about 1 s in all). */
+const QID_BUSY_ATTEMPTS = 10;
 /** Bytes of a submission queue entry: the part of a fabrics command capsule that is not in-capsule data. */
 const SQE_BYTES = 64;
 /** Largest transfer the core allows any command when the controller sets no MDTS. */
@@ -226,6 +228,8 @@ export class Controller implements NamespaceOwner {
   private fabricCntlid = ADMIN_CNTLID_DYNAMIC;
   /** Fabrics: registers as properties over the admin queue. */
   private properties: RegisterAccess | null = null;
+  /** The queue ID last handed out (fabrics hand them out in turn). */
+  private lastQid = 0;
   /** Fabrics: the reconnect loop running after a connection loss, if any. */
   private reconnecting: Promise<void> | null = null;
 
@@ -1022,15 +1026,24 @@ export class Controller implements NamespaceOwner {
    * fails to connect is released.
    */
   private async openIoPort(request: IoQueueRequest): Promise<QueuePort> {
-    const port = await this.connection.createIoQueue(request, this.adminChannel);
-    if (!this.isFabric) return port;
-    try {
-      await this.connectPort(port, this.fabricCntlid);
-    } catch (e) {
-      await port.release();
-      throw e;
+    for (let attempt = 1; ; attempt++) {
+      const port = await this.connection.createIoQueue(request, this.adminChannel);
+      if (!this.isFabric) return port;
+      try {
+        await this.connectPort(port, this.fabricCntlid);
+        return port;
+      } catch (e) {
+        await port.release();
+        // The target may still be tearing down an earlier queue with this ID (after a reset, or
+        // when every ID has been used): wait a little and connect again.
+        const busy =
+          e instanceof ConnectRejectedError &&
+          e.sct === StatusCodeType.Generic &&
+          e.sc === GenericStatus.CommandSequenceError;
+        if (!busy || attempt === QID_BUSY_ATTEMPTS) throw e;
+        await new Promise((r) => setTimeout(r, 20 * attempt));
+      }
     }
-    return port;
   }
 
   /** @internal Admin commands for the transport (Create I/O queues) and initialisation. */
@@ -1243,9 +1256,22 @@ export class Controller implements NamespaceOwner {
     };
   }
 
+  /**
+   * The lowest free queue ID; on a fabric the next free one after the last handed out, because a
+   * target tears a closed queue down in the background and refuses its ID for a while (nvmet:
+   * Command Sequence Error).
+   */
   private freeQid(): number {
-    for (let q = 1; q <= this.options.numIoQueues; q++) if (!this.usedQids.has(q)) return q;
-    throw new StateError(`all ${this.options.numIoQueues} I/O queues are in use: free one first`);
+    const n = this.options.numIoQueues;
+    const start = this.isFabric ? this.lastQid : 0;
+    for (let i = 1; i <= n; i++) {
+      const q = ((start + i - 1) % n) + 1;
+      if (!this.usedQids.has(q)) {
+        this.lastQid = q;
+        return q;
+      }
+    }
+    throw new StateError(`all ${n} I/O queues are in use: free one first`);
   }
 
   /** PRP list pages per tracker: enough entries for the largest transfer plus one unaligned page. */

@@ -33,11 +33,14 @@ export class CompletionPoller {
    * @param onIdleTick called at the idle interval (after polling), e.g. for keep-alive
    * @param waitForInterrupt when the queue raises interrupts: sleeps until one arrives (or the
    *   time limit passes) instead of on a 1 ms timer once the queue has gone quiet
+   * @param eventDriven whether completions arrive only through the event loop (a socket): then the
+   *   poller sleeps on `waitForInterrupt` at once instead of spinning through setImmediate first
    */
   constructor(
     private readonly poll: () => number,
     private readonly onIdleTick: (() => void) | null = null,
     private readonly waitForInterrupt: ((timeoutMs: number) => Promise<boolean> | null) | null = null,
+    private readonly eventDriven: () => boolean = () => false,
   ) {}
 
   /**
@@ -87,7 +90,7 @@ export class CompletionPoller {
     this.emptyPolls = this.poll() > 0 ? 0 : this.emptyPolls + 1;
     if (this.waiters <= 0) return;
     this.scheduled = true;
-    if (this.emptyPolls < EMPTY_POLLS_BEFORE_BACKOFF) setImmediate(this.step);
+    if (this.emptyPolls < EMPTY_POLLS_BEFORE_BACKOFF && !this.eventDriven()) setImmediate(this.step);
     else {
       const interrupt = this.waitForInterrupt?.(INTERRUPT_WAIT_MS) ?? null;
       if (interrupt === null) setTimeout(this.step, 1);

@@ -125,6 +125,7 @@ export class QueuePair {
       () => this.processCompletions(0),
       settings.onIdleTick ?? null,
       (ms) => this.port.waitForInterrupt?.(ms) ?? null,
+      () => this.port.eventDriven === true,
     );
   }
 
@@ -136,6 +137,22 @@ export class QueuePair {
   /** The transport queue currently behind this pair (replaced by a controller reset). */
   get transportQueue(): QueuePort {
     return this.port;
+  }
+
+  /**
+   * Whether completions reach this queue pair only through the event loop (NVMe/TCP's socket
+   * events): a polling loop that finds none must yield (setImmediate) before polling again.
+   */
+  get completionsNeedEventLoop(): boolean {
+    return this.port.eventDriven === true;
+  }
+
+  /**
+   * Sleeps until a completion may be waiting (an interrupt, or data on an NVMe/TCP socket) or
+   * `timeoutMs` passed; null when the transport queue has nothing to sleep on (poll instead).
+   */
+  waitForCompletions(timeoutMs: number): Promise<boolean> | null {
+    return this.port.waitForInterrupt?.(timeoutMs) ?? null;
   }
 
   /** Requests that can still be taken before submissions return ENOMEM. */

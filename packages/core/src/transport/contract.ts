@@ -44,6 +44,11 @@ export interface QueuePort {
    */
   readonly dataPointer?: DataPointerBuilder;
   /**
+   * True when completions arrive only while the event loop runs (a socket's data events), not by DMA:
+   * a loop that polls this queue must yield to the event loop when it finds nothing, not spin.
+   */
+  readonly eventDriven?: boolean;
+  /**
    * Copies one 64-byte command (16 dwords, command identifier and data pointer set) into the next
    * submission slot, without telling the controller.
    */

@@ -72,11 +72,13 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
   readonly qid: number;
   /** Entries. */
   readonly depth: number;
+  /** Completions come from socket data events, so pollers must let the event loop run. */
+  readonly eventDriven = true;
   /** This port builds its own data pointers: transport SGLs, the bytes carried in PDUs. */
   readonly dataPointer: DataPointerBuilder = this;
   /**
-   * Resolves true when a completion arrived since the last call, false after `timeoutMs`: the
-   * Promise face's poller sleeps on it instead of spinning on the event loop.
+   * Resolves true once a completion is waiting to be polled (at once if one is), false after
+   * `timeoutMs`: pollers sleep on it instead of spinning on the event loop.
    */
   readonly waitForInterrupt: (timeoutMs: number) => Promise<boolean>;
 
@@ -103,7 +105,6 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
   private rxOffset = 0;
   private rxFlags = 0;
   private rxPayload: Payload | null = null;
-  private arrived = false;
   private wakeUp: ((arrived: boolean) => void) | null = null;
   private icDone: ((error: Error | null) => void) | null = null;
   private closed = false;
@@ -386,7 +387,6 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
     this.cq[at + 2] = dw2;
     this.cq[at + 3] = dw3;
     this.cqCount++;
-    this.arrived = true;
     const wake = this.wakeUp;
     if (wake !== null) {
       this.wakeUp = null;
@@ -395,10 +395,7 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
   }
 
   private waitForCompletion(timeoutMs: number): Promise<boolean> {
-    if (this.arrived || this.cqCount > 0 || this.closed) {
-      this.arrived = false;
-      return Promise.resolve(true);
-    }
+    if (this.cqCount > 0 || this.closed) return Promise.resolve(true);
     return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
         this.wakeUp = null;
@@ -406,7 +403,6 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
       }, timeoutMs);
       this.wakeUp = (arrived) => {
         clearTimeout(timer);
-        this.arrived = false;
         resolve(arrived);
       };
     });

@@ -1,0 +1,129 @@
+/**
+ * `pnpm bench:tcp`, run inside the rig's "fabrics" guest: the same workloads against the same Linux
+ * nvmet-tcp target (its null_blk subsystem on 127.0.0.1:4420), through nvmekit's NVMe/TCP host with
+ * default queue-pair options (what `nvmekit perf -r` runs) and through the kernel's nvme-tcp host with
+ * fio/io_uring on the block device it creates, in one boot, side by side. Prints Markdown tables for
+ * BENCHMARKS.md. A benchmark, not a test: it asserts nothing.
+ *
+ * CPU per I/O is the whole guest's busy time (/proc/stat) over the run divided by the I/Os, for both
+ * engines: the kernel host does much of its work in kernel threads that fio's own CPU time leaves
+ * out, and the target runs in the same guest for both.
+ * @module
+ */
+import "reflect-metadata";
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { runWorkload } from "@nvmekit/cli";
+import { type Controller, coreModule, NvmeDriver } from "@nvmekit/core";
+import { tcpTransportModule } from "@nvmekit/transport-tcp";
+import { Container } from "inversify";
+import type { BenchFigures, BenchRow, BenchWorkload } from "./figures.js";
+import { printTable, workloadLabel } from "./figures.js";
+import { runFio } from "./fio.js";
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const WORKLOADS: BenchWorkload[] = [
+  { pattern: "randread", ioSize: 4096, queueDepth: 1, seconds: SECONDS },
+  { pattern: "randread", ioSize: 4096, queueDepth: 32, seconds: SECONDS },
+  { pattern: "randwrite", ioSize: 4096, queueDepth: 32, seconds: SECONDS },
+  { pattern: "read", ioSize: 128 * 1024, queueDepth: 8, seconds: SECONDS },
+];
+const TRADDR = "127.0.0.1";
+const TRSVCID = "4420";
+const NQN = "nqn.2024-01.io.nvmekit:null";
+
+const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
+
+/** Busy and total jiffies of the whole machine so far (the first line of /proc/stat). */
+function cpuTicks(): { busy: number; total: number } {
+  const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const idle = fields[3]! + fields[4]!; // idle + iowait
+  const total = fields.reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+}
+
+/** Machine-wide CPU microseconds spent while `run` ran. */
+async function machineCpuUs<T>(run: () => Promise<T> | T): Promise<{ result: T; cpuUs: number }> {
+  const hz = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }));
+  const before = cpuTicks();
+  const result = await run();
+  const after = cpuTicks();
+  return { result, cpuUs: ((after.busy - before.busy) / hz) * 1e6 };
+}
+
+async function ours(ctrlr: Controller, w: BenchWorkload): Promise<BenchFigures> {
+  const ns = ctrlr.getNamespace(1)!;
+  const qp = await ctrlr.allocIoQpair();
+  try {
+    gc();
+    const heapBefore = process.memoryUsage().heapUsed;
+    const { result: r, cpuUs } = await machineCpuUs(() =>
+      runWorkload(ns, qp, {
+        ...w,
+        readPercent: w.pattern.includes("read") ? 100 : 0,
+        verify: false,
+        maxIos: 0,
+      }),
+    );
+    gc();
+    return {
+      engine: "nvmekit NVMe/TCP",
+      iops: r.iops,
+      mibps: r.mibps,
+      avgUs: r.latencyUs.avg,
+      p50Us: r.latencyUs.p50,
+      p99Us: r.latencyUs.p99,
+      p999Us: r.latencyUs.p999,
+      cpuUsPerIo: cpuUs / r.ios,
+      heapGrowthBytes: process.memoryUsage().heapUsed - heapBefore,
+    };
+  } finally {
+    await ctrlr.freeIoQpair(qp);
+  }
+}
+
+async function kernelHost(): Promise<Map<string, BenchFigures>> {
+  execFileSync("modprobe", ["nvme-tcp"]);
+  const connect = ["connect", "-t", "tcp", "-a", TRADDR, "-s", TRSVCID, "-n", NQN, "-o", "json"];
+  const { device } = JSON.parse(execFileSync("nvme", connect, { encoding: "utf8" }));
+  const figures = new Map<string, BenchFigures>();
+  try {
+    const block = `/dev/${device}n1`;
+    for (let i = 0; i < 50 && !existsSync(block); i++) await sleep(100);
+    for (const w of WORKLOADS) {
+      const { result, cpuUs } = await machineCpuUs(() => runFio(block, w));
+      figures.set(workloadLabel(w), {
+        ...result,
+        engine: "kernel nvme-tcp + io_uring (fio)",
+        cpuUsPerIo: cpuUs / (result.iops * w.seconds),
+      });
+    }
+  } finally {
+    execFileSync("nvme", ["disconnect", "-d", device]);
+  }
+  return figures;
+}
+
+const kernel = await kernelHost();
+const container = new Container();
+container.load(coreModule, tcpTransportModule);
+const driver = container.get(NvmeDriver);
+const ctrlr = await driver.connect(
+  `trtype:TCP adrfam:IPv4 traddr:${TRADDR} trsvcid:${TRSVCID} subnqn:${NQN}`,
+);
+console.log(
+  `# nvmekit NVMe/TCP benchmark: Linux nvmet-tcp (null_blk) at ${TRADDR}:${TRSVCID}, ${SECONDS} s per workload, ` +
+    `default queue-pair options; CPU us/IO is the whole guest's\n`,
+);
+const rows: BenchRow[] = [];
+for (const w of WORKLOADS) {
+  rows.push({
+    workload: w,
+    ours: await ours(ctrlr, w),
+    kernel: kernel.get(workloadLabel(w))!,
+    cDriver: null,
+  });
+}
+printTable("nvmet-tcp, null_blk namespace", rows);
+await driver.detach(ctrlr);
