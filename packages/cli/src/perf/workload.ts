@@ -254,6 +254,12 @@ export interface WorkloadJob {
   spec: WorkloadSpec;
 }
 
+/** Sleeps until one of `qps` may have a completion (or {@link EVENT_WAIT_MS} passed). */
+function waitForAny(qps: readonly QueuePair[]): Promise<unknown> {
+  if (qps.length === 1) return qps[0]!.waitForCompletions(EVENT_WAIT_MS) ?? Promise.resolve();
+  return Promise.race(qps.map((qp) => qp.waitForCompletions(EVENT_WAIT_MS) ?? Promise.resolve()));
+}
+
 /** Options of {@link runWorkloads}. */
 export interface RunOptions {
   /** Called about every `progressMs` with the I/Os completed so far by all jobs (for a progress display). */
@@ -309,8 +315,7 @@ export async function runWorkloads(
       prefilled.add(run.ns.id);
       await prefill(run, slotsOf[i]![0]!);
     }
-    // With several event-driven queue pairs this sleeps on the first; the others' data wakes the loop too.
-    const eventDriven = runs.find((run) => run.qp.completionsNeedEventLoop) ?? null;
+    const eventDriven = runs.filter((run) => run.qp.completionsNeedEventLoop).map((run) => run.qp);
     const cpu = process.cpuUsage();
     const started = performance.now();
     clock.start(started);
@@ -332,8 +337,7 @@ export async function runWorkloads(
       if (!busy) break;
       if (completions === 0) clock.waited();
       // Over a socket (NVMe/TCP) nothing completes until the event loop has run: sleep until data comes.
-      if (completions === 0 && eventDriven !== null)
-        await (eventDriven.qp.waitForCompletions(EVENT_WAIT_MS) ?? null);
+      if (completions === 0 && eventDriven.length > 0) await waitForAny(eventDriven);
       if (spin % YIELD_EVERY === 0) {
         const now = performance.now();
         const stop = options.shouldStop?.() ?? false;

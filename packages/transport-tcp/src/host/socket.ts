@@ -5,13 +5,36 @@
 import { connect, type Socket } from "node:net";
 import { TransportError } from "@nvmekit/core/transport";
 
+/** Bytes each read from the socket lands in: one buffer per socket, reused for every read. */
+const READ_BUFFER_BYTES = 256 * 1024;
+
+/** Where a socket's received bytes go; valid only during the call (the buffer is reused). */
+export type ReceiveSink = (bytes: Uint8Array) => void;
+
 /**
- * Connects to `host`:`port`.
+ * Connects to `host`:`port`. Received bytes are read into one buffer of the socket's own and handed
+ * to `sink` (no Buffer allocated per read, as a 'data' listener would have).
  * @throws TransportError naming the address and the likely fix (refused, unreachable, no answer in `timeoutMs`)
  */
-export function openSocket(host: string, port: number, timeoutMs: number): Promise<Socket> {
+export function openSocket(
+  host: string,
+  port: number,
+  timeoutMs: number,
+  sink: ReceiveSink,
+): Promise<Socket> {
   return new Promise<Socket>((resolve, reject) => {
-    const socket = connect({ host, port });
+    const buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+    const socket = connect({
+      host,
+      port,
+      onread: {
+        buffer,
+        callback: (n: number) => {
+          sink(buffer.subarray(0, n));
+          return true;
+        },
+      },
+    });
     const where = `${host}:${port}`;
     const timer = setTimeout(() => {
       socket.destroy();

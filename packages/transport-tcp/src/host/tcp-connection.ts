@@ -67,11 +67,13 @@ export class TcpConnection implements TransportConnection {
 
   private async open(qid: number, depth: number, inCapsuleBytes: number): Promise<TcpQueuePort> {
     const limit = this.options.adminTimeoutMs;
-    const socket = await openSocket(this.host, this.port, limit);
+    let receiver: TcpQueuePort | null = null;
+    const socket = await openSocket(this.host, this.port, limit, (bytes) => receiver?.receive(bytes));
     for (const p of this.ports) if (p.isClosed) this.ports.delete(p);
     const port = new TcpQueuePort(socket, { qid, depth, inCapsuleBytes, digests: this.digests }, (e) =>
       this.lostSubject.next(e),
     );
+    receiver = port;
     try {
       await port.initialize(limit);
     } catch (e) {

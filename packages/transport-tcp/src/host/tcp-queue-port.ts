@@ -106,11 +106,17 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
   private rxFlags = 0;
   private rxPayload: Payload | null = null;
   private wakeUp: ((arrived: boolean) => void) | null = null;
+  private waiting: Promise<boolean> | null = null;
+  private waitTimer: NodeJS.Timeout | null = null;
+  private waitMs = 0;
+  private readonly timedOut = (): void => this.wake(false);
+  private flushQueued = false;
+  private readonly flushNow = (): void => this.flush();
   private icDone: ((error: Error | null) => void) | null = null;
   private closed = false;
 
   /**
-   * @param socket a connected socket, owned by the port from now on
+   * @param socket a connected socket, owned by the port from now on; what it receives goes to {@link receive}
    * @param settings the queue's identity and limits
    * @param onLost called once if the connection ends while the queue is in use, or the peer breaks the protocol
    */
@@ -129,11 +135,15 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
     this.reader = new PduReader(this);
     this.waitForInterrupt = (ms) => this.waitForCompletion(ms);
     socket.setNoDelay(true);
-    socket.on("data", (chunk: Buffer) => this.reader.feed(chunk));
     socket.on("error", (e) => this.lose(e));
     socket.on("close", () =>
       this.lose(new Error(`NVMe/TCP queue ${this.qid}: the target closed the connection`)),
     );
+  }
+
+  /** Bytes from the socket, in order (valid only during the call). */
+  receive(bytes: Uint8Array): void {
+    this.reader.feed(bytes);
   }
 
   /**
@@ -197,8 +207,20 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
     this.outLength = end;
   }
 
-  /** Writes everything posted since the last ring in one socket write. */
+  /**
+   * Sends everything posted so far at the end of the current JavaScript task (a microtask), so the
+   * commands a batch of completion callbacks submits, each ringing, leave in one socket write: each
+   * write is a system call, the dearest step of the path.
+   */
   ringSubmission(): void {
+    if (this.flushQueued || this.outLength === 0 || this.closed) return;
+    this.flushQueued = true;
+    queueMicrotask(this.flushNow);
+  }
+
+  /** Writes the output buffer in one socket write. */
+  private flush(): void {
+    this.flushQueued = false;
     if (this.outLength === 0 || this.closed) return;
     // node:net keeps the Buffer until it is sent, so the batch goes out in a copy.
     this.socket.write(Buffer.from(this.out.subarray(0, this.outLength)));
@@ -366,7 +388,7 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
       this.outLength = end;
       done += n;
     }
-    this.ringSubmission();
+    this.flush();
   }
 
   /** A CapsuleResp's CQE (16 bytes at `at` of the header) into the completion ring. */
@@ -387,25 +409,33 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
     this.cq[at + 2] = dw2;
     this.cq[at + 3] = dw3;
     this.cqCount++;
-    const wake = this.wakeUp;
-    if (wake !== null) {
-      this.wakeUp = null;
-      wake(true);
-    }
+    if (this.wakeUp !== null) this.wake(true);
   }
 
+  /**
+   * One wait at a time: a second caller while one is pending shares its Promise. The time limit is
+   * one Timeout per port, refreshed per wait rather than created.
+   */
   private waitForCompletion(timeoutMs: number): Promise<boolean> {
     if (this.cqCount > 0 || this.closed) return Promise.resolve(true);
-    return new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => {
-        this.wakeUp = null;
-        resolve(false);
-      }, timeoutMs);
-      this.wakeUp = (arrived) => {
-        clearTimeout(timer);
-        resolve(arrived);
-      };
+    if (this.waiting !== null) return this.waiting;
+    if (this.waitTimer === null || this.waitMs !== timeoutMs) {
+      if (this.waitTimer !== null) clearTimeout(this.waitTimer);
+      // Left running when data comes first (it then wakes nobody); the socket keeps the process alive.
+      this.waitTimer = setTimeout(this.timedOut, timeoutMs).unref();
+      this.waitMs = timeoutMs;
+    } else this.waitTimer.refresh();
+    this.waiting = new Promise<boolean>((resolve) => {
+      this.wakeUp = resolve;
     });
+    return this.waiting;
+  }
+
+  private wake(arrived: boolean): void {
+    const wake = this.wakeUp;
+    this.wakeUp = null;
+    this.waiting = null;
+    wake?.(arrived);
   }
 
   /** Room for `n` more bytes in the output buffer (which only grows, so it settles at the largest batch). */
@@ -440,7 +470,7 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
     if (this.closed) return;
     this.closed = true;
     this.icDone?.(error);
-    this.wakeUp?.(false);
+    this.wake(false);
     this.onLost(error);
   }
 }
