@@ -3,7 +3,8 @@
  * the application API's nvme.h). Everything the application entry point exports, plus the plugin
  * contract and its injection token, the transport registry, libvfn-shaped request trackers, the
  * payload descriptor and the PRP/SGL data pointer builders, I/O splitting, the IOVA marks a DMA allocator puts on its views, and the pieces a
- * transport uses to open a queue pair in a worker thread (`attachQueuePair`, the queue link).
+ * transport uses to open a queue pair in a worker thread (`attachQueuePair`, the queue link, and on
+ * fabrics `connectQueue`).
  * @module
  */
 export * from "./dataptr/payload.js";
@@ -11,6 +12,7 @@ export * from "./dataptr/prp.js";
 export { PrpSglBuilder } from "./dataptr/prp-sgl-builder.js";
 export * from "./dataptr/sgl.js";
 export { DmaViewMarks } from "./dma/dma-memory.js";
+export { type ConnectParams, connectQueue } from "./fabrics/queue-connect.js";
 export * from "./index.js";
 export * from "./ns/split.js";
 export * from "./qpair/queue-link.js";

@@ -7,6 +7,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { attachWorkerQueuePair } from "@nvmekit/transport-pcie";
+import { attachTcpWorkerQueuePair } from "@nvmekit/transport-tcp";
 import { postableResult } from "./result-transfer.js";
 import type { PerfWorkerData, PerfWorkerMessage } from "./worker-pool.js";
 import { runWorkloads } from "./workload.js";
@@ -14,7 +15,9 @@ import { runWorkloads } from "./workload.js";
 const data = workerData as PerfWorkerData;
 const post = (m: PerfWorkerMessage) => parentPort!.postMessage(m);
 const stop = new Int32Array(data.stop);
-const attached = data.jobs.map((job) => attachWorkerQueuePair(job.handle));
+const attached = data.tcp
+  ? await Promise.all(data.jobs.map((job) => attachTcpWorkerQueuePair(job.handle)))
+  : data.jobs.map((job) => attachWorkerQueuePair(job.handle));
 post({ type: "ready" });
 await new Promise((resolve) => parentPort!.once("message", resolve)); // GO_MESSAGE
 try {

@@ -5,7 +5,13 @@
  * @module
  */
 import { Worker } from "node:worker_threads";
-import type { Controller, ExportedQueuePair, Namespace, WorkerQueuePairHandle } from "@nvmekit/core";
+import {
+  type Controller,
+  type ExportedQueuePair,
+  type Namespace,
+  TransportType,
+  type WorkerQueuePairHandle,
+} from "@nvmekit/core";
 import { type PostedResult, receivedResult } from "./result-transfer.js";
 import type { RunOptions, WorkloadResult } from "./workload.js";
 import type { WorkloadSpec } from "./workload-spec.js";
@@ -26,6 +32,8 @@ export interface PerfWorkerData {
   stop: SharedArrayBuffer;
   /** Progress interval in milliseconds. */
   progressMs: number;
+  /** Whether the queues are NVMe/TCP (the worker opens its own connections) rather than PCIe. */
+  tcp: boolean;
 }
 
 /** What a perf worker thread posts. */
@@ -115,7 +123,12 @@ export async function runInWorkers(
         exported.push(e);
         posted.push({ handle: e.handle, nsid: ns.id, spec });
       }
-      data.push({ jobs: posted, stop: stop.buffer as SharedArrayBuffer, progressMs });
+      data.push({
+        jobs: posted,
+        stop: stop.buffer as SharedArrayBuffer,
+        progressMs,
+        tcp: ctrlr.trid.trtype === TransportType.TCP,
+      });
     }
     const progress = data.map(() => 0);
     const workers = data.map((d, w) =>

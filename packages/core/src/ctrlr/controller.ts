@@ -232,6 +232,10 @@ export class Controller implements NamespaceOwner {
   private lastQid = 0;
   /** Fabrics: the reconnect loop running after a connection loss, if any. */
   private reconnecting: Promise<void> | null = null;
+  /** Ends the reconnect loop's wait between attempts early (detach). */
+  private stopWaiting: (() => void) | null = null;
+  /** Set by detach: no reconnect attempt starts from then on. */
+  private detaching = false;
 
   /**
    * @param trid the controller's transport ID
@@ -932,9 +936,16 @@ export class Controller implements NamespaceOwner {
   private async reconnectLoop(): Promise<void> {
     const giveUpAt = performance.now() + this.options.ctrlLossTimeoutMs;
     try {
-      while (this.state === ControllerState.Failed && performance.now() < giveUpAt) {
-        await new Promise<void>((r) => setTimeout(r, this.options.reconnectDelayMs).unref());
-        if (this.state !== ControllerState.Failed) return; // detached meanwhile
+      while (this.state === ControllerState.Failed && performance.now() < giveUpAt && !this.detaching) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.options.reconnectDelayMs).unref();
+          this.stopWaiting = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.stopWaiting = null;
+        if (this.state !== ControllerState.Failed || this.detaching) return;
         try {
           await this.reinitialize();
           return;
@@ -953,6 +964,10 @@ export class Controller implements NamespaceOwner {
    */
   async detach(): Promise<void> {
     if (this.state === ControllerState.Detached) return;
+    // A reconnect under way finishes (or gives up) first, so nothing it opens outlives the detach.
+    this.detaching = true;
+    this.stopWaiting?.();
+    await this.reconnecting;
     const live = this.state === ControllerState.Ready;
     for (const queue of this.workerQueues.all()) await this.releaseWorkerQueue(queue).catch(() => undefined);
     for (const qp of [...this.ioQpairs]) {

@@ -17,6 +17,11 @@ export interface DmaBuffer {
 export interface DmaAllocator {
   /** Memory page size the controller is configured for (CC.MPS), in bytes; PRPs are built with it. */
   readonly pageSize: number;
+  /**
+   * True when the transport copies data between buffers and its wire (NVMe/TCP): there are no device
+   * addresses, every view is usable, and memory-domain translations have nothing to translate into.
+   */
+  readonly byCopy?: boolean;
   /** Allocates `size` bytes aligned to `align` (default: pageSize), zero-filled. */
   alloc(size: number, align?: number): DmaBuffer;
   /** Returns a buffer; the allocator may reuse its memory once nothing can reach it. */

@@ -14,7 +14,7 @@ import { EFAULT } from "../errors/errno.js";
 import { InvalidArgumentError } from "../errors/errors.js";
 import type { MemoryDomain } from "../memdomain/domain.js";
 import { MemoryDomainError, ShortTranslationError } from "../memdomain/errors.js";
-import { iovTotalLength, type MemoryIoVec } from "../memdomain/iovec.js";
+import { iovsHaveBytes, iovTotalLength, type MemoryIoVec } from "../memdomain/iovec.js";
 import { getSystemMemoryDomain } from "../memdomain/registry.js";
 import { createTranslationResult, translationLength } from "../memdomain/translation.js";
 import { NvmOpcode } from "../nvme-spec/opcodes.js";
@@ -113,7 +113,11 @@ function chooseRoute(
   const domain = opts.memoryDomain ?? null;
   if (domain === null || domain === getSystemMemoryDomain())
     return { kind: "direct", iovs: dmaIoVecs(ns, iov, bytes) };
-  if (domain.supports("translate")) {
+  // A transport that copies (NVMe/TCP) has no device addresses to translate into, but uses any
+  // buffer the CPU can see.
+  const byCopy = ns.owner.dma.byCopy === true;
+  if (byCopy && iovsHaveBytes(iov, iov.length)) return { kind: "direct", iovs: dmaIoVecs(ns, iov, bytes) };
+  if (!byCopy && domain.supports("translate")) {
     const iovs = translate(ns, domain, opts.memoryDomainCtx, iov, bytes);
     if (ns.owner.sglSupported || prpCompatible(iovs, ns.owner.dma.pageSize)) return { kind: "direct", iovs };
   }

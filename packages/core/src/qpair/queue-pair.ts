@@ -104,6 +104,7 @@ export class QueuePair {
   private unrung = false;
   private lastTimeoutScan = 0;
   private linkGeneration = 0;
+  private resuming = false;
 
   /**
    * @param port the transport's queue
@@ -313,8 +314,30 @@ export class QueuePair {
       link.acknowledge(generation);
       return;
     }
-    if (this.state === QueuePairState.Disconnected && link.state === QueueLinkState.Active)
-      this.reconnect(this.port);
+    if (this.state === QueuePairState.Disconnected && link.state === QueueLinkState.Active) {
+      const resume = this.port.resume;
+      if (resume === undefined) this.reconnect(this.port);
+      else if (!this.resuming) this.resumeThenReconnect(resume.call(this.port));
+    }
+  }
+
+  /**
+   * A port that must re-establish itself from this thread (a worker's socket) resumes first; the
+   * waiting commands go out once it has. If it cannot, the queue pair closes and they fail.
+   */
+  private resumeThenReconnect(resumed: Promise<void>): void {
+    this.resuming = true;
+    resumed.then(
+      () => {
+        this.resuming = false;
+        if (this.state === QueuePairState.Disconnected) this.reconnect(this.port);
+      },
+      () => {
+        this.resuming = false;
+        this.state = QueuePairState.Closed;
+        this.abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, true);
+      },
+    );
   }
 
   /**

@@ -71,6 +71,13 @@ export interface QueuePort {
    */
   restart?(): void;
   /**
+   * For queues driven from another thread whose link that thread must re-establish itself (a
+   * socket): called there once the controller's thread has re-created the controller after a reset
+   * ({@link ExportedIoQueue.recreate}); the queue pair resumes when it resolves, and closes (failing
+   * what waited) when it rejects.
+   */
+  resume?(): Promise<void>;
+  /**
    * Present when the queue raises interrupts (e.g. MSI-X): resolves true when one arrived since the
    * last call, false after `timeoutMs` without one. Pollers sleep on it instead of on timers.
    */

@@ -68,6 +68,16 @@ function forEachPiece(
   return true;
 }
 
+/**
+ * Whether the payload's views cover its whole length (walking an SGL once, as every post does), so
+ * that copies cannot fall short later.
+ */
+export function payloadCovered(payload: Payload): boolean {
+  return forEachPiece(payload, 0, payload.length, ignore);
+}
+
+const ignore = (): void => undefined;
+
 /** Copies `length` bytes of the payload's data from `offset` into `dst` at `dstOffset`; false if not covered. */
 export function copyFromPayload(
   payload: Payload,

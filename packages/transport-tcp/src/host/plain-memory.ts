@@ -9,6 +9,8 @@ import type { DmaAllocator, DmaBuffer } from "@nvmekit/core/transport";
 export class PlainMemory implements DmaAllocator {
   /** NVMe's smallest memory page: the core sizes and aligns with it. */
   readonly pageSize = 4096;
+  /** The transport copies data into and out of PDUs. */
+  readonly byCopy = true;
 
   /** A new zero-filled buffer (alignment has no meaning without DMA). */
   alloc(size: number): DmaBuffer {

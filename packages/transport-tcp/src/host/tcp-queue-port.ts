@@ -35,7 +35,7 @@ import { PduField, readU16le, readU32le } from "../pdu/fields.js";
 import { encodeICReq } from "../pdu/ic.js";
 import { type PduHandler, type PduHeaderView, PduReader } from "../pdu/reader.js";
 import { encodeH2CTermReq } from "../pdu/term.js";
-import { copyFromPayload, copyToPayload } from "./payload-bytes.js";
+import { copyFromPayload, copyToPayload, payloadCovered } from "./payload-bytes.js";
 
 /** What a queue asks for in its ICReq and how much in-capsule data its commands may carry. */
 export interface TcpQueueSettings {
@@ -56,6 +56,9 @@ const SGL_IN_CAPSULE = 0x01;
 /** CDW0 PSDT = 01b: SGLs (fabrics commands always use SGLs). */
 const PSDT_SGL = 1 << 14;
 const FABRICS_OPCODE = 0x7f;
+const FABRICS_CONNECT = 0x01;
+/** Status field of an abort after a connection loss: Command Aborted due to SQ Deletion, DNR. */
+const LOST_STATUS = (1 << 14) | 0x08;
 /** Initial output buffer; it grows (by doubling) to the largest batch seen. */
 const INITIAL_OUTPUT = 64 * 1024;
 
@@ -83,7 +86,10 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
   readonly waitForInterrupt: (timeoutMs: number) => Promise<boolean>;
 
   private readonly reader: PduReader;
-  private readonly inCapsuleBytes: number;
+  /** Largest write carried in-capsule. */
+  readonly inCapsuleBytes: number;
+  /** Digests asked for in the ICReq, and those the ICResp granted. */
+  private readonly requested: number;
   private digests = 0;
   private cpda = 0;
   private maxH2CData = 0;
@@ -114,32 +120,76 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
   private readonly flushNow = (): void => this.flush();
   private icDone: ((error: Error | null) => void) | null = null;
   private closed = false;
+  private socket: Socket | null = null;
+  /** 1 for each command identifier posted and not yet answered. */
+  private readonly outstanding: Uint8Array;
+  /** The command identifier of a Connect in flight, -1 for none. */
+  private connectCid = -1;
+  private cntlid = -1;
 
   /**
-   * @param socket a connected socket, owned by the port from now on; what it receives goes to {@link receive}
    * @param settings the queue's identity and limits
-   * @param onLost called once if the connection ends while the queue is in use, or the peer breaks the protocol
+   * @param onLost called once if the connection ends while the queue is in use, or the peer breaks
+   *   the protocol; the commands outstanding then complete with Command Aborted due to SQ Deletion
    */
   constructor(
-    private readonly socket: Socket,
     settings: TcpQueueSettings,
     private readonly onLost: (error: Error) => void,
   ) {
     this.qid = settings.qid;
     this.depth = settings.depth;
     this.inCapsuleBytes = settings.inCapsuleBytes;
-    this.digests = settings.digests;
+    this.requested = settings.digests;
     this.payloads = new Array<Payload | null>(settings.depth).fill(null);
     this.inCapsule = new Uint8Array(settings.depth);
+    this.outstanding = new Uint8Array(settings.depth);
     this.cq = new Uint32Array(settings.depth * 4);
     this.reader = new PduReader(this);
     this.waitForInterrupt = (ms) => this.waitForCompletion(ms);
-    socket.setNoDelay(true);
-    socket.on("error", (e) => this.lose(e));
-    socket.on("close", () =>
-      this.lose(new Error(`NVMe/TCP queue ${this.qid}: the target closed the connection`)),
-    );
   }
+
+  /**
+   * Takes over a connected socket (what it receives must go to {@link receive}), for a new queue or
+   * to re-establish this one; then {@link initialize} it.
+   */
+  attach(socket: Socket): void {
+    this.socket = socket;
+    this.closed = false;
+    this.digests = 0; // until the ICResp grants them
+    this.reader.reset();
+    this.reader.setDigests(0);
+    socket.setNoDelay(true);
+    socket.on("error", (e) => {
+      if (socket === this.socket) this.lose(e);
+    });
+    socket.on("close", () => {
+      if (socket === this.socket)
+        this.lose(new Error(`NVMe/TCP queue ${this.qid}: the target closed the connection`));
+    });
+  }
+
+  /** The controller ID the last Connect carried on this queue returned, -1 before one succeeded. */
+  get controllerId(): number {
+    return this.cntlid;
+  }
+
+  /**
+   * A worker's queue after a controller reset: drops the connection (the target's controller is gone)
+   * and everything in flight on it, until {@link resume} attaches a new one.
+   */
+  restart(): void {
+    const socket = this.socket;
+    this.socket = null;
+    socket?.destroy();
+    this.cqHead = 0;
+    this.cqCount = 0;
+    this.outLength = 0;
+    this.payloads.fill(null);
+    this.outstanding.fill(0);
+  }
+
+  /** Present on worker queues: re-opens and re-Connects the queue from the worker's thread (see QueuePort). */
+  resume?: () => Promise<void>;
 
   /** Bytes from the socket, in order (valid only during the call). */
   receive(bytes: Uint8Array): void {
@@ -164,8 +214,8 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
       };
       this.icDone = finish;
       const icreq = Buffer.alloc(128);
-      encodeICReq(icreq, 0, 0, this.digests, 0);
-      this.socket.write(icreq);
+      encodeICReq(icreq, 0, 0, this.requested, 0);
+      this.socket?.write(icreq);
     });
   }
 
@@ -177,6 +227,10 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
     const cid = dw[0]! >>> 16;
     if (payload.metadata !== null) return GenericStatus.InvalidField; // fabrics carry metadata interleaved only
     const length = payload.kind === PayloadKind.None ? 0 : payload.length;
+    // Data the transport cannot see (device addresses without views, a short SGL walk) fails here,
+    // before anything is sent, rather than going out as whatever the output buffer held.
+    if (length > 0 && payload.kind !== PayloadKind.Contiguous && !payloadCovered(payload))
+      return GenericStatus.DataSglLengthInvalid;
     const inCapsule = length > 0 && length <= this.inCapsuleBytes && hostToController(dw[0]!, dw[1]!);
     dw[0] = (dw[0]! & ~(3 << 14)) | PSDT_SGL;
     dw[6] = 0; // SGL1 address: 0 (an offset into the capsule, or unused)
@@ -185,6 +239,8 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
     dw[9] = (inCapsule ? SGL_IN_CAPSULE : SGL_TRANSPORT_DATA_BLOCK) << 24;
     this.payloads[cid] = length > 0 ? payload : null;
     this.inCapsule[cid] = inCapsule ? 1 : 0;
+    this.outstanding[cid] = 1;
+    if ((dw[0]! & 0xff) === FABRICS_OPCODE && (dw[1]! & 0xff) === FABRICS_CONNECT) this.connectCid = cid;
     return 0;
   }
 
@@ -221,7 +277,7 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
   /** Writes the output buffer in one socket write. */
   private flush(): void {
     this.flushQueued = false;
-    if (this.outLength === 0 || this.closed) return;
+    if (this.outLength === 0 || this.closed || this.socket === null) return;
     // node:net keeps the Buffer until it is sent, so the batch goes out in a copy.
     this.socket.write(Buffer.from(this.out.subarray(0, this.outLength)));
     this.outLength = 0;
@@ -250,13 +306,15 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
 
   /** Closes the connection (the target deletes the queue with it). */
   async release(): Promise<void> {
-    if (this.closed) return;
+    const socket = this.socket;
     this.closed = true;
+    this.socket = null;
+    if (socket === null || socket.destroyed) return;
     await new Promise<void>((resolve) => {
-      this.socket.once("close", () => resolve());
-      this.socket.end();
-      this.socket.destroySoon();
-      setTimeout(() => this.socket.destroy(), 1000).unref();
+      socket.once("close", () => resolve());
+      socket.end();
+      socket.destroySoon();
+      setTimeout(() => socket.destroy(), 1000).unref();
     });
   }
 
@@ -305,6 +363,8 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
   /** The end of a PDU: a C2HData with SUCCESS stands for the response. */
   onPduEnd(): void {
     if (this.rxType === PduType.C2HData && (this.rxFlags & PduFlag.DATA_SUCCESS) !== 0) {
+      this.payloads[this.rxCid] = null;
+      this.outstanding[this.rxCid] = 0;
       this.pushCompletion(0, 0, this.qid << 16, this.rxCid);
     }
     this.rxType = -1;
@@ -329,7 +389,7 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
       this.icDone(new Error(`the target speaks NVMe/TCP format version ${pfv}, not 0`));
       return;
     }
-    if ((granted & ~this.digests) !== 0) {
+    if ((granted & ~this.requested) !== 0) {
       this.icDone(new Error("the target enabled digests the host did not ask for"));
       return;
     }
@@ -396,7 +456,14 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
     if (b.length < CAPSULE_RESP_HEADER_LENGTH) return;
     const dw3 = readU32le(b, at + 12);
     const cid = dw3 & 0xffff;
-    if (cid < this.depth) this.payloads[cid] = null;
+    if (cid < this.depth) {
+      this.payloads[cid] = null;
+      this.outstanding[cid] = 0;
+    }
+    if (cid === this.connectCid) {
+      this.connectCid = -1;
+      if (dw3 >>> 17 === 0) this.cntlid = readU32le(b, at) & 0xffff;
+    }
     this.pushCompletion(readU32le(b, at), readU32le(b, at + 4), readU32le(b, at + 8), dw3);
   }
 
@@ -417,12 +484,17 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
    * one Timeout per port, refreshed per wait rather than created.
    */
   private waitForCompletion(timeoutMs: number): Promise<boolean> {
-    if (this.cqCount > 0 || this.closed) return Promise.resolve(true);
+    // Completions already waiting (a caller that did not take them, e.g. a queue pair resuming while
+    // its Connect's answer waits for the code that sent it): answer after the event loop has run, not
+    // at once, or a poller looping on this would never let that code run. A closed queue waits out
+    // the time, for the same reason.
+    if (this.cqCount > 0) return new Promise<boolean>((resolve) => setImmediate(resolve, true));
     if (this.waiting !== null) return this.waiting;
     if (this.waitTimer === null || this.waitMs !== timeoutMs) {
       if (this.waitTimer !== null) clearTimeout(this.waitTimer);
-      // Left running when data comes first (it then wakes nobody); the socket keeps the process alive.
-      this.waitTimer = setTimeout(this.timedOut, timeoutMs).unref();
+      // Left running when data comes first (it then wakes nobody). Not unref'd: while a worker's queue
+      // has no socket (a reset), this wait is what keeps the worker's event loop alive.
+      this.waitTimer = setTimeout(this.timedOut, timeoutMs);
       this.waitMs = timeoutMs;
     } else this.waitTimer.refresh();
     this.waiting = new Promise<boolean>((resolve) => {
@@ -451,7 +523,7 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
   }
 
   private protocolError(fes: number, fei: number, message: string): void {
-    if (!this.closed) {
+    if (!this.closed && this.socket !== null) {
       const term = Buffer.alloc(152);
       const n = encodeH2CTermReq(term, 0, fes, fei, new Uint8Array(0));
       this.socket.write(term.subarray(0, n));
@@ -462,15 +534,26 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
   private fail(message: string): void {
     const error = new Error(message);
     if (this.icDone !== null) this.icDone(error);
+    const socket = this.socket;
     this.lose(error);
-    this.socket.destroy();
+    socket?.destroy();
   }
 
+  /**
+   * The connection is gone: tell the owner, then answer every command still outstanding with an
+   * abort, so none is ever lost (a controller that already aborted them ignores these).
+   */
   private lose(error: Error): void {
     if (this.closed) return;
     this.closed = true;
     this.icDone?.(error);
-    this.wake(false);
     this.onLost(error);
+    for (let cid = 0; cid < this.depth; cid++) {
+      if (this.outstanding[cid] === 0) continue;
+      this.outstanding[cid] = 0;
+      this.payloads[cid] = null;
+      this.pushCompletion(0, 0, this.qid << 16, (cid | (LOST_STATUS << 17)) >>> 0);
+    }
+    this.wake(false);
   }
 }

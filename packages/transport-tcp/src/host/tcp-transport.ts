@@ -45,7 +45,7 @@ export class TcpTransport implements NvmeTransport {
     const port = trid.trsvcid === "" ? defaultPort(trid) : Number(trid.trsvcid);
     if (!Number.isInteger(port) || port < 1 || port > 65535)
       throw new TransportIdError(`trsvcid:${trid.trsvcid}`, "trsvcid must be a TCP port number");
-    return new TcpConnection(trid.traddr, port, options);
+    return new TcpConnection(trid.traddr, port, trid.subnqn === "" ? DISCOVERY_NQN : trid.subnqn, options);
   }
 }
 
