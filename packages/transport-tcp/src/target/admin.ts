@@ -3,7 +3,8 @@
  * the commands that concern the controller's own state (Identify Controller, Number of Queues, Keep
  * Alive Timer, Async Event Configuration, Keep Alive, Asynchronous Event Request, Abort), the
  * discovery log on a discovery controller, and Identify Namespace / namespace lists / error, SMART,
- * firmware and changed-namespace logs / harmless features passed to the backend. Anything else is
+ * firmware and changed-namespace logs / harmless features passed to the backend (Identify Namespace
+ * with NMIC saying "shared": every host's controller reaches the same namespaces). Anything else is
  * Invalid Command Opcode. Target thread only.
  * @module
  */
@@ -67,6 +68,18 @@ const FORWARDED_FEATURES = new Set<number>([
   FeatureId.InterruptCoalescing,
   FeatureId.WriteAtomicityNormal,
 ]);
+
+/**
+ * Where NMIC is in the Identify Namespace structures passed on. Every controller of the subsystem
+ * (one per host association) reaches the same backend namespaces, so they are shared (NMIC bit 0),
+ * as Linux's target reports them: Linux's host refuses a second path to an unshared namespace
+ * ("Duplicate unshared namespace").
+ */
+const NMIC_OFFSET = new Map<number, number>([
+  [Cns.Namespace, 30],
+  [Cns.IoCommandSetIndependentNamespace, 1],
+]);
+const NMIC_SHARED = 1;
 
 const IDENTIFY_SIZE = 4096;
 /** Set Features CDW10 bit 31: save the value across power cycles (not supported). */
@@ -163,7 +176,13 @@ export class AdminHandler implements CommandHandler {
       return { status: 0, dataLength: IDENTIFY_SIZE };
     }
     if (this.ctrl.discovery || !FORWARDED_CNS.has(cns)) return fail(INVALID_FIELD);
-    return forwardAdmin(this.ctx, req.cmd, IDENTIFY_SIZE, req.data);
+    const forwarded = forwardAdmin(this.ctx, req.cmd, IDENTIFY_SIZE, req.data);
+    const nmic = NMIC_OFFSET.get(cns);
+    if (nmic === undefined) return forwarded;
+    return forwarded.then((r) => {
+      if (r.status === 0) req.data![nmic] = req.data![nmic]! | NMIC_SHARED;
+      return r;
+    });
   }
 
   private buildIdentify(): Uint8Array {

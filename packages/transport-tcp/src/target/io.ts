@@ -1,7 +1,8 @@
 /**
  * An I/O queue of a connected controller: each NVM command (Read, Write, Compare, Flush, Write
- * Zeroes, Write Uncorrectable, Dataset Management, Verify) is checked against its namespace, given
- * a DMA buffer of the backend for its data, and forwarded as a raw command on a backend queue pair,
+ * Zeroes, Write Uncorrectable, Dataset Management, Verify) is checked against its namespace (a
+ * Dataset Management transfer may be longer than its ranges, as Linux's host sends it), given a DMA
+ * buffer of the backend for its data, and forwarded as a raw command on a backend queue pair,
  * its status passed back as the backend gave it. Target thread only.
  * @module
  */
@@ -28,6 +29,13 @@ import type { VirtualController } from "./virtual-controller.js";
 
 const INVALID_NAMESPACE = generic(GenericStatus.InvalidNamespaceOrFormat);
 const SGL_LENGTH_INVALID = generic(GenericStatus.DataSglLengthInvalid);
+/** The most a Dataset Management transfer can hold: 256 ranges of 16 bytes. */
+const DSM_MAX_BYTES = 256 * 16;
+
+/** Bytes of the ranges a Dataset Management command names (CDW10 NR, 0's based). */
+function dsmBytes(cdw10: number): number {
+  return ((cdw10 & 0xff) + 1) * 16;
+}
 
 /** The I/O queues of one controller (one handler per queue). */
 export class IoHandler implements CommandHandler {
@@ -48,13 +56,21 @@ export class IoHandler implements CommandHandler {
     if (!this.ctrl.properties.ready) return SEQUENCE_ERROR;
     const expected = this.dataLength(req);
     if (expected < 0) return -expected;
-    if (req.length !== expected) return SGL_LENGTH_INVALID;
+    if (cmd.opcode === NvmOpcode.DatasetManagement) {
+      // Linux's host (6.1 at least) sends its whole range buffer, up to 256 ranges, whatever NR says:
+      // a one-range discard moves more than 16 bytes. Linux's target accepts a transfer at least as
+      // long as the ranges; so do we, and the backend gets the ranges only.
+      if (req.length < expected || req.length > DSM_MAX_BYTES) return SGL_LENGTH_INVALID;
+    } else if (req.length !== expected) {
+      return SGL_LENGTH_INVALID;
+    }
     if (expected === 0) return 0;
-    if (expected > this.ctx.backend.maxTransferSize) return INVALID_FIELD;
+    if (req.length > this.ctx.backend.maxTransferSize) return INVALID_FIELD;
     const backend = this.ctx.backend;
     try {
-      const buf = backend.allocBuffer(expected);
-      req.data = buf.bytes.subarray(0, expected);
+      // The whole transfer lands in DMA memory; the backend is given the bytes the command uses.
+      const buf = backend.allocBuffer(req.length);
+      req.data = buf.bytes.subarray(0, req.length);
       req.release = () => backend.freeBuffer(buf);
     } catch (e) {
       return statusOf(e, this.ctx).status || INTERNAL_ERROR;
@@ -65,7 +81,11 @@ export class IoHandler implements CommandHandler {
   async execute(req: TargetRequest): Promise<CommandResult> {
     try {
       const qp = await this.ctx.queues.get();
-      const dw0 = await this.ctx.track(this.ctx.backend.ioRaw(qp, backendCommand(req.cmd), req.data));
+      const data =
+        req.data !== null && req.cmd.opcode === NvmOpcode.DatasetManagement
+          ? req.data.subarray(0, dsmBytes(req.cmd.cdw10))
+          : req.data;
+      const dw0 = await this.ctx.track(this.ctx.backend.ioRaw(qp, backendCommand(req.cmd), data));
       return { status: 0, dw0 };
     } catch (e) {
       return statusOf(e, this.ctx);
@@ -90,7 +110,7 @@ export class IoHandler implements CommandHandler {
       case NvmOpcode.Verify:
         return 0;
       case NvmOpcode.DatasetManagement:
-        return ((cmd.cdw10 & 0xff) + 1) * 16;
+        return dsmBytes(cmd.cdw10);
       default:
         return -INVALID_OPCODE;
     }

@@ -198,6 +198,85 @@ for (const digests of [0, DigestBit.Header | DigestBit.Data]) {
   });
 }
 
+test("DSM with Linux's 4 KiB range buffer (NR 0) deallocates, in-capsule or by R2T; too short is refused", async () => {
+  const h = await startTarget({ inCapsuleDataSize: 4096 });
+  try {
+    const { cntlid } = await h.admin();
+    const io = await ioQueue(h, cntlid, 0);
+    const dsm = (ranges: [number, number][], bytes: number): { cmd: NvmeCommand; data: Uint8Array } => {
+      const cmd = new NvmeCommand();
+      cmd.init(NvmOpcode.DatasetManagement, 1);
+      cmd.cdw10 = ranges.length - 1;
+      cmd.cdw11 = 1 << 2; // AD: deallocate
+      // The bytes after the ranges stay zero, as in Linux's kzalloc'd page.
+      const data = new Uint8Array(Math.max(bytes, ranges.length * 16));
+      const v = new DataView(data.buffer);
+      ranges.forEach(([slba, nlb], i) => {
+        v.setUint32(i * 16 + 4, nlb, true);
+        v.setBigUint64(i * 16 + 8, BigInt(slba), true);
+      });
+      return { cmd, data: data.subarray(0, bytes) };
+    };
+    const fill = pattern(8 * 512, 5);
+    for (const [lba, inCapsule] of [
+      [16, true],
+      [48, false],
+    ] as const) {
+      assert.not.ok(
+        (await io.run(rw(NvmOpcode.Write, lba, 8), { write: fill, inCapsule: true })).cpl.isError,
+      );
+      const { cmd, data } = dsm([[lba, 8]], 4096);
+      const r = await io.run(cmd, { write: data, inCapsule });
+      assert.not.ok(r.cpl.isError, `DSM status 0x${r.cpl.status.toString(16)}`);
+      assert.is(r.pdus[0]!.type, inCapsule ? PduType.CapsuleResp : PduType.R2T);
+      const back = await io.run(rw(NvmOpcode.Read, lba, 8), { readLength: 4096 });
+      assert.ok(
+        back.data.every((x) => x === 0),
+        `LBA ${lba} deallocated`,
+      );
+    }
+    // Exactly the ranges is fine too; fewer bytes than the ranges, or more than 256 ranges hold, is not.
+    const exact = dsm(
+      [
+        [0, 1],
+        [8, 1],
+      ],
+      32,
+    );
+    assert.not.ok((await io.run(exact.cmd, { write: exact.data, inCapsule: true })).cpl.isError);
+    const short = dsm(
+      [
+        [0, 1],
+        [8, 1],
+      ],
+      16,
+    );
+    const s1 = await io.run(short.cmd, { write: short.data, inCapsule: true });
+    assert.is(s1.cpl.sc, 0x0f, "Data SGL Length Invalid");
+    const long = dsm([[0, 1]], 8192);
+    const s2 = await io.run(long.cmd, { write: long.data });
+    assert.is(s2.cpl.sc, 0x0f);
+    assert.is(s2.pdus.length, 1, "no R2T for a refused command");
+  } finally {
+    await h.stop();
+  }
+});
+
+test("Identify Namespace reports the namespace shared (NMIC bit 0): every host's controller reaches it", async () => {
+  const h = await startTarget();
+  try {
+    const { c } = await h.admin();
+    const ns = await c.run(identify(Cns.Namespace, 1), { readLength: 4096 });
+    assert.not.ok(ns.cpl.isError);
+    assert.is(ns.data[30]! & 1, 1, "NMIC shared");
+    assert.is(readU32le(ns.data, 0), h.rig.ctrlr.getNamespace(1)!.numSectors, "the rest is the backend's");
+    const indep = await c.run(identify(Cns.IoCommandSetIndependentNamespace, 2), { readLength: 4096 });
+    if (!indep.cpl.isError) assert.is(indep.data[1]! & 1, 1, "NMIC shared (CNS 08h)");
+  } finally {
+    await h.stop();
+  }
+});
+
 test("I/O Connect needs the controller's host, a granted qid and a sane sqsize", async () => {
   const h = await startTarget({ maxIoQueues: 2 });
   try {
