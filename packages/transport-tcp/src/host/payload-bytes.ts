@@ -86,6 +86,14 @@ export function copyFromPayload(
   dst: Uint8Array,
   dstOffset: number,
 ): boolean {
+  if (payload.kind === PayloadKind.Contiguous) {
+    // The common case, without the closure of the general walk.
+    const view = payload.view!;
+    const at = payload.viewOffset + offset;
+    if (at + length > view.byteLength) return false;
+    dst.set(bytesOf(view, at, length), dstOffset);
+    return true;
+  }
   return forEachPiece(payload, offset, length, (seg, at) => dst.set(seg, dstOffset + at));
 }
 

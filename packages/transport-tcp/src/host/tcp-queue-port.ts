@@ -5,9 +5,10 @@
  * PDUs and is copied straight into the caller's buffer; larger writes wait for the target's R2T and
  * go out as H2CData; CapsuleResp PDUs become completions the core polls.
  *
- * Per command there is no closure and no allocation beyond the views the copies use and the one
- * output Buffer per batch that node:net keeps until written. Everything runs on the thread that owns
- * the queue (the socket's event loop).
+ * Per command with a contiguous payload there is no closure, and no allocation beyond the typed-array
+ * views the copies and the PDU reader use (data is copied once, between the caller's buffer and the
+ * socket's) and the one output Buffer per batch that node:net keeps until written. Everything runs on
+ * the thread that owns the queue (the socket's event loop).
  * @module
  */
 import type { Socket } from "node:net";
