@@ -29,7 +29,8 @@ test("a malformed transport ID names the bad token and shows the right form", ()
     /traddr:zz.*write it as -r 'trtype:PCIe traddr:0000:01:00\.0'/,
   );
   fails(["perf", "-r", "trtype:FOO"], 2, /unknown trtype; use PCIe, RDMA, TCP/);
-  fails(["list", "-r", "x"], 2, /unknown option '-r'/);
+  fails(["list", "-r", "x"], 2, /missing ':' between key and value in "x"/);
+  fails(["list", "--bogus"], 2, /unknown option '--bogus'/);
   fails(
     ["read", "-r", "traddr", "--lba", "0", "--count", "1"],
     2,
