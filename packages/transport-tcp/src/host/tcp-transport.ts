@@ -12,7 +12,7 @@ import {
   TransportType,
 } from "@nvmekit/core/transport";
 import { injectable } from "inversify";
-import { type Observable, of } from "rxjs";
+import { EMPTY, type Observable, of } from "rxjs";
 import { NVME_TCP_DISCOVERY_PORT, NVME_TCP_PORT } from "../pdu/constants.js";
 import { TcpConnection } from "./tcp-connection.js";
 
@@ -29,9 +29,12 @@ export class TcpTransport implements NvmeTransport {
     return true;
   }
 
-  /** The controller `trid` names; discovery (a trid with no subsystem) is the core's. */
+  /**
+   * The controller `trid` names; nothing without an address (a probe of every transport finds no
+   * TCP controller by itself). Discovery (an address with no subsystem) is the core's.
+   */
   probe(trid: TransportId): Observable<TransportId> {
-    return of(trid);
+    return trid.traddr === "" ? EMPTY : of(trid);
   }
 
   /**

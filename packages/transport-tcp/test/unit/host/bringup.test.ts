@@ -122,6 +122,8 @@ test("driver.probe of the discovery address attaches the subsystem, once", async
     const buf = c.allocBuffer(512);
     buf.bytes.fill(0x5a);
     await ns.write(qp, buf.bytes, 7, 1);
+    // A probe of every transport finds no TCP controller without an address, and fails nothing.
+    assert.is(await rig.driver.probe(undefined), 0);
     // Probing again attaches nothing new.
     assert.is(
       await rig.driver.probe(tridFor(rig.port, ""), { probe: (_t, o) => !!Object.assign(o, BASE_OPTIONS) }),
