@@ -12,7 +12,7 @@ export * from "./dataptr/prp.js";
 export { PrpSglBuilder } from "./dataptr/prp-sgl-builder.js";
 export * from "./dataptr/sgl.js";
 export { DmaViewMarks } from "./dma/dma-memory.js";
-export { type ConnectParams, connectQueue } from "./fabrics/queue-connect.js";
+export { type ConnectParams, connectQueue, whileQueueIdBusy } from "./fabrics/queue-connect.js";
 export * from "./index.js";
 export * from "./ns/split.js";
 export * from "./qpair/queue-link.js";

@@ -11,7 +11,7 @@ import { ENOMEM } from "../errors/errno.js";
 import { InvalidArgumentError, StateError } from "../errors/errors.js";
 import { readDiscoveryLog } from "../fabrics/discovery-log-reader.js";
 import { PropertyRegisters } from "../fabrics/property-registers.js";
-import { ConnectRejectedError, connectQueue } from "../fabrics/queue-connect.js";
+import { connectQueue, whileQueueIdBusy } from "../fabrics/queue-connect.js";
 import { DmaDeviceType } from "../memdomain/device-type.js";
 import type { MemoryDomain } from "../memdomain/domain.js";
 import { createMemoryDomain, destroyMemoryDomain } from "../memdomain/registry.js";
@@ -132,8 +132,6 @@ export enum FirmwareCommitAction {
   ReplaceAndEnableImmediately = 3,
 }
 
-/** Connects tried on a fabric I/O queue whose ID the target still holds (about 1 s in all). */
-const QID_BUSY_ATTEMPTS = 10;
 /** Bytes of a submission queue entry: the part of a fabrics command capsule that is not in-capsule data. */
 const SQE_BYTES = 64;
 /** Largest transfer the core allows any command when the controller sets no MDTS. */
@@ -1041,24 +1039,17 @@ export class Controller implements NamespaceOwner {
    * fails to connect is released.
    */
   private async openIoPort(request: IoQueueRequest): Promise<QueuePort> {
-    for (let attempt = 1; ; attempt++) {
+    if (!this.isFabric) return this.connection.createIoQueue(request, this.adminChannel);
+    return whileQueueIdBusy(async () => {
       const port = await this.connection.createIoQueue(request, this.adminChannel);
-      if (!this.isFabric) return port;
       try {
         await this.connectPort(port, this.fabricCntlid);
         return port;
       } catch (e) {
         await port.release();
-        // The target may still be tearing down an earlier queue with this ID (after a reset, or
-        // when every ID has been used): wait a little and connect again.
-        const busy =
-          e instanceof ConnectRejectedError &&
-          e.sct === StatusCodeType.Generic &&
-          e.sc === GenericStatus.CommandSequenceError;
-        if (!busy || attempt === QID_BUSY_ATTEMPTS) throw e;
-        await new Promise((r) => setTimeout(r, 20 * attempt));
+        throw e;
       }
-    }
+    });
   }
 
   /** @internal Admin commands for the transport (Create I/O queues) and initialisation. */

@@ -18,6 +18,7 @@ import {
   describeConnectFailure,
   encodeConnectData,
 } from "../nvme-spec/fabrics.js";
+import { GenericStatus, StatusCodeType } from "../nvme-spec/status.js";
 import type { QueuePort } from "../transport/contract.js";
 
 /** What a Connect names. */
@@ -100,6 +101,30 @@ export async function connectQueue(
     return decodeConnectResponse(cpl.cdw0).cntlid;
   } finally {
     dma.free(data);
+  }
+}
+
+/** Connects tried on an I/O queue whose ID the target still holds (about 1 s in all). */
+const QUEUE_ID_BUSY_ATTEMPTS = 10;
+
+/**
+ * Runs `open` (which creates a queue's link, Connects it, and releases the link if that fails) again
+ * while the target refuses the Connect with Command Sequence Error: it tears a closed queue down in
+ * the background (after a reset, or a queue ID freed and handed out again) and holds the ID meanwhile.
+ * @throws what the last attempt threw
+ */
+export async function whileQueueIdBusy<T>(open: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await open();
+    } catch (e) {
+      const busy =
+        e instanceof ConnectRejectedError &&
+        e.sct === StatusCodeType.Generic &&
+        e.sc === GenericStatus.CommandSequenceError;
+      if (!busy || attempt === QUEUE_ID_BUSY_ATTEMPTS) throw e;
+      await sleep(20 * attempt);
+    }
   }
 }
 

@@ -6,14 +6,13 @@
  * after a reset the worker's queue re-opens and re-Connects itself ({@link TcpQueuePort.resume}).
  * @module
  */
-import { GenericStatus, StatusCodeType } from "@nvmekit/core/nvme-spec";
 import {
   type AttachedQueuePair,
   attachQueuePair,
-  ConnectRejectedError,
   connectQueue,
   parseHostId,
   type WorkerQueuePairHandle,
+  whileQueueIdBusy,
 } from "@nvmekit/core/transport";
 import { PlainMemory } from "./plain-memory.js";
 import { openSocket } from "./socket.js";
@@ -45,9 +44,6 @@ export interface TcpQueueHandle {
   readonly controllerId: SharedArrayBuffer;
 }
 
-/** Connects tried while the target still holds the queue ID (it tears a closed queue down in the background). */
-const BUSY_ATTEMPTS = 10;
-
 /**
  * Opens, in this (worker) thread, the queue pair the controller's thread exported with
  * `Controller.allocIoQpairForWorker` over NVMe/TCP: its own connection, Connected for the queue ID.
@@ -75,9 +71,9 @@ export async function attachTcpWorkerQueuePair(handle: WorkerQueuePairHandle): P
   };
 }
 
-/** Opens a connection for `port`, exchanges ICReq/ICResp and Connects the queue, retrying while its ID is busy. */
-async function openAndConnect(port: TcpQueuePort, t: TcpQueueHandle, dma: PlainMemory): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
+/** Opens a connection for `port`, exchanges ICReq/ICResp and Connects the queue, again while its ID is busy. */
+function openAndConnect(port: TcpQueuePort, t: TcpQueueHandle, dma: PlainMemory): Promise<void> {
+  return whileQueueIdBusy(async () => {
     port.attach(await openSocket(t.host, t.port, t.timeoutMs, (bytes) => port.receive(bytes)));
     try {
       await port.initialize(t.timeoutMs);
@@ -95,15 +91,9 @@ async function openAndConnect(port: TcpQueuePort, t: TcpQueueHandle, dma: PlainM
         },
         t.timeoutMs,
       );
-      return;
     } catch (e) {
       await port.release();
-      const busy =
-        e instanceof ConnectRejectedError &&
-        e.sct === StatusCodeType.Generic &&
-        e.sc === GenericStatus.CommandSequenceError;
-      if (!busy || attempt === BUSY_ATTEMPTS) throw e;
-      await new Promise((r) => setTimeout(r, 20 * attempt));
+      throw e;
     }
-  }
+  });
 }
