@@ -37,6 +37,17 @@ export interface BenchFigures {
   heapGrowthBytes: number | null;
 }
 
+/** Seconds per workload: BENCH_SECONDS, default 5. */
+export const BENCH_SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+
+/** The workloads the device benchmarks run on every engine: 4 KiB random at QD 1 and 32, 128 KiB sequential reads. */
+export const BENCH_WORKLOADS: readonly BenchWorkload[] = [
+  { pattern: "randread", ioSize: 4096, queueDepth: 1, seconds: BENCH_SECONDS },
+  { pattern: "randread", ioSize: 4096, queueDepth: 32, seconds: BENCH_SECONDS },
+  { pattern: "randwrite", ioSize: 4096, queueDepth: 32, seconds: BENCH_SECONDS },
+  { pattern: "read", ioSize: 128 * 1024, queueDepth: 8, seconds: BENCH_SECONDS },
+];
+
 /** A workload's label, e.g. "randread 4k qd32". */
 export function workloadLabel(w: BenchWorkload): string {
   const size = w.ioSize >= 1024 ? `${w.ioSize / 1024}k` : `${w.ioSize}`;

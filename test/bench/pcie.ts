@@ -13,16 +13,9 @@ import { pcieTransportModule, vfioModule } from "@nvmekit/transport-pcie";
 import { Container } from "inversify";
 import { cDriverRuns, runCDriver } from "./c-driver.js";
 import type { BenchFigures, BenchRow, BenchWorkload } from "./figures.js";
-import { printTable, workloadLabel } from "./figures.js";
+import { BENCH_SECONDS, BENCH_WORKLOADS, printTable, workloadLabel } from "./figures.js";
 import { runFio } from "./fio.js";
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const WORKLOADS: BenchWorkload[] = [
-  { pattern: "randread", ioSize: 4096, queueDepth: 1, seconds: SECONDS },
-  { pattern: "randread", ioSize: 4096, queueDepth: 32, seconds: SECONDS },
-  { pattern: "randwrite", ioSize: 4096, queueDepth: 32, seconds: SECONDS },
-  { pattern: "read", ioSize: 128 * 1024, queueDepth: 8, seconds: SECONDS },
-];
 const NAMESPACES = [
   { nsid: 1, label: "null-backed namespace" },
   { nsid: 2, label: "file-backed namespace" },
@@ -70,14 +63,14 @@ const bdf = bind("nvme");
 const controllerName = readdirSync(`/sys/bus/pci/devices/${bdf}/nvme`)[0]!;
 const kernel = new Map<string, BenchFigures>();
 for (const { nsid } of NAMESPACES) {
-  for (const w of WORKLOADS)
+  for (const w of BENCH_WORKLOADS)
     kernel.set(`${nsid} ${workloadLabel(w)}`, runFio(`/dev/${controllerName}n${nsid}`, w));
 }
 
 bind("vfio");
 const cDriver = new Map<string, BenchFigures>();
 for (const { nsid } of NAMESPACES) {
-  for (const w of WORKLOADS.filter(cDriverRuns))
+  for (const w of BENCH_WORKLOADS.filter(cDriverRuns))
     cDriver.set(`${nsid} ${workloadLabel(w)}`, runCDriver(bdf, nsid, w));
 }
 
@@ -91,12 +84,12 @@ const clocksource = readFileSync(
   "utf8",
 ).trim();
 console.log(
-  `# nvmekit PCIe benchmark: ${ctrlr.data.mn.trim()} at ${bdf}, ${SECONDS} s per workload, ` +
+  `# nvmekit PCIe benchmark: ${ctrlr.data.mn.trim()} at ${bdf}, ${BENCH_SECONDS} s per workload, ` +
     `shadow doorbells ${ctrlr.options.useShadowDoorbells ? "on" : "off"}, guest clocksource ${clocksource}\n`,
 );
 for (const { nsid, label } of NAMESPACES) {
   const rows: BenchRow[] = [];
-  for (const w of WORKLOADS) {
+  for (const w of BENCH_WORKLOADS) {
     const key = `${nsid} ${workloadLabel(w)}`;
     rows.push({
       workload: w,

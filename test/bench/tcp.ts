@@ -19,16 +19,9 @@ import { type Controller, coreModule, NvmeDriver } from "@nvmekit/core";
 import { tcpTransportModule } from "@nvmekit/transport-tcp";
 import { Container } from "inversify";
 import type { BenchFigures, BenchRow, BenchWorkload } from "./figures.js";
-import { printTable, workloadLabel } from "./figures.js";
+import { BENCH_SECONDS, BENCH_WORKLOADS, printTable, workloadLabel } from "./figures.js";
 import { runFio } from "./fio.js";
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const WORKLOADS: BenchWorkload[] = [
-  { pattern: "randread", ioSize: 4096, queueDepth: 1, seconds: SECONDS },
-  { pattern: "randread", ioSize: 4096, queueDepth: 32, seconds: SECONDS },
-  { pattern: "randwrite", ioSize: 4096, queueDepth: 32, seconds: SECONDS },
-  { pattern: "read", ioSize: 128 * 1024, queueDepth: 8, seconds: SECONDS },
-];
 const TRADDR = "127.0.0.1";
 const TRSVCID = "4420";
 const NQN = "nqn.2024-01.io.nvmekit:null";
@@ -91,7 +84,7 @@ async function kernelHost(): Promise<Map<string, BenchFigures>> {
   try {
     const block = `/dev/${device}n1`;
     for (let i = 0; i < 50 && !existsSync(block); i++) await sleep(100);
-    for (const w of WORKLOADS) {
+    for (const w of BENCH_WORKLOADS) {
       const { result, cpuUs } = await machineCpuUs(() => runFio(block, w));
       figures.set(workloadLabel(w), {
         ...result,
@@ -113,11 +106,11 @@ const ctrlr = await driver.connect(
   `trtype:TCP adrfam:IPv4 traddr:${TRADDR} trsvcid:${TRSVCID} subnqn:${NQN}`,
 );
 console.log(
-  `# nvmekit NVMe/TCP benchmark: Linux nvmet-tcp (null_blk) at ${TRADDR}:${TRSVCID}, ${SECONDS} s per workload, ` +
+  `# nvmekit NVMe/TCP benchmark: Linux nvmet-tcp (null_blk) at ${TRADDR}:${TRSVCID}, ${BENCH_SECONDS} s per workload, ` +
     `default queue-pair options; CPU us/IO is the whole guest's\n`,
 );
 const rows: BenchRow[] = [];
-for (const w of WORKLOADS) {
+for (const w of BENCH_WORKLOADS) {
   rows.push({
     workload: w,
     ours: await ours(ctrlr, w),
