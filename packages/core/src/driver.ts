@@ -20,7 +20,6 @@ import {
   emptyTransportId,
   parseTransportId,
   type TransportId,
-  TransportType,
 } from "./trid/transport-id.js";
 
 /** The inversify token of the default controller options (bind a value to override them). */
@@ -159,7 +158,7 @@ export class NvmeDriver {
       from(sources).pipe(
         concatMap((t) =>
           defer(() =>
-            isDiscoveryService(t)
+            this.isDiscoveryService(t)
               ? from(this.discoverSubsystems(t)).pipe(concatMap((ids) => from(ids)))
               : this.registry.get(t).probe(t),
           ),
@@ -167,6 +166,12 @@ export class NvmeDriver {
         toArray(),
       ),
     );
+  }
+
+  /** A fabric transport's address with no subsystem (or the discovery NQN): its discovery service. */
+  private isDiscoveryService(trid: TransportId): boolean {
+    const fabric = this.registry.find(trid.trtype, trid.trstring)?.fabric === true;
+    return fabric && trid.traddr !== "" && (trid.subnqn === "" || trid.subnqn === DISCOVERY_NQN);
   }
 
   /**
@@ -187,15 +192,6 @@ export class NvmeDriver {
 }
 
 /** Rejects option values that cannot be right before anything is connected. */
-/** A fabric transport ID naming a discovery service: an address with no subsystem, or the discovery NQN. */
-function isDiscoveryService(trid: TransportId): boolean {
-  const fabric =
-    trid.trtype === TransportType.TCP ||
-    trid.trtype === TransportType.RDMA ||
-    trid.trtype === TransportType.FC;
-  return fabric && trid.traddr !== "" && (trid.subnqn === "" || trid.subnqn === DISCOVERY_NQN);
-}
-
 function checkOptions(o: Partial<ControllerOptions>): void {
   const positive = [
     "numIoQueues",

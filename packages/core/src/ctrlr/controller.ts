@@ -880,19 +880,27 @@ export class Controller implements NamespaceOwner {
    *   they may be resubmitted, and wait); admin callbacks with the abort status and DNR.
    * - Buffer: the abort callbacks run before the controller is disabled, so the device may still move
    *   an aborted command's data until the Promise settles.
-   * @throws {@link StateError} (as a rejection) when the controller is detached, failed or removed;
-   *   when re-initialisation fails the controller is marked failed and the error rejects
+   * - Fabrics: the connection is closed and opened again (Connect on every queue); a failed fabric
+   *   controller may be reset too (reconnecting on purpose), unless its reconnect loop is running.
+   * @throws {@link StateError} (as a rejection) when the controller is detached, removed, failed (on
+   *   PCIe), or already resetting or reconnecting; when re-initialisation fails the controller is marked
+   *   failed and the error rejects
    */
   async reset(): Promise<void> {
-    this.assertUsable();
-    await this.reinitialize();
+    if (this.state === ControllerState.Resetting || this.reconnecting !== null) {
+      throw new StateError("a reset or reconnect is already under way: wait for it (state$)");
+    }
+    if (!(this.isFabric && this.state === ControllerState.Failed)) this.assertUsable();
+    await this.reinitialize(false);
   }
 
   /**
    * Reset's work, also the reconnect after a fabric connection loss: every queue released, the
-   * controller initialised again (on a fabric: Connect again) and every queue pair re-created.
+   * controller initialised again (on a fabric: Connect again) and every queue pair re-created. When
+   * it fails, the controller fails; on a fabric with a reconnect policy the reconnect loop takes over
+   * (`fromReconnectLoop`: it is the loop's own attempt).
    */
-  private async reinitialize(): Promise<void> {
+  private async reinitialize(fromReconnectLoop: boolean): Promise<void> {
     this.setState(ControllerState.Resetting);
     this.workerQueues.disconnect();
     for (const qp of this.ioQpairs) {
@@ -913,9 +921,19 @@ export class Controller implements NamespaceOwner {
       }
       await this.workerQueues.recreate(this.adminChannel);
     } catch (e) {
-      this.fail();
+      this.fail(this.reconnects);
+      if (!fromReconnectLoop) this.startReconnecting();
       throw e;
     }
+  }
+
+  /** Whether a connection loss is followed by reconnect attempts (a fabric with a loss timeout). */
+  private get reconnects(): boolean {
+    return this.isFabric && this.options.ctrlLossTimeoutMs > 0 && !this.detaching;
+  }
+
+  private startReconnecting(): void {
+    if (this.reconnects) this.reconnecting ??= this.reconnectLoop();
   }
 
   /**
@@ -925,10 +943,10 @@ export class Controller implements NamespaceOwner {
    */
   private onConnectionLost(error: Error): void {
     if (this.state !== ControllerState.Ready) return; // a reset or reconnect in progress handles it
-    this.fail();
+    this.fail(this.reconnects);
     this.admin?.abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, true);
     this.lostSubject.next(error);
-    if (this.options.ctrlLossTimeoutMs > 0) this.reconnecting ??= this.reconnectLoop();
+    this.startReconnecting();
   }
 
   private async reconnectLoop(): Promise<void> {
@@ -945,12 +963,14 @@ export class Controller implements NamespaceOwner {
         this.stopWaiting = null;
         if (this.state !== ControllerState.Failed || this.detaching) return;
         try {
-          await this.reinitialize();
+          await this.reinitialize(true);
           return;
         } catch {
           // Failed again: wait and retry until the loss timeout.
         }
       }
+      // Given up: the queue pairs handed to workers close for good too.
+      if (this.state === ControllerState.Failed) this.workerQueues.fail();
     } finally {
       this.reconnecting = null;
     }
@@ -1306,9 +1326,14 @@ export class Controller implements NamespaceOwner {
     await this.admin.transportQueue.release();
   }
 
-  private fail(): void {
+  /**
+   * The controller is failed: every queue pair's commands complete aborted. Workers' queue pairs
+   * close, or (`keepWorkers`, a reconnect to come) wait for the controller to come back.
+   */
+  private fail(keepWorkers = false): void {
     this.setState(ControllerState.Failed);
-    this.workerQueues.fail();
+    if (keepWorkers) this.workerQueues.disconnect();
+    else this.workerQueues.fail();
     for (const qp of this.ioQpairs)
       qp.abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, true);
   }

@@ -46,7 +46,12 @@ export async function initializeController(c: Controller): Promise<void> {
     c.setState(S.ConnectAdminQueue);
     const depth = Math.min(c.options.adminQueueSize, FABRICS_ADMIN_QUEUE_MAX);
     const { port } = await c.connection.createAdminQueue(depth);
-    await c.connectAdminQueue(port);
+    try {
+      await c.connectAdminQueue(port);
+    } catch (e) {
+      await port.release(); // a refused or unanswered Connect leaves no connection behind
+      throw e;
+    }
     c.attachAdminQueue(port);
   }
   const regs = c.registers;
@@ -251,7 +256,8 @@ async function configureShadowDoorbells(c: Controller): Promise<void> {
 
 async function configureKeepAlive(c: Controller): Promise<void> {
   if (c.isFabric) {
-    // KATO went with the admin Connect; the target's timer runs from there.
+    // KATO went with the admin Connect (0 for a discovery controller); the target's timer runs from there.
+    if (c.isDiscovery) c.options.keepAliveTimeoutMs = 0;
     const kato = c.options.keepAliveTimeoutMs;
     c.admin.poller.setIdleInterval(
       kato === 0 ? ADMIN_IDLE_POLL_MS : Math.min(ADMIN_IDLE_POLL_MS, Math.floor(kato / 4)),

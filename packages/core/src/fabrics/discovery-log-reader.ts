@@ -20,14 +20,23 @@ export type LogReader = (size: number, offset: number) => Promise<Uint8Array>;
 const MAX_ATTEMPTS = 10;
 /** Bytes read per Get Log Page, within any target's transfer limit. */
 const CHUNK = 4096;
+/** Most entries believed: the count comes from the peer, and sizes an allocation. */
+const MAX_ENTRIES = 4096;
 
 /**
  * The whole log, with every entry from one generation.
- * @throws NvmeError when the generation counter changed on every one of 10 attempts; the reader's errors
+ * @throws NvmeError when the generation counter changed on every one of 10 attempts, or the log
+ *   claims more than 4096 entries; the reader's errors
  */
 export async function readDiscoveryLog(read: LogReader): Promise<DiscoveryLog> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const first = decodeDiscoveryLogHeader(await read(DISCOVERY_LOG_HEADER_SIZE, 0));
+    if (first.numrec > MAX_ENTRIES) {
+      throw new NvmeError(
+        "ERR_NVME_DISCOVERY_TOO_LARGE",
+        `the discovery log claims ${first.numrec} entries; nvmekit reads at most ${MAX_ENTRIES}`,
+      );
+    }
     const size = discoveryLogSize(Number(first.numrec));
     const whole = new Uint8Array(size);
     for (let at = 0; at < size; at += CHUNK) whole.set(await read(Math.min(CHUNK, size - at), at), at);

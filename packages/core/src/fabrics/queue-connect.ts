@@ -91,6 +91,10 @@ export async function connectQueue(
     port.post(cmd.dw);
     port.ringSubmission();
     const cpl = await pollOne(port, timeoutMs, `Connect on queue ${port.qid}`);
+    if (cpl.sct === StatusCodeType.Generic && cpl.sc === GenericStatus.AbortedSqDeletion) {
+      // What a transport answers for a command its lost connection could not carry.
+      throw new TransportError(`queue ${port.qid}: the connection closed during Connect`);
+    }
     if (cpl.isError) {
       throw new ConnectRejectedError(
         describeConnectFailure(cpl.sct, cpl.sc, cpl.cdw0, { ...params, sqsize: port.depth - 1 }),

@@ -215,6 +215,11 @@ export interface NvmeTransport {
   readonly trtype: TransportType;
   /** The transport's name as it appears in a transport ID string, e.g. "PCIe". */
   readonly name: string;
+  /**
+   * True for an NVMe over Fabrics transport: an address without a subsystem NQN then names the
+   * fabric's discovery service, which the core's probe reads (and attaches what it lists).
+   */
+  readonly fabric?: boolean;
   /** Whether this transport can work on this machine (drivers, libraries, permissions present). */
   available(): boolean;
   /**

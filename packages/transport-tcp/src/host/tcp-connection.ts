@@ -79,6 +79,7 @@ export class TcpConnection implements TransportConnection {
       timeoutMs: this.options.adminTimeoutMs,
       controllerId,
     };
+    this.ports.delete(tcp);
     void tcp.release();
     return {
       handle,
@@ -96,6 +97,7 @@ export class TcpConnection implements TransportConnection {
 
   /** Closing the connection deletes the queue on the target. */
   async deleteIoQueue(port: QueuePort): Promise<void> {
+    this.ports.delete(port as TcpQueuePort);
     await port.release();
   }
 

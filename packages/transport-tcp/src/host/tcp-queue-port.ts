@@ -124,6 +124,10 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
   private socket: Socket | null = null;
   /** 1 for each command identifier posted and not yet answered. */
   private readonly outstanding: Uint8Array;
+  /** 1 where the command moves data host → controller (R2T is valid for it, C2HData is not). */
+  private readonly writes: Uint8Array;
+  /** Bytes of C2HData received so far, by command identifier (a SUCCESS flag must find them all). */
+  private readonly received: Uint32Array;
   /** The command identifier of a Connect in flight, -1 for none. */
   private connectCid = -1;
   private cntlid = -1;
@@ -144,6 +148,8 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
     this.payloads = new Array<Payload | null>(settings.depth).fill(null);
     this.inCapsule = new Uint8Array(settings.depth);
     this.outstanding = new Uint8Array(settings.depth);
+    this.writes = new Uint8Array(settings.depth);
+    this.received = new Uint32Array(settings.depth);
     this.cq = new Uint32Array(settings.depth * 4);
     this.reader = new PduReader(this);
     this.waitForInterrupt = (ms) => this.waitForCompletion(ms);
@@ -181,7 +187,11 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
   restart(): void {
     const socket = this.socket;
     this.socket = null;
+    this.closed = true; // until resume attaches a connection: posts are answered with aborts
     socket?.destroy();
+    this.rxType = -1;
+    this.rxPayload = null;
+    this.connectCid = -1;
     this.cqHead = 0;
     this.cqCount = 0;
     this.outLength = 0;
@@ -232,7 +242,8 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
     // before anything is sent, rather than going out as whatever the output buffer held.
     if (length > 0 && payload.kind !== PayloadKind.Contiguous && !payloadCovered(payload))
       return GenericStatus.DataSglLengthInvalid;
-    const inCapsule = length > 0 && length <= this.inCapsuleBytes && hostToController(dw[0]!, dw[1]!);
+    const write = hostToController(dw[0]!, dw[1]!);
+    const inCapsule = length > 0 && length <= this.inCapsuleBytes && write;
     dw[0] = (dw[0]! & ~(3 << 14)) | PSDT_SGL;
     dw[6] = 0; // SGL1 address: 0 (an offset into the capsule, or unused)
     dw[7] = 0;
@@ -241,14 +252,22 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
     this.payloads[cid] = length > 0 ? payload : null;
     this.inCapsule[cid] = inCapsule ? 1 : 0;
     this.outstanding[cid] = 1;
+    this.writes[cid] = write ? 1 : 0;
+    this.received[cid] = 0;
     if ((dw[0]! & 0xff) === FABRICS_OPCODE && (dw[1]! & 0xff) === FABRICS_CONNECT) this.connectCid = cid;
     return 0;
   }
 
   /** Appends the command's CapsuleCmd PDU (with its in-capsule data) to the output buffer. */
   post(cmd: Uint32Array): void {
-    if (this.closed) return;
     const cid = cmd[0]! >>> 16;
+    if (this.closed) {
+      // Nothing can carry it: answer it at once, so it is never lost.
+      this.outstanding[cid] = 0;
+      this.payloads[cid] = null;
+      this.pushCompletion(0, 0, this.qid << 16, (cid | (LOST_STATUS << 17)) >>> 0);
+      return;
+    }
     const payload = this.payloads[cid];
     const dataLength = this.inCapsule[cid] === 1 ? payload!.length : 0;
     const out = this.reserve(72 + DIGEST_LENGTH + 128 + dataLength + DIGEST_LENGTH);
@@ -310,6 +329,8 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
     const socket = this.socket;
     this.closed = true;
     this.socket = null;
+    if (this.waitTimer !== null) clearTimeout(this.waitTimer);
+    this.waitTimer = null;
     if (socket === null || socket.destroyed) return;
     await new Promise<void>((resolve) => {
       socket.once("close", () => resolve());
@@ -323,6 +344,7 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
 
   /** A PDU header from the target. */
   onHeader(h: PduHeaderView): void {
+    if (this.closed) return; // the rest of a chunk after the connection was given up
     this.rxType = h.type;
     this.rxFlags = h.flags;
     switch (h.type) {
@@ -357,19 +379,30 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
 
   /** A piece of C2HData: straight into the caller's buffer. */
   onData(piece: Uint8Array, offset: number): void {
-    if (this.rxType !== PduType.C2HData || this.rxPayload === null) return;
+    if (this.closed || this.rxType !== PduType.C2HData || this.rxPayload === null) return;
     copyToPayload(this.rxPayload, this.rxOffset + offset, piece);
+    this.received[this.rxCid]! += piece.length;
   }
 
   /** The end of a PDU: a C2HData with SUCCESS stands for the response. */
   onPduEnd(): void {
-    if (this.rxType === PduType.C2HData && (this.rxFlags & PduFlag.DATA_SUCCESS) !== 0) {
-      this.payloads[this.rxCid] = null;
-      this.outstanding[this.rxCid] = 0;
-      this.pushCompletion(0, 0, this.qid << 16, this.rxCid);
-    }
+    const payload = this.rxPayload;
+    const success = this.rxType === PduType.C2HData && (this.rxFlags & PduFlag.DATA_SUCCESS) !== 0;
     this.rxType = -1;
     this.rxPayload = null;
+    if (this.closed || !success || payload === null) return;
+    const cid = this.rxCid;
+    if (this.received[cid] !== payload.length) {
+      this.protocolError(
+        TermReqFes.PduSequenceError,
+        0,
+        `C2HData SUCCESS for cid ${cid} after ${this.received[cid]} of ${payload.length} bytes`,
+      );
+      return;
+    }
+    this.payloads[cid] = null;
+    this.outstanding[cid] = 0;
+    this.pushCompletion(0, 0, this.qid << 16, cid);
   }
 
   /** A malformed stream: tell the target why, then drop the connection. */
@@ -404,12 +437,12 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
   private onC2HData(b: Uint8Array, dataLength: number): void {
     const cid = readU16le(b, PduField.Cccid);
     const datao = readU32le(b, PduField.DataOffset);
-    const payload = cid < this.depth ? this.payloads[cid] : null;
+    const payload = cid < this.depth && this.writes[cid] === 0 ? this.payloads[cid] : null;
     if (payload === null || payload === undefined || datao + dataLength > payload.length) {
       this.protocolError(
         TermReqFes.DataTransferOutOfRange,
         PduField.Cccid,
-        `C2HData for cid ${cid} out of range`,
+        `C2HData for cid ${cid}, which reads no such range`,
       );
       return;
     }
@@ -424,12 +457,12 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
     const ttag = readU16le(b, PduField.Ttag);
     const r2to = readU32le(b, PduField.DataOffset);
     const r2tl = readU32le(b, PduField.DataLength);
-    const payload = cid < this.depth ? this.payloads[cid] : null;
+    const payload = cid < this.depth && this.writes[cid] === 1 ? this.payloads[cid] : null;
     if (payload === null || payload === undefined || r2tl === 0 || r2to + r2tl > payload.length) {
       this.protocolError(
         TermReqFes.DataTransferOutOfRange,
         PduField.Cccid,
-        `R2T for cid ${cid} out of range`,
+        `R2T for cid ${cid}, which writes no such range`,
       );
       return;
     }
@@ -457,10 +490,26 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
     if (b.length < CAPSULE_RESP_HEADER_LENGTH) return;
     const dw3 = readU32le(b, at + 12);
     const cid = dw3 & 0xffff;
-    if (cid < this.depth) {
-      this.payloads[cid] = null;
-      this.outstanding[cid] = 0;
+    // A response for a command not outstanding (a duplicate, or a peer's confusion) is dropped: it
+    // must not complete whatever command takes that identifier next.
+    if (cid >= this.depth || this.outstanding[cid] === 0) return;
+    const payload = this.payloads[cid];
+    if (
+      payload !== null &&
+      this.writes[cid] === 0 &&
+      dw3 >>> 17 === 0 &&
+      this.received[cid] !== payload!.length
+    ) {
+      // A read succeeds only after all its data: this response is not this command's.
+      this.protocolError(
+        TermReqFes.PduSequenceError,
+        0,
+        `success for cid ${cid} after ${this.received[cid]} of ${payload!.length} bytes of data`,
+      );
+      return;
     }
+    this.payloads[cid] = null;
+    this.outstanding[cid] = 0;
     if (cid === this.connectCid) {
       this.connectCid = -1;
       if (dw3 >>> 17 === 0) this.cntlid = readU32le(b, at) & 0xffff;
@@ -524,19 +573,20 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
   }
 
   private protocolError(fes: number, fei: number, message: string): void {
-    if (!this.closed && this.socket !== null) {
-      const term = Buffer.alloc(152);
-      const n = encodeH2CTermReq(term, 0, fes, fei, new Uint8Array(0));
-      this.socket.write(term.subarray(0, n));
-    }
-    this.fail(`NVMe/TCP protocol error on queue ${this.qid}: ${message}`);
+    const socket = this.socket;
+    const error = new Error(`NVMe/TCP protocol error on queue ${this.qid}: ${message}`);
+    if (this.closed || socket === null) return;
+    const term = Buffer.alloc(152);
+    const n = encodeH2CTermReq(term, 0, fes, fei, new Uint8Array(0));
+    this.lose(error);
+    // The TermReq leaves before the connection closes; a peer that does not close it is cut off.
+    socket.end(term.subarray(0, n));
+    setTimeout(() => socket.destroy(), 100).unref();
   }
 
   private fail(message: string): void {
-    const error = new Error(message);
-    if (this.icDone !== null) this.icDone(error);
     const socket = this.socket;
-    this.lose(error);
+    this.lose(new Error(message));
     socket?.destroy();
   }
 
@@ -547,6 +597,7 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
   private lose(error: Error): void {
     if (this.closed) return;
     this.closed = true;
+    this.reader.reset(); // nothing more of this connection is read
     this.icDone?.(error);
     this.onLost(error);
     for (let cid = 0; cid < this.depth; cid++) {

@@ -23,6 +23,8 @@ export class TcpTransport implements NvmeTransport {
   readonly trtype = TransportType.TCP;
   /** As it appears in transport IDs. */
   readonly name = "TCP";
+  /** NVMe over Fabrics: an address without subnqn is the discovery service. */
+  readonly fabric = true;
 
   /** Always: it needs nothing but node:net. */
   available(): boolean {

@@ -74,6 +74,21 @@ test("discovery log: a log that never settles is an error, not a loop", async ()
   assert.ok(thrown instanceof NvmeError && /changed on each of 10 reads/.test(thrown.message));
 });
 
+test("discovery log: a header claiming more entries than nvmekit reads is refused before allocating", async () => {
+  const header = new Uint8Array(1024);
+  new DataView(header.buffer).setBigUint64(8, 1n << 40n, true); // numrec: a trillion entries
+  let thrown: unknown = null;
+  let reads = 0;
+  await readDiscoveryLog(async () => {
+    reads++;
+    return header;
+  }).catch((e) => {
+    thrown = e;
+  });
+  assert.ok(thrown instanceof NvmeError && /at most 4096/.test(thrown.message), String(thrown));
+  assert.is(reads, 1, "only the header was read");
+});
+
 test("property registers: Get with 4 and 8 bytes, Set carries the value", async () => {
   const sent: { fctype: number; attrib: number; offset: number; value: bigint }[] = [];
   const regs = new PropertyRegisters(async (cmd: NvmeCommand) => {

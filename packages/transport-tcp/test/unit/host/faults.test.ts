@@ -8,7 +8,7 @@ import type { Completion } from "@nvmekit/core/nvme-spec";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { PduFlag, PduType, TermReqFes } from "../../../src/pdu/constants.js";
-import { encodeC2HData } from "../../../src/pdu/data.js";
+import { encodeC2HData, encodeR2T } from "../../../src/pdu/data.js";
 import { encodeICResp } from "../../../src/pdu/ic.js";
 import {
   BASE_OPTIONS,
@@ -270,6 +270,86 @@ test("the peer closes mid-command: everything outstanding fails once, the contro
     (link) => setImmediate(() => link.destroy()),
     () => {},
   );
+});
+
+/** The host's H2CTermReq on `link`, which must exist, has FES `fes`. */
+function sentTermReq(proxy: PduProxy, link: ProxyLink, fes: number): void {
+  const term = proxy.records.find(
+    (r) => r.link === link.index && r.dir === "h2c" && r.type === PduType.H2CTermReq,
+  );
+  assert.ok(term !== undefined, "the host sent an H2CTermReq");
+  assert.is(term!.header.readUInt16LE(8), fes);
+}
+
+test("C2HData with SUCCESS that carries less than the read asked for: H2CTermReq, nothing completes as success", async () => {
+  await misbehave(
+    (link, cid) => {
+      const b = Buffer.alloc(24 + 512);
+      const n = encodeC2HData(b, 0, cid, 0, 512, PduFlag.DATA_LAST | PduFlag.DATA_SUCCESS, 0, 0);
+      link.toHost(b.subarray(0, n + 512)); // the read asked for 4096 bytes
+    },
+    (proxy, link) => sentTermReq(proxy, link, TermReqFes.PduSequenceError),
+  );
+});
+
+test("an R2T for a read: H2CTermReq, the read buffer is never sent", async () => {
+  await misbehave(
+    (link, cid) => {
+      const b = Buffer.alloc(24);
+      link.toHost(b.subarray(0, encodeR2T(b, 0, cid, 1, 0, 512, 0)));
+    },
+    (proxy, link) => {
+      sentTermReq(proxy, link, TermReqFes.DataTransferOutOfRange);
+      assert.is(proxy.count("h2c", PduType.H2CData), 0, "no H2CData left the host");
+    },
+  );
+});
+
+test("a response repeated by the peer is dropped: every command completes once, right, and the controller stays", async () => {
+  const rig = await startRig();
+  let repeated = 0;
+  let connectAnswered = false;
+  const proxy = await PduProxy.start(rig.port, (dir, pdu, link) => {
+    if (dir !== "c2h" || link.qid < 1 || pdu[0] !== PduType.CapsuleResp) return "forward";
+    // Not the Connect's answer: the read that reuses its command ID may be posted before a copy of it
+    // arrives, and without generations in command IDs nothing can tell the two apart.
+    if (!connectAnswered) {
+      connectAnswered = true;
+      return "forward";
+    }
+    if (repeated < 5) {
+      repeated++;
+      link.toHost(pdu); // the original goes on after this copy: two identical responses
+    }
+    return "forward";
+  });
+  try {
+    const c = await rig.connect({ ctrlLossTimeoutMs: 0 }, proxy.port);
+    const qp: QueuePair = await c.allocIoQpair();
+    const ns = c.namespaces.get(1)!;
+    const out: Outcome = { calls: [0, 0, 0, 0, 0, 0, 0, 0], errors: 0 };
+    const bufs = Array.from({ length: 8 }, () => new Uint8Array(512));
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 4; i++)
+        assert.is(ns.cmdRead(qp, bufs[round * 4 + i]!, i, 1, onCpl, { out, i: round * 4 + i }), 0);
+      assert.ok(
+        await until(() => {
+          qp.processCompletions();
+          return out.calls.slice(round * 4, round * 4 + 4).every((n) => n >= 1);
+        }, 2000),
+      );
+    }
+    await sleep(50);
+    qp.processCompletions();
+    assert.equal(out.calls, [1, 1, 1, 1, 1, 1, 1, 1], "each exactly once");
+    assert.is(out.errors, 0);
+    assert.ok(repeated >= 5, `responses repeated: ${repeated}`);
+    assert.is(c.state, ControllerState.Ready);
+    await rig.driver.detach(c);
+  } finally {
+    await rig.stop();
+    await proxy.close();
+  }
 });
 
 test.run();

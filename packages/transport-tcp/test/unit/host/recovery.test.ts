@@ -2,7 +2,7 @@
  * Reset, connection loss, reconnect, detach in every state and keep-alive: the NVMe/TCP host against
  * nvmekit's target, which the tests close and start again on the same port.
  */
-import { type Controller, ControllerState, type Namespace, type QueuePair } from "@nvmekit/core";
+import { type Controller, ControllerState, type Namespace, type QueuePair, StateError } from "@nvmekit/core";
 import type { Completion } from "@nvmekit/core/nvme-spec";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -202,6 +202,58 @@ test("detach while Failed between attempts: no reconnect afterwards", async () =
     await sleep(150);
     assert.is(c.state, ControllerState.Detached);
     assert.is(rig.target.controllerCount, 0);
+  } finally {
+    await rig.stop();
+  }
+});
+
+test("nothing comes back within ctrlLossTimeoutMs: the loop gives up, the controller stays Failed, nothing is left open", async () => {
+  const rig = await startRig();
+  try {
+    const c = await rig.connect({ ctrlLossTimeoutMs: 300, reconnectDelayMs: 40, adminTimeoutMs: 200 });
+    const states: ControllerState[] = [];
+    c.state$.subscribe((s) => states.push(s));
+    await rig.target.close(); // and nothing listens again
+    assert.ok(await until(() => c.state === ControllerState.Failed, 1000));
+    await sleep(600);
+    assert.is(c.state, ControllerState.Failed, "given up");
+    assert.ok(states.includes(ControllerState.Resetting), "it tried");
+    const tried = states.filter((s) => s === ControllerState.Resetting).length;
+    await sleep(200);
+    assert.is(
+      states.filter((s) => s === ControllerState.Resetting).length,
+      tried,
+      "no attempt after giving up",
+    );
+    await rig.driver.detach(c);
+  } finally {
+    await rig.stop();
+  }
+  assert.ok(await until(() => openTcpHandles() === 0, 1000), `sockets left open: ${openTcpHandles()}`);
+});
+
+test("reset() of a failed fabric controller reconnects on purpose; reset() during a reconnect is refused", async () => {
+  const rig = await startRig();
+  try {
+    const c = await rig.connect({ ctrlLossTimeoutMs: 0 });
+    await rig.target.close();
+    assert.ok(await until(() => c.state === ControllerState.Failed, 1000));
+    await rig.restartTarget();
+    await c.reset();
+    assert.is(c.state, ControllerState.Ready);
+    const qp = await c.allocIoQpair();
+    await c.namespaces.get(1)!.read(qp, new Uint8Array(512), 0, 1);
+    await c.freeIoQpair(qp);
+    const d = await rig.connect({ ctrlLossTimeoutMs: 5000, reconnectDelayMs: 200 });
+    await rig.target.close();
+    assert.ok(await until(() => d.state === ControllerState.Failed, 1000));
+    let refused: unknown = null;
+    await d.reset().catch((e) => {
+      refused = e;
+    });
+    assert.ok(refused instanceof StateError && /under way/.test(refused.message), String(refused));
+    await rig.driver.detach(d);
+    await rig.driver.detach(c);
   } finally {
     await rig.stop();
   }

@@ -22,6 +22,68 @@ async function until(check: () => boolean, what: string, ms = 10_000): Promise<v
   }
 }
 
+/** Starts one I/O worker on a queue pair exported from `ctrlr`. */
+async function startWorker(
+  ctrlr: Awaited<ReturnType<NvmeDriver["connect"]>>,
+  index: number,
+  stop: Int32Array,
+): Promise<{ worker: Worker; rounds: Int32Array; report: Promise<IoWorkerReport> }> {
+  const exported = await ctrlr.allocIoQpairForWorker({ ioQueueSize: 8 });
+  const rounds = new Int32Array(new SharedArrayBuffer(4));
+  const job: IoWorkerJob = {
+    handle: exported.handle,
+    nsid: 1,
+    firstLba: 1000 + index * 256,
+    blocks: 8,
+    stop: stop.buffer as SharedArrayBuffer,
+    rounds: rounds.buffer as SharedArrayBuffer,
+  };
+  const worker = new Worker(WORKER, { workerData: job });
+  const report = new Promise<IoWorkerReport>((resolve, reject) => {
+    worker.once("message", resolve);
+    worker.once("error", reject);
+  });
+  return { worker, rounds, report };
+}
+
+test("a worker's queue pair survives the target going away and coming back (the controller reconnects)", async () => {
+  const backend = await attachInThread();
+  let target = new NvmeTcpTarget({ backend: backend.ctrlr, subnqn: SUBNQN, allowedHosts: "any", port: 0 });
+  const { port } = await target.listen();
+  const container = new Container();
+  container.load(coreModule, tcpTransportModule);
+  const driver = container.get(NvmeDriver);
+  const ctrlr = await driver.connect(
+    `trtype:TCP adrfam:IPv4 traddr:127.0.0.1 trsvcid:${port} subnqn:${SUBNQN}`,
+    {
+      reconnectDelayMs: 50,
+      ctrlLossTimeoutMs: 10_000,
+    },
+  );
+  const stop = new Int32Array(new SharedArrayBuffer(4));
+  const w = await startWorker(ctrlr, 0, stop);
+  try {
+    await until(() => Atomics.load(w.rounds, 0) >= 5, "the worker's first rounds");
+    await target.close();
+    await until(() => ctrlr.state === "failed", "the controller to fail");
+    target = new NvmeTcpTarget({ backend: backend.ctrlr, subnqn: SUBNQN, allowedHosts: "any", port });
+    await target.listen();
+    await until(() => ctrlr.state === "ready", "the reconnect");
+    const after = Atomics.load(w.rounds, 0);
+    await until(() => Atomics.load(w.rounds, 0) >= after + 5, "the worker's rounds after the reconnect");
+    Atomics.store(stop, 0, 1);
+    const r = await w.report;
+    assert.is(r.mismatches, 0);
+    assert.ok(r.aborted >= 0);
+  } finally {
+    Atomics.store(stop, 0, 1);
+    await w.worker.terminate();
+    await driver.detachAll();
+    await target.close();
+    await backend.driver.detachAll();
+  }
+});
+
 test("two workers on their own TCP queue pairs, byte-exact, through a controller reset", async () => {
   const backend = await attachInThread();
   const target = new NvmeTcpTarget({ backend: backend.ctrlr, subnqn: SUBNQN, allowedHosts: "any", port: 0 });
@@ -38,24 +100,7 @@ test("two workers on their own TCP queue pairs, byte-exact, through a controller
   const stop = new Int32Array(new SharedArrayBuffer(4));
   const workers: { worker: Worker; rounds: Int32Array; report: Promise<IoWorkerReport> }[] = [];
   try {
-    for (let w = 0; w < 2; w++) {
-      const exported = await ctrlr.allocIoQpairForWorker({ ioQueueSize: 8 });
-      const rounds = new Int32Array(new SharedArrayBuffer(4));
-      const job: IoWorkerJob = {
-        handle: exported.handle,
-        nsid: 1,
-        firstLba: 1000 + w * 256,
-        blocks: 8,
-        stop: stop.buffer as SharedArrayBuffer,
-        rounds: rounds.buffer as SharedArrayBuffer,
-      };
-      const worker = new Worker(WORKER, { workerData: job });
-      const report = new Promise<IoWorkerReport>((resolve, reject) => {
-        worker.once("message", resolve);
-        worker.once("error", reject);
-      });
-      workers.push({ worker, rounds, report });
-    }
+    for (let w = 0; w < 2; w++) workers.push(await startWorker(ctrlr, w, stop));
     await until(() => workers.every((w) => Atomics.load(w.rounds, 0) >= 5), "every worker's first rounds");
     await ctrlr.reset();
     const after = workers.map((w) => Atomics.load(w.rounds, 0));
