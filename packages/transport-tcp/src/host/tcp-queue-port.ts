@@ -212,6 +212,9 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
    * @throws Error when the target answers otherwise, closes, or says nothing within `timeoutMs`
    */
   initialize(timeoutMs: number): Promise<void> {
+    const socket = this.socket;
+    if (socket === null)
+      return Promise.reject(new Error(`queue ${this.qid} has no connection to initialise`));
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
         () => finish(new Error(`no ICResp within ${timeoutMs} ms: is this an NVMe/TCP port?`)),
@@ -226,7 +229,7 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
       this.icDone = finish;
       const icreq = Buffer.alloc(128);
       encodeICReq(icreq, 0, 0, this.requested, 0);
-      this.socket?.write(icreq);
+      socket.write(icreq);
     });
   }
 
@@ -598,6 +601,7 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
     if (this.closed) return;
     this.closed = true;
     this.reader.reset(); // nothing more of this connection is read
+    this.outLength = 0; // nor written
     this.icDone?.(error);
     this.onLost(error);
     for (let cid = 0; cid < this.depth; cid++) {
