@@ -765,7 +765,8 @@ export class Controller implements NamespaceOwner {
 
   /**
    * Fabrics: each loss of the connection to the controller, as the transport reported it. The
-   * controller is Failed from then until a reconnect succeeds ({@link state$} shows Resetting, Ready).
+   * controller is Failed from then until a reconnect succeeds ({@link state$} shows Resetting, Ready);
+   * with `ctrlLossTimeoutMs` 0, or once it runs out, it stays Failed until {@link reset} or {@link detach}.
    */
   get connectionLost$(): Observable<Error> {
     return this.lostSubject.asObservable();
