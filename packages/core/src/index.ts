@@ -24,6 +24,8 @@ export * from "./ns/io-flags.js";
 export * from "./ns/namespace.js";
 export type { DiscoveryLog, DiscoveryLogEntry } from "./nvme-spec/discovery-log.js";
 export { NvmeStatusError } from "./nvme-spec/status-error.js";
+export type { ZnsIdentifyNamespace, ZoneDescriptor, ZoneReport, ZoneReportOptions } from "./nvme-spec/zns.js";
+export { ZoneReportFilter, ZoneSendAction, ZoneState, zoneAppendResultLba } from "./nvme-spec/zns.js";
 export * from "./options/controller-options.js";
 export * from "./options/host-identity.js";
 export * from "./qpair/poller.js";

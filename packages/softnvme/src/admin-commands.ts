@@ -11,6 +11,8 @@ import {
   IDENTIFY_SIZE,
   identifyController,
   identifyNamespace,
+  identifyZonedController,
+  identifyZonedNamespace,
   namespaceDescriptors,
   namespaceList,
 } from "./identify-data.js";
@@ -19,6 +21,7 @@ import { changedNamespaceLog, commandEffectsLog, errorLog, firmwareSlotLog, smar
 import { LBA_FORMATS, SoftNamespace } from "./namespace.js";
 import { AdminOpc, Cns, GenericSc, Lid, NvmOpc, Sct, SpecificSc } from "./nvme-raw.js";
 import { sqeNsid, sqePrp1, sqePsdt } from "./sqe.js";
+import { isZoneOpcode } from "./zone-commands.js";
 
 const BROADCAST_NSID = 0xffff_ffff;
 
@@ -77,6 +80,9 @@ function badNamespace(nsid: number): never {
   return fail(Sct.Generic, GenericSc.InvalidNamespaceOrFormat, `invalid namespace ${nsid}`);
 }
 
+/** Command Set Identifier of the Zoned Namespace command set. */
+const CSI_ZONED = 2;
+
 // Identify: CDW10 CNS 7:0, CNTID 31:16; NSID in dword 1.
 function identify(ctrl: SoftController, ctx: CommandContext): number {
   const cns = ctx.sqe[10]! & 0xff;
@@ -120,7 +126,25 @@ function identify(ctrl: SoftController, ctx: CommandContext): number {
     case Cns.NamespaceDescriptors: {
       const ns = ctrl.activeNamespace(nsid);
       if (ns === undefined) badNamespace(nsid);
-      data = namespaceDescriptors(identifyNamespace(ns));
+      data = namespaceDescriptors(identifyNamespace(ns), ns.zones === undefined ? 0 : CSI_ZONED);
+      break;
+    }
+    case Cns.IoCommandSetNamespace: {
+      // CSI in CDW11 31:24: NVM's specific structure is all zeroes here; ZNS only for a zoned namespace.
+      const csi = ctx.sqe[11]! >>> 24;
+      const ns = ctrl.activeNamespace(nsid);
+      if (ns === undefined) badNamespace(nsid);
+      if (csi === 0) data = new Uint8Array(IDENTIFY_SIZE);
+      else if (csi === CSI_ZONED && ns.zones !== undefined) data = identifyZonedNamespace(ns);
+      else return fail(Sct.Generic, GenericSc.InvalidField, `namespace ${nsid} has no command set ${csi}`);
+      break;
+    }
+    case Cns.IoCommandSetController: {
+      const csi = ctx.sqe[11]! >>> 24;
+      if (csi === 0) data = new Uint8Array(IDENTIFY_SIZE);
+      else if (csi === CSI_ZONED && ctrl.offersAllIoCommandSets)
+        data = identifyZonedController(ctrl.identity);
+      else return fail(Sct.Generic, GenericSc.InvalidField, `command set ${csi} is not offered`);
       break;
     }
     case Cns.AttachedControllerList: {
@@ -164,7 +188,11 @@ function getLogPage(ctrl: SoftController, ctx: CommandContext): number {
       if (!rae) ctrl.changedNamespaces = [];
       break;
     case Lid.CommandsSupportedAndEffects:
-      page = commandEffectsLog(ADMIN_OPCODES, Object.values(NvmOpc));
+      // Zone commands are listed only where the controller offers the Zoned Namespace command set.
+      page = commandEffectsLog(
+        ADMIN_OPCODES,
+        Object.values(NvmOpc).filter((op) => ctrl.offersAllIoCommandSets || !isZoneOpcode(op)),
+      );
       break;
     default:
       return fail(Sct.CommandSpecific, SpecificSc.InvalidLogPage, `log page 0x${lid.toString(16)}`);

@@ -15,6 +15,9 @@ export type HandlerResult = number | typeof PENDING;
 
 /** One command being executed. */
 export class CommandContext {
+  /** Completion DW1 the handler sets when its command returns one (Zone Append's LBA, high half). */
+  dw1 = 0;
+
   /**
    * @param qid submission queue it came from
    * @param sqe the 16 dwords of the entry (the record's copy)

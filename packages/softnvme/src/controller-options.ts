@@ -50,6 +50,13 @@ export interface SoftControllerOptions {
   recordData?: boolean;
   /** MSI-X vectors the function offers: Create I/O CQ checks IV against it (default 8). */
   interruptVectors?: number;
+  /**
+   * Offer every I/O command set (CAP.CSS bit 6, so the host may set CC.CSS = 110b and use the Zoned
+   * Namespace command set). Default: true when a namespace is zoned, else only the NVM command set.
+   */
+  allIoCommandSets?: boolean;
+  /** Zone Append Size Limit (Zoned Namespace Identify Controller ZASL): 2^n 4 KiB pages, 0 = MDTS (default 0). */
+  zasl?: number;
 }
 
 /**

@@ -31,6 +31,7 @@ interface HeldCompletion {
   record: CommandRecord;
   dw0: number;
   status: number;
+  dw1: number;
 }
 
 const VERSION_1_4 = 0x0001_0400;
@@ -149,6 +150,7 @@ export class SoftController {
       elpe: 63,
       wctemp: 343,
       cctemp: 358,
+      zasl: options.zasl ?? 0,
     };
     this.firmwareSlots[0] = this.identity.firmware;
     this.health = {
@@ -170,9 +172,11 @@ export class SoftController {
       vwc: this.identity.vwc,
     });
     // CAP: MQES 15:0, CQR 16, AMS 18:17 (WRR with urgent), TO 31:24, DSTRD 35:32 = 0,
-    // CSS 44:37 (bit 37: NVM command set), MPSMIN 51:48 = 0, MPSMAX 55:52 = 0 (4 KiB pages only).
+    // CSS 44:37 (bit 37: NVM command set; bit 43: I/O command sets), MPSMIN 51:48 = 0, MPSMAX 55:52 = 0.
+    this.offersAllIoCommandSets =
+      options.allIoCommandSets ?? [...this.namespaces.values()].some((ns) => ns.zones !== undefined);
     const lo = (this.mqes & 0xffff) | (1 << 16) | (1 << 17) | ((options.timeoutUnits ?? 2) << 24);
-    const hi = 1 << (37 - 32);
+    const hi = (1 << (37 - 32)) | (this.offersAllIoCommandSets ? 1 << (43 - 32) : 0);
     this.cap = (BigInt(hi) << 32n) | BigInt(lo >>> 0);
     if (options.initiallyEnabled) {
       // Enabled by someone else: EN with 64/16-byte entries, RDY, but no admin queue of ours.
@@ -204,6 +208,14 @@ export class SoftController {
   /** Whether CSTS.RDY is set. */
   get ready(): boolean {
     return (this.csts & 1) === 1;
+  }
+
+  /** Whether CAP.CSS offers every I/O command set (bit 6), so CC.CSS may select 110b. */
+  readonly offersAllIoCommandSets: boolean;
+
+  /** Whether the host enabled every I/O command set (CC.CSS = 110b): zone commands run only then. */
+  get allIoCommandSetsSelected(): boolean {
+    return ((this.cc >>> 4) & 0x7) === 6;
   }
 
   /** The namespace `nsid` if it exists and is attached. */
@@ -409,7 +421,9 @@ export class SoftController {
     const css = (this.cc >>> 4) & 0x7;
     const ams = (this.cc >>> 11) & 0x7;
     if (mps !== 0) return `CC.MPS ${mps} outside CAP.MPSMIN..MPSMAX (0..0)`;
-    if (css !== 0) return `CC.CSS ${css}: only the NVM command set (0) is offered`;
+    if (css !== 0 && !(css === 6 && this.offersAllIoCommandSets)) {
+      return `CC.CSS ${css}: ${this.offersAllIoCommandSets ? "NVM (0) or all I/O command sets (6)" : "only the NVM command set (0)"} is offered`;
+    }
     if (ams > 1) return `CC.AMS ${ams} not offered by CAP.AMS`;
     const asqs = (this.aqa & 0xfff) + 1;
     const acqs = ((this.aqa >>> 16) & 0xfff) + 1;
@@ -526,7 +540,7 @@ export class SoftController {
         this.diagnose(record.error);
       }
     }
-    this.finish(sq, record, dw0, status, fault);
+    this.finish(sq, record, dw0, status, fault, status === 0 ? ctx.dw1 : 0);
   }
 
   // Applies drop/hold faults, else completes.
@@ -536,6 +550,7 @@ export class SoftController {
     dw0: number,
     status: number,
     fault?: FaultAction,
+    dw1 = 0,
   ): void {
     if (fault?.kind === "drop") {
       record.completion = { dw0, status };
@@ -545,7 +560,7 @@ export class SoftController {
     if (fault?.kind === "hold") {
       record.completion = { dw0, status };
       record.fate = "held";
-      this.held.push({ sq, record, dw0, status });
+      this.held.push({ sq, record, dw0, status, dw1 });
       return;
     }
     if (fault?.kind === "delay") {
@@ -554,25 +569,25 @@ export class SoftController {
       setTimeout(() => {
         // A reset or a deleted queue loses the command, as on a real controller.
         if (gen !== this.generation || this.sqs.get(sq.qid) !== sq) return;
-        this.complete(sq, record, dw0, status);
+        this.complete(sq, record, dw0, status, dw1);
       }, fault.ms);
       return;
     }
-    this.complete(sq, record, dw0, status);
+    this.complete(sq, record, dw0, status, dw1);
   }
 
   // Produces a command's completion: posted to its CQ unless its queue's completions are held.
-  private complete(sq: DeviceSq, record: CommandRecord, dw0: number, status: number): void {
+  private complete(sq: DeviceSq, record: CommandRecord, dw0: number, status: number, dw1 = 0): void {
     record.completion = { dw0, status };
     record.fate = undefined;
     if (status !== 0) this.logError(sq.qid, record, status);
     if (this.removed || this.halted) return;
     if (this.heldQueues.has(sq.qid)) {
       record.fate = "held";
-      this.held.push({ sq, record, dw0, status });
+      this.held.push({ sq, record, dw0, status, dw1 });
       return;
     }
-    sq.cq.post(dw0, sq.qid, sq.head, record.cid, status);
+    sq.cq.post(dw0, sq.qid, sq.head, record.cid, status, dw1);
   }
 
   private logError(sqid: number, record: CommandRecord, status: number): void {
@@ -600,7 +615,7 @@ export class SoftController {
   /** Queues an outstanding Asynchronous Event Request (called by the admin command handler). */
   addAsyncEventRequest(sq: DeviceSq, record: CommandRecord): boolean {
     if (this.pendingAers.length >= this.aerLimit) return false;
-    this.pendingAers.push({ sq, record, dw0: 0, status: 0 });
+    this.pendingAers.push({ sq, record, dw0: 0, status: 0, dw1: 0 });
     this.deliverAsyncEvents();
     return true;
   }
@@ -721,7 +736,7 @@ export class SoftController {
       released++;
       h.record.fate = undefined;
       if (this.sqs.get(qid) === h.sq && !this.removed)
-        h.sq.cq.post(h.dw0, qid, h.sq.head, h.record.cid, h.status);
+        h.sq.cq.post(h.dw0, qid, h.sq.head, h.record.cid, h.status, h.dw1);
     }
     return released;
   }

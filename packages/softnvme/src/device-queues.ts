@@ -13,6 +13,7 @@ interface Waiting {
   sqHead: number;
   cid: number;
   status: number;
+  dw1: number;
 }
 
 /** A completion queue as the controller drives it. */
@@ -52,13 +53,16 @@ export class DeviceCq {
     return this.waiting.length;
   }
 
-  /** Posts a completion, or queues it while the ring is full (a full ring holds size - 1 entries). */
-  post(dw0: number, sqid: number, sqHead: number, cid: number, status: number): void {
+  /**
+   * Posts a completion (`dw1`: command specific DW1, e.g. a Zone Append's LBA high half), or queues it
+   * while the ring is full (a full ring holds size - 1 entries).
+   */
+  post(dw0: number, sqid: number, sqHead: number, cid: number, status: number, dw1 = 0): void {
     if (this.waiting.length > 0 || (this.tail + 1) % this.size === this.head) {
-      this.waiting.push({ dw0, sqid, sqHead, cid, status });
+      this.waiting.push({ dw0, sqid, sqHead, cid, status, dw1 });
       return;
     }
-    this.write(dw0, sqid, sqHead, cid, status);
+    this.write(dw0, sqid, sqHead, cid, status, dw1);
   }
 
   /** The host consumed entries up to `head`: post what was waiting for room. */
@@ -66,12 +70,12 @@ export class DeviceCq {
     this.head = head;
     while (this.waiting.length > 0 && (this.tail + 1) % this.size !== this.head) {
       const w = this.waiting.shift()!;
-      this.write(w.dw0, w.sqid, w.sqHead, w.cid, w.status);
+      this.write(w.dw0, w.sqid, w.sqHead, w.cid, w.status, w.dw1);
     }
   }
 
-  private write(dw0: number, sqid: number, sqHead: number, cid: number, status: number): void {
-    writeCqe(this.ring, this.tail * 4, dw0, sqHead, sqid, cid, this.phase, status);
+  private write(dw0: number, sqid: number, sqHead: number, cid: number, status: number, dw1: number): void {
+    writeCqe(this.ring, this.tail * 4, dw0, sqHead, sqid, cid, this.phase, status, dw1);
     this.tail++;
     if (this.tail === this.size) {
       this.tail = 0;

@@ -1,7 +1,8 @@
 /**
  * The 4096-byte Identify data structures the soft controller returns, laid out byte by byte from the
  * specification: Identify Controller (CNS 01h), Identify Namespace (CNS 00h), namespace lists
- * (CNS 02h/10h), Namespace Identification Descriptors (CNS 03h) and controller lists (CNS 12h/13h).
+ * (CNS 02h/10h), Namespace Identification Descriptors (CNS 03h), controller lists (CNS 12h/13h), and
+ * the Zoned Namespace command set's Identify Namespace and Controller (CNS 05h/06h with CSI 2).
  * @module
  */
 
@@ -39,6 +40,8 @@ export interface ControllerIdentity {
   totalCapacity: number;
   /** Unallocated NVM capacity in bytes. */
   unallocatedCapacity: number;
+  /** Zone Append Size Limit of the Zoned Namespace command set: 2^ZASL 4 KiB pages, 0 = MDTS. */
+  zasl: number;
   /** Asynchronous Event Request Limit, 0-based. */
   aerl: number;
   /** Error Log Page Entries, 0-based. */
@@ -125,6 +128,32 @@ export function identifyNamespace(ns: SoftNamespace): Uint8Array {
   return b;
 }
 
+/** Maximum Active/Open Resources as reported: the 0-based limit, all ones for none. */
+function resourceLimit(count: number): number {
+  return count > 0 ? count - 1 : 0xffff_ffff;
+}
+
+/**
+ * The Zoned Namespace command set's Identify Namespace (CNS 05h, CSI 2): ZOC and OZCS 0 (fixed zone
+ * capacity, no reads across zones), MAR and MOR, and one LBA Format Extension per LBA format with the
+ * zone size (the same in blocks for every format) and no descriptor extension.
+ */
+export function identifyZonedNamespace(ns: SoftNamespace): Uint8Array {
+  const b = new Uint8Array(IDENTIFY_SIZE);
+  const zones = ns.zones!;
+  put32(b, 4, resourceLimit(zones.maxActive)); // MAR
+  put32(b, 8, resourceLimit(zones.maxOpen)); // MOR
+  for (let i = 0; i < LBA_FORMATS.length; i++) put64(b, 2816 + 16 * i, zones.zoneSize); // LBAFE ZSZE, ZDES 0
+  return b;
+}
+
+/** The Zoned Namespace command set's Identify Controller (CNS 06h, CSI 2): ZASL in byte 0. */
+export function identifyZonedController(id: ControllerIdentity): Uint8Array {
+  const b = new Uint8Array(IDENTIFY_SIZE);
+  put8(b, 0, id.zasl);
+  return b;
+}
+
 /** A namespace list (CNS 02h, 10h): NSIDs greater than `after`, ascending, at most 1024. */
 export function namespaceList(nsids: readonly number[], after: number): Uint8Array {
   const b = new Uint8Array(IDENTIFY_SIZE);
@@ -137,7 +166,7 @@ export function namespaceList(nsids: readonly number[], after: number): Uint8Arr
  * Namespace Identification Descriptor list (CNS 03h): NIDT, NIDL, 2 reserved bytes, then NID —
  * an EUI-64 (type 1, 8 bytes), an NGUID (type 2, 16 bytes) and the command set (type 4, 1 byte: NVM).
  */
-export function namespaceDescriptors(identifyNs: Uint8Array): Uint8Array {
+export function namespaceDescriptors(identifyNs: Uint8Array, csi = 0): Uint8Array {
   const b = new Uint8Array(IDENTIFY_SIZE);
   let at = 0;
   const add = (type: number, nid: Uint8Array) => {
@@ -148,7 +177,7 @@ export function namespaceDescriptors(identifyNs: Uint8Array): Uint8Array {
   };
   add(1, identifyNs.subarray(120, 128));
   add(2, identifyNs.subarray(104, 120));
-  add(4, Uint8Array.of(0));
+  add(4, Uint8Array.of(csi));
   return b;
 }
 

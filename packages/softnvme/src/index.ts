@@ -63,3 +63,4 @@ export {
 } from "./soft-pci-device.js";
 export { SOFT_PCI_DOMAIN, SoftControllerProvider, softPciAddress } from "./soft-provider.js";
 export type { PollStats, PollTiming } from "./worker-loop.js";
+export { type Zone, ZoneAction, type ZonedOptions, ZoneSet, ZoneState } from "./zones.js";

@@ -116,7 +116,13 @@ export function changedNamespaceLog(nsids: readonly number[]): Uint8Array {
  */
 export function commandEffectsLog(adminOpcodes: readonly number[], ioOpcodes: readonly number[]): Uint8Array {
   const b = new Uint8Array(4096);
-  const lbcc = new Set<number>([NvmOpc.Write, NvmOpc.WriteZeroes, NvmOpc.DatasetManagement]);
+  const lbcc = new Set<number>([
+    NvmOpc.Write,
+    NvmOpc.WriteZeroes,
+    NvmOpc.DatasetManagement,
+    NvmOpc.ZoneAppend,
+    NvmOpc.ZoneManagementSend,
+  ]);
   for (const op of adminOpcodes) {
     let e = 1;
     if (op === AdminOpc.FormatNvm) e |= (1 << 1) | (1 << 2) | (1 << 3) | (1 << 16); // one namespace at a time

@@ -1,9 +1,10 @@
 /**
  * A namespace of the soft controller: logical blocks in a {@link BlockStorage} (memory or file),
- * metadata in memory, its LBA format, and a one-host reservation state.
+ * metadata in memory, its LBA format, a one-host reservation state, and its zones when zoned.
  * @module
  */
 import { type BlockStorage, FileStorage, MemoryStorage } from "./block-storage.js";
+import { type ZonedOptions, ZoneSet } from "./zones.js";
 
 /** One LBA format the soft controller offers (Identify Namespace LBAF entry). */
 export interface LbaFormat {
@@ -45,6 +46,11 @@ export interface SoftNamespaceOptions {
    * host thread keep the data across controller restarts). Default: fresh memory.
    */
   memory?: ArrayBufferLike;
+  /**
+   * Make it a zoned namespace of the Zoned Namespace command set (CSI 2) with this geometry; the size
+   * is trimmed to whole zones. Default: not zoned (NVM command set).
+   */
+  zoned?: ZonedOptions;
 }
 
 /** The namespaces a controller has when its options name none: 8 MiB of 512-byte and 16 MiB of 4 KiB blocks. */
@@ -101,6 +107,10 @@ export class SoftNamespace {
   reservationGeneration = 0;
   /** Persist Through Power Loss state set by Reservation Register CPTPL. */
   ptpl = false;
+  /** The zone geometry asked for, when zoned. */
+  readonly zonedOptions: ZonedOptions | undefined;
+  /** Zones and their state when the namespace is zoned, else undefined. */
+  zones: ZoneSet | undefined;
 
   /** @param options identifier, geometry, metadata and storage */
   constructor(options: SoftNamespaceOptions) {
@@ -108,6 +118,11 @@ export class SoftNamespace {
     this.formatIndex = formatIndexOf(options.blockSize ?? 512, options.metadataSize ?? 0);
     this.extendedLba = options.extendedLba ?? false;
     this.blocks = options.blocks ?? 16384;
+    this.zonedOptions = options.zoned;
+    if (options.zoned !== undefined) {
+      this.zones = new ZoneSet(this.blocks, options.zoned);
+      this.blocks = this.zones.blocks;
+    }
     this.noiob = options.noiob ?? 0;
     this.attached = options.attached ?? true;
     this.storage = openStorage(options, this.blocks * this.blockSize);
@@ -135,6 +150,11 @@ export class SoftNamespace {
     this.extendedLba = extendedLba && this.metadataSize > 0;
     // Keep the capacity in bytes: a 4 KiB format of a 512-byte namespace has an eighth of the blocks.
     this.blocks = Math.floor(this.storage.byteLength / this.blockSize);
+    if (this.zonedOptions !== undefined) {
+      // Zone sizes are in blocks and kept as given; every zone starts Empty again.
+      this.zones = new ZoneSet(this.blocks, this.zonedOptions);
+      this.blocks = this.zones.blocks;
+    }
     this.storage.zero(0, this.storage.byteLength);
     this.metadata = new Uint8Array(this.blocks * this.metadataSize);
   }

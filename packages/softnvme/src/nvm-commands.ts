@@ -1,7 +1,8 @@
 /**
  * NVM command set of the soft controller over its namespaces: read, write, compare, flush,
  * write zeroes, dataset management and the reservation commands, with the specification's errors
- * for bad namespaces, LBA ranges and transfer sizes.
+ * for bad namespaces, LBA ranges and transfer sizes; on zoned namespaces the write-pointer rules and
+ * the Zoned Namespace commands (zone-commands.ts).
  * @module
  */
 import type { CommandContext, HandlerResult } from "./command-context.js";
@@ -11,6 +12,7 @@ import { get32, get64, get64n, put8, put16, put32, put64 } from "./le-bytes.js";
 import type { SoftNamespace } from "./namespace.js";
 import { GenericSc, MediaSc, NvmOpc, Sct } from "./nvme-raw.js";
 import { sqeNlb, sqeNsid, sqeSlba } from "./sqe.js";
+import { isZoneOpcode, zoneManagementReceive, zoneManagementSend } from "./zone-commands.js";
 
 /** Executes one NVM I/O command. */
 export function executeNvm(ctrl: SoftController, ctx: CommandContext): HandlerResult {
@@ -22,6 +24,14 @@ export function executeNvm(ctrl: SoftController, ctx: CommandContext): HandlerRe
   if (!known) fail(Sct.Generic, GenericSc.InvalidOpcode, `I/O opcode 0x${opcode.toString(16)}`);
   if (ns === undefined)
     fail(Sct.Generic, GenericSc.InvalidNamespaceOrFormat, `namespace ${nsid} is not active`);
+  // Zone commands exist only for a zoned namespace with all I/O command sets enabled (CC.CSS = 110b).
+  if (isZoneOpcode(opcode) && (ns.zones === undefined || !ctrl.allIoCommandSetsSelected)) {
+    fail(
+      Sct.Generic,
+      GenericSc.InvalidOpcode,
+      `opcode 0x${opcode.toString(16)}: not a zoned namespace, or CC.CSS is NVM only`,
+    );
+  }
   switch (opcode) {
     case NvmOpc.Flush:
       return 0;
@@ -33,9 +43,17 @@ export function executeNvm(ctrl: SoftController, ctx: CommandContext): HandlerRe
       return compare(ctrl, ctx, ns);
     case NvmOpc.WriteZeroes: {
       const { slba, nlb } = lbaRange(ctx, ns);
+      ns.zones?.prepareWrite(slba, nlb, false);
       ns.zeroBlocks(slba, nlb);
+      ns.zones?.advance(slba, nlb);
       return 0;
     }
+    case NvmOpc.ZoneAppend:
+      return write(ctrl, ctx, ns, true);
+    case NvmOpc.ZoneManagementSend:
+      return zoneManagementSend(ctx, ns);
+    case NvmOpc.ZoneManagementReceive:
+      return zoneManagementReceive(ctx, ns);
     case NvmOpc.DatasetManagement:
       return datasetManagement(ctx, ns);
     case NvmOpc.ReservationRegister:
@@ -95,6 +113,7 @@ function hostView(ns: SoftNamespace, slba: number, nlb: number): Uint8Array {
 
 function read(ctrl: SoftController, ctx: CommandContext, ns: SoftNamespace): number {
   const { slba, nlb } = lbaRange(ctx, ns);
+  ns.zones?.checkRead(slba, nlb); // above a zone's write pointer the blocks read as zeroes (reset erased them)
   const bytes = dataBytes(ctrl, ns, nlb);
   ctx.dataOut(hostView(ns, slba, nlb));
   if (ns.metadataSize > 0 && !ns.extendedLba) ctx.metadataOut(ns.blockMetadata(slba, nlb).slice());
@@ -103,9 +122,16 @@ function read(ctrl: SoftController, ctx: CommandContext, ns: SoftNamespace): num
   return 0;
 }
 
-function write(ctrl: SoftController, ctx: CommandContext, ns: SoftNamespace): number {
-  const { slba, nlb } = lbaRange(ctx, ns);
+// Write, or with `append` Zone Append (SLBA = the zone start; the data goes to the write pointer).
+function write(ctrl: SoftController, ctx: CommandContext, ns: SoftNamespace, append = false): number {
+  const range = lbaRange(ctx, ns);
+  const nlb = range.nlb;
   const bytes = dataBytes(ctrl, ns, nlb);
+  if (append && bytes > zoneAppendLimit(ctrl)) {
+    fail(Sct.Generic, GenericSc.InvalidField, `append of ${bytes} bytes above the zone append size limit`);
+  }
+  // Zone rules first (and the implicit open), so a refused write moves no data.
+  const slba = ns.zones === undefined ? range.slba : ns.zones.prepareWrite(range.slba, nlb, append);
   const data = ctx.dataIn(bytes);
   // Read metadata before storing anything, so a bad MPTR leaves the namespace untouched.
   const meta = ns.metadataSize > 0 && !ns.extendedLba ? ctx.metadataIn(nlb * ns.metadataSize) : undefined;
@@ -119,9 +145,18 @@ function write(ctrl: SoftController, ctx: CommandContext, ns: SoftNamespace): nu
     ns.writeBlocks(slba, data);
     if (meta !== undefined) ns.blockMetadata(slba, nlb).set(meta);
   }
+  ns.zones?.advance(slba, nlb);
   ctrl.health.bytesWritten += bytes;
   ctrl.health.hostWrites++;
-  return 0;
+  if (!append) return 0;
+  ctx.dw1 = Math.floor(slba / 0x1_0000_0000); // the LBA written: DW0 low, DW1 high
+  return slba >>> 0;
+}
+
+// ZASL in 4 KiB pages (0: MDTS).
+function zoneAppendLimit(ctrl: SoftController): number {
+  const zasl = ctrl.identity.zasl;
+  return zasl === 0 ? ctrl.maxTransferBytes : Math.min(4096 * 2 ** zasl, ctrl.maxTransferBytes);
 }
 
 function compare(ctrl: SoftController, ctx: CommandContext, ns: SoftNamespace): number {

@@ -129,6 +129,22 @@ export const SpecificSc = {
   NamespaceNotAttached: 0x1a,
   /** Controller list invalid (1Ch). */
   ControllerListInvalid: 0x1c,
+  /** Zone Boundary Error (B8h). */
+  ZoneBoundaryError: 0xb8,
+  /** Zone Is Full (B9h). */
+  ZoneIsFull: 0xb9,
+  /** Zone Is Read Only (BAh). */
+  ZoneIsReadOnly: 0xba,
+  /** Zone Is Offline (BBh). */
+  ZoneIsOffline: 0xbb,
+  /** Zone Invalid Write (BCh). */
+  ZoneInvalidWrite: 0xbc,
+  /** Too Many Active Zones (BDh). */
+  TooManyActiveZones: 0xbd,
+  /** Too Many Open Zones (BEh). */
+  TooManyOpenZones: 0xbe,
+  /** Invalid Zone State Transition (BFh). */
+  InvalidZoneStateTransition: 0xbf,
 } as const;
 
 /** Media and data integrity status codes (SCT 2). */
@@ -201,6 +217,12 @@ export const NvmOpc = {
   ReservationAcquire: 0x11,
   /** Reservation release (15h). */
   ReservationRelease: 0x15,
+  /** Zone management send (79h, Zoned Namespace command set). */
+  ZoneManagementSend: 0x79,
+  /** Zone management receive (7Ah, Zoned Namespace command set). */
+  ZoneManagementReceive: 0x7a,
+  /** Zone append (7Dh, Zoned Namespace command set). */
+  ZoneAppend: 0x7d,
 } as const;
 
 /** Feature identifiers (Set/Get Features CDW10 bits 7:0). */
@@ -251,6 +273,10 @@ export const Cns = {
   ActiveNamespaceList: 0x02,
   /** Namespace descriptors (03h). */
   NamespaceDescriptors: 0x03,
+  /** I/O command set specific Identify Namespace (05h; CSI in CDW11 31:24). */
+  IoCommandSetNamespace: 0x05,
+  /** I/O command set specific Identify Controller (06h). */
+  IoCommandSetController: 0x06,
   /** Allocated namespace list (10h). */
   AllocatedNamespaceList: 0x10,
   /** Allocated namespace (11h). */

@@ -62,7 +62,7 @@ export function sqeNlb(dw: Uint32Array): number {
 }
 
 /**
- * Writes a completion queue entry at dword index `at` of `cq`: DW0 command specific, DW1 reserved,
+ * Writes a completion queue entry at dword index `at` of `cq`: DW0 and DW1 command specific (DW1 0 for most),
  * DW2 = SQ head pointer (15:0) | SQ identifier (31:16), DW3 = CID (15:0) | phase (16) | status (31:17).
  */
 export function writeCqe(
@@ -74,9 +74,10 @@ export function writeCqe(
   cid: number,
   phase: number,
   status: number,
+  dw1 = 0,
 ): void {
   cq[at] = dw0 >>> 0;
-  cq[at + 1] = 0;
+  cq[at + 1] = dw1 >>> 0;
   cq[at + 2] = ((sqHead & 0xffff) | ((sqid & 0xffff) << 16)) >>> 0;
   // DW3 last: a host polling the phase bit must see the rest of the entry first.
   cq[at + 3] = ((cid & 0xffff) | ((phase & 1) << 16) | ((status & 0x7fff) << 17)) >>> 0;

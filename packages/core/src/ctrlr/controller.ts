@@ -27,6 +27,7 @@ import { decodeIdentifyNamespace } from "../nvme-spec/identify-namespace.js";
 import { LogPageId } from "../nvme-spec/log-pages.js";
 import { type Cap, type Csts, decodeCsts, Register, type Vs } from "../nvme-spec/registers.js";
 import { GenericStatus, StatusCodeType } from "../nvme-spec/status.js";
+import { type ZnsIdentifyController, zoneAppendLimitBytes } from "../nvme-spec/zns.js";
 import type { ControllerOptions } from "../options/controller-options.js";
 import { parseHostId } from "../options/host-identity.js";
 import { awaitCompletion, awaitCompletionDwords } from "../qpair/promise.js";
@@ -192,6 +193,19 @@ export class Controller implements NamespaceOwner {
   maxTransferSize = TRANSPORT_MAX_TRANSFER;
   /** Whether I/O commands may use SGLs. */
   sglSupported = false;
+  /**
+   * Whether the controller was enabled with every I/O command set it supports (CC.CSS = 110b, offered
+   * by CAP.CSS bit 6) rather than the NVM command set alone; zoned namespaces take zone commands only then.
+   */
+  allIoCommandSets = false;
+  /** The Zoned Namespace command set's Identify Controller data, once a zoned namespace was found. */
+  znsData: ZnsIdentifyController | undefined = undefined;
+
+  /** Largest Zone Append in bytes (ZASL, or MDTS when ZASL is 0 or no zoned namespace was found). */
+  get zoneAppendSizeLimit(): number {
+    if (this.znsData === undefined) return this.maxTransferSize;
+    return zoneAppendLimitBytes(this.znsData.zasl, this.cap.minPageSize, this.maxTransferSize);
+  }
 
   /** The admin queue pair. */
   admin!: QueuePair;
@@ -827,8 +841,13 @@ export class Controller implements NamespaceOwner {
       transport: shared.handle,
       link: queue.link.buffer,
       settings: this.queuePairSettings(o),
-      controller: { data: this.data, maxTransferSize: this.maxTransferSize, sglSupported: this.sglSupported },
-      namespaces: [...this.namespaces.values()].map((ns) => ({ id: ns.id, data: ns.data })),
+      controller: {
+        data: this.data,
+        maxTransferSize: this.maxTransferSize,
+        sglSupported: this.sglSupported,
+        zoneAppendSizeLimit: this.zoneAppendSizeLimit,
+      },
+      namespaces: [...this.namespaces.values()].map((ns) => ({ id: ns.id, data: ns.data, zns: ns.znsData })),
     };
     return { handle, release: () => this.releaseWorkerQueue(queue) };
   }

@@ -11,6 +11,7 @@ import { FeatureId } from "../nvme-spec/features.js";
 import { Cns, decodeIdentifyController, IDENTIFY_DATA_SIZE, Oacs } from "../nvme-spec/identify-controller.js";
 import {
   ArbitrationMechanism,
+  CapCss,
   CcCss,
   decodeCap,
   decodeCc,
@@ -106,11 +107,13 @@ export async function initializeController(c: Controller): Promise<void> {
     );
   }
   c.options.arbitrationMechanism = negotiateArbitration(c.options.arbitrationMechanism, c.cap.ams);
+  // Every I/O command set the controller has (zoned namespaces need it for zone commands), else NVM.
+  c.allIoCommandSets = (c.cap.css & CapCss.IoCommandSets) !== 0;
   await regs.write32(
     Register.CC,
     encodeCc({
       en: true,
-      css: CcCss.Nvm,
+      css: c.allIoCommandSets ? CcCss.AllIoCommandSets : CcCss.Nvm,
       mps,
       ams: c.options.arbitrationMechanism,
       shn: 0,

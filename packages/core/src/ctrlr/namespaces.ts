@@ -1,6 +1,6 @@
 /**
  * Namespace discovery: the active namespace list (or 1..NN before NVMe 1.1), then Identify
- * Namespace for each, updating the controller's namespace map in place so handles stay valid.
+ * Namespace for each (and the zone geometry of zoned ones), updating the controller's namespace map in place so handles stay valid.
  * @module
  */
 import { Namespace } from "../ns/namespace.js";
@@ -8,6 +8,7 @@ import { identify } from "../nvme-spec/commands.js";
 import { Cns, IDENTIFY_DATA_SIZE } from "../nvme-spec/identify-controller.js";
 import { decodeActiveNamespaceList, decodeIdentifyNamespace } from "../nvme-spec/identify-namespace.js";
 import type { Controller } from "./controller.js";
+import { identifyZoned } from "./zoned-namespaces.js";
 
 /** Re-reads which namespaces are active and their Identify Namespace data. */
 export async function identifyNamespaces(c: Controller): Promise<void> {
@@ -24,10 +25,12 @@ export async function identifyNamespaces(c: Controller): Promise<void> {
       c.namespaces.delete(nsid);
       continue;
     }
+    const zns = await identifyZoned(c, nsid, data);
     const ns = c.namespaces.get(nsid);
-    if (ns === undefined) c.namespaces.set(nsid, new Namespace(c, nsid, data));
+    if (ns === undefined) c.namespaces.set(nsid, new Namespace(c, nsid, data, zns));
     else {
       ns.data = data;
+      ns.znsData = zns;
       ns.geometry();
     }
   }

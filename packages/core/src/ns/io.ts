@@ -1,6 +1,6 @@
 /**
  * Turning one namespace I/O into requests: validation before anything is taken from a queue pair,
- * splitting by the maximum transfer size and the namespace's optimal I/O boundary, and the
+ * splitting by the maximum transfer size and the namespace's optimal I/O boundary or zone size, and the
  * command dwords. Positional arguments keep the per-I/O path free of allocation.
  * @module
  */
@@ -101,7 +101,7 @@ export function submitContiguous(
   ioFlags: number,
 ): number {
   checkDataCommand(ns, qpair, lba, count, ioFlags);
-  if (ns.piType !== 0 || countChildren(lba, count, ns.maxBlocksPerIo, ns.optimalIoBoundary) !== 1) {
+  if (ns.piType !== 0 || countChildren(lba, count, ns.maxBlocksPerIo, ns.splitBoundary) !== 1) {
     const payload = contiguousPayload(qpair, view, null);
     return submitDataCommand(ns, qpair, opcode, payload, lba, count, cb, cbArg, ioFlags, 0, 0);
   }
@@ -156,7 +156,7 @@ export function submitDataCommand(
 
   // Plan the split: how many children, and can we get all the requests at once?
   const maxBlocks = ns.maxBlocksPerIo;
-  const boundary = ns.optimalIoBoundary;
+  const boundary = ns.splitBoundary;
   const pieces = countChildren(lba, count, maxBlocks, boundary);
   if (qpair.freeRequests < (pieces === 1 ? 1 : pieces + 1)) return -ENOMEM;
 

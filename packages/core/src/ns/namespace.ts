@@ -27,7 +27,17 @@ import {
   type ReservationReleaseAction,
   type ReservationType,
 } from "../nvme-spec/reservations.js";
-import { awaitCompletion } from "../qpair/promise.js";
+import {
+  decodeZoneReport,
+  type ZnsIdentifyNamespace,
+  ZONE_DESCRIPTOR_SIZE,
+  ZONE_REPORT_HEADER_SIZE,
+  type ZoneReport,
+  type ZoneReportOptions,
+  ZoneSendAction,
+  zoneAppendResultLba,
+} from "../nvme-spec/zns.js";
+import { awaitCompletion, awaitCompletionDwords } from "../qpair/promise.js";
 import type { QueuePair } from "../qpair/queue-pair.js";
 import type { CommandCallback, Request } from "../rq/request.js";
 import {
@@ -40,6 +50,7 @@ import {
 } from "./io.js";
 import { type ExtIoOptions, extIo } from "./io-ext.js";
 import { NamespaceFlags } from "./io-flags.js";
+import { submitZoneAppend, submitZoneReceive, submitZoneSend } from "./zone-io.js";
 
 /** What a namespace needs from its controller. */
 export interface NamespaceOwner {
@@ -53,6 +64,8 @@ export interface NamespaceOwner {
   readonly sglSupported: boolean;
   /** The domain of memory this controller reaches: the destination of memory-domain translations. */
   readonly memoryDomain: MemoryDomain;
+  /** Largest Zone Append in bytes (absent: {@link maxTransferSize}). */
+  readonly zoneAppendSizeLimit?: number | undefined;
   /** Throws when the controller is detached, failed or removed. */
   assertUsable(): void;
 }
@@ -141,16 +154,25 @@ export class Namespace {
   data: IdentifyNamespace;
 
   /**
+   * The Zoned Namespace command set's Identify Namespace data when the namespace is zoned (and the
+   * controller runs all its I/O command sets), else undefined; replaced with `data`.
+   */
+  znsData: ZnsIdentifyNamespace | undefined;
+
+  /**
    * @param owner the controller
    * @param id namespace ID (1-based)
    * @param data its Identify Namespace data
+   * @param znsData its ZNS Identify Namespace data, when it is zoned
    */
   constructor(
     readonly owner: NamespaceOwner,
     readonly id: number,
     data: IdentifyNamespace,
+    znsData?: ZnsIdentifyNamespace,
   ) {
     this.data = data;
+    this.znsData = znsData;
     this.numSectors = Number(data.nsze);
     this.geometry();
   }
@@ -171,6 +193,27 @@ export class Namespace {
   maxBlocksPerIo = 0;
   /** Optimal I/O boundary in blocks (NOIOB), 0 for none: I/O is split so no command crosses it. */
   optimalIoBoundary = 0;
+  /**
+   * Where reads and writes are split, in blocks (0: nowhere): NOIOB, or on a zoned namespace the zone
+   * size, so no command straddles two zones (NOIOB too when it divides the zone size).
+   */
+  splitBoundary = 0;
+  /** Zone size in blocks (ZSZE of the LBA format in use); 0 when not zoned. */
+  zoneSize = 0;
+  /** Number of zones (NSZE / ZSZE); 0 when not zoned. */
+  zoneCount = 0;
+  /**
+   * Writable blocks of a zone (ZCAP), as the last {@link reportZones} found it in the first zone it
+   * returned; 0 until a report was read. With variable zone capacity ({@link ZnsIdentifyNamespace.variableZoneCapacity})
+   * zones differ: read each zone's capacity from its descriptor.
+   */
+  zoneCapacity = 0;
+  /** Zones that may be open at once (MOR + 1), 0 for no limit or not zoned. */
+  maxOpenZones = 0;
+  /** Zones that may be active (open or closed) at once (MAR + 1), 0 for no limit or not zoned. */
+  maxActiveZones = 0;
+  /** Blocks one Zone Append may carry at most (ZASL, else MDTS); 0 when not zoned. */
+  zoneAppendMaxBlocks = 0;
 
   /** Re-reads the geometry after the controller replaced `data`. */
   geometry(): void {
@@ -183,6 +226,28 @@ export class Namespace {
     this.piType = d.piType;
     this.maxBlocksPerIo = Math.max(1, Math.floor(this.owner.maxTransferSize / this.extendedBlockSize));
     this.optimalIoBoundary = d.noiob;
+    this.splitBoundary = d.noiob;
+    const z = this.znsData;
+    const zsze = z === undefined ? 0 : Number(z.lbafe[d.formattedLbaIndex]?.zsze ?? 0n);
+    this.zoneSize = zsze;
+    this.zoneCount = zsze > 0 ? Math.floor(this.numSectors / zsze) : 0;
+    this.maxOpenZones = z?.maxOpenZones ?? 0;
+    this.maxActiveZones = z?.maxActiveZones ?? 0;
+    this.zoneAppendMaxBlocks =
+      zsze > 0
+        ? Math.max(
+            1,
+            Math.floor(
+              (this.owner.zoneAppendSizeLimit ?? this.owner.maxTransferSize) / this.extendedBlockSize,
+            ),
+          )
+        : 0;
+    if (zsze > 0 && (d.noiob === 0 || zsze % d.noiob !== 0)) this.splitBoundary = zsze;
+  }
+
+  /** Whether the namespace is zoned and its zone commands may be used (a zone size is known). */
+  get isZoned(): boolean {
+    return this.zoneSize > 0;
   }
 
   /** Whether the namespace is active (NSZE non-zero); inactive namespaces take no I/O. */
@@ -713,6 +778,85 @@ export class Namespace {
     return this.submitPrepared(qp, req, cb, arg, null);
   }
 
+  /**
+   * Zone Management Send: `action` on the zone holding `lba`, or with `selectAll` on every zone the
+   * action applies to (`lba` is then ignored). Set Zone Descriptor Extension, which carries data, is
+   * not offered here.
+   * - Threading: only on the thread that owns `qp`.
+   * - Buffer: none.
+   * - Callback: from a later `qp.processCompletions()`; a refused transition completes with a ZNS status
+   *   (Invalid Zone State Transition, Too Many Open/Active Zones, ...); see the callback face rules on
+   *   {@link Namespace}.
+   * @returns 0, or -ENOMEM when `qp` has no free request (back-pressure: poll completions, resubmit)
+   * @throws {@link StateError} when the namespace is not zoned, or `qp` or the controller is closed
+   * @throws {@link InvalidArgumentError} for an LBA outside the namespace
+   */
+  cmdZoneManagementSend<A>(
+    qp: QueuePair,
+    lba: number,
+    action: ZoneSendAction,
+    selectAll: boolean,
+    cb: CommandCallback<A> | null,
+    arg: A,
+  ): number {
+    return submitZoneSend(this, qp, lba, action, selectAll, cb as CommandCallback<never> | null, arg);
+  }
+
+  /**
+   * Zone Management Receive: a zone report (header and 64-byte descriptors, see `decodeZoneReport`)
+   * of the zones from the one holding `lba`, filtered and partial as `opts` says, into all of `buffer`.
+   * - Threading: only on the thread that owns `qp`.
+   * - Buffer: DMA memory, at least 64 bytes, a multiple of 4, at most {@link maxIoTransferSize};
+   *   untouched until `cb` runs.
+   * - Callback: from a later `qp.processCompletions()`; see the callback face rules on {@link Namespace}.
+   * @returns 0, or -ENOMEM when `qp` has no free request (back-pressure: poll completions, resubmit)
+   * @throws {@link StateError} when the namespace is not zoned, or `qp` or the controller is closed
+   * @throws {@link InvalidArgumentError} for an LBA outside the namespace or a bad buffer
+   */
+  cmdZoneManagementReceive<A>(
+    qp: QueuePair,
+    buffer: ArrayBufferView,
+    lba: number,
+    opts: ZoneReportOptions,
+    cb: CommandCallback<A> | null,
+    arg: A,
+  ): number {
+    return submitZoneReceive(this, qp, buffer, lba, opts, cb as CommandCallback<never> | null, arg);
+  }
+
+  /**
+   * Zone Append: writes `count` blocks from `buffer` into the zone that starts at `zslba`, at the
+   * zone's write pointer; the device chooses the LBA and returns it in the completion (read it in `cb`
+   * with `zoneAppendResultLba(cpl.cdw0, cpl.cdw1)`). One command: never split.
+   * - Threading: only on the thread that owns `qp`.
+   * - Buffer: DMA memory holding `count` blocks; unmodified until `cb` runs.
+   * - Callback: from a later `qp.processCompletions()`; see the callback face rules on {@link Namespace}.
+   * @returns 0, or -ENOMEM when `qp` has no free request (back-pressure: poll completions, resubmit)
+   * @throws {@link StateError} when the namespace is not zoned, or `qp` or the controller is closed
+   * @throws {@link InvalidArgumentError} when `zslba` is not a zone start, `count` exceeds
+   *   {@link zoneAppendMaxBlocks} or the zone, or for bad I/O flags or buffer
+   */
+  cmdZoneAppend<A>(
+    qp: QueuePair,
+    buffer: ArrayBufferView,
+    zslba: number,
+    count: number,
+    cb: CommandCallback<A> | null,
+    arg: A,
+    ioFlags = 0,
+  ): number {
+    return submitZoneAppend(
+      this,
+      qp,
+      buffer,
+      zslba,
+      count,
+      cb as CommandCallback<never> | null,
+      arg,
+      ioFlags,
+    );
+  }
+
   // ---- Promise face ---------------------------------------------------------------------------
 
   /**
@@ -984,6 +1128,105 @@ export class Namespace {
     return extIo(this, qp, NvmOpcode.Write, iov, lba, count, opts);
   }
 
+  /**
+   * Reports the zones from the one holding `lba` (default 0), decoded; at most `maxZones` of them
+   * (default: every zone, bounded by the largest transfer). A DMA buffer is allocated and freed here;
+   * {@link zoneCapacity} is updated from a first zone. Rejects with what
+   * {@link cmdZoneManagementReceive} throws, the DMA allocator's error, or {@link NvmeStatusError}; see
+   * the Promise face rules on {@link Namespace}.
+   */
+  async reportZones(
+    qp: QueuePair,
+    lba = 0,
+    opts: ZoneReportOptions & { maxZones?: number } = {},
+  ): Promise<ZoneReport> {
+    const ext = opts.extended ? this.zoneDescriptorExtensionBytes : 0;
+    const wanted = Math.max(1, opts.maxZones ?? this.zoneCount);
+    const stride = ZONE_DESCRIPTOR_SIZE + ext;
+    const fit = Math.floor((this.maxIoTransferSize - ZONE_REPORT_HEADER_SIZE) / stride);
+    const bytes = ZONE_REPORT_HEADER_SIZE + Math.max(1, Math.min(wanted, fit)) * stride;
+    const buf = this.owner.dma.alloc(bytes);
+    try {
+      await awaitCompletion(qp, `Zone Management Receive nsid ${this.id} lba ${lba}`, (cb, p) =>
+        this.cmdZoneManagementReceive(qp, buf.bytes, lba, opts, cb, p),
+      );
+      const report = decodeZoneReport(buf.bytes, ext);
+      const first = report.zones[0];
+      if (first !== undefined) this.zoneCapacity = first.capacity;
+      return report;
+    } finally {
+      this.owner.dma.free(buf);
+    }
+  }
+
+  /**
+   * Resets the zone holding `lba`, or every zone with `selectAll`: its write pointer goes back to the
+   * zone start. No buffer. Rejects with what {@link cmdZoneManagementSend} throws, or
+   * {@link NvmeStatusError}; see the Promise face rules on {@link Namespace}.
+   */
+  resetZone(qp: QueuePair, lba: number, selectAll = false): Promise<number> {
+    return this.zoneAction(qp, lba, ZoneSendAction.Reset, selectAll, "reset");
+  }
+
+  /** Opens the zone holding `lba` (or every closed zone with `selectAll`) explicitly; as {@link resetZone}. */
+  openZone(qp: QueuePair, lba: number, selectAll = false): Promise<number> {
+    return this.zoneAction(qp, lba, ZoneSendAction.Open, selectAll, "open");
+  }
+
+  /** Closes the zone holding `lba` (or every open zone with `selectAll`); as {@link resetZone}. */
+  closeZone(qp: QueuePair, lba: number, selectAll = false): Promise<number> {
+    return this.zoneAction(qp, lba, ZoneSendAction.Close, selectAll, "close");
+  }
+
+  /** Finishes the zone holding `lba` (or every open or closed zone with `selectAll`); as {@link resetZone}. */
+  finishZone(qp: QueuePair, lba: number, selectAll = false): Promise<number> {
+    return this.zoneAction(qp, lba, ZoneSendAction.Finish, selectAll, "finish");
+  }
+
+  /** Takes the zone holding `lba` (or every read-only zone with `selectAll`) offline; as {@link resetZone}. */
+  offlineZone(qp: QueuePair, lba: number, selectAll = false): Promise<number> {
+    return this.zoneAction(qp, lba, ZoneSendAction.Offline, selectAll, "offline");
+  }
+
+  /**
+   * Appends `count` blocks from `buffer` to the zone starting at `zslba`; resolves with the LBA the
+   * device wrote them at. `buffer`: DMA memory, unmodified until the Promise settles. Rejects with what
+   * {@link cmdZoneAppend} throws, or {@link NvmeStatusError} (e.g. Zone Is Full); see the Promise face
+   * rules on {@link Namespace}.
+   */
+  async zoneAppend(
+    qp: QueuePair,
+    buffer: ArrayBufferView,
+    zslba: number,
+    count: number,
+    ioFlags = 0,
+  ): Promise<number> {
+    const { cdw0, cdw1 } = await awaitCompletionDwords(
+      qp,
+      `Zone Append nsid ${this.id} zslba ${zslba}+${count}`,
+      (cb, p) => this.cmdZoneAppend(qp, buffer, zslba, count, cb, p, ioFlags),
+    );
+    return zoneAppendResultLba(cdw0, cdw1);
+  }
+
+  /** Bytes of each zone's descriptor extension in extended reports (ZDES * 64 of the format in use). */
+  get zoneDescriptorExtensionBytes(): number {
+    return (this.znsData?.lbafe[this.data.formattedLbaIndex]?.zdes ?? 0) * 64;
+  }
+
+  private zoneAction(
+    qp: QueuePair,
+    lba: number,
+    action: ZoneSendAction,
+    selectAll: boolean,
+    name: string,
+  ): Promise<number> {
+    const where = selectAll ? "all zones" : `lba ${lba}`;
+    return awaitCompletion(qp, `Zone Management Send (${name}) nsid ${this.id} ${where}`, (cb, p) =>
+      this.cmdZoneManagementSend(qp, lba, action, selectAll, cb, p),
+    );
+  }
+
   // ---- RxJS face ------------------------------------------------------------------------------
 
   /**
@@ -1019,6 +1262,31 @@ export class Namespace {
   /** {@link flush} as an Observable. */
   flush$(qp: QueuePair): Observable<number> {
     return defer(() => this.flush(qp));
+  }
+
+  /** {@link reportZones} as an Observable that emits the report once and completes. */
+  reportZones$(
+    qp: QueuePair,
+    lba = 0,
+    opts: ZoneReportOptions & { maxZones?: number } = {},
+  ): Observable<ZoneReport> {
+    return defer(() => this.reportZones(qp, lba, opts));
+  }
+
+  /** {@link resetZone} as an Observable. */
+  resetZone$(qp: QueuePair, lba: number, selectAll = false): Observable<number> {
+    return defer(() => this.resetZone(qp, lba, selectAll));
+  }
+
+  /** {@link zoneAppend} as an Observable emitting the LBA written; `buffer` unmodified until it completes or errors. */
+  zoneAppend$(
+    qp: QueuePair,
+    buffer: ArrayBufferView,
+    zslba: number,
+    count: number,
+    ioFlags = 0,
+  ): Observable<number> {
+    return defer(() => this.zoneAppend(qp, buffer, zslba, count, ioFlags));
   }
 
   /** Takes a request for a command carrying `buf`; frees `buf` when the command cannot be submitted. */

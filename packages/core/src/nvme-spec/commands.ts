@@ -5,3 +5,4 @@
  */
 export * from "./admin-commands.js";
 export * from "./nvm-commands.js";
+export { zoneAppend, zoneManagementReceive, zoneManagementSend } from "./zns.js";

@@ -1,7 +1,7 @@
 /**
  * NVMe wire formats: submission and completion entries, opcodes, status codes, controller
  * registers, Identify, log page, feature, Dataset Management and reservation structures, and the
- * command builders (as the `commands` namespace).
+ * command builders (as the `commands` namespace), and the Zoned Namespace command set.
  * @module
  */
 
@@ -24,3 +24,4 @@ export * from "./opcodes.js";
 export * from "./registers.js";
 export * from "./reservations.js";
 export * from "./status.js";
+export * from "./zns.js";

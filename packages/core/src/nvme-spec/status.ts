@@ -208,8 +208,8 @@ export enum CommandSpecificStatus {
   AttemptedWriteToReadOnlyRange = 0x82,
   /** Command Size Limit Exceeded. */
   CommandSizeLimitExceeded = 0x83,
-  /** Zoned Boundary Error. */
-  ZonedBoundaryError = 0xb8,
+  /** Zone Boundary Error. */
+  ZoneBoundaryError = 0xb8,
   /** Zone Is Full. */
   ZoneIsFull = 0xb9,
   /** Zone Is Read Only. */
@@ -374,7 +374,7 @@ const COMMAND_SPECIFIC_NAMES: ReadonlyMap<number, string> = new Map([
   [CommandSpecificStatus.InvalidProtectionInformation, "Invalid Protection Information"],
   [CommandSpecificStatus.AttemptedWriteToReadOnlyRange, "Attempted Write to Read Only Range"],
   [CommandSpecificStatus.CommandSizeLimitExceeded, "Command Size Limit Exceeded"],
-  [CommandSpecificStatus.ZonedBoundaryError, "Zoned Boundary Error"],
+  [CommandSpecificStatus.ZoneBoundaryError, "Zone Boundary Error"],
   [CommandSpecificStatus.ZoneIsFull, "Zone Is Full"],
   [CommandSpecificStatus.ZoneIsReadOnly, "Zone Is Read Only"],
   [CommandSpecificStatus.ZoneIsOffline, "Zone Is Offline"],

@@ -13,6 +13,7 @@ import { createMemoryDomain, destroyMemoryDomain } from "../memdomain/registry.j
 import { Namespace, type NamespaceOwner } from "../ns/namespace.js";
 import type { IdentifyController } from "../nvme-spec/identify-controller.js";
 import type { IdentifyNamespace } from "../nvme-spec/identify-namespace.js";
+import type { ZnsIdentifyNamespace } from "../nvme-spec/zns.js";
 import { QueueLink } from "../qpair/queue-link.js";
 import { QueuePair, type QueuePairSettings } from "../qpair/queue-pair.js";
 import type { QueuePort } from "../transport/contract.js";
@@ -36,6 +37,8 @@ export interface WorkerQueuePairHandle {
     readonly maxTransferSize: number;
     /** Whether I/O commands may use SGLs. */
     readonly sglSupported: boolean;
+    /** Largest Zone Append in bytes (absent: the largest transfer). */
+    readonly zoneAppendSizeLimit?: number;
   };
   /** The controller's namespaces when the queue was exported. */
   readonly namespaces: readonly {
@@ -43,6 +46,8 @@ export interface WorkerQueuePairHandle {
     readonly id: number;
     /** Its Identify Namespace data. */
     readonly data: IdentifyNamespace;
+    /** Its Zoned Namespace command set Identify Namespace data, when it is zoned. */
+    readonly zns?: ZnsIdentifyNamespace | undefined;
   }[];
 }
 
@@ -90,6 +95,7 @@ class WorkerNamespaceOwner implements NamespaceOwner {
   readonly data: IdentifyController;
   readonly maxTransferSize: number;
   readonly sglSupported: boolean;
+  readonly zoneAppendSizeLimit: number | undefined;
   private domain: MemoryDomain | null = null;
 
   constructor(
@@ -101,6 +107,7 @@ class WorkerNamespaceOwner implements NamespaceOwner {
       data: this.data,
       maxTransferSize: this.maxTransferSize,
       sglSupported: this.sglSupported,
+      zoneAppendSizeLimit: this.zoneAppendSizeLimit,
     } = handle.controller);
   }
 
@@ -129,7 +136,9 @@ export function attachQueuePair(
 ): AttachedQueuePair {
   const owner = new WorkerNamespaceOwner(dma, handle, `nvmekit:worker-qpair-${port.qid}`);
   const qpair = new QueuePair(port, dma, handle.settings, new QueueLink(handle.link));
-  const namespaces = new Map(handle.namespaces.map(({ id, data }) => [id, new Namespace(owner, id, data)]));
+  const namespaces = new Map(
+    handle.namespaces.map(({ id, data, zns }) => [id, new Namespace(owner, id, data, zns)]),
+  );
   return {
     qpair,
     namespaces,
