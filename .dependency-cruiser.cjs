@@ -37,6 +37,7 @@ const PACKAGES = {
   "transport-pcie": { src: ["core", "pci-port"], test: ["softnvme", "memdomain"] },
   memdomain: { src: ["core"], test: ["softnvme"] },
   "transport-tcp": { src: ["core"], test: ["softnvme"] },
+  "nvmed-compat": { src: ["core"], test: ["softnvme"] },
   cli: { src: "*", test: "*" },
 };
 

@@ -1,0 +1,245 @@
+/**
+ * NVMeDirect's AIO: a context record per request, submitted at once on the handle's queue through the
+ * core's callback face (no Promise, no closure per I/O), reaped by nvmed_aio_handle_complete, which
+ * polls the queue and runs the contexts' callbacks inline.
+ * @module
+ */
+import type { DmaBuffer } from "@nvmekit/core";
+import { NvmeStatusError } from "@nvmekit/core";
+import type { Completion } from "@nvmekit/core/nvme-spec";
+import { isDeviceBuffer } from "./buffer.js";
+import {
+  AIO_COMPLETE,
+  AIO_INIT,
+  AIO_PROCESS,
+  HANDLE_HINT_DMEM,
+  NVME_CMD_READ,
+  NVME_CMD_WRITE,
+  NVMED_FAULT,
+} from "./constants.js";
+import type { NVMED_HANDLE, NVMED_QUEUE } from "./device.js";
+import { fail, NvmedError } from "./errors.js";
+import { selectQueue, usable } from "./select-queue.js";
+import { needsBounce } from "./transfer.js";
+
+/**
+ * The seed's `struct NVMED_AIO_CTX`: fill `handle`, `start_lba` (bytes, despite the name), `len` and
+ * `buf` (and optionally `aio_callback`, `cb_userdata`, `private_data`) before nvmed_aio_read/write.
+ * Buffer lifetime: `buf` untouched until `status` is AIO_COMPLETE. Reuse a context once it completed.
+ */
+export interface NVMED_AIO_CTX {
+  /** The handle. */
+  handle: NVMED_HANDLE | null;
+  /** Start, in bytes (sector aligned). The seed's name. */
+  start_lba: number;
+  /** Length in bytes (sector multiple). */
+  len: number;
+  /** The data: any view (bounced when needed), or nvmed_get_buffer memory on a HANDLE_HINT_DMEM handle. */
+  buf: ArrayBufferView | null;
+  /** The original's pre-translated PRP list. Accepted and unused: DMA views carry their address already. */
+  prpList?: unknown;
+  /** NVMe opcode, set by nvmed_aio_read (0x02) / nvmed_aio_write (0x01). */
+  opcode: number;
+  /** AIO_INIT, AIO_PROCESS, AIO_COMPLETE. */
+  status: number;
+  /** Commands submitted for this context (1: the core splits by MDTS below us). */
+  num_init_io: number;
+  /** Commands completed. */
+  num_complete_io: number;
+  /** Yours. */
+  private_data: unknown;
+  /** Passed to `aio_callback`. */
+  cb_userdata: unknown;
+  /** Called once when the context completes (successfully or not), from inside nvmed_aio_handle_complete. */
+  aio_callback: ((context: NVMED_AIO_CTX, userdata: unknown) => void) | null;
+  /** Ours: 0 when the command succeeded, -1 when it failed (the original never looked). */
+  result: number;
+  /** Ours: why it failed (an NvmedError whose cause is the core's NvmeStatusError), or null. */
+  error: NvmedError | null;
+}
+
+/** A context with every field at its initial value, then `init` over it. Not in the seed (C used memset). */
+export function nvmed_aio_ctx(init: Partial<NVMED_AIO_CTX> = {}): NVMED_AIO_CTX {
+  return {
+    handle: null,
+    start_lba: 0,
+    len: 0,
+    buf: null,
+    opcode: 0,
+    status: AIO_INIT,
+    num_init_io: 0,
+    num_complete_io: 0,
+    private_data: null,
+    cb_userdata: null,
+    aio_callback: null,
+    result: 0,
+    error: null,
+    ...init,
+  };
+}
+
+// Per-context state the callback needs; one object per context, reused across submissions.
+interface AioState {
+  ctx: NVMED_AIO_CTX;
+  handle: NVMED_HANDLE;
+  view: Uint8Array;
+  bounce: DmaBuffer | null;
+}
+const states = new WeakMap<NVMED_AIO_CTX, AioState>();
+
+// The one static completion callback of every AIO command.
+function aioDone(st: AioState, cpl: Completion): void {
+  const { ctx, handle } = st;
+  const nvmed = handle.nvmed;
+  const read = ctx.opcode === NVME_CMD_READ;
+  if (cpl.isError) {
+    ctx.result = -1;
+    const cause = new NvmeStatusError(
+      cpl.status,
+      `${read ? "Read" : "Write"} bytes ${ctx.start_lba}+${ctx.len}`,
+    );
+    ctx.error = new NvmedError(-NVMED_FAULT, cause.message, cause);
+    handle.lastError = ctx.error;
+  } else if (read) {
+    if (st.bounce !== null) st.view.set(st.bounce.bytes.subarray(0, ctx.len));
+    nvmed.sharedCache?.overlayDirty(ctx.start_lba, st.view);
+  } else {
+    nvmed.sharedCache?.directWritten(ctx.start_lba, st.view);
+  }
+  if (st.bounce !== null) nvmed.ctrlr.freeBuffer(st.bounce);
+  st.bounce = null;
+  ctx.num_complete_io++;
+  ctx.status = AIO_COMPLETE;
+  handle.aioInFlight--;
+  handle.aioCompleted++;
+  ctx.aio_callback?.(ctx, ctx.cb_userdata);
+}
+
+function enqueue(ctx: NVMED_AIO_CTX | null | undefined, opcode: number): number {
+  if (!ctx) return fail(null, -1, "no context");
+  const handle = ctx.handle;
+  const bad = (why: string, cause?: unknown): number => {
+    const code = fail(handle, -1, why, cause);
+    ctx.error = handle?.lastError ?? null;
+    ctx.result = -1;
+    return code;
+  };
+  if (!usable(handle)) return bad("the context's handle does not exist");
+  if (ctx.status === AIO_PROCESS) return bad("the context is in flight");
+  const nvmed = handle.nvmed;
+  const ss = nvmed.sectorSize;
+  const { start_lba: pos, len, buf } = ctx;
+  if (!buf || !ArrayBuffer.isView(buf) || !Number.isSafeInteger(len) || len <= 0 || len > buf.byteLength)
+    return bad(`len ${len}: give 1 to buf.byteLength bytes`);
+  if (!Number.isSafeInteger(pos) || pos < 0 || pos % ss !== 0 || len % ss !== 0)
+    return bad(`AIO needs ${ss}-byte aligned start_lba and len: ${pos}+${len}`);
+  if (pos + len > nvmed.capacity) return bad(`bytes ${pos}+${len} run past the device's ${nvmed.capacity}`);
+  if ((handle.flags & HANDLE_HINT_DMEM) !== 0 && !isDeviceBuffer(nvmed, buf))
+    return bad("HANDLE_HINT_DMEM: buf is not a buffer from nvmed_get_buffer on this device");
+  const q = selectQueue(handle, opcode, pos, len);
+  if (typeof q === "number") return bad("the select function chose no queue");
+  const view = new Uint8Array(buf.buffer, buf.byteOffset, len);
+  let st = states.get(ctx);
+  if (st === undefined) {
+    st = { ctx, handle, view, bounce: null };
+    states.set(ctx, st);
+  }
+  st.handle = handle;
+  st.view = view;
+  ctx.opcode = opcode;
+  ctx.status = AIO_INIT;
+  ctx.num_init_io = 0;
+  ctx.num_complete_io = 0;
+  ctx.result = 0;
+  ctx.error = null;
+  return submit(ctx, st, q);
+}
+
+function submit(ctx: NVMED_AIO_CTX, st: AioState, q: NVMED_QUEUE): number {
+  const nvmed = st.handle.nvmed;
+  const ss = nvmed.sectorSize;
+  let rc: number;
+  try {
+    let data = st.view;
+    if (needsBounce(nvmed.ctrlr, st.view)) {
+      st.bounce = nvmed.ctrlr.allocBuffer(ctx.len);
+      if (ctx.opcode === NVME_CMD_WRITE) st.bounce.bytes.set(st.view);
+      data = st.bounce.bytes;
+    }
+    rc =
+      ctx.opcode === NVME_CMD_READ
+        ? nvmed.ns.cmdRead(q.qp, data, ctx.start_lba / ss, ctx.len / ss, aioDone, st)
+        : nvmed.ns.cmdWrite(q.qp, data, ctx.start_lba / ss, ctx.len / ss, aioDone, st);
+  } catch (e) {
+    dropBounce(st);
+    return fail(st.handle, -1, "AIO submission failed", e);
+  }
+  if (rc !== 0) {
+    dropBounce(st);
+    return fail(
+      st.handle,
+      -1,
+      "the queue is full (NVMED_AIO_BUSY): reap with nvmed_aio_handle_complete and retry",
+    );
+  }
+  ctx.num_init_io = 1;
+  ctx.status = AIO_PROCESS;
+  st.handle.aioInFlight++;
+  st.handle.aioQueued++;
+  return 0;
+}
+
+function dropBounce(st: AioState): void {
+  if (st.bounce !== null) st.handle.nvmed.ctrlr.freeBuffer(st.bounce);
+  st.bounce = null;
+}
+
+/**
+ * Reads `context.len` bytes at `context.start_lba` into `context.buf`, asynchronously. Seed: "handle,
+ * start_lba, len, and buf … should be filled in advance … start_lba/len should be aligned to the sector
+ * size (512 Bytes) … On success, nvmed_aio_read() or nvmed_aio_write() returns 0. On error, -1 is
+ * returned". The command is submitted now (as the original did); status AIO_PROCESS. -1 (nothing
+ * submitted, reason in `context.error`) for a bad context, a misaligned or out-of-range request, a
+ * foreign buffer on a HANDLE_HINT_DMEM handle, or a full queue. Works on buffered handles too, going
+ * straight to the device with the cache kept coherent. Synchronous. Differs: the original's code
+ * returned NVMED_AIO_QUEUED (4) / NVMED_AIO_ERROR (1) where its docs say 0 / -1; we follow the docs.
+ */
+export function nvmed_aio_read(context: NVMED_AIO_CTX | null | undefined): number {
+  return enqueue(context, NVME_CMD_READ);
+}
+
+/** Writes `context.buf` asynchronously; see {@link nvmed_aio_read}. On completion the cache's copies of those bytes are updated. */
+export function nvmed_aio_write(context: NVMED_AIO_CTX | null | undefined): number {
+  return enqueue(context, NVME_CMD_WRITE);
+}
+
+/**
+ * Seed: "nvmed_aio_queue_submit() returns the number of submitted AIO contexts from the beginning or
+ * since the last call of nvmed_aio_queue_submit()". Counts this handle's contexts; also rings any
+ * doorbell the queue delayed. -1 for a destroyed handle. Synchronous.
+ */
+export function nvmed_aio_queue_submit(handle: NVMED_HANDLE | null | undefined): number {
+  if (!usable(handle)) return -1;
+  for (const q of new Set(handle.queues)) if (q.live) q.qp.flush();
+  const n = handle.aioQueued;
+  handle.aioQueued = 0;
+  return n;
+}
+
+/**
+ * Polls the handle's queues and returns how many of its contexts completed since the last call; each
+ * context's status becomes AIO_COMPLETE and its callback runs inline, inside this call (seed: "Completed
+ * AIO context call the callback function (if specified) and the status flag of the context is set to
+ * AIO_COMPLETE"). A failed command is reported on its context (`result` -1, `error`). Note: a context
+ * that completed during another poll of the same queue (another handle's call, or a Promise-face I/O's
+ * poller) had its callback run there, and is counted here. An exception from a callback propagates out
+ * of this call (the context is already complete; the others stay to be reaped next time). -2 for a destroyed handle with nothing in flight. Synchronous.
+ */
+export function nvmed_aio_handle_complete(handle: NVMED_HANDLE | null | undefined): number {
+  if (!handle || (!handle.live && handle.aioInFlight === 0))
+    return fail(handle, -2, "the handle does not exist");
+  for (const q of new Set(handle.queues)) if (q.live) q.qp.processCompletions();
+  const n = handle.aioCompleted;
+  handle.aioCompleted = 0;
+  return n;
+}

@@ -1,0 +1,206 @@
+/**
+ * nvmed_open, nvmed_close and the device features (nvmed_feature_set/get).
+ * @module
+ */
+import { type Controller, compareTransportIds, formatTransportId, type NvmeDriver } from "@nvmekit/core";
+import { BlockCache } from "./cache/block-cache.js";
+import {
+  NVMED_CACHE_LAZY_INIT,
+  NVMED_CACHE_SIZE,
+  NVMED_FAULT,
+  NVMED_INVALID,
+  NVMED_NO_CACHE,
+  NVMED_NOENTRY,
+} from "./constants.js";
+import { NVMED, type SharedController } from "./device.js";
+import { type NvmedOpenOptions, nvmed_get_driver } from "./driver-source.js";
+import { fail, failNull } from "./errors.js";
+import { parseNvmedPath } from "./path.js";
+
+const byDriver = new WeakMap<NvmeDriver, Map<string, Promise<SharedController>>>();
+const byController = new Map<Controller, SharedController>();
+
+async function connectShared(driver: NvmeDriver, trid: string): Promise<SharedController> {
+  const parsed = driver.parseTransportId(trid);
+  const key = formatTransportId(parsed);
+  let map = byDriver.get(driver);
+  if (map === undefined) {
+    map = new Map();
+    byDriver.set(driver, map);
+  }
+  const existing = map.get(key);
+  if (existing !== undefined) {
+    const s = await existing;
+    s.refs++;
+    return s;
+  }
+  const pending = (async (): Promise<SharedController> => {
+    // The application may have attached it itself: use it, and leave it attached at the end.
+    const mine = driver.controllers.find((c) => compareTransportIds(c.trid, parsed) === 0);
+    const ctrlr = mine ?? (await driver.connect(parsed));
+    return { ctrlr, driver: mine === undefined ? driver : null, key, refs: 0, caches: new Map() };
+  })();
+  map.set(key, pending);
+  try {
+    const s = await pending;
+    s.refs++;
+    return s;
+  } catch (e) {
+    map.delete(key);
+    throw e;
+  }
+}
+
+function givenShared(ctrlr: Controller): SharedController {
+  let s = byController.get(ctrlr);
+  if (s === undefined) {
+    s = { ctrlr, driver: null, key: "", refs: 0, caches: new Map() };
+    byController.set(ctrlr, s);
+  }
+  s.refs++;
+  return s;
+}
+
+async function release(s: SharedController): Promise<void> {
+  if (--s.refs > 0) return;
+  for (const c of s.caches.values()) c.dispose();
+  s.caches.clear();
+  if (s.driver === null) {
+    byController.delete(s.ctrlr);
+    return;
+  }
+  byDriver.get(s.driver)?.delete(s.key);
+  await s.driver.detach(s.ctrlr);
+}
+
+/**
+ * Opens a namespace. Seed: "Open the specified NVMe device. … On success, nvmed_open() returns a
+ * pointer to the struct NVMED. On error, NULL is returned".
+ *
+ * - `path`: a transport ID with a namespace, `"trtype:PCIe traddr:0000:01:00.0 ns:1"` (any transport
+ *   the driver has; `ns` defaults to 1), or `/dev/nvmeXnY`, resolved through sysfs to the function's
+ *   PCI address when it is bound to vfio-pci (else null, and the error names the bind commands).
+ *   The seed's example `/dev/nvmed0n1` was wrong for the original too.
+ * - `flags`: NVMED_NO_CACHE (no block cache: buffered handles then read-modify-write through a bounce
+ *   buffer, write-through); NVMED_CACHE_LAZY_INIT is accepted (pages are always allocated on use).
+ * - Differs: returns a Promise (connecting waits for the device); needs a driver (see
+ *   {@link nvmed_set_driver}); several opens of one controller share its connection and the namespace's
+ *   cache, and the controller is detached when the last one closes (the original's fio plugin crashed
+ *   on exactly that). The reason of a null is {@link nvmed_last_error}.
+ */
+export async function nvmed_open(
+  path: string,
+  flags = 0,
+  options: NvmedOpenOptions = {},
+): Promise<NVMED | null> {
+  let target: ReturnType<typeof parseNvmedPath>;
+  try {
+    target = parseNvmedPath(path, options.sysfsRoot);
+  } catch (e) {
+    return failNull(null, -NVMED_NOENTRY, (e as Error).message);
+  }
+  if ((flags & ~(NVMED_NO_CACHE | NVMED_CACHE_LAZY_INIT)) !== 0)
+    return failNull(
+      null,
+      -NVMED_INVALID,
+      `flags 0x${flags.toString(16)}: only NVMED_NO_CACHE and NVMED_CACHE_LAZY_INIT`,
+    );
+  let shared: SharedController;
+  if (options.controller !== undefined) {
+    shared = givenShared(options.controller);
+  } else {
+    const driver = options.driver ?? nvmed_get_driver();
+    if (driver === null)
+      return failNull(
+        null,
+        -NVMED_NOENTRY,
+        "no NvmeDriver: call nvmed_set_driver(driver) (or nvmed_set_container) first, or pass { driver }",
+      );
+    try {
+      shared = await connectShared(driver, target.trid);
+    } catch (e) {
+      return failNull(null, -NVMED_NOENTRY, `cannot connect to "${target.trid}"`, e);
+    }
+  }
+  const ns = shared.ctrlr.getNamespace(target.nsid);
+  if (ns === undefined || !ns.isActive) {
+    await release(shared).catch(() => {});
+    return failNull(
+      null,
+      -NVMED_NOENTRY,
+      `"${path}": namespace ${target.nsid} is not an active namespace of the controller`,
+    );
+  }
+  let cache: BlockCache | null = null;
+  if ((flags & NVMED_NO_CACHE) === 0) {
+    cache = shared.caches.get(ns.id) ?? new BlockCache(shared.ctrlr, ns);
+    shared.caches.set(ns.id, cache);
+  }
+  return new NVMED(path, flags, ns, shared, cache);
+}
+
+/**
+ * Writes back `nvmed`'s dirty cached pages, issues NVMe Flush when the controller has a volatile
+ * write cache, frees its nvmed_get_buffer buffers, and releases the controller (detached when no
+ * other open uses it and the application did not attach it itself).
+ * Seed: "On success, nvmed_close() returns 0. On error, -1 (NVMED_FAULT) or -2 (NVMED_NOENTRY) is
+ * returned": -2 for a null or closed device, -1 while queues remain (destroy them first) or when the
+ * write-back fails (the device then stays open). Differs: a Promise; writes the cache back (the original
+ * dropped it), on an I/O queue pair it creates for the purpose and frees (so it needs one queue ID free
+ * for a moment).
+ */
+export async function nvmed_close(nvmed: NVMED | null | undefined): Promise<number> {
+  if (!nvmed?.open) return fail(nvmed, -NVMED_NOENTRY, "the device is not open");
+  if (nvmed.queues.size > 0)
+    return fail(nvmed, -NVMED_FAULT, `${nvmed.queues.size} queue(s) remain: nvmed_queue_destroy them first`);
+  const cache = nvmed.sharedCache;
+  if (cache !== null && cache.table.dirtyCount > 0) {
+    try {
+      const qp = await nvmed.ctrlr.allocIoQpair();
+      try {
+        await cache.flushAll(qp);
+        if ((nvmed.ctrlr.data.vwc & 1) !== 0) await nvmed.ns.flush(qp);
+      } finally {
+        await nvmed.ctrlr.freeIoQpair(qp);
+      }
+    } catch (e) {
+      return fail(nvmed, -NVMED_FAULT, "writing the block cache back failed", e);
+    }
+  }
+  for (const b of nvmed.buffers.values()) nvmed.ctrlr.freeBuffer(b);
+  nvmed.buffers.clear();
+  nvmed.open = false;
+  try {
+    await release(nvmed.shared);
+  } catch (e) {
+    return fail(nvmed, -NVMED_FAULT, "detaching the controller failed", e);
+  }
+  return 0;
+}
+
+/**
+ * Sets a device feature: NVMED_CACHE_SIZE = the block cache's bound in pages (a positive integer).
+ * Growing is immediate; shrinking takes effect at the next cached I/O, which evicts (writing dirty
+ * pages first) down to it (the original could only grow). Returns `value`, or -1 (no cache, bad value)
+ * or -6 (unknown feature). The bound is the namespace's, shared by every open of it.
+ */
+export function nvmed_feature_set(nvmed: NVMED | null | undefined, feature: number, value: number): number {
+  if (!nvmed?.open) return fail(nvmed, -NVMED_NOENTRY, "the device is not open");
+  if (feature !== NVMED_CACHE_SIZE) return fail(nvmed, -NVMED_INVALID, `unknown feature ${feature}`);
+  if (nvmed.cache === null) return fail(nvmed, -NVMED_FAULT, "the device was opened with NVMED_NO_CACHE");
+  if (!Number.isInteger(value) || value < 1)
+    return fail(nvmed, -NVMED_FAULT, `cache size ${value}: give a positive number of pages`);
+  nvmed.cache.setCapacity(value);
+  return value;
+}
+
+/**
+ * Reads a device feature: NVMED_CACHE_SIZE (the bound in pages; 0 without a cache) or NVMED_NO_CACHE
+ * (1 or 0). -6 for an unknown feature, -2 for a closed device.
+ */
+export function nvmed_feature_get(nvmed: NVMED | null | undefined, feature: number): number {
+  if (!nvmed?.open) return fail(nvmed, -NVMED_NOENTRY, "the device is not open");
+  if (feature === NVMED_CACHE_SIZE) return nvmed.cache?.capacityPages ?? 0;
+  if (feature === NVMED_NO_CACHE) return nvmed.cache === null ? 1 : 0;
+  return fail(nvmed, -NVMED_INVALID, `unknown feature ${feature}`);
+}
