@@ -3,12 +3,17 @@
  * namespaces and the extras it needs; qemu-args.mjs turns an entry into QEMU arguments. Checked against
  * `qemu-system-x86_64 -device nvme,help` / `-device nvme-ns,help` (QEMU 7.2).
  *
- * Controller: { id, serial, mdts?, cmbMiB?, subsys?, namespaces }. Each controller sits behind its own
- * PCIe root port (so it can be hot-removed); the n-th controller is at PCI address 0000:0n:00.0.
- * Namespace: { size (bytes), lbaSize?, ms?, mset?, pi?, backing?: 'file' | 'null', badLbas? }.
+ * Controller: { id, serial, mdts?, cmbMiB?, subsys?, zasl?, namespaces }. Each controller sits behind its
+ * own PCIe root port (so it can be hot-removed); the n-th controller is at PCI address 0000:0n:00.0.
+ * zasl is the Zone Append Size Limit (zoned.zasl): appends of at most 2^zasl minimum pages (0: MDTS).
+ * Namespace: { size (bytes), lbaSize?, ms?, mset?, pi?, backing?: 'file' | 'null', badLbas?, zoned? }.
  *   backing 'file' (default) is a sparse file in the run's temp folder; 'null' reads zeroes and stores
  *   nothing; badLbas puts blkdebug in front of the file so reads and writes of those LBAs fail with EIO,
  *   which QEMU's controller reports as a media error (Unrecovered Read Error / Write Fault).
+ *   zoned: { zoneSize (bytes), zoneCapacity? (bytes, at most zoneSize; default zoneSize), maxOpen?,
+ *   maxActive? (0 or absent: no limit) } makes it a Zoned Namespace (QEMU's zoned=true, zoned.zone_size,
+ *   zoned.zone_capacity, zoned.max_open, zoned.max_active); QEMU offers the ZNS command set only to a host
+ *   that enables all I/O command sets (CC.CSS = 110b).
  * Extras: kernel (the guest kernel: "debian", Debian's 6.1, by default; "iommufd" is the rig's own build of
  *   kernel/iommufd.config, see kernel-build.mjs), isolated (every suite gets a guest of its own: for suites
  *   that use the device up),
@@ -132,6 +137,26 @@ export const configs = {
       fileNqn: "nqn.2024-01.io.nvmekit:file",
     },
     controllers: [{ id: "nvme0", serial: "nvmekit-fabrics", namespaces: defaultNamespaces }],
+  },
+  zoned: {
+    description:
+      "a zoned namespace (4096-byte LBAs, 64 MiB, 1 MiB zones of 768 KiB capacity, max open 4, max active 6, " +
+      "zasl 3: 32 KiB appends) and a conventional 16 MiB one",
+    controllers: [
+      {
+        id: "nvme0",
+        serial: "nvmekit-zoned",
+        zasl: 3,
+        namespaces: [
+          {
+            size: 64 * MiB,
+            lbaSize: 4096,
+            zoned: { zoneSize: 1 * MiB, zoneCapacity: 768 * 1024, maxOpen: 4, maxActive: 6 },
+          },
+          { size: 16 * MiB, lbaSize: 4096 },
+        ],
+      },
+    ],
   },
   iommufd: {
     description:

@@ -45,6 +45,13 @@ function namespaceDevice(ns, nsid, controllerId, driveId) {
   const props = [`nvme-ns`, `drive=${driveId}`, `bus=${controllerId}`, `nsid=${nsid}`];
   if (ns.lbaSize) props.push(`logical_block_size=${ns.lbaSize}`, `physical_block_size=${ns.lbaSize}`);
   for (const key of ["ms", "mset", "pi"]) if (ns[key] !== undefined) props.push(`${key}=${ns[key]}`);
+  if (ns.zoned) {
+    const z = ns.zoned;
+    props.push("zoned=true", `zoned.zone_size=${z.zoneSize}`);
+    if (z.zoneCapacity !== undefined) props.push(`zoned.zone_capacity=${z.zoneCapacity}`);
+    if (z.maxOpen !== undefined) props.push(`zoned.max_open=${z.maxOpen}`);
+    if (z.maxActive !== undefined) props.push(`zoned.max_active=${z.maxActive}`);
+  }
   return props.join(",");
 }
 
@@ -60,6 +67,7 @@ function deviceArgs(config, dir, qmpSocket) {
     if (c.mdts !== undefined) props.push(`mdts=${c.mdts}`);
     if (c.cmbMiB) props.push(`cmb_size_mb=${c.cmbMiB}`);
     if (c.subsys) props.push(`subsys=${c.subsys}`);
+    if (c.zasl !== undefined) props.push(`zoned.zasl=${c.zasl}`);
     args.push("-device", props.join(","));
     for (const ns of c.namespaces) {
       nsid += 1;
