@@ -115,30 +115,38 @@ function aioDone(st: AioState, cpl: Completion): void {
   ctx.aio_callback?.(ctx, ctx.cb_userdata);
 }
 
+/** Refuses `ctx` (-1): the reason goes on the context and its handle. */
+function refuse(ctx: NVMED_AIO_CTX, why: string): number {
+  const code = fail(ctx.handle, -1, why);
+  ctx.error = ctx.handle?.lastError ?? null;
+  ctx.result = -1;
+  return code;
+}
+
 function enqueue(ctx: NVMED_AIO_CTX | null | undefined, opcode: number): number {
   if (!ctx) return fail(null, -1, "no context");
   const handle = ctx.handle;
-  const bad = (why: string, cause?: unknown): number => {
-    const code = fail(handle, -1, why, cause);
-    ctx.error = handle?.lastError ?? null;
-    ctx.result = -1;
-    return code;
-  };
-  if (!usable(handle)) return bad("the context's handle does not exist");
-  if (ctx.status === AIO_PROCESS) return bad("the context is in flight");
+  if (!usable(handle)) return refuse(ctx, "the context's handle does not exist");
+  if (ctx.status === AIO_PROCESS) return refuse(ctx, "the context is in flight");
   const nvmed = handle.nvmed;
   const ss = nvmed.sectorSize;
   const { start_lba: pos, len, buf } = ctx;
   if (!buf || !ArrayBuffer.isView(buf) || !Number.isSafeInteger(len) || len <= 0 || len > buf.byteLength)
-    return bad(`len ${len}: give 1 to buf.byteLength bytes`);
+    return refuse(ctx, `len ${len}: give 1 to buf.byteLength bytes`);
   if (!Number.isSafeInteger(pos) || pos < 0 || pos % ss !== 0 || len % ss !== 0)
-    return bad(`AIO needs ${ss}-byte aligned start_lba and len: ${pos}+${len}`);
-  if (pos + len > nvmed.capacity) return bad(`bytes ${pos}+${len} run past the device's ${nvmed.capacity}`);
+    return refuse(ctx, `AIO needs ${ss}-byte aligned start_lba and len: ${pos}+${len}`);
+  if (pos + len > nvmed.capacity)
+    return refuse(ctx, `bytes ${pos}+${len} run past the device's ${nvmed.capacity}`);
   if ((handle.flags & HANDLE_HINT_DMEM) !== 0 && !isDeviceBuffer(nvmed, buf))
-    return bad("HANDLE_HINT_DMEM: buf is not a buffer from nvmed_get_buffer on this device");
+    return refuse(ctx, "HANDLE_HINT_DMEM: buf is not a buffer from nvmed_get_buffer on this device");
   const q = selectQueue(handle, opcode, pos, len);
-  if (typeof q === "number") return bad("the select function chose no queue");
-  const view = new Uint8Array(buf.buffer, buf.byteOffset, len);
+  if (typeof q === "number") return refuse(ctx, "the select function chose no queue");
+  // The caller's own view when it is exactly the transfer: no view made per I/O, and a DMA buffer
+  // keeps the mark that gives its device address without a lookup.
+  const view =
+    buf instanceof Uint8Array && buf.byteLength === len
+      ? buf
+      : new Uint8Array(buf.buffer, buf.byteOffset, len);
   let st = states.get(ctx);
   if (st === undefined) {
     st = { ctx, handle, view, bounce: null };
@@ -220,7 +228,8 @@ export function nvmed_aio_write(context: NVMED_AIO_CTX | null | undefined): numb
  */
 export function nvmed_aio_queue_submit(handle: NVMED_HANDLE | null | undefined): number {
   if (!usable(handle)) return -1;
-  for (const q of new Set(handle.queues)) if (q.live) q.qp.flush();
+  const queues = handle.distinctQueues;
+  for (let i = 0; i < queues.length; i++) if (queues[i]!.live) queues[i]!.qp.flush();
   const n = handle.aioQueued;
   handle.aioQueued = 0;
   return n;
@@ -238,7 +247,8 @@ export function nvmed_aio_queue_submit(handle: NVMED_HANDLE | null | undefined):
 export function nvmed_aio_handle_complete(handle: NVMED_HANDLE | null | undefined): number {
   if (!handle || (!handle.live && handle.aioInFlight === 0))
     return fail(handle, -2, "the handle does not exist");
-  for (const q of new Set(handle.queues)) if (q.live) q.qp.processCompletions();
+  const queues = handle.distinctQueues;
+  for (let i = 0; i < queues.length; i++) if (queues[i]!.live) queues[i]!.qp.processCompletions();
   const n = handle.aioCompleted;
   handle.aioCompleted = 0;
   return n;

@@ -128,7 +128,12 @@ export class NVMED_HANDLE {
     public flags: number,
     /** The multi-queue selector, or null. */
     readonly select: NvmedSelectFn | null,
-  ) {}
+  ) {
+    this.distinctQueues = [...new Set(queues)];
+  }
+
+  /** @internal Its queues without repeats, computed once: every AIO poll walks them. */
+  readonly distinctQueues: readonly NVMED_QUEUE[];
 
   /** The device. */
   get nvmed(): NVMED {
