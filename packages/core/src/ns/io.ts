@@ -75,11 +75,14 @@ function checkDataCommand(
   ns.owner.assertUsable();
   qpair.assertUsable();
   checkRange(ns, lba, count, ns.numSectors);
-  if ((ioFlags & ~IO_FLAGS_MASK) !== 0) badIoFlags(ioFlags);
+  checkIoFlags(ioFlags);
 }
 
-function badIoFlags(ioFlags: number): never {
-  throw new InvalidArgumentError("ioFlags", `0x${(ioFlags >>> 0).toString(16)} sets bits outside 31:26`);
+/** Rejects I/O flags outside CDW12 bits 31:26 (the only ones a submitter may set). */
+export function checkIoFlags(ioFlags: number): void {
+  if ((ioFlags & ~IO_FLAGS_MASK) !== 0) {
+    throw new InvalidArgumentError("ioFlags", `0x${(ioFlags >>> 0).toString(16)} sets bits outside 31:26`);
+  }
 }
 
 /**

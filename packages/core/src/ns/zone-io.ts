@@ -16,8 +16,7 @@ import {
 } from "../nvme-spec/zns.js";
 import type { QueuePair } from "../qpair/queue-pair.js";
 import type { CommandCallback } from "../rq/request.js";
-import { checkRange, payloadIova, transferBlockSize } from "./io.js";
-import { IO_FLAGS_MASK } from "./io-flags.js";
+import { checkIoFlags, checkRange, payloadIova, transferBlockSize } from "./io.js";
 import type { Namespace } from "./namespace.js";
 
 /** Throws unless `ns` is a zoned namespace and both the controller and `qp` are usable. */
@@ -117,9 +116,7 @@ export function submitZoneAppend(
       `${zslba} is not the first LBA of a zone (zone size ${ns.zoneSize})`,
     );
   }
-  if ((ioFlags & ~IO_FLAGS_MASK) !== 0) {
-    throw new InvalidArgumentError("ioFlags", `0x${(ioFlags >>> 0).toString(16)} sets bits outside 31:26`);
-  }
+  checkIoFlags(ioFlags);
   const length = count * transferBlockSize(ns, ioFlags);
   const iova = payloadIova(ns, buffer, length, "buffer");
   const req = qp.takeRequest();
