@@ -47,3 +47,19 @@ export async function attachInThread(
   const ctrlr = await rig.driver.connect("trtype:SOFT traddr:soft0", options);
   return { ...rig, ctrlr };
 }
+
+let embedded: InThreadRig | undefined;
+
+/**
+ * The process's built-in software controller for libraries that open devices by path and have been
+ * given no driver (the compat packages): one {@link inThreadRig} with the default namespaces, created
+ * on first use and shared by every caller, so that what one open writes the next one reads. Its
+ * transport ID is {@link EMBEDDED_SOFT_TRID}. Threading: the driver belongs to the main thread.
+ */
+export function embeddedSoftRig(): InThreadRig {
+  embedded ??= inThreadRig();
+  return embedded;
+}
+
+/** The transport ID of {@link embeddedSoftRig}'s controller. */
+export const EMBEDDED_SOFT_TRID = "trtype:SOFT traddr:soft0";

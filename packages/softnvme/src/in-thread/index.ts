@@ -15,7 +15,14 @@
  * ```
  * @module
  */
-export { type AttachedInThreadRig, attachInThread, type InThreadRig, inThreadRig } from "./attach.js";
+export {
+  type AttachedInThreadRig,
+  attachInThread,
+  EMBEDDED_SOFT_TRID,
+  embeddedSoftRig,
+  type InThreadRig,
+  inThreadRig,
+} from "./attach.js";
 export { InThreadConnection } from "./in-thread-connection.js";
 export { InThreadController, type InThreadControllerOptions } from "./in-thread-controller.js";
 export { InThreadQueuePort, type QueueRings } from "./in-thread-queue-port.js";
