@@ -2,7 +2,7 @@
  * @nvmekit/core/transport: what a transport plugin is written against (SPDK's nvme_internal.h to
  * the application API's nvme.h). Everything the application entry point exports, plus the plugin
  * contract and its injection token, the transport registry, libvfn-shaped request trackers, the
- * payload descriptor and the PRP/SGL data pointer builders, I/O splitting, the IOVA marks a DMA allocator puts on its views, and the pieces a
+ * payload descriptor and the PRP/SGL data pointer builders, I/O splitting, the IOVA marks a DMA allocator puts on its views, a first-fit allocator over one region of DMA memory, and the pieces a
  * transport uses to open a queue pair in a worker thread (`attachQueuePair`, the queue link, and on
  * fabrics `connectQueue`).
  * @module
@@ -12,6 +12,8 @@ export * from "./dataptr/prp.js";
 export { PrpSglBuilder } from "./dataptr/prp-sgl-builder.js";
 export * from "./dataptr/sgl.js";
 export { DmaViewMarks } from "./dma/dma-memory.js";
+export { FirstFitAllocator, GRANULE } from "./dma/first-fit.js";
+export { RegionDmaAllocator } from "./dma/region-allocator.js";
 export { type ConnectParams, connectQueue, whileQueueIdBusy } from "./fabrics/queue-connect.js";
 export * from "./index.js";
 export * from "./ns/split.js";

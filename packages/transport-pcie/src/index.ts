@@ -4,7 +4,6 @@
  * @module
  */
 
-export { ChunkDmaAllocator } from "./dma/chunk-allocator.js";
 export type { HostMemoryKind, HugepagePolicy } from "./dma/host-memory.js";
 export { type DmaOptions, type DmaStats, VfioDmaAllocator } from "./dma/vfio-dma-allocator.js";
 export * from "./engine/bar-registers.js";

@@ -14,12 +14,12 @@ import {
   type DmaAllocator,
   type DmaBuffer,
   DmaViewMarks,
+  FirstFitAllocator,
   InvalidArgumentError,
   StateError,
 } from "@nvmekit/core/transport";
 import type { IommuBackend } from "../iommu/iommu-backend.js";
 import type { NativeMapping } from "../native/mapping.js";
-import { FirstFitAllocator } from "./first-fit.js";
 import { type HostMemoryKind, type HugepagePolicy, mapHostMemory, REGION_ALIGN } from "./host-memory.js";
 import { IovaSpace } from "./iova-space.js";
 

@@ -6,9 +6,13 @@
  * exactly as the controller's thread would. The queue is polled: no interrupts reach a worker.
  * @module
  */
-import { type AttachedQueuePair, attachQueuePair, type WorkerQueuePairHandle } from "@nvmekit/core/transport";
+import {
+  type AttachedQueuePair,
+  attachQueuePair,
+  RegionDmaAllocator,
+  type WorkerQueuePairHandle,
+} from "@nvmekit/core/transport";
 import type { PciDevice } from "@nvmekit/pci-port";
-import { ChunkDmaAllocator } from "../dma/chunk-allocator.js";
 import { PcieQueuePort } from "./queue-port.js";
 import type { ShadowDoorbellPages } from "./shadow-doorbells.js";
 import { asWords, openSharedMemory, type SharedMemoryHandle, shareView } from "./shared-memory.js";
@@ -98,6 +102,6 @@ export function attachWorkerQueuePair(handle: WorkerQueuePairHandle): AttachedQu
           },
   };
   const port = new PcieQueuePort(rings, async () => {});
-  const dma = new ChunkDmaAllocator(openSharedMemory(t.dma.memory), t.dma.iova, t.dma.pageSize);
+  const dma = new RegionDmaAllocator(openSharedMemory(t.dma.memory), t.dma.iova, t.dma.pageSize);
   return attachQueuePair(handle, port, dma);
 }

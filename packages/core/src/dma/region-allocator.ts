@@ -1,25 +1,21 @@
 /**
- * A {@link DmaAllocator} over one piece of DMA memory another thread carved out for this one (a
- * worker's PRP lists and I/O buffers). Buffers are subarrays of the piece's single view, marked with
+ * A {@link DmaAllocator} over one fixed piece of DMA memory: the chunk another thread carved out for a
+ * worker (its PRP lists and I/O buffers), or a pool registered with an RDMA adapter. Buffers are subarrays of the piece's single view, marked with
  * their IOVA (see DmaViewMarks); `iovaOf` reads the mark, or for other views checks the ArrayBuffer's
  * identity and takes `byteOffset`: O(1), no allocation.
  * @module
  */
-import {
-  type DmaAllocator,
-  type DmaBuffer,
-  DmaViewMarks,
-  InvalidArgumentError,
-} from "@nvmekit/core/transport";
+import { InvalidArgumentError } from "../errors/errors.js";
+import { type DmaAllocator, type DmaBuffer, DmaViewMarks } from "./dma-memory.js";
 import { FirstFitAllocator } from "./first-fit.js";
 
-/** First-fit allocation inside one fixed chunk of DMA memory. */
-export class ChunkDmaAllocator implements DmaAllocator {
+/** First-fit allocation inside one fixed region of DMA memory. */
+export class RegionDmaAllocator implements DmaAllocator {
   readonly #heap: FirstFitAllocator;
   readonly #marks = new DmaViewMarks();
 
   /**
-   * @param memory the chunk, viewed in this thread
+   * @param memory the region, viewed in this thread
    * @param iova the device address of `memory[0]`
    * @param pageSize the controller's memory page size
    */
@@ -35,7 +31,10 @@ export class ChunkDmaAllocator implements DmaAllocator {
   alloc(size: number, align = this.pageSize): DmaBuffer {
     const offset = this.#heap.alloc(size, align);
     if (offset < 0)
-      throw new InvalidArgumentError("size", `${size} bytes do not fit in this thread's DMA memory`);
+      throw new InvalidArgumentError(
+        "size",
+        `${size} bytes do not fit in this region of DMA memory (${this.memory.byteLength} bytes)`,
+      );
     const bytes = this.memory.subarray(offset, offset + size);
     bytes.fill(0);
     this.#marks.mark(bytes, this.iova + offset);
@@ -46,7 +45,7 @@ export class ChunkDmaAllocator implements DmaAllocator {
   free(buffer: DmaBuffer): void {
     const offset = buffer.bytes.byteOffset - this.memory.byteOffset;
     if (buffer.bytes.buffer !== this.memory.buffer || this.#heap.free(offset) < 0)
-      throw new InvalidArgumentError("buffer", "not a live buffer of this thread's DMA memory");
+      throw new InvalidArgumentError("buffer", "not a live buffer of this region of DMA memory");
   }
 
   /** @inheritdoc */
