@@ -30,7 +30,6 @@ export {
   openIommuBackend,
 } from "./iommu/iommu-selection.js";
 export * from "./module.js";
-export { NativeError } from "./native/errors.js";
 export { kernelBindCommands, vfioBindCommands } from "./sysfs/bind-commands.js";
 export {
   DEFAULT_SYSFS_ROOT,

@@ -3,6 +3,7 @@
  * the callback-face submissions and the memory-domain functions.
  * @module
  */
+import { constants } from "node:os";
 
 /** Out of memory: no request is free. Back-pressure: try again after completions. */
 export const ENOMEM = 12;
@@ -14,25 +15,11 @@ export const ENOTSUP = 95;
 /** Bad address: the range (or part of it) has no translation into the destination domain. */
 export const EFAULT = 14;
 
-const NAMES: Readonly<Record<number, string>> = {
-  1: "EPERM",
-  2: "ENOENT",
-  5: "EIO",
-  11: "EAGAIN",
-  12: "ENOMEM",
-  14: "EFAULT",
-  16: "EBUSY",
-  19: "ENODEV",
-  22: "EINVAL",
-  28: "ENOSPC",
-  34: "ERANGE",
-  95: "ENOTSUP",
-  110: "ETIMEDOUT",
-  125: "ECANCELED",
-};
+// Every name Node knows for this platform (Linux numbering on Linux).
+const NAMES = new Map<number, string>(Object.entries(constants.errno).map(([name, n]) => [n, name]));
 
 /** The symbolic name of a (negated or positive) errno for messages, e.g. -95 → "ENOTSUP". */
 export function errnoName(rc: number): string {
   const n = rc < 0 ? -rc : rc;
-  return NAMES[n] ?? `errno ${n}`;
+  return NAMES.get(n) ?? `errno ${n}`;
 }

@@ -3,6 +3,7 @@
  * can switch on; messages say what went wrong and what to do about it.
  * @module
  */
+import { errnoName } from "./errno.js";
 
 /** Base class of every error nvmekit throws or delivers. */
 export class NvmeError extends Error {
@@ -62,5 +63,31 @@ export class TransportError extends NvmeError {
   /** @param message what failed and how to fix it */
   constructor(message: string, options?: ErrorOptions) {
     super("ERR_NVME_TRANSPORT", message, options);
+  }
+}
+
+/**
+ * A native call (libc, libibverbs, librdmacm) failed; `errno` says why. Transports that bind C
+ * libraries throw it so callers can switch on `errnoName` and messages say what to do.
+ */
+export class NativeError extends TransportError {
+  /** The errno value the call left behind (0 when the call reports failure without one). */
+  readonly errno: number;
+  /** Symbolic errno, e.g. `EPERM`. */
+  readonly errnoName: string;
+  /** The failed call, e.g. `ioctl(VFIO_IOMMU_MAP_DMA)`. */
+  readonly syscall: string;
+
+  /**
+   * @param syscall the failed call
+   * @param errno the errno it left
+   * @param hint what the caller can do about it (appended to the message)
+   */
+  constructor(syscall: string, errno: number, hint?: string) {
+    const name = errnoName(errno);
+    super(`${syscall} failed: ${name}${hint ? `: ${hint}` : ""}`);
+    this.errno = errno;
+    this.errnoName = name;
+    this.syscall = syscall;
   }
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import { readFileSync } from "node:fs";
+import { NativeError } from "@nvmekit/core";
 import {
   MADV_DONTFORK,
   MAP_ANONYMOUS,
@@ -15,7 +16,6 @@ import {
   PROT_READ,
   PROT_WRITE,
 } from "../native/constants.js";
-import { NativeError } from "../native/errors.js";
 import { madvise, mmap, munmap } from "../native/libc.js";
 import { NativeMapping } from "../native/mapping.js";
 

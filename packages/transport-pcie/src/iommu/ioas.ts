@@ -3,8 +3,9 @@
  * mappings, which devices attached to it use for DMA. Mappings are made at IOVAs the caller chooses.
  * @module
  */
+
+import { errnoName, NativeError } from "@nvmekit/core";
 import koffi from "koffi";
-import { errnoName, NativeError } from "../native/errors.js";
 import {
   IoasAlloc,
   IoasIovaRanges,

@@ -4,9 +4,8 @@
  * @module
  */
 import { join } from "node:path";
-import { TransportError } from "@nvmekit/core";
+import { errnoName, TransportError } from "@nvmekit/core";
 import { O_RDWR } from "../native/constants.js";
-import { errnoName } from "../native/errors.js";
 import { close, ioctlBuffer, ioctlValue, open } from "../native/libc.js";
 import { decodeStruct, encodeStruct } from "../native/structs.js";
 import {

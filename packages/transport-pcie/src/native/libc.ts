@@ -4,6 +4,8 @@
  * is on the per-I/O path: these are set-up, mapping and interrupt calls.
  * @module
  */
+
+import { NativeError } from "@nvmekit/core";
 import koffi from "koffi";
 import {
   _SC_PAGESIZE,
@@ -14,7 +16,6 @@ import {
   POLLIN,
   RLIMIT_MEMLOCK,
 } from "./constants.js";
-import { NativeError } from "./errors.js";
 
 const libc = koffi.load("libc.so.6");
 

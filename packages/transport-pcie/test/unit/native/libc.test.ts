@@ -1,8 +1,7 @@
-import { TransportError } from "@nvmekit/core";
+import { errnoName, NativeError, TransportError } from "@nvmekit/core";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { O_RDWR } from "../../../src/native/constants.js";
-import { errnoName, NativeError } from "../../../src/native/errors.js";
 import {
   close,
   eventfd,
