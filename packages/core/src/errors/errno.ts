@@ -15,8 +15,10 @@ export const ENOTSUP = 95;
 /** Bad address: the range (or part of it) has no translation into the destination domain. */
 export const EFAULT = 14;
 
-// Every name Node knows for this platform (Linux numbering on Linux).
-const NAMES = new Map<number, string>(Object.entries(constants.errno).map(([name, n]) => [n, name]));
+// Every name Node knows for this platform (Linux numbering on Linux). Where two names share a
+// number, the first listed wins: EAGAIN over EWOULDBLOCK, ENOTSUP (SPDK's) over EOPNOTSUPP.
+const NAMES = new Map<number, string>();
+for (const [name, n] of Object.entries(constants.errno)) if (!NAMES.has(n)) NAMES.set(n, name);
 
 /** The symbolic name of a (negated or positive) errno for messages, e.g. -95 → "ENOTSUP". */
 export function errnoName(rc: number): string {
