@@ -12,7 +12,7 @@ export * from "./dataptr/prp.js";
 export { PrpSglBuilder } from "./dataptr/prp-sgl-builder.js";
 export * from "./dataptr/sgl.js";
 export { DmaViewMarks } from "./dma/dma-memory.js";
-export { FirstFitAllocator, GRANULE } from "./dma/first-fit.js";
+export { type Block, FirstFitAllocator, GRANULE } from "./dma/first-fit.js";
 export { RegionDmaAllocator } from "./dma/region-allocator.js";
 export { type ConnectParams, connectQueue, whileQueueIdBusy } from "./fabrics/queue-connect.js";
 export * from "./index.js";

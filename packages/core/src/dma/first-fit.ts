@@ -8,8 +8,11 @@
 /** Granule every block is rounded to (a cache line), so neighbours never share a line. */
 export const GRANULE = 64;
 
-interface Block {
+/** A range of the region: `size` bytes from `offset`. */
+export interface Block {
+  /** First byte. */
   offset: number;
+  /** Length in bytes. */
   size: number;
 }
 
@@ -81,7 +84,7 @@ export class FirstFitAllocator {
   }
 
   /** The free blocks (for tests and diagnostics). */
-  freeBlocks(): { offset: number; size: number }[] {
+  freeBlocks(): Block[] {
     return this.#free.map((b) => ({ ...b }));
   }
 }

@@ -12,6 +12,7 @@
 import { InvalidArgumentError } from "../errors/errors.js";
 import { requireBytes, u16, writeU16 } from "./bytes.js";
 import type { NvmeCommand } from "./command.js";
+import { opcodeTransfersData } from "./opcodes.js";
 import { StatusCodeType, statusName } from "./status.js";
 
 /** The opcode every Fabrics command carries; its command type is in `fctype` (byte 4). */
@@ -256,6 +257,16 @@ export interface ConnectCommandFields {
   cattr: number;
   /** Keep Alive Timeout in milliseconds. */
   katoMs: number;
+}
+
+/**
+ * The data direction of a command from its first two dwords (as {@link opcodeTransfersData}: 0 none,
+ * 1 host to controller, 2 controller to host, 3 both), for Fabrics commands from their fctype.
+ * Allocation-free: transports call it per command.
+ */
+export function commandTransfersData(dw0: number, dw1: number): 0 | 1 | 2 | 3 {
+  const opcode = dw0 & 0xff;
+  return opcodeTransfersData(opcode === FABRICS_OPCODE ? dw1 & 0xff : opcode);
 }
 
 /** The Fabrics command type (byte 4) of a command whose opcode is {@link FABRICS_OPCODE}. */

@@ -12,7 +12,13 @@
  * @module
  */
 import type { Socket } from "node:net";
-import { GenericStatus, type NvmeCommand } from "@nvmekit/core/nvme-spec";
+import {
+  commandTransfersData,
+  DataTransfer,
+  FABRICS_OPCODE,
+  GenericStatus,
+  type NvmeCommand,
+} from "@nvmekit/core/nvme-spec";
 import {
   type DataPointerBuilder,
   type DataPointerLists,
@@ -56,19 +62,11 @@ const SGL_TRANSPORT_DATA_BLOCK = 0x5a;
 const SGL_IN_CAPSULE = 0x01;
 /** CDW0 PSDT = 01b: SGLs (fabrics commands always use SGLs). */
 const PSDT_SGL = 1 << 14;
-const FABRICS_OPCODE = 0x7f;
 const FABRICS_CONNECT = 0x01;
 /** Status field of an abort after a connection loss: Command Aborted due to SQ Deletion, DNR. */
 const LOST_STATUS = (1 << 14) | 0x08;
 /** Initial output buffer; it grows (by doubling) to the largest batch seen. */
 const INITIAL_OUTPUT = 64 * 1024;
-
-/** Whether a command moves data from host to controller: its opcode's (or fabrics type's) bits 1:0 are 01. */
-function hostToController(dw0: number, dw1: number): boolean {
-  const opcode = dw0 & 0xff;
-  const code = opcode === FABRICS_OPCODE ? dw1 & 0xff : opcode;
-  return (code & 3) === 1;
-}
 
 /** The queue port of one NVMe/TCP connection. */
 export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
@@ -245,7 +243,7 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
     // before anything is sent, rather than going out as whatever the output buffer held.
     if (length > 0 && payload.kind !== PayloadKind.Contiguous && !payloadCovered(payload))
       return GenericStatus.DataSglLengthInvalid;
-    const write = hostToController(dw[0]!, dw[1]!);
+    const write = commandTransfersData(dw[0]!, dw[1]!) === DataTransfer.HostToController;
     const inCapsule = length > 0 && length <= this.inCapsuleBytes && write;
     dw[0] = (dw[0]! & ~(3 << 14)) | PSDT_SGL;
     dw[6] = 0; // SGL1 address: 0 (an offset into the capsule, or unused)

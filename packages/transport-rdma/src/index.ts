@@ -1,0 +1,16 @@
+/**
+ * NVMe over Fabrics on RDMA for nvmekit: the host transport (trtype RDMA) over libibverbs and
+ * librdmacm, bound with koffi (no compiled addon). Load {@link rdmaTransportModule} next to core's
+ * module and connect with `trtype:RDMA traddr:<address> trsvcid:4420 subnqn:<nqn>`.
+ * @module
+ */
+export { RDMA_ADMIN_QUEUE_MAX, RdmaConnection, type RdmaConnectionSettings } from "./host/rdma-connection.js";
+export { type PortVerbs, RdmaQueuePort, type RdmaQueueSettings } from "./host/rdma-queue-port.js";
+export {
+  DEFAULT_RDMA_MEMORY_BYTES,
+  NVME_RDMA_PORT,
+  RdmaTransport,
+  type RdmaTransportOptions,
+} from "./host/rdma-transport.js";
+export { RegisteredMemory } from "./host/registered-memory.js";
+export { rdmaTransportModule } from "./module.js";

@@ -1,0 +1,211 @@
+// rig-config: fabrics
+// nvmekit's NVMe-oF RDMA host against the Linux kernel's nvmet-rdma target on soft-RoCE in the rig's
+// guest (a null_blk and a file-backed subsystem on 10.66.0.1:4420): identify agrees with nvme-cli
+// through the kernel's nvme-rdma host, random data round-trips byte-exact (in-capsule and keyed
+// writes, sizes up to the MDTS), discovery lists what nvme discover lists, and what one host writes
+// the other reads.
+import "reflect-metadata";
+import { execFileSync } from "node:child_process";
+import { randomBytes, randomInt } from "node:crypto";
+import { existsSync, writeFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { type Controller, ControllerState, coreModule, NvmeDriver, TransportError } from "@nvmekit/core";
+import { Container } from "inversify";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { rdmaTransportModule } from "../../src/index.js";
+
+const TRADDR = "10.66.0.1";
+const TRSVCID = "4420";
+const NULL_NQN = "nqn.2024-01.io.nvmekit:null";
+const FILE_NQN = "nqn.2024-01.io.nvmekit:file";
+const trid = (nqn: string): string =>
+  `trtype:RDMA adrfam:IPv4 traddr:${TRADDR} trsvcid:${TRSVCID} subnqn:${nqn}`;
+const sh = (cmd: string, ...args: string[]): string => execFileSync(cmd, args, { encoding: "utf8" });
+
+function driver(): NvmeDriver {
+  const c = new Container();
+  c.load(coreModule, rdmaTransportModule());
+  return c.get(NvmeDriver);
+}
+
+/** Asserts that `fn` rejects with an error `check` accepts. */
+async function rejects(fn: () => Promise<unknown>, check: (e: unknown) => boolean): Promise<void> {
+  let error: unknown = null;
+  try {
+    await fn();
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error !== null, "expected a rejection");
+  assert.ok(check(error), `unexpected error: ${error}`);
+}
+
+/** Connects through the kernel's nvme-rdma host; returns the controller's device name. */
+function kernelConnect(nqn: string): string {
+  sh("modprobe", "nvme-rdma");
+  return JSON.parse(sh("nvme", "connect", "-t", "rdma", "-a", TRADDR, "-s", TRSVCID, "-n", nqn, "-o", "json"))
+    .device as string;
+}
+
+/**
+ * Writes random data at random LBAs and reads each back: sizes from one block (in-capsule) to the
+ * controller's largest transfer (keyed SGL, split by the core beyond it).
+ */
+async function roundTrips(ctrlr: Controller, rounds: number): Promise<void> {
+  const ns = ctrlr.getNamespace(1)!;
+  const qp = await ctrlr.allocIoQpair();
+  const maxBlocks = Math.min(ctrlr.maxTransferSize / ns.sectorSize, 2048);
+  const sizes = [1, 8, 32, 64, 256, maxBlocks];
+  const data = ctrlr.allocBuffer(maxBlocks * ns.sectorSize);
+  const back = ctrlr.allocBuffer(maxBlocks * ns.sectorSize);
+  try {
+    for (let i = 0; i < rounds; i++) {
+      const blocks = sizes[i % sizes.length]!;
+      const lba = randomInt(0, ns.numSectors - blocks);
+      const bytes = blocks * ns.sectorSize;
+      data.bytes.set(randomBytes(bytes));
+      back.bytes.fill(0);
+      await ns.write(qp, data.bytes.subarray(0, bytes), lba, blocks);
+      await ns.read(qp, back.bytes.subarray(0, bytes), lba, blocks);
+      assert.ok(
+        Buffer.from(back.bytes.subarray(0, bytes)).equals(data.bytes.subarray(0, bytes)),
+        `round trip ${i}: ${blocks} blocks at LBA ${lba}`,
+      );
+    }
+  } finally {
+    ctrlr.freeBuffer(data);
+    ctrlr.freeBuffer(back);
+    await ctrlr.freeIoQpair(qp);
+  }
+}
+
+test("connect and identify: the fields agree with nvme-cli through the kernel's nvme-rdma host", async () => {
+  const device = kernelConnect(FILE_NQN);
+  let kernel: Record<string, unknown>;
+  try {
+    kernel = JSON.parse(sh("nvme", "id-ctrl", `/dev/${device}`, "-o", "json"));
+  } finally {
+    sh("nvme", "disconnect", "-d", device);
+  }
+  const d = driver();
+  const ctrlr = await d.connect(trid(FILE_NQN));
+  try {
+    const id = ctrlr.data;
+    assert.is(id.subnqn, FILE_NQN);
+    assert.is(id.sn, String(kernel.sn).trim());
+    assert.is(id.mn, String(kernel.mn).trim());
+    assert.is(id.ver, kernel.ver);
+    assert.is(id.ioccsz, kernel.ioccsz);
+    assert.is(id.iorcsz, kernel.iorcsz);
+    assert.is(id.msdbd, kernel.msdbd);
+    assert.is(id.nn, kernel.nn);
+    assert.ok(ctrlr.isFabric);
+    assert.equal(ctrlr.activeNamespaceIds(), [1]);
+  } finally {
+    await d.detach(ctrlr);
+  }
+});
+
+for (const nqn of [NULL_NQN, FILE_NQN]) {
+  test(`${nqn}: random data at random LBAs reads back byte-exact`, async () => {
+    const d = driver();
+    const ctrlr = await d.connect(trid(nqn));
+    try {
+      await roundTrips(ctrlr, 24);
+    } finally {
+      await d.detach(ctrlr);
+    }
+  });
+}
+
+test("discovery over RDMA lists what nvme discover lists", async () => {
+  const kernel = JSON.parse(sh("nvme", "discover", "-t", "rdma", "-a", TRADDR, "-s", TRSVCID, "-o", "json"));
+  const d = driver();
+  const discovery = await d.connect(`trtype:RDMA adrfam:IPv4 traddr:${TRADDR} trsvcid:${TRSVCID}`);
+  const log = await discovery.getDiscoveryLog();
+  await d.detach(discovery);
+  const ours = log.entries.map((e) => `${e.subnqn} ${e.traddr}:${e.trsvcid}`).sort();
+  const theirs = kernel.records
+    .map((r: Record<string, string>) => `${r.subnqn} ${r.traddr}:${r.trsvcid}`)
+    .sort();
+  assert.equal(ours, theirs);
+});
+
+test("idle longer than the keep-alive timeout: the controller stays and I/O works", async () => {
+  const d = driver();
+  const ctrlr = await d.connect(trid(NULL_NQN), { keepAliveTimeoutMs: 2000 });
+  try {
+    await sleep(5000);
+    assert.is(ctrlr.state, ControllerState.Ready);
+    await roundTrips(ctrlr, 2);
+  } finally {
+    await d.detach(ctrlr);
+  }
+});
+
+test("data written by nvmekit reads back through the kernel's host, and the other way round", async () => {
+  const d = driver();
+  const ctrlr = await d.connect(trid(FILE_NQN));
+  const ns = ctrlr.getNamespace(1)!;
+  const bs = ns.sectorSize;
+  const qp = await ctrlr.allocIoQpair();
+  const ours = ctrlr.allocBuffer(16 * bs);
+  ours.bytes.set(randomBytes(16 * bs));
+  const expected = Buffer.from(ours.bytes);
+  await ns.write(qp, ours.bytes, 300, 16);
+  await ctrlr.freeIoQpair(qp);
+  await d.detach(ctrlr);
+
+  const device = kernelConnect(FILE_NQN);
+  const theirs = randomBytes(16 * bs);
+  try {
+    const block = `/dev/${device}n1`;
+    for (let i = 0; i < 50 && !existsSync(block); i++) await sleep(100);
+    const read = execFileSync("dd", [
+      `if=${block}`,
+      `bs=${bs}`,
+      "skip=300",
+      "count=16",
+      "iflag=direct",
+      "status=none",
+    ]);
+    assert.ok(read.equals(expected), "the kernel host reads what nvmekit wrote");
+    writeFileSync("/tmp/theirs.bin", theirs);
+    sh(
+      "dd",
+      "if=/tmp/theirs.bin",
+      `of=${block}`,
+      `bs=${bs}`,
+      "seek=400",
+      "count=16",
+      "oflag=direct",
+      "status=none",
+    );
+  } finally {
+    sh("nvme", "disconnect", "-d", device);
+  }
+  const again = await d.connect(trid(FILE_NQN));
+  const qp2 = await again.allocIoQpair();
+  const back = again.allocBuffer(16 * bs);
+  try {
+    await again.getNamespace(1)!.read(qp2, back.bytes, 400, 16);
+    assert.ok(Buffer.from(back.bytes).equals(theirs), "nvmekit reads what the kernel host wrote");
+  } finally {
+    await d.detach(again);
+  }
+});
+
+test("bad input: a wrong subnqn is refused by Connect, an unreachable address fails with a clear error", async () => {
+  const d = driver();
+  await rejects(
+    () => d.connect(trid("nqn.2024-01.io.nvmekit:nonexistent")),
+    (e) => e instanceof Error && /subnqn|subsystem/i.test(e.message),
+  );
+  await rejects(
+    () => d.connect(`trtype:RDMA adrfam:IPv4 traddr:10.66.1.1 trsvcid:${TRSVCID} subnqn:${NULL_NQN}`),
+    (e) => e instanceof TransportError && /RDMA/.test(e.message),
+  );
+});
+
+test.run();
