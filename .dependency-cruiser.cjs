@@ -37,7 +37,7 @@ const PACKAGES = {
   "transport-pcie": { src: ["core", "pci-port"], test: ["softnvme", "memdomain"] },
   memdomain: { src: ["core"], test: ["softnvme"] },
   "transport-tcp": { src: ["core"], test: ["softnvme"] },
-  "transport-rdma": { src: ["core"], test: ["softnvme"] },
+  "transport-rdma": { src: ["core"], test: ["memdomain"] },
   // The compat packages open the built-in software controller by path when given no driver.
   "nvmed-compat": { src: ["core", "softnvme"], test: [] },
   "liblightnvm-compat": { src: ["core", "softnvme"], test: [] },

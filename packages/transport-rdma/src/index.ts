@@ -14,3 +14,10 @@ export {
 } from "./host/rdma-transport.js";
 export { RegisteredMemory } from "./host/registered-memory.js";
 export { rdmaTransportModule } from "./module.js";
+export { NativeBlock } from "./native/native-block.js";
+export {
+  deregisterMemory,
+  type MemoryRegion,
+  RDMA_ACCESS_LOCAL_AND_REMOTE,
+  registerMemory,
+} from "./native/verbs.js";

@@ -144,6 +144,7 @@ export function sliceIoVecs(iovs: readonly IoVec[], count: number, offset: numbe
     const take = Math.min(v.length - offset, length);
     const piece: IoVec = { iova: v.iova + offset, length: take };
     if (v.view !== undefined) piece.view = v.view.subarray(offset, offset + take);
+    if (v.rkey !== undefined) piece.rkey = v.rkey;
     out.push(piece);
     length -= take;
     offset = 0;

@@ -41,6 +41,11 @@ export interface IoVec {
   length: number;
   /** The CPU's view of the same `length` bytes, when there is one: transports that copy data (TCP) use it. */
   view?: Uint8Array;
+  /**
+   * The remote key of memory registered with an RDMA adapter outside the controller's own DMA memory,
+   * when a memory-domain translation into the controller's RDMA domain gave one (its `rdma.rkey`).
+   */
+  rkey?: number;
 }
 
 /**

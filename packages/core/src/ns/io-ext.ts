@@ -172,7 +172,14 @@ function translate(
       throw new ShortTranslationError(domain.getDmaDeviceId(), src.length, translationLength(result));
     if (rc < 0) throw new MemoryDomainError("translate", rc, domain.getDmaDeviceId());
     const runs = result.iovCount === 1 ? [result.iov] : result.iovs!.slice(0, result.iovCount);
-    for (const r of runs) out.push({ iova: r.addr ?? 0, length: r.length });
+    // An RDMA translation's memory has its own registration: the key travels with the address.
+    const rkey = result.rdma?.rkey;
+    for (const r of runs)
+      out.push(
+        rkey === undefined
+          ? { iova: r.addr ?? 0, length: r.length }
+          : { iova: r.addr ?? 0, length: r.length, rkey },
+      );
     left -= src.length;
   }
   return out;

@@ -8,8 +8,14 @@
 import {
   type AdminQueueSetup,
   type ControllerOptions,
+  createMemoryDomain,
+  DmaDeviceType,
+  destroyMemoryDomain,
   type IoQueueRequest,
+  type MemoryDomain,
   type QueuePort,
+  RDMA_DMA_DEVICE,
+  type RdmaMemoryDomainContext,
   type TransportConnection,
   TransportError,
 } from "@nvmekit/core/transport";
@@ -50,6 +56,12 @@ export class RdmaConnection implements TransportConnection {
   readonly cmbSqSupported = false;
   /** A fabric controller is never hot-removed; losing it is {@link lost$}. */
   readonly removed$: Observable<void> = NEVER;
+  /**
+   * The controller's RDMA memory domain (SPDK's RDMA DMA device): its context carries the protection
+   * domain (`rdma.pd`, the ibv_pd pointer as a bigint), on which a source domain's translation
+   * registers its memory ({@link registerMemory}) and answers with the keys (`result.rdma`).
+   */
+  readonly memoryDomain: MemoryDomain<RdmaMemoryDomainContext>;
   private readonly lostSubject = new Subject<Error>();
   /** Emits when a queue's connection fails or ends while in use. */
   readonly lost$: Observable<Error> = this.lostSubject.asObservable();
@@ -75,6 +87,11 @@ export class RdmaConnection implements TransportConnection {
     this.where = `${settings.host}:${settings.port}`;
     this.dataPath = new DataPath(context);
     this.limits = queryDevice(context);
+    this.memoryDomain = createMemoryDomain<RdmaMemoryDomainContext>(
+      DmaDeviceType.Rdma,
+      { rdma: { pd } },
+      RDMA_DMA_DEVICE,
+    );
   }
 
   /**
@@ -136,6 +153,7 @@ export class RdmaConnection implements TransportConnection {
     for (const port of [...this.queues.keys()]) await port.release();
     if (this.firstId !== null) this.channel.destroyId(this.firstId);
     this.firstId = null;
+    destroyMemoryDomain(this.memoryDomain);
     this.dma.destroy();
     deallocPd(this.pd);
     this.scratch.free();

@@ -263,8 +263,15 @@ export class RdmaQueuePort implements QueuePort, DataPointerBuilder {
       writeKeyedSglDescriptor(dw, 6, 0, 0, 0);
       return 0;
     }
-    const address = this.registeredAddress(payload, length);
+    // Memory a domain translated into its own registration carries its key: keyed SGL only.
+    const foreignKey = payload.kind === PayloadKind.IoVecs ? payload.iovs![0]!.rkey : undefined;
+    const address = this.registeredAddress(payload, length, foreignKey);
     if (address < 0) return GenericStatus.DataSglLengthInvalid;
+    if (foreignKey !== undefined) {
+      if (length > KEYED_LENGTH_MAX) return GenericStatus.DataSglLengthInvalid;
+      writeKeyedSglDescriptor(dw, 6, address, length, foreignKey);
+      return 0;
+    }
     const write = commandTransfersData(dw[0]!, dw[1]!) === DataTransfer.HostToController;
     if (write && length <= this.inCapsuleBytes) {
       writeSglDescriptor(dw, 6, 0, length, SglType.DataBlock, SglSubtype.Offset);
@@ -281,9 +288,9 @@ export class RdmaQueuePort implements QueuePort, DataPointerBuilder {
   /**
    * The address of `length` bytes of payload when they are one run of registered memory, else -1.
    * A contiguous view has its address already; iovecs and SGL walks count when their pieces follow
-   * each other in memory.
+   * each other in memory (iovecs: all under `key`, or all in the controller's memory when undefined).
    */
-  private registeredAddress(payload: Payload, length: number): number {
+  private registeredAddress(payload: Payload, length: number, key: number | undefined): number {
     if (payload.kind === PayloadKind.Contiguous) return payload.iova;
     if (payload.kind === PayloadKind.IoVecs) {
       const iovs = payload.iovs!;
@@ -291,7 +298,8 @@ export class RdmaQueuePort implements QueuePort, DataPointerBuilder {
       let end = start;
       for (let i = 0; i < payload.iovCount; i++) {
         const v = iovs[i]!;
-        if (v.iova !== end || !this.memory.covers(v.iova, v.length)) return -1;
+        if (v.iova !== end || v.rkey !== key) return -1;
+        if (key === undefined && !this.memory.covers(v.iova, v.length)) return -1;
         end += v.length;
       }
       return end - start >= length ? start : -1;

@@ -6,7 +6,7 @@
  */
 import { NativeError } from "@nvmekit/core";
 import koffi from "koffi";
-import { IbvDeviceAttr, IbvMr } from "./layouts.js";
+import { IBV_ACCESS_ALL_REMOTE, IbvDeviceAttr, IbvMr } from "./layouts.js";
 import { rdmaLibraries } from "./libraries.js";
 
 /** What the transport needs to know about an adapter. */
@@ -60,11 +60,22 @@ export interface MemoryRegion {
   readonly rkey: number;
 }
 
+/** Local write, remote read and remote write: what NVMe-oF data buffers need. */
+export const RDMA_ACCESS_LOCAL_AND_REMOTE = IBV_ACCESS_ALL_REMOTE;
+
 /**
- * Registers `length` bytes at `address` with local write, remote read and remote write access.
+ * Registers `length` bytes at `address` (memory that stays mapped until deregistered) on protection
+ * domain `pd`, e.g. in a memory domain's translation into a controller's RDMA domain, whose context
+ * names the pd. Threading: any thread; the region is the process's.
+ * @param access `ibv_access_flags`; {@link RDMA_ACCESS_LOCAL_AND_REMOTE} for NVMe-oF data
  * @throws NativeError (ENOMEM or EPERM usually mean the locked-memory limit: `ulimit -l`)
  */
-export function registerMemory(pd: bigint, address: bigint, length: number, access: number): MemoryRegion {
+export function registerMemory(
+  pd: bigint,
+  address: bigint,
+  length: number,
+  access: number = RDMA_ACCESS_LOCAL_AND_REMOTE,
+): MemoryRegion {
   const mr = rdmaLibraries().ibv_reg_mr(pd, address, length, access);
   if (!mr)
     throw new NativeError(

@@ -7,13 +7,26 @@
 import "reflect-metadata";
 import { execFileSync } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { type Controller, ControllerState, coreModule, NvmeDriver, TransportError } from "@nvmekit/core";
+import {
+  type Controller,
+  ControllerState,
+  coreModule,
+  createMemoryDomain,
+  DmaDeviceType,
+  destroyMemoryDomain,
+  memoryIoVec,
+  NvmeDriver,
+  NvmeStatusError,
+  type RdmaMemoryDomainContext,
+  TransportError,
+} from "@nvmekit/core";
+import { createBounceMemoryDomain } from "@nvmekit/memdomain";
 import { Container } from "inversify";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { rdmaTransportModule } from "../../src/index.js";
+import { deregisterMemory, NativeBlock, rdmaTransportModule, registerMemory } from "../../src/index.js";
 
 const TRADDR = "10.66.0.1";
 const TRSVCID = "4420";
@@ -193,6 +206,115 @@ test("data written by nvmekit reads back through the kernel's host, and the othe
     assert.ok(Buffer.from(back.bytes).equals(theirs), "nvmekit reads what the kernel host wrote");
   } finally {
     await d.detach(again);
+  }
+});
+
+test("memory domains: memory registered under its own keys by a translating domain, and a bouncing one, byte-exact", async () => {
+  const d = driver();
+  const ctrlr = await d.connect(trid(FILE_NQN));
+  const ns = ctrlr.getNamespace(1)!;
+  const qp = await ctrlr.allocIoQpair();
+  const rdma = ctrlr.memoryDomain;
+  assert.is(rdma.getDmaDeviceType(), DmaDeviceType.Rdma);
+  // "Device memory" of another domain: native memory outside the controller's, registered on the
+  // controller's protection domain by the domain's translation, as SPDK's RDMA translations do.
+  const pd = (rdma.getContext() as RdmaMemoryDomainContext).rdma.pd as bigint;
+  const block = new NativeBlock(4 << 20);
+  const region = registerMemory(pd, block.address, block.length);
+  let translations = 0;
+  const device = createMemoryDomain(DmaDeviceType.VendorSpecificStart, null, "test-device-memory");
+  device.setTranslation((_src, _srcCtx, dst, _dstCtx, iov, result) => {
+    if (dst !== rdma) return -22;
+    translations++;
+    result.iovCount = 1;
+    result.iov.addr = block.base + iov.bytes!.byteOffset - block.bytes.byteOffset + (iov.offset ?? 0);
+    result.iov.length = iov.length;
+    result.rdma = { lkey: region.lkey, rkey: region.rkey };
+    return 0;
+  });
+  const heap = createBounceMemoryDomain("test-heap");
+  try {
+    for (const blocks of [8, 256]) {
+      const bytes = blocks * ns.sectorSize;
+      const data = randomBytes(bytes);
+      block.bytes.set(data, 4096);
+      await ns.writeExt(qp, [memoryIoVec(block.bytes.subarray(4096, 4096 + bytes))], 1000, blocks, {
+        memoryDomain: device,
+      });
+      const plain = new Uint8Array(bytes);
+      await ns.readExt(qp, [memoryIoVec(plain, 0, 1000), memoryIoVec(plain, 1000)], 1000, blocks, {
+        memoryDomain: heap,
+      });
+      assert.ok(
+        Buffer.from(plain).equals(data),
+        `${blocks} blocks: written from the translated domain, read by bounce`,
+      );
+      block.bytes.fill(0);
+      const again = randomBytes(bytes);
+      await ns.writeExt(qp, [memoryIoVec(again)], 1000, blocks, { memoryDomain: heap });
+      await ns.readExt(qp, [memoryIoVec(block.bytes.subarray(2 << 20, (2 << 20) + bytes))], 1000, blocks, {
+        memoryDomain: device,
+      });
+      assert.ok(
+        Buffer.from(block.bytes.subarray(2 << 20, (2 << 20) + bytes)).equals(again),
+        `${blocks} blocks: read into the translated domain`,
+      );
+    }
+    assert.is(translations, 4, "every transfer from or to the device domain went by its translation");
+  } finally {
+    destroyMemoryDomain(device);
+    destroyMemoryDomain(heap);
+    await ctrlr.freeIoQpair(qp);
+    await d.detach(ctrlr);
+    deregisterMemory(region);
+    block.free();
+  }
+});
+
+const PORT = "/sys/kernel/config/nvmet/ports/2"; // the RDMA port (test/rig/guest/fabrics-up.sh)
+
+test("the target's port removed and re-added: I/O fails, the controller fails, then reconnects", async () => {
+  const d = driver();
+  const ctrlr = await d.connect(trid(NULL_NQN), { reconnectDelayMs: 300, ctrlLossTimeoutMs: 60_000 });
+  const ns = ctrlr.getNamespace(1)!;
+  const qp = await ctrlr.allocIoQpair();
+  const buf = ctrlr.allocBuffer(8 * 4096);
+  let lost = 0;
+  ctrlr.connectionLost$.subscribe(() => lost++);
+  const states: ControllerState[] = [];
+  ctrlr.state$.subscribe((s) => states.push(s));
+  try {
+    // Commands in flight when the port goes: each completes once, with an error or its data.
+    const inFlight = Array.from({ length: 8 }, (_, i) =>
+      ns.read(qp, buf.bytes.subarray(i * 4096, i * 4096 + 512), i * 8, 1).then(
+        () => "ok",
+        (e: unknown) => (e instanceof NvmeStatusError ? "aborted" : `other: ${e}`),
+      ),
+    );
+    unlinkSync(`${PORT}/subsystems/${NULL_NQN}`);
+    const outcomes = await Promise.all(inFlight);
+    assert.ok(
+      outcomes.every((o) => o === "ok" || o === "aborted"),
+      outcomes.join(", "),
+    );
+    for (let i = 0; i < 100 && ctrlr.state !== ControllerState.Failed; i++) await sleep(50);
+    assert.is(ctrlr.state, ControllerState.Failed);
+    assert.ok(lost >= 1);
+    await rejects(
+      () => ns.read(qp, buf.bytes.subarray(0, 512), 0, 1),
+      (e: unknown) => e instanceof Error,
+    );
+    await sleep(1000); // a few reconnect attempts fail while the subsystem is off the port
+    assert.is.not(ctrlr.state, ControllerState.Ready, "no controller to come back to yet");
+    symlinkSync(`/sys/kernel/config/nvmet/subsystems/${NULL_NQN}`, `${PORT}/subsystems/${NULL_NQN}`);
+    for (let i = 0; i < 200 && ctrlr.state !== ControllerState.Ready; i++) await sleep(50);
+    assert.is(ctrlr.state, ControllerState.Ready);
+    assert.ok(states.includes(ControllerState.Resetting));
+    await ns.read(qp, buf.bytes, 0, 64); // the same queue pair works again
+  } finally {
+    if (!existsSync(`${PORT}/subsystems/${NULL_NQN}`))
+      symlinkSync(`/sys/kernel/config/nvmet/subsystems/${NULL_NQN}`, `${PORT}/subsystems/${NULL_NQN}`);
+    await d.detach(ctrlr);
   }
 });
 
