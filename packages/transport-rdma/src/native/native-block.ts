@@ -23,14 +23,16 @@ export class NativeBlock {
   readonly bytes: Uint8Array;
   /** The same memory as 32-bit words (little-endian), for writing structure fields. */
   readonly words: Uint32Array;
+  /** Bytes mapped (the asked length rounded up to 4 KiB). */
+  readonly length: number;
   private freed = false;
 
   /**
-   * Maps `length` bytes (rounded up to 4 KiB), zero-filled.
+   * Maps `bytes` bytes (rounded up to 4 KiB), zero-filled.
    * @throws NativeError when mmap fails
    */
-  constructor(readonly length: number) {
-    this.length = Math.ceil(length / 4096) * 4096;
+  constructor(bytes: number) {
+    this.length = Math.ceil(bytes / 4096) * 4096;
     const address = rdmaLibraries().mmap(null, this.length, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0n);
     if (address === null || BigInt(address) === MAP_FAILED) throw new NativeError("mmap", koffi.errno());
     this.address = BigInt(address);
