@@ -12,9 +12,16 @@ export {
   RdmaTransport,
   type RdmaTransportOptions,
 } from "./host/rdma-transport.js";
-export { RegisteredMemory } from "./host/registered-memory.js";
+export {
+  RegisteredMemory,
+  RegisteredRange,
+  type RegisteredRangeHandle,
+} from "./host/registered-memory.js";
+export { attachRdmaWorkerQueuePair, type RdmaQueueHandle, workerQueueBytes } from "./host/worker-queue.js";
 export { rdmaTransportModule } from "./module.js";
+export { dataPathCalls } from "./native/data-path.js";
 export { NativeBlock } from "./native/native-block.js";
+export type { DeviceLimits } from "./native/verbs.js";
 export {
   deregisterMemory,
   type MemoryRegion,

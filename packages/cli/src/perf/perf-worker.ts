@@ -6,7 +6,9 @@
  * @module
  */
 import { parentPort, workerData } from "node:worker_threads";
+import { TransportType, type WorkerQueuePairHandle } from "@nvmekit/core";
 import { attachWorkerQueuePair } from "@nvmekit/transport-pcie";
+import { attachRdmaWorkerQueuePair } from "@nvmekit/transport-rdma";
 import { attachTcpWorkerQueuePair } from "@nvmekit/transport-tcp";
 import { postableResult } from "./result-transfer.js";
 import type { PerfWorkerData, PerfWorkerMessage } from "./worker-pool.js";
@@ -15,9 +17,15 @@ import { runWorkloads } from "./workload.js";
 const data = workerData as PerfWorkerData;
 const post = (m: PerfWorkerMessage) => parentPort!.postMessage(m);
 const stop = new Int32Array(data.stop);
-const attached = data.tcp
-  ? await Promise.all(data.jobs.map((job) => attachTcpWorkerQueuePair(job.handle)))
-  : data.jobs.map((job) => attachWorkerQueuePair(job.handle));
+// Each transport opens its exported queues its own way (fabrics connect from this thread).
+const attach: Record<number, (handle: WorkerQueuePairHandle) => ReturnType<typeof attachTcpWorkerQueuePair>> =
+  {
+    [TransportType.TCP]: attachTcpWorkerQueuePair,
+    [TransportType.RDMA]: attachRdmaWorkerQueuePair,
+  };
+const attached = await Promise.all(
+  data.jobs.map((job) => attach[data.trtype]?.(job.handle) ?? attachWorkerQueuePair(job.handle)),
+);
 post({ type: "ready" });
 await new Promise((resolve) => parentPort!.once("message", resolve)); // GO_MESSAGE
 try {

@@ -5,12 +5,12 @@
  * @module
  */
 import { Worker } from "node:worker_threads";
-import {
-  type Controller,
-  type ExportedQueuePair,
-  type Namespace,
+import type {
+  Controller,
+  ExportedQueuePair,
+  Namespace,
   TransportType,
-  type WorkerQueuePairHandle,
+  WorkerQueuePairHandle,
 } from "@nvmekit/core";
 import { type PostedResult, receivedResult } from "./result-transfer.js";
 import type { RunOptions, WorkloadResult } from "./workload.js";
@@ -32,8 +32,8 @@ export interface PerfWorkerData {
   stop: SharedArrayBuffer;
   /** Progress interval in milliseconds. */
   progressMs: number;
-  /** Whether the queues are NVMe/TCP (the worker opens its own connections) rather than PCIe. */
-  tcp: boolean;
+  /** The controller's transport: it says how the worker opens its queues (fabrics connect their own). */
+  trtype: TransportType;
 }
 
 /** What a perf worker thread posts. */
@@ -127,7 +127,7 @@ export async function runInWorkers(
         jobs: posted,
         stop: stop.buffer as SharedArrayBuffer,
         progressMs,
-        tcp: ctrlr.trid.trtype === TransportType.TCP,
+        trtype: ctrlr.trid.trtype,
       });
     }
     const progress = data.map(() => 0);

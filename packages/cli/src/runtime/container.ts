@@ -1,7 +1,7 @@
 /**
  * Composes the CLI's inversify container: the core, the PCIe transport, the VFIO device provider
- * (real functions bound to vfio-pci), the software controller provider (the embedded default) and
- * the NVMe/TCP transport.
+ * (real functions bound to vfio-pci), the software controller provider (the embedded default), and
+ * the NVMe/TCP and NVMe-oF RDMA transports.
  * @module
  */
 import "reflect-metadata";
@@ -9,6 +9,7 @@ import { coreModule, NvmeDriver } from "@nvmekit/core";
 import { PCI_DEVICE_PROVIDER } from "@nvmekit/pci-port";
 import { SoftControllerProvider } from "@nvmekit/softnvme";
 import { PcieTransport, pcieTransportModule, vfioProviderModule } from "@nvmekit/transport-pcie";
+import { rdmaTransportModule } from "@nvmekit/transport-rdma";
 import { tcpTransportModule } from "@nvmekit/transport-tcp";
 import { Container, ContainerModule } from "inversify";
 import { softDefaultControllers } from "./soft-default.js";
@@ -34,6 +35,7 @@ export function composeRuntime(): Runtime {
     vfioProviderModule(vfioOptions()),
     softModule,
     tcpTransportModule,
+    rdmaTransportModule(),
   );
   return { driver: container.get(NvmeDriver), pcie: container.get(PcieTransport) };
 }

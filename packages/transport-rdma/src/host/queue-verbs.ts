@@ -1,16 +1,24 @@
 /**
  * The verbs objects of one NVMe-oF RDMA queue: a completion queue shared by its sends and receives,
- * and a reliable-connected queue pair made by rdma_cm on the queue's cm id (so the connection manager
- * moves it through its states as the connection is made and torn down).
+ * with a completion channel to sleep on, and a reliable-connected queue pair made by rdma_cm on the
+ * queue's cm id (so the connection manager moves it through its states as the connection is made and
+ * torn down).
  * @module
  */
 import { NativeError } from "@nvmekit/core";
 import koffi from "koffi";
 import type { CmId } from "../native/cm-channel.js";
 import type { DataPath } from "../native/data-path.js";
-import { IBV_QPT_RC, IbvQpInitAttr, RdmaCmId } from "../native/layouts.js";
+import { IBV_QPT_RC, IbvQpInitAttr, POLLIN, RdmaCmId } from "../native/layouts.js";
 import { rdmaLibraries } from "../native/libraries.js";
-import { createCq, destroyCq } from "../native/verbs.js";
+import {
+  type CompletionChannel,
+  consumeCompletionEvent,
+  createCompletionChannel,
+  createCq,
+  destroyCompletionChannel,
+  destroyCq,
+} from "../native/verbs.js";
 
 /** Scatter entries per send: the 64-byte command and, for in-capsule writes, the data. */
 export const SEND_SGES = 2;
@@ -23,6 +31,12 @@ export class QueueVerbs {
   readonly qp: bigint;
   /** The device's data-path verbs. */
   readonly dataPath: DataPath;
+  private readonly channel: CompletionChannel;
+  /** pollfd for the channel's fd, and ibv_get_cq_event's out-parameters: reused by every wait. */
+  private readonly pollfd: Int32Array;
+  private readonly cqOut = new BigUint64Array(1);
+  private readonly ctxOut = new BigUint64Array(1);
+  private waiting: Promise<boolean> | null = null;
   private destroyed = false;
 
   /**
@@ -41,8 +55,15 @@ export class QueueVerbs {
     depth: number,
   ) {
     this.dataPath = dataPath;
+    this.channel = createCompletionChannel(context);
+    this.pollfd = new Int32Array([this.channel.fd, POLLIN]);
     // Every command is one send and one receive, both signalled.
-    this.cq = createCq(context, 2 * depth + 1);
+    try {
+      this.cq = createCq(context, 2 * depth + 1, this.channel.channel);
+    } catch (e) {
+      destroyCompletionChannel(this.channel);
+      throw e;
+    }
     const attr = new Uint8Array(IbvQpInitAttr.size);
     const v = new DataView(attr.buffer);
     v.setBigUint64(IbvQpInitAttr.sendCq, this.cq, true);
@@ -55,16 +76,41 @@ export class QueueVerbs {
     if (rdmaLibraries().rdma_create_qp(id.id, pd, attr) !== 0) {
       const errno = koffi.errno();
       destroyCq(this.cq);
+      destroyCompletionChannel(this.channel);
       throw new NativeError("rdma_create_qp", errno);
     }
     this.qp = new DataView(koffi.view(id.id, RdmaCmId.qp + 8)).getBigUint64(RdmaCmId.qp, true);
   }
 
-  /** Destroys the queue pair, then the completion queue. Nothing may poll or post afterwards. */
+  /**
+   * Sleeps on the thread pool until the completion channel signals (the caller armed the completion
+   * queue) or `timeoutMs` passes; resolves whether it signalled. One wait at a time: a second caller
+   * shares the first's.
+   */
+  waitForEvent(timeoutMs: number): Promise<boolean> {
+    if (this.waiting !== null) return this.waiting;
+    this.pollfd[1] = POLLIN;
+    this.waiting = new Promise<boolean>((resolve) => {
+      rdmaLibraries().poll.async(this.pollfd, 1, timeoutMs, () => {
+        this.waiting = null;
+        if (this.destroyed) {
+          destroyCompletionChannel(this.channel); // deferred by destroy() while this wait ran
+          resolve(false);
+        } else resolve(consumeCompletionEvent(this.channel, this.cqOut, this.ctxOut));
+      });
+    });
+    return this.waiting;
+  }
+
+  /**
+   * Destroys the queue pair, then the completion queue, then the channel (once a wait on it has
+   * returned: a pool thread may still be polling its fd). Nothing may poll or post afterwards.
+   */
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
     rdmaLibraries().rdma_destroy_qp(this.id.id);
     destroyCq(this.cq);
+    if (this.waiting === null) destroyCompletionChannel(this.channel);
   }
 }

@@ -11,6 +11,7 @@ import {
   createMemoryDomain,
   DmaDeviceType,
   destroyMemoryDomain,
+  type ExportedIoQueue,
   type IoQueueRequest,
   type MemoryDomain,
   type QueuePort,
@@ -19,18 +20,16 @@ import {
   type TransportConnection,
   TransportError,
 } from "@nvmekit/core/transport";
-import koffi from "koffi";
 import { NEVER, type Observable, Subject } from "rxjs";
-import { type CmEvent, CmEventChannel, type CmId, cmEventName } from "../native/cm-channel.js";
+import { CmEventChannel, type CmId } from "../native/cm-channel.js";
 import { DataPath } from "../native/data-path.js";
-import { CmEventType, RdmaCmId } from "../native/layouts.js";
-import { rdmaLibraries } from "../native/libraries.js";
 import { NativeBlock } from "../native/native-block.js";
-import { allocPd, type DeviceLimits, deallocPd, queryDevice } from "../native/verbs.js";
-import { establish, resolveRoute, socketAddress } from "./cm-connect.js";
-import { QueueVerbs } from "./queue-verbs.js";
+import { allocPd, deallocPd, queryDevice } from "../native/verbs.js";
+import { resolveRoute, socketAddress } from "./cm-connect.js";
+import { connectRdmaQueue, contextOf, type QueueEndpoint } from "./rdma-queue.js";
 import { RdmaQueuePort } from "./rdma-queue-port.js";
-import { RegisteredMemory } from "./registered-memory.js";
+import { RegisteredMemory, type RegisteredRange } from "./registered-memory.js";
+import { type RdmaQueueHandle, workerQueueBytes } from "./worker-queue.js";
 
 /** The most entries Linux's target takes on an admin queue (NVME_AQ_DEPTH). */
 export const RDMA_ADMIN_QUEUE_MAX = 32;
@@ -41,13 +40,10 @@ export interface RdmaConnectionSettings {
   host: string;
   /** The target's port (4420). */
   port: number;
+  /** The subsystem NQN the core connects to (for worker queues, which Connect themselves). */
+  subnqn: string;
   /** Bytes of memory registered with the adapter for this controller's buffers. */
   memoryBytes: number;
-}
-
-interface OpenQueue {
-  id: CmId;
-  verbs: QueueVerbs;
 }
 
 /** The live queues of one controller over NVMe-oF RDMA. */
@@ -56,6 +52,8 @@ export class RdmaConnection implements TransportConnection {
   readonly cmbSqSupported = false;
   /** A fabric controller is never hot-removed; losing it is {@link lost$}. */
   readonly removed$: Observable<void> = NEVER;
+  /** Registered memory: every buffer the core and the application allocate for this controller. */
+  readonly dma: RegisteredRange;
   /**
    * The controller's RDMA memory domain (SPDK's RDMA DMA device): its context carries the protection
    * domain (`rdma.pd`, the ibv_pd pointer as a bigint), on which a source domain's translation
@@ -65,28 +63,33 @@ export class RdmaConnection implements TransportConnection {
   private readonly lostSubject = new Subject<Error>();
   /** Emits when a queue's connection fails or ends while in use. */
   readonly lost$: Observable<Error> = this.lostSubject.asObservable();
-  private readonly queues = new Map<RdmaQueuePort, OpenQueue>();
-  private readonly dataPath: DataPath;
-  private readonly limits: DeviceLimits;
-  private readonly scratch = new NativeBlock(4096);
-  private readonly where: string;
+  private readonly queues = new Set<RdmaQueuePort>();
+  private readonly endpoint: QueueEndpoint;
   private admin: RdmaQueuePort | null = null;
   private closed = false;
 
   private constructor(
-    settings: RdmaConnectionSettings,
+    private readonly settings: RdmaConnectionSettings,
     private readonly options: Readonly<ControllerOptions>,
-    private readonly address: Uint8Array,
-    private readonly channel: CmEventChannel,
-    private readonly context: bigint,
+    address: Uint8Array,
+    channel: CmEventChannel,
+    context: bigint,
     private readonly pd: bigint,
-    /** Registered memory: every buffer the core and the application allocate for this controller. */
-    readonly dma: RegisteredMemory,
+    private readonly registered: RegisteredMemory,
     private firstId: CmId | null,
   ) {
-    this.where = `${settings.host}:${settings.port}`;
-    this.dataPath = new DataPath(context);
-    this.limits = queryDevice(context);
+    this.dma = registered.range;
+    this.endpoint = {
+      channel,
+      address,
+      where: `${settings.host}:${settings.port}`,
+      context,
+      pd,
+      dataPath: new DataPath(context),
+      limits: queryDevice(context),
+      scratch: new NativeBlock(4096),
+      timeoutMs: options.adminTimeoutMs,
+    };
     this.memoryDomain = createMemoryDomain<RdmaMemoryDomainContext>(
       DmaDeviceType.Rdma,
       { rdma: { pd } },
@@ -118,7 +121,7 @@ export class RdmaConnection implements TransportConnection {
     } catch (e) {
       if (pd !== 0n) deallocPd(pd);
       if (id !== null) channel.destroyId(id);
-      await channel.close();
+      channel.close();
       throw e;
     }
   }
@@ -134,11 +137,8 @@ export class RdmaConnection implements TransportConnection {
 
   /** Connects an I/O queue (its size within the adapter's limit); the core sends its Connect. */
   createIoQueue(request: IoQueueRequest): Promise<QueuePort> {
-    return this.openQueue(
-      request.qid,
-      Math.min(request.depth, this.limits.maxQpWr),
-      request.capsuleDataBytes,
-    );
+    const depth = Math.min(request.depth, this.endpoint.limits.maxQpWr);
+    return this.openQueue(request.qid, depth, request.capsuleDataBytes);
   }
 
   /** Disconnecting the queue deletes it on the target. */
@@ -146,85 +146,81 @@ export class RdmaConnection implements TransportConnection {
     await port.release();
   }
 
+  /**
+   * Hands an I/O queue to a worker thread, which opens its own RDMA connection for the queue ID (its
+   * own event channel and queue pair, on this controller's protection domain) and Connects it with
+   * the controller ID in a shared word, updated after a reset. This thread's connection for the
+   * queue closes. The worker's buffers, capsules and responses come from `chunkBytes` (plus what the
+   * queue needs) of this controller's registered memory, freed by `release`.
+   */
+  exportIoQueue(port: QueuePort, chunkBytes: number): ExportedIoQueue {
+    const rdma = port as RdmaQueuePort;
+    const chunk = this.dma.alloc(chunkBytes + workerQueueBytes(rdma.depth));
+    const controllerId = new SharedArrayBuffer(4);
+    const word = new Int32Array(controllerId);
+    const cntlid = (): number => this.admin?.controllerId ?? -1;
+    Atomics.store(word, 0, cntlid());
+    const handle: RdmaQueueHandle = {
+      host: this.settings.host,
+      port: this.settings.port,
+      qid: rdma.qid,
+      depth: rdma.depth,
+      inCapsuleBytes: rdma.inCapsuleBytes,
+      context: this.endpoint.context,
+      pd: this.pd,
+      limits: this.endpoint.limits,
+      memory: this.dma.describe(chunk),
+      hostnqn: this.options.hostnqn,
+      hostid: this.options.hostid,
+      subnqn: this.settings.subnqn,
+      timeoutMs: this.options.adminTimeoutMs,
+      controllerId,
+    };
+    void rdma.release();
+    return {
+      handle,
+      release: () => this.dma.free(chunk),
+      recreate: async () => {
+        Atomics.store(word, 0, cntlid());
+      },
+    };
+  }
+
   /** Disconnects every queue and frees the memory, the protection domain and the event channel. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const port of [...this.queues.keys()]) await port.release();
-    if (this.firstId !== null) this.channel.destroyId(this.firstId);
+    for (const port of [...this.queues]) await port.release();
+    if (this.firstId !== null) this.endpoint.channel.destroyId(this.firstId);
     this.firstId = null;
     destroyMemoryDomain(this.memoryDomain);
-    this.dma.destroy();
+    this.registered.destroy();
     deallocPd(this.pd);
-    this.scratch.free();
-    await this.channel.close();
+    this.endpoint.scratch.free();
+    this.endpoint.channel.close();
   }
 
   private async openQueue(qid: number, depth: number, inCapsuleBytes: number): Promise<RdmaQueuePort> {
-    if (this.closed) throw new TransportError(`RDMA connection to ${this.where} is closed`);
+    if (this.closed) throw new TransportError(`RDMA connection to ${this.endpoint.where} is closed`);
+    const port = new RdmaQueuePort(
+      { qid, depth, inCapsuleBytes },
+      this.dma,
+      (e) => this.lostSubject.next(e),
+      (p) => {
+        this.queues.delete(p);
+        if (this.admin === p) this.admin = null;
+      },
+    );
     // The route resolved at open serves the first queue; later ones resolve their own.
-    const reused = this.firstId;
-    const id = reused ?? this.channel.createId();
+    const resolved = this.firstId;
     this.firstId = null;
-    let verbs: QueueVerbs | null = null;
-    let port: RdmaQueuePort | null = null;
     try {
-      if (reused === null) await resolveRoute(id, this.address, this.where);
-      if (contextOf(id) !== this.context)
-        throw new TransportError(
-          `RDMA queue ${qid} to ${this.where} resolved to another adapter than the controller's`,
-        );
-      verbs = new QueueVerbs(id, this.context, this.pd, this.dataPath, depth);
-      const queue: OpenQueue = { id, verbs };
-      const self: RdmaQueuePort = new RdmaQueuePort(
-        { qid, depth, inCapsuleBytes },
-        this.dma,
-        (e) => this.lostSubject.next(e),
-        () => this.teardown(self, queue),
-      );
-      port = self;
-      port.attach(verbs);
-      await establish(
-        id,
-        this.scratch,
-        {
-          qid,
-          depth,
-          responderResources: this.limits.maxQpRdAtom,
-          initiatorDepth: this.limits.maxQpInitRdAtom,
-        },
-        this.where,
-        this.options.adminTimeoutMs,
-      );
-      id.onEvent = (event: CmEvent) => this.onQueueEvent(self, event);
-      this.queues.set(port, queue);
-      return port;
+      await connectRdmaQueue(this.endpoint, port, resolved);
     } catch (e) {
-      verbs?.destroy();
-      port?.destroy();
-      this.channel.destroyId(id);
+      await port.release();
       throw e;
     }
+    this.queues.add(port);
+    return port;
   }
-
-  /** A connected queue's later events: a disconnect or the adapter's removal fails the queue. */
-  private onQueueEvent(port: RdmaQueuePort, event: CmEvent): void {
-    if (event.type === CmEventType.Disconnected || event.type === CmEventType.DeviceRemoval)
-      port.lose(new TransportError(`RDMA queue ${port.qid} to ${this.where}: ${cmEventName(event.type)}`));
-  }
-
-  /** Disconnects the queue (the target deletes it), destroys its queue pair and frees its memory. */
-  private teardown(port: RdmaQueuePort, queue: OpenQueue): void {
-    this.queues.delete(port);
-    if (this.admin === port) this.admin = null;
-    rdmaLibraries().rdma_disconnect(queue.id.id);
-    queue.verbs.destroy();
-    port.destroy();
-    this.channel.destroyId(queue.id);
-  }
-}
-
-/** The device context a resolved cm id is bound to (`id->verbs`). */
-function contextOf(id: CmId): bigint {
-  return new DataView(koffi.view(id.id, 8)).getBigUint64(RdmaCmId.verbs, true);
 }

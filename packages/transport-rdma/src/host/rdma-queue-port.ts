@@ -12,7 +12,14 @@
  * Threading: the thread that owns the queue.
  * @module
  */
-import { commandTransfersData, DataTransfer, GenericStatus, type NvmeCommand } from "@nvmekit/core/nvme-spec";
+import {
+  commandTransfersData,
+  DataTransfer,
+  FABRICS_OPCODE,
+  FabricsCommandType,
+  GenericStatus,
+  type NvmeCommand,
+} from "@nvmekit/core/nvme-spec";
 import {
   type DataPointerBuilder,
   type DataPointerLists,
@@ -29,6 +36,7 @@ import {
   writeKeyedSglDescriptor,
   writeSglDescriptor,
 } from "@nvmekit/core/transport";
+import { dataPathCalls } from "../native/data-path.js";
 import {
   IBV_SEND_SIGNALED,
   IBV_WC_RECV,
@@ -42,7 +50,7 @@ import {
 import { NativeBlock, putU64 } from "../native/native-block.js";
 import { wcStatusName } from "../native/verbs.js";
 import { SEND_SGES } from "./queue-verbs.js";
-import type { RegisteredMemory } from "./registered-memory.js";
+import type { RegisteredRange } from "./registered-memory.js";
 
 /** What a port needs from its queue's verbs objects. */
 export interface PortVerbs {
@@ -58,7 +66,11 @@ export interface PortVerbs {
     readonly postRecv: (qp: bigint, wr: bigint, bad: bigint) => number;
     /** `ibv_poll_cq`. */
     readonly pollCq: (cq: bigint, n: number, wc: bigint) => number;
+    /** `ibv_req_notify_cq`. */
+    readonly reqNotifyCq: (cq: bigint, solicitedOnly: number) => number;
   };
+  /** Sleeps until the completion channel signals or `timeoutMs` passes; resolves whether it signalled. */
+  waitForEvent(timeoutMs: number): Promise<boolean>;
 }
 
 /** The queue's identity and limits. */
@@ -93,6 +105,18 @@ export class RdmaQueuePort implements QueuePort, DataPointerBuilder {
   readonly inCapsuleBytes: number;
   /** This port builds its own data pointers: keyed SGLs, or in-capsule data. */
   readonly dataPointer: DataPointerBuilder = this;
+  /**
+   * A poller that finds nothing sleeps on {@link waitForInterrupt} (the completion channel) rather than
+   * spinning: polling costs a native call, and a spinning thread takes the CPU a kernel target or a
+   * soft-RoCE device on the same machine needs to answer.
+   */
+  readonly eventDriven = true;
+  /**
+   * Arms the completion queue and sleeps on its completion channel (on the thread pool) until a
+   * completion comes or `timeoutMs` passes; resolves true at once (after the event loop has run) when
+   * completions are already waiting.
+   */
+  readonly waitForInterrupt: (timeoutMs: number) => Promise<boolean>;
 
   private verbs: PortVerbs | null = null;
   /** Work requests, scatter entries and the completion array (not registered: only the CPU and the driver read them). */
@@ -131,20 +155,23 @@ export class RdmaQueuePort implements QueuePort, DataPointerBuilder {
   private cqCount = 0;
   private closed = true;
   private released = false;
+  private disconnect: (() => void) | null = null;
+  /** The command identifier of a Connect in flight, -1 for none, and the controller ID the last one returned. */
+  private connectCid = -1;
+  private cntlid = -1;
 
   /**
    * @param settings the queue's identity and limits
    * @param memory registered memory for the capsules and responses (and the keys of every buffer)
    * @param onLost called once when the queue fails while in use (a flushed or failed work request, a
    *   refused post); the commands outstanding then complete with Command Aborted due to SQ Deletion
-   * @param onRelease called once by {@link release}: the owner disconnects the queue and frees its
-   *   verbs objects, then calls {@link destroy}
+   * @param onReleased called once by {@link release}, after the queue is closed and its memory freed
    */
   constructor(
     settings: RdmaQueueSettings,
-    private readonly memory: RegisteredMemory,
+    private readonly memory: RegisteredRange,
     private readonly onLost: (error: Error) => void,
-    private readonly onRelease: () => void,
+    private readonly onReleased: (port: RdmaQueuePort) => void,
   ) {
     const depth = settings.depth;
     this.qid = settings.qid;
@@ -186,6 +213,7 @@ export class RdmaQueuePort implements QueuePort, DataPointerBuilder {
     this.answered = new Uint8Array(depth);
     this.early = new Uint32Array(depth * 4);
     this.cq = new Uint32Array(depth * 4);
+    this.waitForInterrupt = (ms) => this.sleep(ms);
   }
 
   /** Word offset of send work request `i`, of its scatter entries, of receive `i` and its entry. */
@@ -230,10 +258,13 @@ export class RdmaQueuePort implements QueuePort, DataPointerBuilder {
   /**
    * Takes the queue's verbs objects and posts every receive, so the target's first response finds a
    * buffer; called before the connection is made, for a new queue or one being re-established.
+   * @param disconnect closes this connection (disconnect, destroy the queue pair): {@link detach} calls it
    * @throws Error when the receives cannot be posted
    */
-  attach(verbs: PortVerbs): void {
+  attach(verbs: PortVerbs, disconnect: () => void): void {
     this.verbs = verbs;
+    this.disconnect = disconnect;
+    this.connectCid = -1;
     this.closed = false;
     this.sendHead = this.sendTail = -1;
     this.recvHead = this.recvTail = -1;
@@ -257,6 +288,8 @@ export class RdmaQueuePort implements QueuePort, DataPointerBuilder {
     if (payload.metadata !== null) return GenericStatus.InvalidField; // fabrics carry metadata interleaved only
     const length = payload.kind === PayloadKind.None ? 0 : payload.length;
     dw[0] = (dw[0]! & ~(3 << 14)) | PSDT_SGL;
+    if ((dw[0]! & 0xff) === FABRICS_OPCODE && (dw[1]! & 0xff) === FabricsCommandType.Connect)
+      this.connectCid = cid;
     const sge = this.sendSge(cid) + IbvSge.size / 4;
     this.w[this.sendWr(cid) + IbvSendWr.numSge / 4] = 1;
     if (length === 0) {
@@ -348,6 +381,7 @@ export class RdmaQueuePort implements QueuePort, DataPointerBuilder {
     if (this.sendHead < 0 || this.verbs === null) return;
     const head = this.sendHead;
     this.sendHead = this.sendTail = -1;
+    dataPathCalls.count++;
     const rc = this.verbs.dataPath.postSend(this.verbs.qp, this.sendWrPointers[head]!, this.badWrPointer);
     if (rc !== 0) this.lose(new Error(`RDMA queue ${this.qid}: ibv_post_send failed (errno ${rc})`));
   }
@@ -369,33 +403,65 @@ export class RdmaQueuePort implements QueuePort, DataPointerBuilder {
   /** Nothing to tell the target: receives are reposted as they are reaped. */
   ringCompletion(): void {}
 
+  /** The controller ID the last Connect on this queue returned, -1 before one succeeded. */
+  get controllerId(): number {
+    return this.cntlid;
+  }
+
   /** Whether the queue is gone (released, or lost). */
   get isClosed(): boolean {
     return this.closed;
   }
 
-  /** Stops the port and has its owner disconnect the queue and free everything (once). */
-  async release(): Promise<void> {
+  /**
+   * Closes the current connection (the target deletes the queue) and drops what was in flight on it;
+   * the port can be attached to a new one.
+   */
+  detach(): void {
     this.closed = true;
-    if (this.released) return;
-    this.released = true;
     this.verbs = null;
-    this.onRelease();
+    const disconnect = this.disconnect;
+    this.disconnect = null;
+    disconnect?.();
   }
 
-  /** Frees the port's own memory once its queue pair is destroyed (nothing can post or poll). */
-  destroy(): void {
-    this.closed = true;
-    this.verbs = null;
+  /** A worker's queue after a controller reset: its connection goes, until {@link resume} makes a new one. */
+  restart(): void {
+    this.detach();
+  }
+
+  /** Present on worker queues: re-opens and re-Connects the queue from the worker's thread (see QueuePort). */
+  resume?: () => Promise<void>;
+
+  /** Closes the connection and frees the port's memory (once). */
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    this.detach();
     this.memory.free(this.capsules);
     this.memory.free(this.responses);
     this.block.free();
+    this.onReleased(this);
+  }
+
+  private sleep(timeoutMs: number): Promise<boolean> {
+    const verbs = this.verbs;
+    // A closed queue waits out the time: a poller looping on it must not spin.
+    if (verbs === null || this.closed)
+      return new Promise<boolean>((resolve) => setTimeout(resolve, timeoutMs, this.cqCount > 0));
+    // Arm first, then look once more: a completion that came before arming raises no event.
+    dataPathCalls.count++;
+    verbs.dataPath.reqNotifyCq(verbs.cq, 0);
+    if (this.cqCount === 0) this.reap();
+    if (this.cqCount > 0) return new Promise<boolean>((resolve) => setImmediate(resolve, true));
+    return verbs.waitForEvent(timeoutMs);
   }
 
   /** One `ibv_poll_cq` for up to a batch of work completions, then one repost of the receives they freed. */
   private reap(): void {
     const verbs = this.verbs;
     if (verbs === null || this.closed) return;
+    dataPathCalls.count++;
     const n = verbs.dataPath.pollCq(verbs.cq, POLL_BATCH, this.wcPointer);
     if (n < 0) {
       this.lose(new Error(`RDMA queue ${this.qid}: ibv_poll_cq failed (${n})`));
@@ -451,6 +517,10 @@ export class RdmaQueuePort implements QueuePort, DataPointerBuilder {
   private finish(cid: number): void {
     this.outstanding[cid] = 0;
     const e = cid << 2;
+    if (cid === this.connectCid) {
+      this.connectCid = -1;
+      if (this.early[e + 3]! >>> 17 === 0) this.cntlid = this.early[e]! & 0xffff;
+    }
     this.pushCompletion(this.early[e]!, this.early[e + 1]!, this.early[e + 2]!, this.early[e + 3]!);
   }
 
@@ -468,6 +538,7 @@ export class RdmaQueuePort implements QueuePort, DataPointerBuilder {
     if (this.recvHead < 0 || this.verbs === null) return 0;
     const head = this.recvHead;
     this.recvHead = this.recvTail = -1;
+    dataPathCalls.count++;
     return this.verbs.dataPath.postRecv(this.verbs.qp, this.recvWrPointers[head]!, this.badWrPointer);
   }
 

@@ -3,6 +3,7 @@
  * @module
  */
 import { existsSync } from "node:fs";
+import { DISCOVERY_NQN } from "@nvmekit/core/nvme-spec";
 import {
   type ControllerOptions,
   type NvmeTransport,
@@ -71,6 +72,7 @@ export class RdmaTransport implements NvmeTransport {
     const port = trid.trsvcid === "" ? NVME_RDMA_PORT : Number(trid.trsvcid);
     if (!Number.isInteger(port) || port < 1 || port > 65535)
       throw new TransportIdError(`trsvcid:${trid.trsvcid}`, "trsvcid must be a port number");
-    return RdmaConnection.open({ host: trid.traddr, port, memoryBytes: this.memoryBytes }, options);
+    const subnqn = trid.subnqn === "" ? DISCOVERY_NQN : trid.subnqn;
+    return RdmaConnection.open({ host: trid.traddr, port, subnqn, memoryBytes: this.memoryBytes }, options);
   }
 }

@@ -6,17 +6,88 @@
  * @module
  */
 import { type DmaAllocator, type DmaBuffer, RegionDmaAllocator } from "@nvmekit/core/transport";
+import koffi from "koffi";
 import { IBV_ACCESS_ALL_REMOTE } from "../native/layouts.js";
 import { NativeBlock } from "../native/native-block.js";
 import { deregisterMemory, type MemoryRegion, registerMemory } from "../native/verbs.js";
 
-/** Registered memory handing out DMA buffers. Threading: the controller's thread. */
-export class RegisteredMemory implements DmaAllocator {
+/** A registered range, described for another thread: plain numbers, structured-clonable. */
+export interface RegisteredRangeHandle {
+  /** Virtual address of the first byte. */
+  readonly address: number;
+  /** Bytes. */
+  readonly length: number;
+  /** The region's local key. */
+  readonly lkey: number;
+  /** The region's remote key. */
+  readonly rkey: number;
+}
+
+/**
+ * Buffers carved from a range of registered memory, with the keys that reach them. Threading: the
+ * thread that made it (a worker makes its own over a range the controller's thread handed it).
+ */
+export class RegisteredRange implements DmaAllocator {
   /** NVMe's smallest memory page: the core sizes and aligns with it. */
   readonly pageSize = 4096;
+  /** Bytes in the range. */
+  readonly length: number;
+  private readonly heap: RegionDmaAllocator;
+
+  /**
+   * @param bytes the CPU's view of the range
+   * @param base the virtual address of `bytes[0]`
+   * @param lkey key for this side's work requests
+   * @param rkey key the target uses
+   */
+  constructor(
+    bytes: Uint8Array,
+    private readonly base: number,
+    readonly lkey: number,
+    readonly rkey: number,
+  ) {
+    this.heap = new RegionDmaAllocator(bytes, base, this.pageSize);
+    this.length = bytes.byteLength;
+  }
+
+  /** Opens, in this thread, a range another thread described. */
+  static open(handle: RegisteredRangeHandle): RegisteredRange {
+    const bytes = new Uint8Array(koffi.view(BigInt(handle.address), handle.length));
+    return new RegisteredRange(bytes, handle.address, handle.lkey, handle.rkey);
+  }
+
+  /** @inheritdoc */
+  alloc(size: number, align?: number): DmaBuffer {
+    return this.heap.alloc(size, align);
+  }
+
+  /** @inheritdoc */
+  free(buffer: DmaBuffer): void {
+    this.heap.free(buffer);
+  }
+
+  /** The virtual address of `view[0]` when it lies in this range, else -1. */
+  iovaOf(view: ArrayBufferView): number {
+    return this.heap.iovaOf(view);
+  }
+
+  /** Whether `length` bytes at virtual address `address` lie in this range. */
+  covers(address: number, length: number): boolean {
+    return address >= this.base && address + length <= this.base + this.length;
+  }
+
+  /** Describes `buffer` (a buffer of this range) for another thread, which opens it with {@link open}. */
+  describe(buffer: DmaBuffer): RegisteredRangeHandle {
+    return { address: buffer.iova, length: buffer.bytes.byteLength, lkey: this.lkey, rkey: this.rkey };
+  }
+}
+
+/** Maps and registers the block a controller's buffers come from; {@link range} hands them out. */
+export class RegisteredMemory {
   private readonly block: NativeBlock;
   private readonly region: MemoryRegion;
-  private readonly heap: RegionDmaAllocator;
+  /** The whole block as buffers. */
+  readonly range: RegisteredRange;
 
   /**
    * Maps and registers `bytes` on protection domain `pd`.
@@ -30,37 +101,7 @@ export class RegisteredMemory implements DmaAllocator {
       this.block.free();
       throw e;
     }
-    this.heap = new RegionDmaAllocator(this.block.bytes, this.block.base, this.pageSize);
-  }
-
-  /** Key for this side's work requests over any buffer of this memory. */
-  get lkey(): number {
-    return this.region.lkey;
-  }
-
-  /** Key the target uses to read and write any buffer of this memory. */
-  get rkey(): number {
-    return this.region.rkey;
-  }
-
-  /** @inheritdoc */
-  alloc(size: number, align?: number): DmaBuffer {
-    return this.heap.alloc(size, align);
-  }
-
-  /** @inheritdoc */
-  free(buffer: DmaBuffer): void {
-    this.heap.free(buffer);
-  }
-
-  /** The virtual address of `view[0]` when it lies in this memory, else -1. */
-  iovaOf(view: ArrayBufferView): number {
-    return this.heap.iovaOf(view);
-  }
-
-  /** Whether `length` bytes at virtual address `address` lie in this memory. */
-  covers(address: number, length: number): boolean {
-    return address >= this.block.base && address + length <= this.block.base + this.block.length;
+    this.range = new RegisteredRange(this.block.bytes, this.block.base, this.region.lkey, this.region.rkey);
   }
 
   /** Deregisters and unmaps the memory; no queue may use it any more. */

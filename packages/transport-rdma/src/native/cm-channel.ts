@@ -1,20 +1,21 @@
 /**
- * librdmacm's connection manager without blocking the event loop: one event channel per controller,
- * its fd non-blocking and watched from the thread pool (`poll`), every event copied, acknowledged at
- * once and handed to the {@link CmId} it belongs to. Queues wait for the events of their connection
- * steps with a time limit; once connected, an id's later events (a disconnect) go to its listener.
+ * librdmacm's connection manager without blocking the event loop: one event channel per thread that
+ * connects queues, its fd non-blocking and read from a timer (every millisecond while a connection
+ * step waits for its event, every {@link IDLE_CHECK_MS} otherwise, unref'd), every event copied,
+ * acknowledged at once and handed to the {@link CmId} it belongs to. Queues wait for the events of
+ * their connection steps with a time limit; once connected, an id's later events (a disconnect) go to
+ * its listener. A timer rather than a thread-pool wait: connection events are rare, and a wait that
+ * never ends would hold one of libuv's four pool threads for good (one per worker thread, too).
  * @module
  */
 import { NativeError, TransportError } from "@nvmekit/core";
 import koffi from "koffi";
-import { CmEventType, RDMA_PS_TCP, RdmaCmEvent, RdmaEventChannel } from "./layouts.js";
+import { CmEventType, F_SETFL, O_NONBLOCK, RDMA_PS_TCP, RdmaCmEvent, RdmaEventChannel } from "./layouts.js";
 import { rdmaLibraries } from "./libraries.js";
 
-const F_SETFL = 4;
-const O_NONBLOCK = 0o4000;
-const EFD_NONBLOCK_CLOEXEC = 0o4000 | 0o2000000;
-const POLLIN = 1;
 const EAGAIN = 11;
+/** How often an idle channel is read: how soon a disconnect without I/O in flight is noticed. */
+export const IDLE_CHECK_MS = 200;
 
 /** One connection-manager event, copied out of librdmacm's memory. */
 export interface CmEvent {
@@ -38,8 +39,14 @@ export class CmId {
   /** Receives the events nobody waits for once the connection is up (a disconnect); set by the owner. */
   onEvent: ((event: CmEvent) => void) | null = null;
 
-  /** @param id the rdma_cm_id pointer */
-  constructor(readonly id: bigint) {}
+  /**
+   * @param id the rdma_cm_id pointer
+   * @param waits told when a {@link next} starts and ends waiting, so the channel reads often meanwhile
+   */
+  constructor(
+    readonly id: bigint,
+    private readonly waits: { started(): void; ended(): void },
+  ) {}
 
   /** Called by the channel for each of this id's events. */
   deliver(event: CmEvent): void {
@@ -58,13 +65,16 @@ export class CmId {
   next(step: string, timeoutMs: number): Promise<CmEvent> {
     const queued = this.pending.shift();
     if (queued !== undefined) return Promise.resolve(queued);
+    this.waits.started();
     return new Promise<CmEvent>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiter = null;
+        this.waits.ended();
         reject(new TransportError(`RDMA ${step}: no answer within ${timeoutMs} ms`));
       }, timeoutMs);
       this.waiter = (event) => {
         clearTimeout(timer);
+        this.waits.ended();
         if (event === null) reject(new TransportError(`RDMA ${step}: the connection manager closed`));
         else resolve(event);
       };
@@ -79,16 +89,38 @@ export class CmId {
   }
 }
 
-/** An rdma_event_channel serving several ids, pumped from the thread pool. */
+/** An rdma_event_channel serving several ids, read from a timer. */
 export class CmEventChannel {
   private readonly channel: bigint;
-  private readonly fd: number;
-  private readonly wakeFd: number;
   private readonly ids = new Map<bigint, CmId>();
   private readonly eventOut = new BigUint64Array(1);
   private readonly idOut = new BigUint64Array(1);
   private closed = false;
-  private readonly pumping: Promise<void>;
+  private timer: NodeJS.Timeout | null = null;
+  private timerFast = false;
+  /** {@link CmId.next} calls waiting for an event. */
+  private waiting = 0;
+  private readonly waits = {
+    started: (): void => {
+      this.waiting++;
+      this.schedule();
+    },
+    ended: (): void => {
+      this.waiting--;
+    },
+  };
+  private readonly tick = (): void => {
+    this.timer = null;
+    if (this.closed) return;
+    try {
+      this.drain();
+    } catch {
+      // The channel itself failed: nothing more will arrive; whoever waits hears it now.
+      for (const id of this.ids.values()) id.cancel();
+      return;
+    }
+    this.schedule();
+  };
 
   /** @throws NativeError when the channel cannot be created (no rdma_cm: `modprobe rdma_ucm`) */
   constructor() {
@@ -101,12 +133,13 @@ export class CmEventChannel {
         "is the rdma_ucm module loaded (/dev/infiniband/rdma_cm)?",
       );
     this.channel = BigInt(channel);
-    this.fd = new DataView(koffi.view(this.channel, 4)).getInt32(RdmaEventChannel.fd, true);
-    if (lib.fcntl(this.fd, F_SETFL, O_NONBLOCK) < 0)
-      throw new NativeError("fcntl(O_NONBLOCK)", koffi.errno());
-    this.wakeFd = lib.eventfd(0, EFD_NONBLOCK_CLOEXEC) as number;
-    if (this.wakeFd < 0) throw new NativeError("eventfd", koffi.errno());
-    this.pumping = this.pump();
+    const fd = new DataView(koffi.view(this.channel, 4)).getInt32(RdmaEventChannel.fd, true);
+    if (lib.fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
+      const errno = koffi.errno();
+      lib.rdma_destroy_event_channel(this.channel);
+      throw new NativeError("fcntl(O_NONBLOCK)", errno);
+    }
+    this.schedule();
   }
 
   /**
@@ -116,7 +149,7 @@ export class CmEventChannel {
   createId(): CmId {
     if (rdmaLibraries().rdma_create_id(this.channel, this.idOut, null, RDMA_PS_TCP) !== 0)
       throw new NativeError("rdma_create_id", koffi.errno());
-    const id = new CmId(this.idOut[0]!);
+    const id = new CmId(this.idOut[0]!, this.waits);
     this.ids.set(id.id, id);
     return id;
   }
@@ -128,35 +161,27 @@ export class CmEventChannel {
     rdmaLibraries().rdma_destroy_id(id.id);
   }
 
-  /** Stops the pump and destroys the channel; every id must be destroyed first. */
-  async close(): Promise<void> {
+  /** Stops reading and destroys the channel; every id must be destroyed first. */
+  close(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
     for (const id of this.ids.values()) id.cancel();
-    rdmaLibraries().write(this.wakeFd, new BigUint64Array([1n]), 8);
-    await this.pumping;
-    const lib = rdmaLibraries();
-    lib.close(this.wakeFd);
-    lib.rdma_destroy_event_channel(this.channel);
+    rdmaLibraries().rdma_destroy_event_channel(this.channel);
   }
 
-  private async pump(): Promise<void> {
-    // struct pollfd[2] { int fd; short events; short revents; }: the channel, then the wake-up fd.
-    const fds = new Int32Array([this.fd, POLLIN, this.wakeFd, POLLIN]);
-    const poll = rdmaLibraries().poll;
-    while (!this.closed) {
-      fds[1] = POLLIN;
-      fds[3] = POLLIN;
-      await new Promise<void>((resolve) => poll.async(fds, 2, -1, () => resolve()));
-      if (this.closed) break;
-      try {
-        this.drain();
-      } catch {
-        // The channel itself failed: nothing more will arrive; whoever waits hears it now.
-        for (const id of this.ids.values()) id.cancel();
-        return;
-      }
+  /** The next read: in a millisecond while someone waits for an event, else idly (not keeping the process alive). */
+  private schedule(): void {
+    if (this.closed) return;
+    const fast = this.waiting > 0;
+    if (this.timer !== null) {
+      if (this.timerFast || !fast) return;
+      clearTimeout(this.timer);
     }
+    this.timerFast = fast;
+    this.timer = setTimeout(this.tick, fast ? 1 : IDLE_CHECK_MS);
+    if (!fast) this.timer.unref();
   }
 
   /** Takes every event waiting on the channel. */

@@ -11,11 +11,18 @@ import { IbvContext } from "./layouts.js";
 const PostSend = koffi.proto("int nvmekit_ibv_post_send(void *qp, void *wr, void *bad_wr)");
 const PostRecv = koffi.proto("int nvmekit_ibv_post_recv(void *qp, void *wr, void *bad_wr)");
 const PollCq = koffi.proto("int nvmekit_ibv_poll_cq(void *cq, int num_entries, void *wc)");
+const ReqNotifyCq = koffi.proto("int nvmekit_ibv_req_notify_cq(void *cq, int solicited_only)");
+
+/** Data-path verbs calls made by this process so far (posts and polls): what benchmarks divide by I/Os. */
+export const dataPathCalls = { count: 0 };
 
 /** Posts a chain of work requests; returns 0 or an errno value (the failed request is stored at `bad_wr`). */
 export type PostFunction = (qp: bigint, wr: bigint, badWr: bigint) => number;
 /** Fills up to `n` work completions at `wc`; returns how many, or a negative value on error. */
 export type PollFunction = (cq: bigint, n: number, wc: bigint) => number;
+
+/** Arms a completion queue: its next completion signals the completion channel; returns 0 or an errno value. */
+export type NotifyFunction = (cq: bigint, solicitedOnly: number) => number;
 
 /** The data-path verbs of one device context. */
 export class DataPath {
@@ -25,6 +32,8 @@ export class DataPath {
   readonly postRecv: PostFunction;
   /** `ibv_poll_cq`. */
   readonly pollCq: PollFunction;
+  /** `ibv_req_notify_cq`. */
+  readonly reqNotifyCq: NotifyFunction;
 
   /** @param context the ibv_context pointer whose ops to use */
   constructor(context: bigint) {
@@ -34,5 +43,6 @@ export class DataPath {
     this.postSend = fn(IbvContext.postSend, PostSend);
     this.postRecv = fn(IbvContext.postRecv, PostRecv);
     this.pollCq = fn(IbvContext.pollCq, PollCq);
+    this.reqNotifyCq = fn(IbvContext.reqNotifyCq, ReqNotifyCq);
   }
 }

@@ -128,3 +128,10 @@ export const IBV_WC_RECV = 128;
 export const AF_INET = 2;
 /** IPv6. */
 export const AF_INET6 = 10;
+
+/** `fcntl` F_SETFL, and O_NONBLOCK: the event fds are read without blocking. */
+export const F_SETFL = 4;
+/** O_NONBLOCK. */
+export const O_NONBLOCK = 0o4000;
+/** `poll` POLLIN. */
+export const POLLIN = 1;

@@ -42,9 +42,6 @@ export interface RdmaLibraries {
   readonly rdma_free_devices: NativeFunction;
   readonly fcntl: NativeFunction;
   readonly poll: NativeFunction;
-  readonly eventfd: NativeFunction;
-  readonly write: NativeFunction;
-  readonly close: NativeFunction;
   readonly mmap: NativeFunction;
   readonly munmap: NativeFunction;
 }
@@ -93,9 +90,6 @@ function bind(): RdmaLibraries {
     // fcntl is variadic; with an int third argument it is ABI-compatible on x86-64.
     fcntl: libc.func("fcntl", "int", ["int", "int", "int"]),
     poll: libc.func("int poll(void *fds, unsigned long nfds, int timeout)"),
-    eventfd: libc.func("int eventfd(unsigned int initval, int flags)"),
-    write: libc.func("intptr_t write(int fd, const void *buf, size_t count)"),
-    close: libc.func("int close(int fd)"),
     mmap: libc.func("void *mmap(void *addr, size_t len, int prot, int flags, int fd, int64_t offset)"),
     munmap: libc.func("int munmap(void *addr, size_t len)"),
   };

@@ -6,7 +6,14 @@
  */
 import { NativeError } from "@nvmekit/core";
 import koffi from "koffi";
-import { IBV_ACCESS_ALL_REMOTE, IbvDeviceAttr, IbvMr } from "./layouts.js";
+import {
+  F_SETFL,
+  IBV_ACCESS_ALL_REMOTE,
+  IbvCompChannel,
+  IbvDeviceAttr,
+  IbvMr,
+  O_NONBLOCK,
+} from "./layouts.js";
 import { rdmaLibraries } from "./libraries.js";
 
 /** What the transport needs to know about an adapter. */
@@ -96,9 +103,9 @@ export function deregisterMemory(region: MemoryRegion): void {
   rdmaLibraries().ibv_dereg_mr(region.mr);
 }
 
-/** Creates a completion queue of at least `entries` entries on `context`, without a completion channel. */
-export function createCq(context: bigint, entries: number): bigint {
-  const cq = rdmaLibraries().ibv_create_cq(context, entries, null, null, 0);
+/** Creates a completion queue of at least `entries` entries on `context`, signalling `channel` (0n: none) when armed. */
+export function createCq(context: bigint, entries: number, channel: bigint): bigint {
+  const cq = rdmaLibraries().ibv_create_cq(context, entries, null, channel === 0n ? null : channel, 0);
   if (!cq) throw new NativeError("ibv_create_cq", koffi.errno());
   return BigInt(cq);
 }
@@ -111,4 +118,47 @@ export function destroyCq(cq: bigint): void {
 /** libibverbs' name for a work completion status, e.g. "remote access error". */
 export function wcStatusName(status: number): string {
   return rdmaLibraries().ibv_wc_status_str(status) as string;
+}
+
+/** A completion channel: the fd that becomes readable when an armed completion queue gets a completion. */
+export interface CompletionChannel {
+  /** The ibv_comp_channel pointer. */
+  readonly channel: bigint;
+  /** Its fd, non-blocking. */
+  readonly fd: number;
+}
+
+/** Creates a completion channel on `context`, its fd non-blocking (so reading an event never blocks). */
+export function createCompletionChannel(context: bigint): CompletionChannel {
+  const lib = rdmaLibraries();
+  const channel = lib.ibv_create_comp_channel(context);
+  if (!channel) throw new NativeError("ibv_create_comp_channel", koffi.errno());
+  const pointer = BigInt(channel);
+  const fd = new DataView(koffi.view(pointer, 16)).getInt32(IbvCompChannel.fd, true);
+  if (lib.fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
+    const errno = koffi.errno();
+    lib.ibv_destroy_comp_channel(pointer);
+    throw new NativeError("fcntl(O_NONBLOCK)", errno);
+  }
+  return { channel: pointer, fd };
+}
+
+/** Destroys a completion channel (every completion queue on it must be gone). */
+export function destroyCompletionChannel(channel: CompletionChannel): void {
+  rdmaLibraries().ibv_destroy_comp_channel(channel.channel);
+}
+
+/**
+ * Takes one event from the channel, if there is one, and acknowledges it (a completion queue cannot
+ * be destroyed with events unacknowledged). Returns whether there was one.
+ */
+export function consumeCompletionEvent(
+  channel: CompletionChannel,
+  cqOut: BigUint64Array,
+  ctxOut: BigUint64Array,
+): boolean {
+  const lib = rdmaLibraries();
+  if (lib.ibv_get_cq_event(channel.channel, cqOut, ctxOut) !== 0) return false;
+  lib.ibv_ack_cq_events(cqOut[0]!, 1);
+  return true;
 }

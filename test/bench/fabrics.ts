@@ -1,9 +1,11 @@
 /**
- * `pnpm bench:tcp`, run inside the rig's "fabrics" guest: the same workloads against the same Linux
- * nvmet-tcp target (its null_blk subsystem on 127.0.0.1:4420), through nvmekit's NVMe/TCP host with
- * default queue-pair options (what `nvmekit perf -r` runs) and through the kernel's nvme-tcp host with
- * fio/io_uring on the block device it creates, in one boot, side by side. Prints Markdown tables for
- * BENCHMARKS.md. A benchmark, not a test: it asserts nothing.
+ * `pnpm bench:tcp` and `pnpm bench:rdma` (`fabrics.js tcp|rdma`), run inside the rig's "fabrics"
+ * guest: the same workloads against the same Linux nvmet target (its null_blk subsystem: NVMe/TCP on
+ * 127.0.0.1:4420, RDMA on soft-RoCE at 10.66.0.1:4420), through nvmekit's host for that transport with
+ * default queue-pair options (what `nvmekit perf -r` runs) and through the kernel's host (nvme-tcp or
+ * nvme-rdma) with fio/io_uring on the block device it creates, in one boot, side by side. Prints
+ * Markdown tables for BENCHMARKS.md, and for RDMA the data-path verbs calls per I/O. A benchmark, not
+ * a test: it asserts nothing.
  *
  * CPU per I/O is the whole guest's busy time (/proc/stat) over the run divided by the I/Os, for both
  * engines: the kernel host does much of its work in kernel threads that fio's own CPU time leaves
@@ -16,15 +18,44 @@ import { existsSync, readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { runWorkload } from "@nvmekit/cli";
 import { type Controller, coreModule, NvmeDriver } from "@nvmekit/core";
+import { dataPathCalls, rdmaTransportModule } from "@nvmekit/transport-rdma";
 import { tcpTransportModule } from "@nvmekit/transport-tcp";
-import { Container } from "inversify";
+import { Container, type ContainerModule } from "inversify";
 import type { BenchFigures, BenchRow, BenchWorkload } from "./figures.js";
 import { BENCH_SECONDS, BENCH_WORKLOADS, printTable, workloadLabel } from "./figures.js";
 import { runFio } from "./fio.js";
 
-const TRADDR = "127.0.0.1";
+/** What differs between the fabrics: where the rig's target listens, and which hosts talk to it. */
+interface Fabric {
+  trtype: string;
+  traddr: string;
+  module: ContainerModule;
+  kernelModule: string;
+  label: string;
+}
+
+const FABRICS: Record<string, Fabric> = {
+  tcp: {
+    trtype: "TCP",
+    traddr: "127.0.0.1",
+    module: tcpTransportModule,
+    kernelModule: "nvme-tcp",
+    label: "NVMe/TCP",
+  },
+  rdma: {
+    trtype: "RDMA",
+    traddr: "10.66.0.1",
+    module: rdmaTransportModule(),
+    kernelModule: "nvme-rdma",
+    label: "RDMA",
+  },
+};
+const fabric = FABRICS[process.argv[2] ?? ""];
+if (fabric === undefined) throw new Error(`usage: fabrics.js ${Object.keys(FABRICS).join("|")}`);
+const TRADDR = fabric.traddr;
 const TRSVCID = "4420";
 const NQN = "nqn.2024-01.io.nvmekit:null";
+const callsPerIo = new Map<string, number>();
 
 const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
 
@@ -51,6 +82,7 @@ async function ours(ctrlr: Controller, w: BenchWorkload): Promise<BenchFigures> 
   try {
     gc();
     const heapBefore = process.memoryUsage().heapUsed;
+    const callsBefore = dataPathCalls.count;
     const { result: r, cpuUs } = await machineCpuUs(() =>
       runWorkload(ns, qp, {
         ...w,
@@ -59,9 +91,10 @@ async function ours(ctrlr: Controller, w: BenchWorkload): Promise<BenchFigures> 
         maxIos: 0,
       }),
     );
+    callsPerIo.set(workloadLabel(w), (dataPathCalls.count - callsBefore) / r.ios);
     gc();
     return {
-      engine: "nvmekit NVMe/TCP",
+      engine: `nvmekit ${fabric.label}`,
       iops: r.iops,
       mibps: r.mibps,
       avgUs: r.latencyUs.avg,
@@ -77,8 +110,20 @@ async function ours(ctrlr: Controller, w: BenchWorkload): Promise<BenchFigures> 
 }
 
 async function kernelHost(): Promise<Map<string, BenchFigures>> {
-  execFileSync("modprobe", ["nvme-tcp"]);
-  const connect = ["connect", "-t", "tcp", "-a", TRADDR, "-s", TRSVCID, "-n", NQN, "-o", "json"];
+  execFileSync("modprobe", [fabric.kernelModule]);
+  const connect = [
+    "connect",
+    "-t",
+    fabric.trtype.toLowerCase(),
+    "-a",
+    TRADDR,
+    "-s",
+    TRSVCID,
+    "-n",
+    NQN,
+    "-o",
+    "json",
+  ];
   const { device } = JSON.parse(execFileSync("nvme", connect, { encoding: "utf8" }));
   const figures = new Map<string, BenchFigures>();
   try {
@@ -88,7 +133,7 @@ async function kernelHost(): Promise<Map<string, BenchFigures>> {
       const { result, cpuUs } = await machineCpuUs(() => runFio(block, w));
       figures.set(workloadLabel(w), {
         ...result,
-        engine: "kernel nvme-tcp + io_uring (fio)",
+        engine: `kernel ${fabric.kernelModule} + io_uring (fio)`,
         cpuUsPerIo: cpuUs / (result.iops * w.seconds),
       });
     }
@@ -100,13 +145,13 @@ async function kernelHost(): Promise<Map<string, BenchFigures>> {
 
 const kernel = await kernelHost();
 const container = new Container();
-container.load(coreModule, tcpTransportModule);
+container.load(coreModule, fabric.module);
 const driver = container.get(NvmeDriver);
 const ctrlr = await driver.connect(
-  `trtype:TCP adrfam:IPv4 traddr:${TRADDR} trsvcid:${TRSVCID} subnqn:${NQN}`,
+  `trtype:${fabric.trtype} adrfam:IPv4 traddr:${TRADDR} trsvcid:${TRSVCID} subnqn:${NQN}`,
 );
 console.log(
-  `# nvmekit NVMe/TCP benchmark: Linux nvmet-tcp (null_blk) at ${TRADDR}:${TRSVCID}, ${BENCH_SECONDS} s per workload, ` +
+  `# nvmekit ${fabric.label} benchmark: Linux nvmet (null_blk) at ${TRADDR}:${TRSVCID}, ${BENCH_SECONDS} s per workload, ` +
     `default queue-pair options; CPU us/IO is the whole guest's\n`,
 );
 const rows: BenchRow[] = [];
@@ -118,5 +163,11 @@ for (const w of BENCH_WORKLOADS) {
     cDriver: null,
   });
 }
-printTable("nvmet-tcp, null_blk namespace", rows);
+printTable(`nvmet over ${fabric.label}, null_blk namespace`, rows);
+if (fabric.trtype === "RDMA") {
+  console.log(
+    "\n| workload | data-path verbs calls per I/O (post send, post recv, poll CQ) |\n| --- | ---: |",
+  );
+  for (const [label, calls] of callsPerIo) console.log(`| ${label} | ${calls.toFixed(2)} |`);
+}
 await driver.detach(ctrlr);
