@@ -26,6 +26,7 @@ const NAMES: Readonly<Record<number, string>> = {
   22: "EINVAL",
   28: "ENOSPC",
   34: "ERANGE",
+  38: "ENOSYS",
   95: "ENOTSUP",
   110: "ETIMEDOUT",
   125: "ECANCELED",
