@@ -7,6 +7,10 @@
  * and 4 KiB random reads of written sectors (QD 1 and 32). When the chunks are all written, both
  * drain and reset every zone the same way (core's Zone Management Send, Select All) and go on. Prints a
  * Markdown table for BENCHMARKS.md. A benchmark, not a test: it asserts nothing.
+ *
+ * `--soft` runs the same on softnvme's in-thread controller with a zoned namespace of the rig's
+ * geometry (no rig, no command log): the device then costs the same for both engines and takes no
+ * time of its own, so the difference is the compat layer's CPU per command alone.
  * @module
  */
 import "reflect-metadata";
@@ -14,6 +18,7 @@ import { execFileSync } from "node:child_process";
 import { coreModule, type Namespace, NvmeDriver, type QueuePair, ZoneSendAction } from "@nvmekit/core";
 import type { Completion } from "@nvmekit/core/nvme-spec";
 import * as n from "@nvmekit/liblightnvm-compat";
+import { inThreadRig } from "@nvmekit/softnvme";
 import { pcieTransportModule, vfioModule } from "@nvmekit/transport-pcie";
 import { Container } from "inversify";
 import { BENCH_SECONDS } from "./figures.js";
@@ -270,11 +275,23 @@ const cpuPerIo = (r: Result): number => r.cpuUs / r.ios;
 const usPerIo = (r: Result): number => (r.seconds * 1e6) / r.ios;
 const f = (x: number, d = 1): string => x.toFixed(d);
 
-const bdf = execFileSync("sh", ["test/rig/guest/nvme-bind.sh", "vfio"], { encoding: "utf8" }).trim();
-const container = new Container();
-container.load(coreModule, pcieTransportModule, vfioModule);
-const driver = container.get(NvmeDriver);
-const dev = await n.nvm_dev_open(`trtype:PCIe traddr:${bdf} ns:1`, { driver });
+const soft = process.argv.includes("--soft");
+let driver: NvmeDriver;
+let where: string;
+if (soft) {
+  // The rig's zoned namespace (configs.mjs "zoned"): 64 MiB of 4 KiB blocks, 1 MiB zones of 768 KiB.
+  const zoned = { zoneSize: 256, zoneCapacity: 192, maxOpen: 4, maxActive: 6 };
+  const ns = { nsid: 1, blockSize: 4096, blocks: 64 * 256, zoned };
+  driver = inThreadRig({ namespaces: [ns], recordCommands: false, recordData: false }).driver;
+  where = "trtype:SOFT traddr:soft0";
+} else {
+  const bdf = execFileSync("sh", ["test/rig/guest/nvme-bind.sh", "vfio"], { encoding: "utf8" }).trim();
+  const container = new Container();
+  container.load(coreModule, pcieTransportModule, vfioModule);
+  driver = container.get(NvmeDriver);
+  where = `trtype:PCIe traddr:${bdf}`;
+}
+const dev = await n.nvm_dev_open(`${where} ns:1`, { driver });
 if (dev === null) throw n.nvm_last_error();
 const ctx = await n.nvm_async_init(dev, DEPTH, 0);
 if (ctx === null) throw n.nvm_last_error();
@@ -284,7 +301,7 @@ resetAll(dev.ns, qp);
 const g = dev.geo;
 
 console.log(
-  `# liblightnvm-compat benchmark: ${dev.ctrlr.data.mn.trim()} at ${bdf} through VFIO, zoned namespace 1 ` +
+  `# liblightnvm-compat benchmark: ${dev.ctrlr.data.mn.trim()} at ${where}${soft ? " (in-thread)" : " through VFIO"}, zoned namespace 1 ` +
     `(${g.nchunk} chunks of ${g.nsectr} ${g.nbytes}-byte sectors, backend ${n.nvm_dev_get_be_name(dev)}), ` +
     `${ROUNDS} alternating rounds of ${BENCH_SECONDS} s per engine and workload, one queue pair each ` +
     `(${dev.ctrlr.options.ioQueueSize} entries, ${DEPTH + n.NVM_NADDR_MAX} requests)\n`,
@@ -293,7 +310,9 @@ const lines = [
   "| workload | engine | IOPS | wall us/IO | CPU us/IO | compat overhead per command (CPU) |",
   "| --- | --- | ---: | ---: | ---: | ---: |",
 ];
-const row = (label: string, core: Result, nvm: Result): void => {
+const row = (label: string, cores: Result[], nvms: Result[]): void => {
+  const core = sum(cores);
+  const nvm = sum(nvms);
   const over = cpuPerIo(nvm) - cpuPerIo(core);
   lines.push(
     `| ${label} | core callback face | ${f(iops(core), 0)} | ${f(usPerIo(core))} | ${f(cpuPerIo(core))} | |`,
@@ -302,7 +321,8 @@ const row = (label: string, core: Result, nvm: Result): void => {
     `| ${label} | liblightnvm-compat NVM_CMD_ASYNC + nvm_async_poke | ${f(iops(nvm), 0)} | ${f(usPerIo(nvm))} | ${f(cpuPerIo(nvm))} | ` +
       `${over >= 0 ? "+" : ""}${f(over, 2)} us (${over >= 0 ? "+" : ""}${f((over / cpuPerIo(core)) * 100)}%) |`,
   );
-  console.log(`${label}: core ${f(iops(core), 0)} IOPS, compat ${f(iops(nvm), 0)} IOPS`);
+  const rounds = (rs: Result[]): string => rs.map((r) => f(iops(r), 0)).join(", ");
+  console.log(`${label}: core rounds ${rounds(cores)} IOPS; compat rounds ${rounds(nvms)} IOPS`);
 };
 
 // Sequential chunk writes; then fill every chunk once so the reads read written sectors.
@@ -315,7 +335,7 @@ nvmWrites(dev, ctx, 0.5);
     core.push(coreWrites(dev, qp, BENCH_SECONDS));
     nvm.push(nvmWrites(dev, ctx, BENCH_SECONDS));
   }
-  row(`seq chunk write 4k qd${WRITE_QD}`, sum(core), sum(nvm));
+  row(`seq chunk write 4k qd${WRITE_QD}`, core, nvm);
 }
 {
   const e = coreEngine(dev, 1);
@@ -333,7 +353,7 @@ for (const qd of READ_QDS) {
     core.push(coreReads(dev, qp, qd, BENCH_SECONDS));
     nvm.push(nvmReads(dev, ctx, qd, BENCH_SECONDS));
   }
-  row(`randread 4k qd${qd}`, sum(core), sum(nvm));
+  row(`randread 4k qd${qd}`, core, nvm);
 }
 console.log(`\n${lines.join("\n")}\n`);
 

@@ -39,7 +39,8 @@ import { nvm_ret } from "./ret.js";
 /** What a command call returns: a Promise of 0 / -1 when synchronous, 0 / -1 at once with NVM_CMD_ASYNC. */
 export type NvmCmdResult = number | Promise<number>;
 
-const OP_NAMES = ["read", "write", "erase", "copy", "append"] as const;
+/** Each operation's function name, for messages (indexed by Op; no string built per call). */
+const OP_WHAT = ["nvm_cmd_read", "nvm_cmd_write", "nvm_cmd_erase", "nvm_cmd_copy", "nvm_cmd_append"] as const;
 
 /** An errno failure in the shape the call returns. */
 function refuse(async: boolean, errno: number, message: string, cause?: unknown): NvmCmdResult {
@@ -54,8 +55,13 @@ function needsBounce(dev: nvm_dev, view: Uint8Array): boolean {
   return iova < 0 || iova % 4 !== 0;
 }
 
+// Filled per call rather than made: the namespace's limits can change when its controller resets.
+const limit: PieceLimit = { maxBlocks: 1, boundary: 0 };
+
 function pieceLimit(dev: nvm_dev): PieceLimit {
-  return { maxBlocks: dev.ns.maxBlocksPerIo, boundary: dev.ns.splitBoundary };
+  limit.maxBlocks = dev.ns.maxBlocksPerIo;
+  limit.boundary = dev.ns.splitBoundary;
+  return limit;
 }
 
 /** The arguments of one command. */
@@ -71,7 +77,7 @@ interface Args {
 
 /** Checks `a` and plans it into `rec` (no memory taken yet). Returns null, or [errno, why]. */
 function plan(dev: nvm_dev, rec: CmdRecord, a: Args): [number, string] | null {
-  const limit = pieceLimit(dev);
+  const lim = pieceLimit(dev);
   rec.op = a.op;
   rec.nwrites = 0;
   switch (a.op) {
@@ -99,8 +105,8 @@ function plan(dev: nvm_dev, rec: CmdRecord, a: Args): [number, string] | null {
     case Op.Copy: {
       const bad = checkVector(dev, a.addrs, a.naddrs) ?? checkVector(dev, a.dst ?? [], a.naddrs);
       if (bad !== null) return [EINVAL, `${bad} (copy: src, then dst)`];
-      rec.npieces = planVector(dev, a.addrs, a.naddrs, limit, rec.pieces);
-      rec.nwrites = planVector(dev, a.dst!, a.naddrs, limit, rec.writes);
+      rec.npieces = planVector(dev, a.addrs, a.naddrs, lim, rec.pieces);
+      rec.nwrites = planVector(dev, a.dst!, a.naddrs, lim, rec.writes);
       rec.reserved = Math.max(rec.npieces, rec.nwrites);
       return null;
     }
@@ -108,9 +114,9 @@ function plan(dev: nvm_dev, rec: CmdRecord, a: Args): [number, string] | null {
       const bad = a.scalar ? checkScalar(dev, a.addrs, a.naddrs) : checkVector(dev, a.addrs, a.naddrs);
       if (bad !== null) return [EINVAL, bad];
       const n = a.scalar
-        ? planScalar(dev, a.addrs[0]!, a.naddrs, limit, rec.pieces)
-        : planVector(dev, a.addrs, a.naddrs, limit, rec.pieces);
-      if (n < 0) return [EINVAL, `naddrs ${a.naddrs}: more than 64 commands of ${limit.maxBlocks} sectors`];
+        ? planScalar(dev, a.addrs[0]!, a.naddrs, lim, rec.pieces)
+        : planVector(dev, a.addrs, a.naddrs, lim, rec.pieces);
+      if (n < 0) return [EINVAL, `naddrs ${a.naddrs}: more than 64 commands of ${lim.maxBlocks} sectors`];
       rec.npieces = n;
       rec.reserved = n;
       return null;
@@ -158,7 +164,7 @@ function attachBuffers(dev: nvm_dev, rec: CmdRecord, a: Args): [number, string] 
 }
 
 function statusFailure(rec: CmdRecord): number {
-  const what = `nvm_cmd_${OP_NAMES[rec.op]}`;
+  const what = OP_WHAT[rec.op];
   if (rec.submitError !== null)
     return fail(EIO, `${what}: a later part could not be submitted`, rec.submitError);
   const cause = new NvmeStatusError(rec.status, what);
@@ -173,7 +179,7 @@ function submitFailure(rc: number | Error, what: string): -1 {
 
 /** Runs a planned record on the device's synchronous queue pair, after the commands queued before it. */
 function runSync(dev: nvm_dev, rec: CmdRecord): Promise<number> {
-  const what = `nvm_cmd_${OP_NAMES[rec.op]}`;
+  const what = OP_WHAT[rec.op];
   const run = dev.syncTail.then(
     () =>
       new Promise<number>((resolve) => {
@@ -216,7 +222,7 @@ function asyncDone(rec: CmdRecord): void {
 
 function command(dev: nvm_dev, a: Args, flags: number, ret: nvm_ret | null | undefined): NvmCmdResult {
   const async = typeof flags === "number" && (flags & NVM_CMD_ASYNC) !== 0;
-  const what = `nvm_cmd_${OP_NAMES[a.op]}`;
+  const what = OP_WHAT[a.op];
   if (!(dev?.open === true)) return refuse(async, ENODEV, `${what}: the device is not open`);
   if (!Number.isInteger(flags) || (flags & ~NVM_CMD_MASK) !== 0)
     return refuse(async, EINVAL, `${what}: flags 0x${Number(flags).toString(16)}: unknown bits`);
@@ -269,7 +275,16 @@ function command(dev: nvm_dev, a: Args, flags: number, ret: nvm_ret | null | und
 
 // The arguments of the call being checked: commands are checked and planned synchronously, so one
 // object serves every call and the asynchronous path allocates nothing for them.
-const args: Args = { op: Op.Read, addrs: [], naddrs: 0, data: null, meta: null, scalar: false, dst: null };
+const NO_ADDRS: readonly nvm_addr[] = [];
+const args: Args = {
+  op: Op.Read,
+  addrs: NO_ADDRS,
+  naddrs: 0,
+  data: null,
+  meta: null,
+  scalar: false,
+  dst: null,
+};
 
 function call(
   op: Op,
@@ -291,7 +306,7 @@ function call(
   try {
     return command(dev, args, flags, ret);
   } finally {
-    args.addrs = [];
+    args.addrs = NO_ADDRS;
     args.data = null;
     args.meta = null;
     args.dst = null;
