@@ -134,6 +134,22 @@ test("the zone resource limit reached gives its status (Too Many Active Zones, 1
   await n.nvm_dev_close(dev);
 });
 
+test("the open limit reached gives its status (Too Many Open Zones, 1BEh) when the open zones were opened explicitly", async () => {
+  const sd = softDevice();
+  const dev = await openSoft(sd);
+  // liblightnvm has no open call: the application opens zones through core's namespace.
+  const qp = await dev.ctrlr.allocIoQpair();
+  for (const c of [1, 2]) await dev.ns.openZone(qp, lbaOf(c));
+  const data = n.nvm_buf_alloc(dev, BS)!;
+  const ret = new n.nvm_ret();
+  assert.is(await n.nvm_cmd_write(dev, [A(3)], 1, data, null, 0, ret), -1);
+  assert.is(ret.status & 0x7ff, 0x1be);
+  assert.is((n.nvm_last_error()!.cause as NvmeStatusError).statusName, "Too Many Open Zones");
+  assert.is(await n.nvm_cmd_write(dev, [A(1)], 1, data, null, 0, ret), 0, "an open chunk takes writes");
+  await dev.ctrlr.freeIoQpair(qp);
+  await n.nvm_dev_close(dev);
+});
+
 test("vectors: contiguous runs become one command, scattered addresses several, long runs split at MDTS", async () => {
   const sd = softDevice();
   const dev = await openSoft(sd);
