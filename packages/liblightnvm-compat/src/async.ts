@@ -98,8 +98,11 @@ export function nvm_async_wait(
   if (ctx.outstanding === 0) return Promise.resolve(nvm_async_poke(dev, ctx, 0));
   return new Promise<number>((resolve) => {
     ctx.qp.poller.hold();
+    // Another wait may be pending: both settle when the context drains.
+    const earlier = ctx.drained;
     ctx.drained = () => {
       ctx.drained = null;
+      earlier?.();
       ctx.qp.poller.release();
       resolve(ctx.completed - before);
     };
