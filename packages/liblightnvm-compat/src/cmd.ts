@@ -183,23 +183,28 @@ function runSync(dev: nvm_dev, rec: CmdRecord): Promise<number> {
   const run = dev.syncTail.then(
     () =>
       new Promise<number>((resolve) => {
+        const settle = (rc: number): void => {
+          rec.ret = null;
+          dev.syncRecords.push(rec);
+          resolve(rc);
+        };
         if (!dev.open) {
           releaseBuffers(rec);
-          resolve(fail(ENODEV, `${what}: the device was closed`));
+          settle(fail(ENODEV, `${what}: the device was closed`));
           return;
         }
         const qp = dev.syncQp;
         rec.qp = qp;
         rec.finish = (r) => {
           qp.poller.release();
-          resolve(r.status === 0 ? 0 : statusFailure(r));
+          settle(r.status === 0 ? 0 : statusFailure(r));
         };
         qp.poller.hold();
         const rc = startRecord(rec);
         if (rc !== 0) {
           qp.poller.release();
           releaseBuffers(rec);
-          resolve(submitFailure(rc, what));
+          settle(submitFailure(rc, what));
         }
       }),
   );
@@ -232,11 +237,15 @@ function command(dev: nvm_dev, a: Args, flags: number, ret: nvm_ret | null | und
     return refuse(async, EINVAL, `${what}: NVM_CMD_SCALAR and NVM_CMD_VECTOR together`);
   a.scalar = (flags & NVM_CMD_SCALAR) !== 0;
   if (!async) {
-    const rec = new CmdRecord();
+    // Reused across synchronous commands: a record holds two arrays of 64 pieces.
+    const rec = dev.syncRecords.pop() ?? new CmdRecord();
     rec.dev = dev;
-    rec.ret = ret ?? new nvm_ret();
     const bad = plan(dev, rec, a) ?? attachBuffers(dev, rec, a);
-    if (bad !== null) return refuse(false, bad[0], `${what}: ${bad[1]}`);
+    if (bad !== null) {
+      dev.syncRecords.push(rec);
+      return refuse(false, bad[0], `${what}: ${bad[1]}`);
+    }
+    rec.ret = ret ?? new nvm_ret();
     return runSync(dev, rec);
   }
   const ctx = ret?.async?.ctx;

@@ -9,6 +9,7 @@ import type { AddressSpace } from "./addr.js";
 import type { nvm_async_ctx } from "./async-ctx.js";
 import type { NVM_BE_NOCD, NVM_BE_ZNS } from "./constants.js";
 import type { nvm_geo } from "./geo.js";
+import type { CmdRecord } from "./record.js";
 import type { SyntheticChunks } from "./synthetic.js";
 
 /** What nvm_dev_openf builds a device from. @internal */
@@ -56,6 +57,8 @@ export class nvm_dev implements AddressSpace {
   readonly synthetic: SyntheticChunks | null;
   /** Synchronous commands run one at a time, in call order: the last one queued. @internal */
   syncTail: Promise<unknown> = Promise.resolve();
+  /** Records of finished synchronous commands, for the next ones. @internal */
+  readonly syncRecords: CmdRecord[] = [];
   /** nvm_buf_alloc buffers not yet freed. @internal */
   readonly buffers = new Map<Uint8Array, DmaBuffer>();
   /** Async contexts not yet terminated. @internal */
