@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as n from "../../src/index.js";
@@ -82,6 +85,28 @@ test("open failures: null with the errno and its name", async () => {
   assert.is(await n.nvm_dev_open("trtype:PCIe traddr:0000:01:00.0 ns:1"), null);
   assert.is(n.nvm_last_error()?.code, "ENODEV");
   assert.match(n.nvm_last_error()!.message, /nvm_set_driver/);
+});
+
+test("/dev/nvmeXnY: resolved through sysfs; a function the kernel's nvme driver holds gives EINVAL naming vfio-pci", async () => {
+  const root = mkdtempSync(join(tmpdir(), "lnvm-sysfs-"));
+  try {
+    const dev = join(root, "devices", "pci0000:00", "0000:01:00.0");
+    mkdirSync(dev, { recursive: true });
+    mkdirSync(join(root, "bus", "pci", "drivers", "nvme"), { recursive: true });
+    mkdirSync(join(root, "bus", "pci", "devices"), { recursive: true });
+    symlinkSync(dev, join(root, "bus", "pci", "devices", "0000:01:00.0"));
+    symlinkSync(join(root, "bus", "pci", "drivers", "nvme"), join(dev, "driver"));
+    mkdirSync(join(root, "class", "nvme", "nvme0"), { recursive: true });
+    symlinkSync(dev, join(root, "class", "nvme", "nvme0", "device"));
+    assert.is(await n.nvm_dev_open("/dev/nvme0n1", { sysfsRoot: root }), null);
+    assert.is(n.nvm_last_error()?.code, "EINVAL");
+    assert.match(
+      n.nvm_last_error()!.message,
+      /bound to nvme, not vfio-pci.*trtype:PCIe traddr:0000:01:00.0 ns:1/,
+    );
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
 
 test("nvm_set_driver: opens by path alone", async () => {
