@@ -32,6 +32,7 @@ export * from "./qpair/poller.js";
 export * from "./qpair/queue-pair.js";
 export type { CommandCallback } from "./rq/request.js";
 export { QueuePriority } from "./transport/contract.js";
+export * from "./trid/namespace-path.js";
 export * from "./trid/pci-address.js";
 export * from "./trid/transport-id.js";
 export type { AttachedQueuePair, ExportedQueuePair, WorkerQueuePairHandle } from "./worker/worker-handle.js";

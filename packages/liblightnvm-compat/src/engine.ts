@@ -1,0 +1,152 @@
+/**
+ * Runs a planned record: submits its pieces through core's callback face with one static callback,
+ * and when the last piece completes fills `nvm_ret`, copies a bounced read back, updates the
+ * synthetic chunk table, starts a copy's writes, and hands the record to its `finish`.
+ * @module
+ */
+import { ENOMEM as CORE_ENOMEM, type DsmRange, ZoneSendAction, zoneAppendResultLba } from "@nvmekit/core";
+import type { Completion } from "@nvmekit/core/nvme-spec";
+import type { Piece } from "./plan.js";
+import { type CmdRecord, Op } from "./record.js";
+import { packStatus } from "./ret.js";
+
+/** Dataset Management attribute Deallocate (AD, bit 2). */
+const DEALLOCATE = 1 << 2;
+/** Generic Internal Error: the status of a command whose later parts could not be submitted. */
+const INTERNAL_ERROR = 0x06;
+
+function pieceDone(rec: CmdRecord, cpl: Completion): void {
+  if (cpl.isError) {
+    if (rec.status === 0) rec.status = packStatus(cpl.status);
+  } else {
+    rec.result = rec.op === Op.Append ? zoneAppendResultLba(cpl.cdw0, cpl.cdw1) : cpl.cdw0;
+  }
+  if (--rec.left === 0) complete(rec);
+}
+
+function view(rec: CmdRecord, p: Piece): Uint8Array {
+  const data = rec.data!;
+  const bs = rec.dev.ns.extendedBlockSize;
+  // The whole buffer when the piece starts it: no view made on the common one-piece path.
+  return p.offset === 0 ? data : data.subarray(p.offset * bs, (p.offset + p.count) * bs);
+}
+
+function metaView(rec: CmdRecord, p: Piece): Uint8Array {
+  const ms = rec.dev.ns.metadataSize;
+  return rec.meta!.subarray(p.offset * ms, (p.offset + p.count) * ms);
+}
+
+function submitOne(rec: CmdRecord, p: Piece, write: boolean): number {
+  const { ns } = rec.dev;
+  const qp = rec.qp;
+  switch (rec.op) {
+    case Op.Erase:
+      return ns.cmdZoneManagementSend(qp, p.lba, ZoneSendAction.Reset, false, pieceDone, rec);
+    case Op.Append:
+      return ns.cmdZoneAppend(qp, view(rec, p), p.lba, p.count, pieceDone, rec);
+    default:
+      if (rec.meta !== null) {
+        return write
+          ? ns.cmdWriteWithMd(qp, view(rec, p), metaView(rec, p), p.lba, p.count, pieceDone, rec, 0, 0, 0)
+          : ns.cmdReadWithMd(qp, view(rec, p), metaView(rec, p), p.lba, p.count, pieceDone, rec, 0, 0, 0);
+      }
+      return write
+        ? ns.cmdWrite(qp, view(rec, p), p.lba, p.count, pieceDone, rec)
+        : ns.cmdRead(qp, view(rec, p), p.lba, p.count, pieceDone, rec);
+  }
+}
+
+/**
+ * Submits `n` pieces. Returns 0 once at least the first is submitted (the record then completes
+ * through `finish`, with Internal Error as its status when a later one could not be submitted), or,
+ * with nothing submitted, -ENOMEM (no free request) or the error the first submission threw.
+ */
+function submitPieces(rec: CmdRecord, pieces: Piece[], n: number, write: boolean): number | Error {
+  // One extra count guards against completing while submitting (a piece can complete inside cmd*).
+  rec.left = n + 1;
+  for (let i = 0; i < n; i++) {
+    let rc: number;
+    let err: unknown = null;
+    try {
+      rc = submitOne(rec, pieces[i]!, write);
+    } catch (e) {
+      rc = -1;
+      err = e;
+    }
+    if (rc === 0) continue;
+    if (i === 0) {
+      rec.left = 0;
+      return err === null ? -CORE_ENOMEM : (err as Error);
+    }
+    rec.left -= n - i;
+    rec.status ||= INTERNAL_ERROR;
+    rec.submitError = err ?? new Error("no free request for a later part of the command");
+    break;
+  }
+  if (--rec.left === 0) complete(rec);
+  return 0;
+}
+
+/** Submits a Dataset Management deallocate of every piece (an erase on the NOCD backend). */
+function submitDeallocate(rec: CmdRecord): number | Error {
+  const ranges: DsmRange[] = [];
+  for (let i = 0; i < rec.npieces; i++) ranges.push({ lba: rec.pieces[i]!.lba, count: rec.pieces[i]!.count });
+  rec.left = 1;
+  try {
+    const rc = rec.dev.ns.cmdDatasetManagement(rec.qp, DEALLOCATE, ranges, pieceDone, rec);
+    if (rc !== 0) rec.left = 0;
+    return rc;
+  } catch (e) {
+    rec.left = 0;
+    return e as Error;
+  }
+}
+
+/**
+ * Starts a planned record (its reads, for a copy). 0 when submitted; with nothing submitted,
+ * -ENOMEM or the error a submission threw (the caller then still owns the record and its buffers).
+ */
+export function startRecord(rec: CmdRecord): number | Error {
+  rec.status = 0;
+  rec.result = 0;
+  rec.writing = false;
+  rec.submitError = null;
+  if (rec.op === Op.Erase && rec.dev.synthetic !== null) return submitDeallocate(rec);
+  return submitPieces(rec, rec.pieces, rec.npieces, rec.op === Op.Write);
+}
+
+function complete(rec: CmdRecord): void {
+  if (rec.op === Op.Copy && !rec.writing && rec.status === 0) {
+    rec.writing = true;
+    const rc = submitPieces(rec, rec.writes, rec.nwrites, true);
+    if (rc === 0) return;
+    rec.status = INTERNAL_ERROR;
+    rec.submitError = rc;
+  }
+  const { dev } = rec;
+  if (rec.status === 0) {
+    if (rec.user !== null && rec.op === Op.Read) rec.user.set(rec.data!.subarray(0, rec.user.byteLength));
+    const table = dev.synthetic;
+    if (table !== null) {
+      if (rec.op === Op.Erase) for (let i = 0; i < rec.npieces; i++) table.erased(rec.pieces[i]!.lba);
+      else if (rec.op === Op.Write)
+        for (let i = 0; i < rec.npieces; i++) table.written(rec.pieces[i]!.lba, rec.pieces[i]!.count);
+      else if (rec.op === Op.Copy)
+        for (let i = 0; i < rec.nwrites; i++) table.written(rec.writes[i]!.lba, rec.writes[i]!.count);
+    }
+  }
+  releaseBuffers(rec);
+  const ret = rec.ret!;
+  ret.status = rec.status;
+  ret.result = rec.result;
+  rec.finish!(rec);
+}
+
+/** Frees the record's DMA memory and forgets the caller's buffers. */
+export function releaseBuffers(rec: CmdRecord): void {
+  if (rec.bounce !== null) rec.dev.ctrlr.freeBuffer(rec.bounce);
+  rec.bounce = null;
+  rec.user = null;
+  rec.data = null;
+  rec.meta = null;
+}

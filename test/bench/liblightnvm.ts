@@ -1,0 +1,364 @@
+/**
+ * `pnpm bench:liblightnvm`, run inside the rig's "zoned" guest: liblightnvm's asynchronous path
+ * (@nvmekit/liblightnvm-compat: nvm_cmd_write / nvm_cmd_read with NVM_CMD_ASYNC on an nvm_async_ctx,
+ * reaped with nvm_async_poke, callbacks re-submitting) against core's callback face (`ns.cmdWrite` /
+ * `ns.cmdRead` + `processCompletions`) on the same zoned namespace (QEMU's, through VFIO), with the
+ * same queue-pair settings and workloads: sequential 4 KiB chunk writes at the write pointer (QD 8),
+ * and 4 KiB random reads of written sectors (QD 1 and 32). When the chunks are all written, both
+ * drain and reset every zone the same way (core's Zone Management Send, Select All) and go on. Prints a
+ * Markdown table for BENCHMARKS.md. A benchmark, not a test: it asserts nothing.
+ *
+ * `--soft` runs the same on softnvme's in-thread controller with a zoned namespace of the rig's
+ * geometry (no rig, no command log): the device then costs the same for both engines and takes no
+ * time of its own, so the difference is the compat layer's CPU per command alone.
+ * @module
+ */
+import "reflect-metadata";
+import { execFileSync } from "node:child_process";
+import { coreModule, type Namespace, NvmeDriver, type QueuePair, ZoneSendAction } from "@nvmekit/core";
+import type { Completion } from "@nvmekit/core/nvme-spec";
+import * as n from "@nvmekit/liblightnvm-compat";
+import { inThreadRig } from "@nvmekit/softnvme";
+import { pcieTransportModule, vfioModule } from "@nvmekit/transport-pcie";
+import { Container } from "inversify";
+import { BENCH_SECONDS } from "./figures.js";
+
+/** Alternating rounds per engine and workload (the guest's timing drifts; alternation shares it out). */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const WRITE_QD = 8;
+const READ_QDS = [1, 32];
+/** Deepest context: its queue pair's requests are the same for both engines. */
+const DEPTH = 32;
+
+interface Result {
+  ios: number;
+  seconds: number;
+  cpuUs: number;
+}
+
+const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
+
+let rnd = 0x2545f491;
+const next = (span: number): number => {
+  rnd ^= rnd << 13;
+  rnd ^= rnd >>> 17;
+  rnd ^= rnd << 5;
+  return (rnd >>> 0) % span;
+};
+
+/** Runs `spin` (one poll-and-resubmit round, returning I/Os completed) for `seconds`, then drains. */
+function timed(seconds: number, spin: () => number, drain: () => number): Result {
+  gc();
+  let ios = 0;
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  for (let i = 1; ; i++) {
+    ios += spin();
+    if ((i & 1023) === 0 && performance.now() >= deadline) break;
+  }
+  const elapsed = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  while (drain() > 0) spin();
+  return { ios, seconds: elapsed, cpuUs: used.user + used.system };
+}
+
+/** Where the next sequential write goes: chunk and sector, wrapping (with a reset of all zones) at the end. */
+class Cursor {
+  chunk = 0;
+  sectr = 0;
+  constructor(private readonly geo: n.nvm_geo) {}
+  /** Advances; true when every chunk is written and the zones must be reset before going on. */
+  advance(): boolean {
+    if (++this.sectr < this.geo.nsectr) return false;
+    this.sectr = 0;
+    if (++this.chunk < this.geo.nchunk) return false;
+    this.chunk = 0;
+    return true;
+  }
+}
+
+/** Resets every zone on `qp` through the callback face and spins until it completed (both engines' housekeeping). */
+function resetAll(ns: Namespace, qp: QueuePair): void {
+  let done = false;
+  ns.cmdZoneManagementSend(
+    qp,
+    0,
+    ZoneSendAction.Reset,
+    true,
+    () => {
+      done = true;
+    },
+    null,
+  );
+  while (!done) qp.processCompletions(0);
+}
+
+// ---- the compat layer's asynchronous path ----
+
+interface NvmSlot {
+  ret: n.nvm_ret;
+  addrs: n.nvm_addr[];
+  buf: Uint8Array;
+}
+
+function nvmEngine(dev: n.nvm_dev, ctx: n.nvm_async_ctx, qd: number) {
+  const ready: NvmSlot[] = [];
+  const onDone = (_ret: n.nvm_ret, slot: unknown): void => {
+    ready.push(slot as NvmSlot);
+  };
+  for (let i = 0; i < qd; i++) {
+    const s: NvmSlot = {
+      ret: new n.nvm_ret(),
+      addrs: [n.nvm_addr()],
+      buf: n.nvm_buf_alloc(dev, dev.geo.nbytes)!,
+    };
+    s.ret.async = { ctx, cb: onDone, cb_arg: s };
+    ready.push(s);
+  }
+  const poke = (): number => n.nvm_async_poke(dev, ctx, 0);
+  const outstanding = (): number => n.nvm_async_get_outstanding(ctx);
+  const free = (): void => {
+    for (const s of ready) n.nvm_buf_free(dev, s.buf);
+  };
+  return { ready, poke, outstanding, free };
+}
+
+function nvmWrites(dev: n.nvm_dev, ctx: n.nvm_async_ctx, seconds: number): Result {
+  const e = nvmEngine(dev, ctx, WRITE_QD);
+  const cur = new Cursor(dev.geo);
+  let wrap = false;
+  let stopping = false;
+  const flags = n.NVM_CMD_ASYNC | n.NVM_CMD_SCALAR;
+  const r = timed(
+    seconds,
+    () => {
+      const done = e.poke();
+      if (wrap && e.outstanding() === 0) {
+        resetAll(dev.ns, ctx.qp);
+        wrap = false;
+      }
+      while (!stopping && !wrap && e.ready.length > 0) {
+        const s = e.ready.pop()!;
+        s.addrs[0]!.chunk = cur.chunk;
+        s.addrs[0]!.sectr = cur.sectr;
+        if (n.nvm_cmd_write(dev, s.addrs, 1, s.buf, null, flags, s.ret) !== 0) throw n.nvm_last_error();
+        wrap = cur.advance();
+      }
+      return done;
+    },
+    () => {
+      stopping = true;
+      return e.outstanding();
+    },
+  );
+  e.free();
+  resetAll(dev.ns, ctx.qp);
+  return r;
+}
+
+function nvmReads(dev: n.nvm_dev, ctx: n.nvm_async_ctx, qd: number, seconds: number): Result {
+  const e = nvmEngine(dev, ctx, qd);
+  let stopping = false;
+  const flags = n.NVM_CMD_ASYNC | n.NVM_CMD_SCALAR;
+  const r = timed(
+    seconds,
+    () => {
+      const done = e.poke();
+      while (!stopping && e.ready.length > 0) {
+        const s = e.ready.pop()!;
+        s.addrs[0]!.chunk = next(dev.geo.nchunk);
+        s.addrs[0]!.sectr = next(dev.geo.nsectr);
+        if (n.nvm_cmd_read(dev, s.addrs, 1, s.buf, null, flags, s.ret) !== 0) throw n.nvm_last_error();
+      }
+      return done;
+    },
+    () => {
+      stopping = true;
+      return e.outstanding();
+    },
+  );
+  e.free();
+  return r;
+}
+
+// ---- core's callback face ----
+
+interface CoreSlot {
+  view: Uint8Array;
+  ready: CoreSlot[];
+}
+function coreDone(slot: CoreSlot, _cpl: Completion): void {
+  slot.ready.push(slot);
+}
+
+function coreEngine(dev: n.nvm_dev, qd: number) {
+  const ready: CoreSlot[] = [];
+  const buffers = Array.from({ length: qd }, () => dev.ctrlr.allocBuffer(dev.geo.nbytes, 4096));
+  for (const b of buffers) ready.push({ view: b.bytes, ready });
+  const free = (): void => {
+    for (const b of buffers) dev.ctrlr.freeBuffer(b);
+  };
+  return { ready, free };
+}
+
+function coreWrites(dev: n.nvm_dev, qp: QueuePair, seconds: number): Result {
+  const { ns } = dev;
+  const e = coreEngine(dev, WRITE_QD);
+  const cur = new Cursor(dev.geo);
+  let inFlight = 0;
+  let wrap = false;
+  let stopping = false;
+  const r = timed(
+    seconds,
+    () => {
+      const done = qp.processCompletions(0);
+      inFlight -= done;
+      if (wrap && inFlight === 0) {
+        resetAll(ns, qp);
+        wrap = false;
+      }
+      while (!stopping && !wrap && e.ready.length > 0) {
+        const s = e.ready.pop()!;
+        if (ns.cmdWrite(qp, s.view, cur.chunk * dev.chunkStride + cur.sectr, 1, coreDone, s) !== 0)
+          throw new Error("no free request");
+        inFlight++;
+        wrap = cur.advance();
+      }
+      return done;
+    },
+    () => {
+      stopping = true;
+      return inFlight;
+    },
+  );
+  e.free();
+  resetAll(ns, qp);
+  return r;
+}
+
+function coreReads(dev: n.nvm_dev, qp: QueuePair, qd: number, seconds: number): Result {
+  const { ns } = dev;
+  const e = coreEngine(dev, qd);
+  let inFlight = 0;
+  let stopping = false;
+  const r = timed(
+    seconds,
+    () => {
+      const done = qp.processCompletions(0);
+      inFlight -= done;
+      while (!stopping && e.ready.length > 0) {
+        const s = e.ready.pop()!;
+        const lba = next(dev.geo.nchunk) * dev.chunkStride + next(dev.geo.nsectr);
+        if (ns.cmdRead(qp, s.view, lba, 1, coreDone, s) !== 0) throw new Error("no free request");
+        inFlight++;
+      }
+      return done;
+    },
+    () => {
+      stopping = true;
+      return inFlight;
+    },
+  );
+  e.free();
+  return r;
+}
+
+const sum = (rs: Result[]): Result =>
+  rs.reduce((a, r) => ({ ios: a.ios + r.ios, seconds: a.seconds + r.seconds, cpuUs: a.cpuUs + r.cpuUs }), {
+    ios: 0,
+    seconds: 0,
+    cpuUs: 0,
+  });
+const iops = (r: Result): number => r.ios / r.seconds;
+const cpuPerIo = (r: Result): number => r.cpuUs / r.ios;
+const usPerIo = (r: Result): number => (r.seconds * 1e6) / r.ios;
+const f = (x: number, d = 1): string => x.toFixed(d);
+
+const soft = process.argv.includes("--soft");
+let driver: NvmeDriver;
+let where: string;
+if (soft) {
+  // The rig's zoned namespace (configs.mjs "zoned"): 64 MiB of 4 KiB blocks, 1 MiB zones of 768 KiB.
+  const zoned = { zoneSize: 256, zoneCapacity: 192, maxOpen: 4, maxActive: 6 };
+  const ns = { nsid: 1, blockSize: 4096, blocks: 64 * 256, zoned };
+  driver = inThreadRig({ namespaces: [ns], recordCommands: false, recordData: false }).driver;
+  where = "trtype:SOFT traddr:soft0";
+} else {
+  const bdf = execFileSync("sh", ["test/rig/guest/nvme-bind.sh", "vfio"], { encoding: "utf8" }).trim();
+  const container = new Container();
+  container.load(coreModule, pcieTransportModule, vfioModule);
+  driver = container.get(NvmeDriver);
+  where = `trtype:PCIe traddr:${bdf}`;
+}
+const dev = await n.nvm_dev_open(`${where} ns:1`, { driver });
+if (dev === null) throw n.nvm_last_error();
+const ctx = await n.nvm_async_init(dev, DEPTH, 0);
+if (ctx === null) throw n.nvm_last_error();
+// core's side: a queue pair with the requests an nvm_async_ctx of the same depth has.
+const qp = await dev.ctrlr.allocIoQpair({ ioQueueRequests: DEPTH + n.NVM_NADDR_MAX });
+resetAll(dev.ns, qp);
+const g = dev.geo;
+
+console.log(
+  `# liblightnvm-compat benchmark: ${dev.ctrlr.data.mn.trim()} at ${where}${soft ? " (in-thread)" : " through VFIO"}, zoned namespace 1 ` +
+    `(${g.nchunk} chunks of ${g.nsectr} ${g.nbytes}-byte sectors, backend ${n.nvm_dev_get_be_name(dev)}), ` +
+    `${ROUNDS} alternating rounds of ${BENCH_SECONDS} s per engine and workload, one queue pair each ` +
+    `(${dev.ctrlr.options.ioQueueSize} entries, ${DEPTH + n.NVM_NADDR_MAX} requests)\n`,
+);
+const lines = [
+  "| workload | engine | IOPS | wall us/IO | CPU us/IO | compat overhead per command (CPU) |",
+  "| --- | --- | ---: | ---: | ---: | ---: |",
+];
+const row = (label: string, cores: Result[], nvms: Result[]): void => {
+  const core = sum(cores);
+  const nvm = sum(nvms);
+  const over = cpuPerIo(nvm) - cpuPerIo(core);
+  lines.push(
+    `| ${label} | core callback face | ${f(iops(core), 0)} | ${f(usPerIo(core))} | ${f(cpuPerIo(core))} | |`,
+  );
+  lines.push(
+    `| ${label} | liblightnvm-compat NVM_CMD_ASYNC + nvm_async_poke | ${f(iops(nvm), 0)} | ${f(usPerIo(nvm))} | ${f(cpuPerIo(nvm))} | ` +
+      `${over >= 0 ? "+" : ""}${f(over, 2)} us (${over >= 0 ? "+" : ""}${f((over / cpuPerIo(core)) * 100)}%) |`,
+  );
+  const rounds = (rs: Result[]): string => rs.map((r) => f(iops(r), 0)).join(", ");
+  console.log(`${label}: core rounds ${rounds(cores)} IOPS; compat rounds ${rounds(nvms)} IOPS`);
+};
+
+// Sequential chunk writes; then fill every chunk once so the reads read written sectors.
+coreWrites(dev, qp, 0.5);
+nvmWrites(dev, ctx, 0.5);
+{
+  const core: Result[] = [];
+  const nvm: Result[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    core.push(coreWrites(dev, qp, BENCH_SECONDS));
+    nvm.push(nvmWrites(dev, ctx, BENCH_SECONDS));
+  }
+  row(`seq chunk write 4k qd${WRITE_QD}`, core, nvm);
+}
+{
+  const e = coreEngine(dev, 1);
+  const s = e.ready[0]!;
+  for (let c = 0; c < g.nchunk; c++)
+    for (let sec = 0; sec < g.nsectr; sec += 1) await dev.ns.write(qp, s.view, c * dev.chunkStride + sec, 1);
+  e.free();
+}
+for (const qd of READ_QDS) {
+  coreReads(dev, qp, qd, 0.5);
+  nvmReads(dev, ctx, qd, 0.5);
+  const core: Result[] = [];
+  const nvm: Result[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    core.push(coreReads(dev, qp, qd, BENCH_SECONDS));
+    nvm.push(nvmReads(dev, ctx, qd, BENCH_SECONDS));
+  }
+  row(`randread 4k qd${qd}`, core, nvm);
+}
+console.log(`\n${lines.join("\n")}\n`);
+
+resetAll(dev.ns, qp);
+await dev.ctrlr.freeIoQpair(qp);
+await n.nvm_async_term(dev, ctx);
+await n.nvm_dev_close(dev);
+await driver.detachAll();
