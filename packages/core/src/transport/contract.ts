@@ -222,6 +222,8 @@ export interface NvmeTransport {
   readonly fabric?: boolean;
   /** Whether this transport can work on this machine (drivers, libraries, permissions present). */
   available(): boolean;
+  /** When {@link available} is false: what is missing and how to get it, for the error a connect gives. */
+  unavailableReason?(): string;
   /**
    * Discovers controllers reachable through `trid` (PCIe: a bus scan, or one address; fabrics: a
    * discovery service). Emits each controller's full transport ID, then completes.

@@ -47,7 +47,10 @@ export class TransportRegistry {
         `no transport plugin for trtype ${name} is loaded: load its package's ContainerModule`,
       );
     }
-    if (!t.available()) throw new TransportError(`transport ${name} is not available on this machine`);
+    if (!t.available()) {
+      const why = t.unavailableReason?.();
+      throw new TransportError(`transport ${name} is not available on this machine${why ? `: ${why}` : ""}`);
+    }
     return t;
   }
 }

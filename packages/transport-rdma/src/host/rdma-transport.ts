@@ -12,7 +12,10 @@ import {
   TransportType,
 } from "@nvmekit/core/transport";
 import { EMPTY, type Observable, of } from "rxjs";
-import { rdmaLibrariesLoad } from "../native/libraries.js";
+import { rdmaLibraries } from "../native/libraries.js";
+
+/** The connection manager's device: present when the kernel's rdma_ucm is loaded. */
+const RDMA_CM_DEVICE = "/dev/infiniband/rdma_cm";
 import { RdmaConnection } from "./rdma-connection.js";
 
 /** NVMe-oF's port for RDMA, I/O and discovery alike. */
@@ -46,7 +49,19 @@ export class RdmaTransport implements NvmeTransport {
 
   /** When libibverbs and librdmacm load and the kernel's rdma_cm is there (`modprobe rdma_ucm`). */
   available(): boolean {
-    return existsSync("/dev/infiniband/rdma_cm") && rdmaLibrariesLoad();
+    return this.unavailableReason() === "";
+  }
+
+  /** What is missing for {@link available}, or "" when nothing is. */
+  unavailableReason(): string {
+    try {
+      rdmaLibraries();
+    } catch (e) {
+      return (e as Error).message;
+    }
+    if (!existsSync(RDMA_CM_DEVICE))
+      return `no ${RDMA_CM_DEVICE}: load the kernel's rdma_ucm module (modprobe rdma_ucm) and add an RDMA device on the interface that reaches the target (rdma link; soft-RoCE: rdma link add rxe0 type rxe netdev IFACE)`;
+    return "";
   }
 
   /**

@@ -113,13 +113,3 @@ export function rdmaLibraries(): RdmaLibraries {
     cause: loadError,
   });
 }
-
-/** Whether libibverbs and librdmacm load here. */
-export function rdmaLibrariesLoad(): boolean {
-  try {
-    rdmaLibraries();
-    return true;
-  } catch {
-    return false;
-  }
-}

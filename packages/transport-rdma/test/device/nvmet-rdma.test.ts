@@ -145,6 +145,23 @@ test("discovery over RDMA lists what nvme discover lists", async () => {
   assert.equal(ours, theirs);
 });
 
+test("reset: the controller reconnects every queue over RDMA and the same queue pair works", async () => {
+  const d = driver();
+  const ctrlr = await d.connect(trid(NULL_NQN));
+  const ns = ctrlr.getNamespace(1)!;
+  const qp = await ctrlr.allocIoQpair();
+  const buf = ctrlr.allocBuffer(4096);
+  try {
+    await ns.read(qp, buf.bytes, 0, 8);
+    await ctrlr.reset();
+    assert.is(ctrlr.state, ControllerState.Ready);
+    await ns.read(qp, buf.bytes, 8, 8);
+    await roundTrips(ctrlr, 2);
+  } finally {
+    await d.detach(ctrlr);
+  }
+});
+
 test("idle longer than the keep-alive timeout: the controller stays and I/O works", async () => {
   const d = driver();
   const ctrlr = await d.connect(trid(NULL_NQN), { keepAliveTimeoutMs: 2000 });
