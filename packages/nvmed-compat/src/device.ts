@@ -130,13 +130,12 @@ export class NVMED_HANDLE {
     readonly select: NvmedSelectFn | null,
   ) {
     this.distinctQueues = [...new Set(queues)];
+    this.nvmed = queues[0]!.nvmed;
   }
 
   /** @internal Its queues without repeats, computed once: every AIO poll walks them. */
   readonly distinctQueues: readonly NVMED_QUEUE[];
 
-  /** The device. */
-  get nvmed(): NVMED {
-    return this.queues[0]!.nvmed;
-  }
+  /** The device (a field, not a getter: every I/O reads it). */
+  readonly nvmed: NVMED;
 }

@@ -3,6 +3,7 @@
  * @module
  */
 import { type Controller, compareTransportIds, formatTransportId, type NvmeDriver } from "@nvmekit/core";
+import { freeBuffers } from "./buffer.js";
 import { BlockCache } from "./cache/block-cache.js";
 import {
   NVMED_CACHE_LAZY_INIT,
@@ -167,8 +168,7 @@ export async function nvmed_close(nvmed: NVMED | null | undefined): Promise<numb
       return fail(nvmed, -NVMED_FAULT, "writing the block cache back failed", e);
     }
   }
-  for (const b of nvmed.buffers.values()) nvmed.ctrlr.freeBuffer(b);
-  nvmed.buffers.clear();
+  freeBuffers(nvmed);
   nvmed.open = false;
   try {
     await release(nvmed.shared);
