@@ -1,7 +1,8 @@
 /**
  * NVMeDirect's AIO: a context record per request, submitted at once on the handle's queue through the
  * core's callback face (no Promise, no closure per I/O), reaped by nvmed_aio_handle_complete, which
- * polls the queue and runs the contexts' callbacks inline.
+ * polls the queue and runs the contexts' callbacks inline, or for a HANDLE_INTERRUPT handle on a
+ * QUEUE_INTERRUPT queue on the queue's interrupts, from the event loop.
  * @module
  */
 import type { DmaBuffer } from "@nvmekit/core";
@@ -13,12 +14,14 @@ import {
   AIO_INIT,
   AIO_PROCESS,
   HANDLE_HINT_DMEM,
+  HANDLE_INTERRUPT,
   NVME_CMD_READ,
   NVME_CMD_WRITE,
   NVMED_FAULT,
 } from "./constants.js";
-import type { NVMED_HANDLE } from "./device.js";
+import type { NVMED_HANDLE, NVMED_QUEUE } from "./device.js";
 import { fail, NvmedError } from "./errors.js";
+import { reapOnInterrupts } from "./queue.js";
 import { selectQueue, usable } from "./select-queue.js";
 import { needsBounce } from "./transfer.js";
 
@@ -91,6 +94,8 @@ class AioState {
   view: Uint8Array = NO_VIEW;
   /** DMA memory standing in for `view` when the controller cannot reach it. */
   bounce: DmaBuffer | null = null;
+  /** The interrupt queue reaping this context (HANDLE_INTERRUPT), whose count of waiters it is in. */
+  interruptQueue: NVMED_QUEUE | null = null;
   constructor(readonly ctx: NVMED_AIO_CTX) {}
 }
 
@@ -125,6 +130,7 @@ function aioDone(st: AioState, cpl: Completion): void {
     nvmed.sharedCache?.directWritten(ctx.start_lba, st.view);
   }
   if (st.bounce !== null) dropBounce(st);
+  if (st.interruptQueue !== null) leaveInterruptQueue(st);
   ctx.num_complete_io++;
   ctx.status = AIO_COMPLETE;
   handle.aioInFlight--;
@@ -189,6 +195,10 @@ function enqueue(ctx: NVMED_AIO_CTX | null | undefined, opcode: number): number 
   ctx.result = 0;
   ctx.error = null;
   handle.aioInFlight++;
+  if ((handle.flags & HANDLE_INTERRUPT) !== 0) {
+    st.interruptQueue = q;
+    q.interruptWaiters++;
+  }
   let rc: number;
   try {
     let data = view;
@@ -214,6 +224,7 @@ function enqueue(ctx: NVMED_AIO_CTX | null | undefined, opcode: number): number 
     );
   }
   handle.aioQueued++;
+  if (st.interruptQueue !== null) reapOnInterrupts(q);
   return 0;
 }
 
@@ -222,7 +233,13 @@ function unsubmit(ctx: NVMED_AIO_CTX, st: AioState): void {
   ctx.status = AIO_INIT;
   ctx.num_init_io = 0;
   st.handle!.aioInFlight--;
+  if (st.interruptQueue !== null) leaveInterruptQueue(st);
   dropBounce(st);
+}
+
+function leaveInterruptQueue(st: AioState): void {
+  st.interruptQueue!.interruptWaiters--;
+  st.interruptQueue = null;
 }
 
 function dropBounce(st: AioState): void {
@@ -251,8 +268,9 @@ export function nvmed_aio_write(context: NVMED_AIO_CTX | null | undefined): numb
 
 /**
  * Seed: "nvmed_aio_queue_submit() returns the number of submitted AIO contexts from the beginning or
- * since the last call of nvmed_aio_queue_submit()". Counts this handle's contexts; also rings any
- * doorbell the queue delayed. -1 for a destroyed handle. Synchronous.
+ * since the last call of nvmed_aio_queue_submit()". Counts this handle's contexts; also rings the
+ * doorbell of a QUEUE_DELAYED_DOORBELL queue, where the contexts reach the device from this call on.
+ * -1 for a destroyed handle. Synchronous.
  */
 export function nvmed_aio_queue_submit(handle: NVMED_HANDLE | null | undefined): number {
   if (!usable(handle)) return -1;
@@ -269,8 +287,9 @@ export function nvmed_aio_queue_submit(handle: NVMED_HANDLE | null | undefined):
  * AIO context call the callback function (if specified) and the status flag of the context is set to
  * AIO_COMPLETE"). A failed command is reported on its context (`result` -1, `error`). Note: a context
  * that completed during another poll of the same queue (another handle's call, or a Promise-face I/O's
- * poller) had its callback run there, and is counted here. An exception from a callback propagates out
- * of this call (the context is already complete; the others stay to be reaped next time). -2 for a destroyed handle with nothing in flight. Synchronous.
+ * poller, or a HANDLE_INTERRUPT handle's interrupt) had its callback run there, and is counted here.
+ * An exception from a callback propagates out of this call (the context is already complete; the
+ * others stay to be reaped next time). -2 for a destroyed handle with nothing in flight. Synchronous.
  */
 export function nvmed_aio_handle_complete(handle: NVMED_HANDLE | null | undefined): number {
   if (!handle || (!handle.live && handle.aioInFlight === 0))

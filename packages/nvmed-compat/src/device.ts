@@ -80,6 +80,10 @@ export class NVMED_QUEUE {
   numHandle = 0;
   /** False once nvmed_queue_destroy succeeded. */
   live = true;
+  /** AIO contexts of HANDLE_INTERRUPT handles in flight on it: while any, it is reaped on interrupts. @internal */
+  interruptWaiters = 0;
+  /** Whether its interrupt loop runs. @internal */
+  reaping = false;
 
   /** @internal */
   constructor(
@@ -87,7 +91,7 @@ export class NVMED_QUEUE {
     readonly nvmed: NVMED,
     /** The core queue pair. */
     readonly qp: QueuePair,
-    /** nvmed_queue_create's flags. */
+    /** nvmed_queue_create's flags (QUEUE_INTERRUPT, QUEUE_DELAYED_DOORBELL, QUEUE_MANUAL_COMPLETION). */
     readonly flags: number,
   ) {}
 
