@@ -149,6 +149,11 @@ const sum = (rs: Result[]): Result =>
 const iops = (r: Result): number => r.ios / r.seconds;
 const cpuPerIo = (r: Result): number => r.cpuUs / r.ios;
 const f = (x: number, d = 1): string => x.toFixed(d);
+/** The median of sorted `xs`. */
+const median = (xs: number[]): number => {
+  const m = xs.length >> 1;
+  return xs.length % 2 === 1 ? xs[m]! : (xs[m - 1]! + xs[m]!) / 2;
+};
 const pct = (x: number): string => `${x >= 0 ? "+" : ""}${f(x * 100)}%`;
 
 /** One workload: both engines at `qd`, on queues set up alike. */
@@ -193,7 +198,7 @@ export function compareEngines(c: EngineCase, rounds: number, seconds: number): 
   console.log(
     `${c.label}: core rounds ${core.map((r) => f(iops(r), 0)).join(", ")} IOPS; nvmed rounds ` +
       `${aio.map((r) => f(iops(r), 0)).join(", ")} IOPS; overhead per pair of rounds ` +
-      `${pairs.map(pct).join(" ")}, median ${pct(pairs[pairs.length >> 1]!)}`,
+      `${pairs.map(pct).join(" ")}, median ${pct(median(pairs))}`,
   );
   const cells = (r: Result): string =>
     `${f(iops(r), 0)} | ${f((r.seconds * 1e6) / r.ios, 2)} | ${f(cpuPerIo(r), 2)}`;
