@@ -22,11 +22,11 @@ const dmarFaults = (): string[] =>
     .split("\n")
     .filter((l) => /DMAR:.*fault|DMAR: \[DMA (Read|Write)/i.test(l));
 
-/** Interrupts the guest took on vfio-pci's MSI-X vectors, all CPUs. */
+/** Interrupts the guest took on vfio-pci's MSI-X vectors of I/O queues (1 and up; 0 is the admin queue's), all CPUs. */
 const vfioInterrupts = (): number =>
   readFileSync("/proc/interrupts", "utf8")
     .split("\n")
-    .filter((l) => l.includes("vfio-msix"))
+    .filter((l) => /vfio-msix\[[1-9][0-9]*\]/.test(l))
     .reduce((sum, l) => {
       let n = 0;
       for (const field of l.trim().split(/\s+/).slice(1)) {
@@ -283,7 +283,7 @@ test("nvmed on QEMU's controller through VFIO: queues, handles, buffers, I/O, fl
   });
   assert.is(n.nvmed_aio_queue_submit(ih), 4);
   for (const c of await Promise.all(completed)) assert.is(c.result, 0, String(c.error));
-  assert.ok(vfioInterrupts() > irqBefore, "the queue's MSI-X vector fired");
+  assert.ok(vfioInterrupts() > irqBefore, "an I/O queue's MSI-X vector fired");
   assert.is(n.nvmed_aio_handle_complete(ih), 4);
   expected.push({ at: 12 << 20, bytes: ibuf.slice() });
   assert.is(n.nvmed_handle_destroy(ih), 0);
