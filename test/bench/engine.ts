@@ -6,87 +6,15 @@
  * @module
  */
 
-import type { DmaAllocator, DmaBuffer, NamespaceOwner } from "@nvmekit/core";
-import { createMemoryDomain, DmaDeviceType, Namespace, QueuePair } from "@nvmekit/core";
-import type { Completion, IdentifyController, IdentifyNamespace } from "@nvmekit/core/nvme-spec";
-import type { QueuePort } from "@nvmekit/core/transport";
+import type { Completion } from "@nvmekit/core/nvme-spec";
+import { loopbackDevice } from "./loopback.js";
 
 const PAGE = 4096;
 const IOS = Number(process.env.BENCH_IOS ?? 5_000_000);
 const DEPTH = 32;
 
-/** DMA memory as one ArrayBuffer with made-up IOVAs. */
-function arena(bytes: number): DmaAllocator {
-  const memory = new ArrayBuffer(bytes);
-  const base = 0x10_0000;
-  let next = 0;
-  return {
-    pageSize: PAGE,
-    alloc(size: number): DmaBuffer {
-      const at = next;
-      next += Math.ceil(size / PAGE) * PAGE;
-      return { bytes: new Uint8Array(memory, at, size), iova: base + at };
-    },
-    free(): void {},
-    iovaOf: (v: ArrayBufferView): number => (v.buffer === memory ? base + v.byteOffset : -1),
-  };
-}
-
-/** A queue whose "device" completes each command as soon as it is posted. */
-class LoopbackQueue implements QueuePort {
-  readonly qid = 1;
-  private readonly cids: Int32Array;
-  private head = 0;
-  private tail = 0;
-  private count = 0;
-  constructor(readonly depth: number) {
-    this.cids = new Int32Array(depth);
-  }
-  post(cmd: Uint32Array): void {
-    this.cids[this.tail] = cmd[0]! >>> 16;
-    this.tail = (this.tail + 1) % this.depth;
-    this.count++;
-  }
-  ringSubmission(): void {}
-  poll(out: Uint32Array): boolean {
-    if (this.count === 0) return false;
-    out[0] = 0;
-    out[1] = 0;
-    out[2] = 0;
-    out[3] = this.cids[this.head]!;
-    this.head = (this.head + 1) % this.depth;
-    this.count--;
-    return true;
-  }
-  ringCompletion(): void {}
-  async release(): Promise<void> {}
-}
-
-const dma = arena(64 << 20);
-const qp = new QueuePair(new LoopbackQueue(256), dma, {
-  requests: 512,
-  retryCount: 4,
-  pagesPerTracker: 1,
-  sglSupported: false,
-  delayDoorbell: false,
-});
-const owner: NamespaceOwner = {
-  dma,
-  data: { oncs: 0, vwc: 0 } as IdentifyController,
-  maxTransferSize: 128 * 1024,
-  sglSupported: false,
-  memoryDomain: createMemoryDomain(DmaDeviceType.Dma, null, "bench"),
-  assertUsable(): void {},
-};
-const ns = new Namespace(owner, 1, {
-  nsze: 1n << 24n,
-  sectorSize: 512,
-  metadataSize: 0,
-  extendedLba: false,
-  piType: 0,
-  noiob: 0,
-  mc: 0,
-} as IdentifyNamespace);
+const { dma, ns, queuePair } = loopbackDevice(512, 1n << 24n);
+const qp = queuePair();
 const memory = dma.alloc(DEPTH * PAGE);
 
 class Slot {

@@ -1,24 +1,27 @@
 /**
  * NVMeDirect's AIO: a context record per request, submitted at once on the handle's queue through the
  * core's callback face (no Promise, no closure per I/O), reaped by nvmed_aio_handle_complete, which
- * polls the queue and runs the contexts' callbacks inline.
+ * polls the queue and runs the contexts' callbacks inline, or for a HANDLE_INTERRUPT handle on a
+ * QUEUE_INTERRUPT queue on the queue's interrupts, from the event loop.
  * @module
  */
 import type { DmaBuffer } from "@nvmekit/core";
 import { NvmeStatusError } from "@nvmekit/core";
 import type { Completion } from "@nvmekit/core/nvme-spec";
-import { isDeviceBuffer } from "./buffer.js";
+import { isDeviceBuffer, wholeDeviceBufferSize } from "./buffer.js";
 import {
   AIO_COMPLETE,
   AIO_INIT,
   AIO_PROCESS,
   HANDLE_HINT_DMEM,
+  HANDLE_INTERRUPT,
   NVME_CMD_READ,
   NVME_CMD_WRITE,
   NVMED_FAULT,
 } from "./constants.js";
 import type { NVMED_HANDLE, NVMED_QUEUE } from "./device.js";
 import { fail, NvmedError } from "./errors.js";
+import { reapOnInterrupts } from "./queue.js";
 import { selectQueue, usable } from "./select-queue.js";
 import { needsBounce } from "./transfer.js";
 
@@ -78,18 +81,38 @@ export function nvmed_aio_ctx(init: Partial<NVMED_AIO_CTX> = {}): NVMED_AIO_CTX 
   };
 }
 
-// Per-context state the callback needs; one object per context, reused across submissions.
-interface AioState {
-  ctx: NVMED_AIO_CTX;
-  handle: NVMED_HANDLE;
-  view: Uint8Array;
-  bounce: DmaBuffer | null;
+// What the completion callback needs, one per context for its lifetime, kept on the context under a
+// symbol (a property load per I/O, where a WeakMap lookup showed in profiles).
+const STATE = Symbol("nvmed.aio");
+type Tracked = NVMED_AIO_CTX & { [STATE]?: AioState };
+const NO_VIEW = new Uint8Array(0);
+
+class AioState {
+  /** The handle the context was submitted on (the caller may change `ctx.handle` meanwhile). */
+  handle: NVMED_HANDLE | null = null;
+  /** The caller's bytes of this transfer. */
+  view: Uint8Array = NO_VIEW;
+  /** DMA memory standing in for `view` when the controller cannot reach it. */
+  bounce: DmaBuffer | null = null;
+  /** The interrupt queue reaping this context (HANDLE_INTERRUPT), whose count of waiters it is in. */
+  interruptQueue: NVMED_QUEUE | null = null;
+  constructor(readonly ctx: NVMED_AIO_CTX) {}
 }
-const states = new WeakMap<NVMED_AIO_CTX, AioState>();
+
+function stateOf(ctx: NVMED_AIO_CTX): AioState {
+  let st = (ctx as Tracked)[STATE];
+  if (st === undefined) {
+    st = new AioState(ctx);
+    // Not enumerable: a copy of the context ({ ...ctx }) gets a state of its own.
+    Object.defineProperty(ctx, STATE, { value: st });
+  }
+  return st;
+}
 
 // The one static completion callback of every AIO command.
 function aioDone(st: AioState, cpl: Completion): void {
-  const { ctx, handle } = st;
+  const ctx = st.ctx;
+  const handle = st.handle!;
   const nvmed = handle.nvmed;
   const read = ctx.opcode === NVME_CMD_READ;
   if (cpl.isError) {
@@ -106,8 +129,8 @@ function aioDone(st: AioState, cpl: Completion): void {
   } else {
     nvmed.sharedCache?.directWritten(ctx.start_lba, st.view);
   }
-  if (st.bounce !== null) nvmed.ctrlr.freeBuffer(st.bounce);
-  st.bounce = null;
+  if (st.bounce !== null) dropBounce(st);
+  if (st.interruptQueue !== null) leaveInterruptQueue(st);
   ctx.num_complete_io++;
   ctx.status = AIO_COMPLETE;
   handle.aioInFlight--;
@@ -129,76 +152,98 @@ function enqueue(ctx: NVMED_AIO_CTX | null | undefined, opcode: number): number 
   if (!usable(handle)) return refuse(ctx, "the context's handle does not exist");
   if (ctx.status === AIO_PROCESS) return refuse(ctx, "the context is in flight");
   const nvmed = handle.nvmed;
-  const ss = nvmed.sectorSize;
+  const ns = nvmed.ns;
+  const ss = ns.sectorSize;
   const { start_lba: pos, len, buf } = ctx;
-  if (!buf || !ArrayBuffer.isView(buf) || !Number.isSafeInteger(len) || len <= 0 || len > buf.byteLength)
-    return refuse(ctx, `len ${len}: give 1 to buf.byteLength bytes`);
-  if (!Number.isSafeInteger(pos) || pos < 0 || pos % ss !== 0 || len % ss !== 0)
+  if (!buf) return refuse(ctx, "no buf");
+  // A whole nvmed_get_buffer buffer (known by a property of it) is a Uint8Array of page-aligned DMA
+  // memory of this controller: no type check, no search of the device's buffers, no bounce.
+  let size = wholeDeviceBufferSize(nvmed, buf);
+  const whole = size >= 0;
+  if (!whole) {
+    if (!ArrayBuffer.isView(buf)) return refuse(ctx, "buf is not an ArrayBufferView");
+    size = buf.byteLength;
+  }
+  // Sector sizes are powers of two, so dividing is exact and the quotient is whole exactly when the
+  // byte count is aligned (a modulo of an offset past 2^31, a double, is a C call in V8).
+  const lba = pos / ss;
+  const count = len / ss;
+  if (typeof len !== "number" || !(len > 0) || len > size)
+    return refuse(ctx, `len ${len}: give 1 to buf.byteLength (${size}) bytes`);
+  if (typeof pos !== "number" || !(lba >= 0) || lba !== Math.floor(lba) || count !== Math.floor(count))
     return refuse(ctx, `AIO needs ${ss}-byte aligned start_lba and len: ${pos}+${len}`);
-  if (pos + len > nvmed.capacity)
+  if (lba + count > ns.numSectors)
     return refuse(ctx, `bytes ${pos}+${len} run past the device's ${nvmed.capacity}`);
-  if ((handle.flags & HANDLE_HINT_DMEM) !== 0 && !isDeviceBuffer(nvmed, buf))
+  if (!whole && (handle.flags & HANDLE_HINT_DMEM) !== 0 && !isDeviceBuffer(nvmed, buf))
     return refuse(ctx, "HANDLE_HINT_DMEM: buf is not a buffer from nvmed_get_buffer on this device");
   const q = selectQueue(handle, opcode, pos, len);
   if (typeof q === "number") return refuse(ctx, "the select function chose no queue");
   // The caller's own view when it is exactly the transfer: no view made per I/O, and a DMA buffer
   // keeps the mark that gives its device address without a lookup.
   const view =
-    buf instanceof Uint8Array && buf.byteLength === len
-      ? buf
+    size === len && (whole || buf instanceof Uint8Array)
+      ? (buf as Uint8Array)
       : new Uint8Array(buf.buffer, buf.byteOffset, len);
-  let st = states.get(ctx);
-  if (st === undefined) {
-    st = { ctx, handle, view, bounce: null };
-    states.set(ctx, st);
-  }
+  const st = stateOf(ctx);
   st.handle = handle;
   st.view = view;
   ctx.opcode = opcode;
-  ctx.status = AIO_INIT;
-  ctx.num_init_io = 0;
+  // In flight before the call: a command the core fails at once completes from inside it.
+  ctx.status = AIO_PROCESS;
+  ctx.num_init_io = 1;
   ctx.num_complete_io = 0;
   ctx.result = 0;
   ctx.error = null;
-  return submit(ctx, st, q);
-}
-
-function submit(ctx: NVMED_AIO_CTX, st: AioState, q: NVMED_QUEUE): number {
-  const nvmed = st.handle.nvmed;
-  const ss = nvmed.sectorSize;
+  handle.aioInFlight++;
+  if ((handle.flags & HANDLE_INTERRUPT) !== 0) {
+    st.interruptQueue = q;
+    q.interruptWaiters++;
+  }
   let rc: number;
   try {
-    let data = st.view;
-    if (needsBounce(nvmed.ctrlr, st.view)) {
-      st.bounce = nvmed.ctrlr.allocBuffer(ctx.len);
-      if (ctx.opcode === NVME_CMD_WRITE) st.bounce.bytes.set(st.view);
+    let data = view;
+    if (!whole && needsBounce(nvmed.ctrlr, view)) {
+      st.bounce = nvmed.ctrlr.allocBuffer(len);
+      if (opcode === NVME_CMD_WRITE) st.bounce.bytes.set(view);
       data = st.bounce.bytes;
     }
     rc =
-      ctx.opcode === NVME_CMD_READ
-        ? nvmed.ns.cmdRead(q.qp, data, ctx.start_lba / ss, ctx.len / ss, aioDone, st)
-        : nvmed.ns.cmdWrite(q.qp, data, ctx.start_lba / ss, ctx.len / ss, aioDone, st);
+      opcode === NVME_CMD_READ
+        ? ns.cmdRead(q.qp, data, lba, count, aioDone, st)
+        : ns.cmdWrite(q.qp, data, lba, count, aioDone, st);
   } catch (e) {
-    dropBounce(st);
-    return fail(st.handle, -1, "AIO submission failed", e);
+    unsubmit(ctx, st);
+    return fail(handle, -1, "AIO submission failed", e);
   }
   if (rc !== 0) {
-    dropBounce(st);
+    unsubmit(ctx, st);
     return fail(
-      st.handle,
+      handle,
       -1,
       "the queue is full (NVMED_AIO_BUSY): reap with nvmed_aio_handle_complete and retry",
     );
   }
-  ctx.num_init_io = 1;
-  ctx.status = AIO_PROCESS;
-  st.handle.aioInFlight++;
-  st.handle.aioQueued++;
+  handle.aioQueued++;
+  if (st.interruptQueue !== null) reapOnInterrupts(q);
   return 0;
 }
 
+// Nothing was submitted after all: back to queued, as the seed's failed enqueue leaves a context.
+function unsubmit(ctx: NVMED_AIO_CTX, st: AioState): void {
+  ctx.status = AIO_INIT;
+  ctx.num_init_io = 0;
+  st.handle!.aioInFlight--;
+  if (st.interruptQueue !== null) leaveInterruptQueue(st);
+  dropBounce(st);
+}
+
+function leaveInterruptQueue(st: AioState): void {
+  st.interruptQueue!.interruptWaiters--;
+  st.interruptQueue = null;
+}
+
 function dropBounce(st: AioState): void {
-  if (st.bounce !== null) st.handle.nvmed.ctrlr.freeBuffer(st.bounce);
+  if (st.bounce !== null) st.handle!.nvmed.ctrlr.freeBuffer(st.bounce);
   st.bounce = null;
 }
 
@@ -223,8 +268,9 @@ export function nvmed_aio_write(context: NVMED_AIO_CTX | null | undefined): numb
 
 /**
  * Seed: "nvmed_aio_queue_submit() returns the number of submitted AIO contexts from the beginning or
- * since the last call of nvmed_aio_queue_submit()". Counts this handle's contexts; also rings any
- * doorbell the queue delayed. -1 for a destroyed handle. Synchronous.
+ * since the last call of nvmed_aio_queue_submit()". Counts this handle's contexts; also rings the
+ * doorbell of a QUEUE_DELAYED_DOORBELL queue, where the contexts reach the device from this call on.
+ * -1 for a destroyed handle. Synchronous.
  */
 export function nvmed_aio_queue_submit(handle: NVMED_HANDLE | null | undefined): number {
   if (!usable(handle)) return -1;
@@ -241,8 +287,9 @@ export function nvmed_aio_queue_submit(handle: NVMED_HANDLE | null | undefined):
  * AIO context call the callback function (if specified) and the status flag of the context is set to
  * AIO_COMPLETE"). A failed command is reported on its context (`result` -1, `error`). Note: a context
  * that completed during another poll of the same queue (another handle's call, or a Promise-face I/O's
- * poller) had its callback run there, and is counted here. An exception from a callback propagates out
- * of this call (the context is already complete; the others stay to be reaped next time). -2 for a destroyed handle with nothing in flight. Synchronous.
+ * poller, or a HANDLE_INTERRUPT handle's interrupt) had its callback run there, and is counted here.
+ * An exception from a callback propagates out of this call (the context is already complete; the
+ * others stay to be reaped next time). -2 for a destroyed handle with nothing in flight. Synchronous.
  */
 export function nvmed_aio_handle_complete(handle: NVMED_HANDLE | null | undefined): number {
   if (!handle || (!handle.live && handle.aioInFlight === 0))

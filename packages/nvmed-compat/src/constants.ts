@@ -29,10 +29,27 @@ export const NVMED_CACHE_SIZE = 2;
 /** nvmed_open flag of the original (defer cache zeroing); accepted and meaningless here (pages are allocated on use). */
 export const NVMED_CACHE_LAZY_INIT = 4;
 
-/** Queue flag of the original (the queue is skipped by the background poller); accepted, no effect here. */
+/**
+ * Queue flag of the original (the queue is skipped by its background completion thread); accepted, no
+ * effect here: there is no background poller, completions are reaped by the caller's calls (or, for
+ * HANDLE_INTERRUPT handles on a QUEUE_INTERRUPT queue, on the queue's interrupts).
+ */
 export const QUEUE_MANUAL_COMPLETION = 1;
-/** Queue flag of the original (interrupt-driven completion thread); refused here (see README). */
+/**
+ * Queue flag of the original: an interrupt-driven queue. Here: core's queue pair with completion
+ * interrupts (MSI-X through VFIO on PCIe). Awaited calls on it sleep on the interrupt once the queue has
+ * gone quiet instead of polling, and the AIO of its HANDLE_INTERRUPT handles completes on interrupts
+ * with no nvmed_aio_handle_complete. On a transport without interrupts (the in-thread software
+ * controller) the queue is polled from the event loop instead, with the same behaviour.
+ */
 export const QUEUE_INTERRUPT = 2;
+/**
+ * Queue flag, nvmekit's (not in NVMeDirect): core's delayed doorbell. Submissions are written to the
+ * ring without ringing the doorbell, which is rung once per nvmed_aio_queue_submit (hence its name)
+ * and at the end of each completion poll: one doorbell write (a trap into an emulated controller) per
+ * batch instead of per command.
+ */
+export const QUEUE_DELAYED_DOORBELL = 0x100;
 
 /** Handle flag. Seed: "HANDLE_DIRECT_IO - Perform I/O directly" (no block cache). */
 export const HANDLE_DIRECT_IO = 1;
@@ -42,7 +59,12 @@ export const HANDLE_SYNC_IO = 2;
 export const HANDLE_HINT_DMEM = 4;
 /** Handle flag set by nvmed_handle_create_mq (internal in the original too). */
 export const HANDLE_MQ = 8;
-/** Handle flag of the original (sleep on an interrupt); dropped at creation, -6 from feature_set, as the original does on a non-interrupt queue. */
+/**
+ * Handle flag of the original: wait for completions on the queue's interrupt instead of polling. On a
+ * QUEUE_INTERRUPT queue (every queue of a multi-queue handle), the handle's AIO contexts complete on
+ * the interrupt, from the event loop, with no nvmed_aio_handle_complete (which still counts them).
+ * On other queues it is dropped at creation and -6 from nvmed_handle_feature_set, as in the original.
+ */
 export const HANDLE_INTERRUPT = 16;
 
 /** nvmed_lseek whence. Seed: "The offset is set to offset bytes". */

@@ -80,6 +80,10 @@ export class NVMED_QUEUE {
   numHandle = 0;
   /** False once nvmed_queue_destroy succeeded. */
   live = true;
+  /** AIO contexts of HANDLE_INTERRUPT handles in flight on it: while any, it is reaped on interrupts. @internal */
+  interruptWaiters = 0;
+  /** Whether its interrupt loop runs. @internal */
+  reaping = false;
 
   /** @internal */
   constructor(
@@ -87,7 +91,7 @@ export class NVMED_QUEUE {
     readonly nvmed: NVMED,
     /** The core queue pair. */
     readonly qp: QueuePair,
-    /** nvmed_queue_create's flags. */
+    /** nvmed_queue_create's flags (QUEUE_INTERRUPT, QUEUE_DELAYED_DOORBELL, QUEUE_MANUAL_COMPLETION). */
     readonly flags: number,
   ) {}
 
@@ -130,13 +134,12 @@ export class NVMED_HANDLE {
     readonly select: NvmedSelectFn | null,
   ) {
     this.distinctQueues = [...new Set(queues)];
+    this.nvmed = queues[0]!.nvmed;
   }
 
   /** @internal Its queues without repeats, computed once: every AIO poll walks them. */
   readonly distinctQueues: readonly NVMED_QUEUE[];
 
-  /** The device. */
-  get nvmed(): NVMED {
-    return this.queues[0]!.nvmed;
-  }
+  /** The device (a field, not a getter: every I/O reads it). */
+  readonly nvmed: NVMED;
 }

@@ -13,17 +13,25 @@ import {
   NVMED_FAULT,
   NVMED_INVALID,
   NVMED_NOENTRY,
+  QUEUE_INTERRUPT,
 } from "./constants.js";
 import { NVMED_HANDLE, type NVMED_QUEUE, type NvmedSelectFn } from "./device.js";
 import { fail, failNull } from "./errors.js";
 
 const SETTABLE = HANDLE_DIRECT_IO | HANDLE_SYNC_IO | HANDLE_HINT_DMEM;
 
+/** The HANDLE_* flags a handle on `queues` keeps: HANDLE_INTERRUPT only when every queue is an interrupt queue (as the original). */
+function kept(queues: readonly NVMED_QUEUE[], flags: number): number {
+  const irq = queues.every((q) => (q.flags & QUEUE_INTERRUPT) !== 0);
+  return flags & (irq ? SETTABLE | HANDLE_INTERRUPT : SETTABLE);
+}
+
 /**
  * Creates a handle on `queue`. Seed: "HANDLE_DIRECT_IO - Perform I/O directly; HANDLE_SYNC_IO -
  * Perform I/O synchronously; HANDLE_HINT_DMEM - Use the pre-translated buffer obtained from
- * nvmed_get_buffer() … On error, NULL is returned". HANDLE_INTERRUPT is dropped, as the original drops
- * it on a queue without QUEUE_INTERRUPT (there are none here). Synchronous: nothing waits for the device.
+ * nvmed_get_buffer() … On error, NULL is returned". HANDLE_INTERRUPT (the original's): the handle's
+ * AIO completes on the queue's interrupts; kept on a QUEUE_INTERRUPT queue, dropped on others, as the
+ * original does. Synchronous: nothing waits for the device.
  */
 export function nvmed_handle_create(queue: NVMED_QUEUE | null | undefined, flags = 0): NVMED_HANDLE | null {
   if (!queue?.live || !queue.nvmed.open) return failNull(queue, -NVMED_NOENTRY, "the queue does not exist");
@@ -34,7 +42,7 @@ export function nvmed_handle_create(queue: NVMED_QUEUE | null | undefined, flags
       `flags 0x${flags.toString(16)}: HANDLE_DIRECT_IO, HANDLE_SYNC_IO, HANDLE_HINT_DMEM`,
     );
   queue.numHandle++;
-  return new NVMED_HANDLE([queue], flags & SETTABLE, null);
+  return new NVMED_HANDLE([queue], kept([queue], flags), null);
 }
 
 /**
@@ -63,7 +71,7 @@ export function nvmed_handle_create_mq(
   if ((flags & ~(SETTABLE | HANDLE_INTERRUPT | HANDLE_MQ)) !== 0)
     return failNull(null, -NVMED_INVALID, `flags 0x${flags.toString(16)}`);
   for (const q of new Set(ok)) q.numHandle++;
-  return new NVMED_HANDLE(ok, (flags & SETTABLE) | HANDLE_MQ, select);
+  return new NVMED_HANDLE(ok, kept(ok, flags) | HANDLE_MQ, select);
 }
 
 function destroy(handle: NVMED_HANDLE): number {
@@ -98,9 +106,10 @@ export function nvmed_handle_destroy_mq(handle: NVMED_HANDLE | null | undefined)
 
 /**
  * Sets or clears one flag. Seed: "flags: HANDLE_DIRECT_IO, HANDLE_SYNC_IO, HANDLE_HINT_DMEM; value :
- * TRUE or FALSE; Return Value: value of flags (TRUE or FALSE)". Returns 1 or 0 (the value set); -6 for
- * HANDLE_INTERRUPT (as the original on a non-interrupt queue) or another flag, -2 for a destroyed handle.
- * The next I/O takes the new path (the original's did not).
+ * TRUE or FALSE; Return Value: value of flags (TRUE or FALSE)". Returns 1 or 0 (the value set); also
+ * HANDLE_INTERRUPT when every queue of the handle is a QUEUE_INTERRUPT queue (-6 otherwise, as the
+ * original); -6 for another flag, -2 for a destroyed handle. The next I/O takes the new path (the
+ * original's did not); AIO already in flight completes as it was submitted.
  */
 export function nvmed_handle_feature_set(
   handle: NVMED_HANDLE | null | undefined,
@@ -108,8 +117,17 @@ export function nvmed_handle_feature_set(
   value: boolean | number,
 ): number {
   if (!handle?.live) return fail(handle, -NVMED_NOENTRY, "the handle does not exist");
-  if (flag !== HANDLE_DIRECT_IO && flag !== HANDLE_SYNC_IO && flag !== HANDLE_HINT_DMEM)
-    return fail(handle, -NVMED_INVALID, `flag ${flag}: HANDLE_DIRECT_IO, HANDLE_SYNC_IO or HANDLE_HINT_DMEM`);
+  const settable =
+    flag === HANDLE_DIRECT_IO ||
+    flag === HANDLE_SYNC_IO ||
+    flag === HANDLE_HINT_DMEM ||
+    (flag === HANDLE_INTERRUPT && kept(handle.queues, flag) !== 0);
+  if (!settable)
+    return fail(
+      handle,
+      -NVMED_INVALID,
+      `flag ${flag}: HANDLE_DIRECT_IO, HANDLE_SYNC_IO, HANDLE_HINT_DMEM, or HANDLE_INTERRUPT on interrupt queues`,
+    );
   if (value) handle.flags |= flag;
   else handle.flags &= ~flag;
   return value ? 1 : 0;

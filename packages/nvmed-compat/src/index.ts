@@ -3,7 +3,8 @@
  * cache, buffers and AIO with the seed's names, constants and return codes, on every transport and with
  * no kernel module. Calls that wait for the device return a Promise of the C return value; the others
  * stay synchronous. A failed call returns the seed's code and keeps its reason in the object's
- * `lastError` and in {@link nvmed_last_error}. Give it a driver first: {@link nvmed_set_driver}.
+ * `lastError` and in {@link nvmed_last_error}. Give it a driver first ({@link nvmed_set_driver}); with
+ * none, `trtype:SOFT` paths open softnvme's embedded software controller.
  * @module
  */
 export * from "./aio.js";

@@ -3,6 +3,7 @@
  * @module
  */
 import { type Controller, compareTransportIds, formatTransportId, type NvmeDriver } from "@nvmekit/core";
+import { freeBuffers } from "./buffer.js";
 import { BlockCache } from "./cache/block-cache.js";
 import {
   NVMED_CACHE_LAZY_INIT,
@@ -13,7 +14,7 @@ import {
   NVMED_NOENTRY,
 } from "./constants.js";
 import { NVMED, type SharedController } from "./device.js";
-import { type NvmedOpenOptions, nvmed_get_driver } from "./driver-source.js";
+import { builtInDriver, type NvmedOpenOptions, nvmed_get_driver } from "./driver-source.js";
 import { fail, failNull } from "./errors.js";
 import { parseNvmedPath } from "./path.js";
 
@@ -84,7 +85,8 @@ async function release(s: SharedController): Promise<void> {
  * - `flags`: NVMED_NO_CACHE (no block cache: buffered handles then read-modify-write through a bounce
  *   buffer, write-through); NVMED_CACHE_LAZY_INIT is accepted (pages are always allocated on use).
  * - Differs: returns a Promise (connecting waits for the device); needs a driver (see
- *   {@link nvmed_set_driver}); several opens of one controller share its connection and the namespace's
+ *   {@link nvmed_set_driver}) except for `trtype:SOFT` paths, which open softnvme's embedded software
+ *   controller when none is set (`"trtype:SOFT traddr:soft0 ns:1"`); several opens of one controller share its connection and the namespace's
  *   cache, and the controller is detached when the last one closes (the original's fio plugin crashed
  *   on exactly that). The reason of a null is {@link nvmed_last_error}.
  */
@@ -109,12 +111,13 @@ export async function nvmed_open(
   if (options.controller !== undefined) {
     shared = givenShared(options.controller);
   } else {
-    const driver = options.driver ?? nvmed_get_driver();
+    const driver = options.driver ?? nvmed_get_driver() ?? builtInDriver(target.trid);
     if (driver === null)
       return failNull(
         null,
         -NVMED_NOENTRY,
-        "no NvmeDriver: call nvmed_set_driver(driver) (or nvmed_set_container) first, or pass { driver }",
+        "no NvmeDriver: call nvmed_set_driver(driver) (or nvmed_set_container) first, or pass { driver } " +
+          "(only the software controller, trtype:SOFT, opens without one)",
       );
     try {
       shared = await connectShared(driver, target.trid);
@@ -167,8 +170,7 @@ export async function nvmed_close(nvmed: NVMED | null | undefined): Promise<numb
       return fail(nvmed, -NVMED_FAULT, "writing the block cache back failed", e);
     }
   }
-  for (const b of nvmed.buffers.values()) nvmed.ctrlr.freeBuffer(b);
-  nvmed.buffers.clear();
+  freeBuffers(nvmed);
   nvmed.open = false;
   try {
     await release(nvmed.shared);

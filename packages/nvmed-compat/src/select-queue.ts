@@ -18,10 +18,8 @@ export function selectQueue(
   offset: number,
   len: number,
 ): NVMED_QUEUE | number {
-  if (handle.select === null) {
-    const q = handle.queues[0]!;
-    return q.live ? q : fail(handle, -NVMED_NOENTRY, "the handle's queue was destroyed");
-  }
+  // A queue is not destroyed while handles use it (nvmed_queue_destroy refuses), so a live handle's is live.
+  if (handle.select === null) return handle.queues[0]!;
   let q: NVMED_QUEUE | null;
   try {
     q = handle.select(handle, opcode, offset, len);

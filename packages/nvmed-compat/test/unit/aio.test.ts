@@ -20,6 +20,7 @@ import {
   nvmed_handle_destroy,
   nvmed_handle_destroy_mq,
   nvmed_pread,
+  nvmed_put_buffer,
   nvmed_pwrite,
   nvmed_queue_create,
   nvmed_queue_destroy,
@@ -120,6 +121,8 @@ test("AIO: a failed command is reported on the context (result -1, NVMe status i
 test("AIO bad input: misaligned, past the end, foreign buffer with HINT_DMEM, no handle: -1, nothing submitted", async () => {
   const s = await setup();
   const buf = nvmed_get_buffer(s.nvmed, 1)!;
+  const put = nvmed_get_buffer(s.nvmed, 1)!;
+  assert.is(nvmed_put_buffer(put), 0);
   const n0 = s.dev.rig.device.commands.length;
   const bad = [
     nvmed_aio_ctx({ handle: s.h, start_lba: 100, len: 512, buf }),
@@ -128,6 +131,11 @@ test("AIO bad input: misaligned, past the end, foreign buffer with HINT_DMEM, no
     nvmed_aio_ctx({ handle: s.h, start_lba: 0, len: 4096, buf: new Uint8Array(4096) }),
     nvmed_aio_ctx({ handle: s.h, start_lba: 0, len: 8192, buf }),
     nvmed_aio_ctx({ handle: null, start_lba: 0, len: 512, buf }),
+    nvmed_aio_ctx({ handle: s.h, start_lba: "4096" as unknown as number, len: 512, buf }),
+    nvmed_aio_ctx({ handle: s.h, start_lba: Number.NaN, len: 512, buf }),
+    nvmed_aio_ctx({ handle: s.h, start_lba: 0, len: Number.NaN, buf }),
+    nvmed_aio_ctx({ handle: s.h, start_lba: 0, len: 512, buf: { byteLength: 512 } as ArrayBufferView }),
+    nvmed_aio_ctx({ handle: s.h, start_lba: 0, len: 512, buf: put }),
   ];
   for (const c of bad) {
     assert.is(nvmed_aio_write(c), -1);
@@ -135,9 +143,24 @@ test("AIO bad input: misaligned, past the end, foreign buffer with HINT_DMEM, no
     assert.is(c.status, AIO_INIT);
   }
   assert.match(bad[3]!.error!.message, /HINT_DMEM/);
+  assert.match(bad[10]!.error!.message, /HINT_DMEM/, "a buffer put back is no longer the device's");
   assert.is(nvmed_aio_read(null), -1);
   assert.is(s.dev.rig.device.commands.length, n0, "nothing submitted");
   assert.is(nvmed_aio_queue_submit(s.h), 0);
+  await s.done();
+});
+
+test("AIO: a copy of a context in flight is a context of its own", async () => {
+  const s = await setup();
+  const a = nvmed_aio_ctx({ handle: s.h, start_lba: 0, len: 512, buf: nvmed_get_buffer(s.nvmed, 1)! });
+  assert.is(nvmed_aio_write(a), 0);
+  const b = { ...a, start_lba: 512, status: AIO_INIT, buf: nvmed_get_buffer(s.nvmed, 1)!.fill(7) };
+  assert.is(nvmed_aio_write(b), 0);
+  assert.is(nvmed_aio_handle_complete(s.h), 2);
+  assert.is(a.status, AIO_COMPLETE);
+  assert.is(b.status, AIO_COMPLETE);
+  assert.is(s.dev.backend[512], 7, "the copy wrote its own buffer at its own offset");
+  assert.is(s.dev.backend[0], 0);
   await s.done();
 });
 

@@ -1,3 +1,4 @@
+import { EMBEDDED_SOFT_TRID, embeddedSoftRig } from "@nvmekit/softnvme";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import {
@@ -21,13 +22,14 @@ import {
   nvmed_handle_feature_set,
   nvmed_last_error,
   nvmed_open,
+  nvmed_pread,
   nvmed_put_buffer,
+  nvmed_pwrite,
   nvmed_queue_create,
   nvmed_queue_destroy,
   nvmed_set_driver,
-  QUEUE_INTERRUPT,
 } from "../../src/index.js";
-import { openSoft, SOFT_PATH, softDevice } from "./soft-device.js";
+import { openSoft, pattern, SOFT_PATH, softDevice } from "./soft-device.js";
 
 test("nvmed_open: a transport ID with ns:N opens that namespace; close returns 0 and detaches", async () => {
   const dev = softDevice();
@@ -44,7 +46,9 @@ test("nvmed_open: a transport ID with ns:N opens that namespace; close returns 0
 
 test("nvmed_open: null with the reason for no driver, a bad ns, an inactive namespace, bad flags", async () => {
   nvmed_set_driver(null);
-  assert.is(await nvmed_open(SOFT_PATH, 0), null);
+  assert.is(await nvmed_open("trtype:PCIe traddr:0000:01:00.0 ns:1", 0), null);
+  assert.match(nvmed_last_error()!.message, /nvmed_set_driver/);
+  assert.is(await nvmed_open("trtype:bogus traddr:x ns:1", 0), null);
   assert.match(nvmed_last_error()!.message, /nvmed_set_driver/);
   const dev = softDevice();
   assert.is(await nvmed_open("trtype:SOFT traddr:soft0 ns:x", 0, { driver: dev.rig.driver }), null);
@@ -55,6 +59,35 @@ test("nvmed_open: null with the reason for no driver, a bad ns, an inactive name
   assert.is(dev.rig.driver.controllers.length, 0, "a failed open releases the controller");
   assert.is(await nvmed_open(SOFT_PATH, 0x80, { driver: dev.rig.driver }), null);
   assert.is(await nvmed_open("trtype:SOFT traddr:nosuch ns:1", 0, { driver: dev.rig.driver }), null);
+  assert.match(nvmed_last_error()!.message, /cannot connect/);
+});
+
+test("nvmed_open with no driver: a trtype:SOFT path opens the embedded software controller, data kept across opens", async () => {
+  nvmed_set_driver(null);
+  const path = `${EMBEDDED_SOFT_TRID} ns:1`;
+  const data = pattern(4096, 5);
+  const a = await nvmed_open(path, 0);
+  if (a === null) throw nvmed_last_error();
+  assert.is(a.ctrlr, embeddedSoftRig().driver.controllers[0], "the embedded rig's controller");
+  const qa = (await nvmed_queue_create(a))!;
+  const ha = nvmed_handle_create(qa, 0)!; // buffered: the data reaches the device at close
+  assert.is(await nvmed_pwrite(ha, data, 4096, 8192), 4096);
+  assert.is(nvmed_handle_destroy(ha), 0);
+  assert.is(await nvmed_queue_destroy(qa), 0);
+  assert.is(await nvmed_close(a), 0);
+  assert.is(embeddedSoftRig().driver.controllers.length, 0, "detached at the last close");
+
+  const b = await nvmed_open(path, NVMED_NO_CACHE);
+  if (b === null) throw nvmed_last_error();
+  const qb = (await nvmed_queue_create(b))!;
+  const hb = nvmed_handle_create(qb, HANDLE_DIRECT_IO)!;
+  const back = new Uint8Array(4096);
+  assert.is(await nvmed_pread(hb, back, 4096, 8192), 4096);
+  assert.equal(back, data);
+  assert.is(nvmed_handle_destroy(hb), 0);
+  assert.is(await nvmed_queue_destroy(qb), 0);
+  assert.is(await nvmed_close(b), 0);
+  assert.is(await nvmed_open("trtype:SOFT traddr:soft9 ns:1", 0), null, "the embedded rig has soft0 only");
   assert.match(nvmed_last_error()!.message, /cannot connect/);
 });
 
@@ -102,16 +135,17 @@ test("close fails with -1 while queues remain; queue destroy fails with -1 while
   assert.is(await nvmed_close(nvmed), 0);
 });
 
-test("nvmed_queue_create: QUEUE_INTERRUPT refused, closed device refused", async () => {
+test("nvmed_queue_create: unknown flags refused (-6), closed device refused", async () => {
   const dev = softDevice();
   const nvmed = await openSoft(dev);
-  assert.is(await nvmed_queue_create(nvmed, QUEUE_INTERRUPT), null);
+  assert.is(await nvmed_queue_create(nvmed, 0x40), null);
+  assert.is(nvmed.lastError!.code, -6);
   assert.match(nvmed.lastError!.message, /QUEUE_INTERRUPT/);
   assert.is(await nvmed_close(nvmed), 0);
   assert.is(await nvmed_queue_create(nvmed, 0), null);
 });
 
-test("handle features: set returns the value, get reads it back, INTERRUPT is -6, create drops INTERRUPT", async () => {
+test("handle features: set returns the value, get reads it back; on a polled queue INTERRUPT is -6 and dropped at create", async () => {
   const dev = softDevice();
   const nvmed = await openSoft(dev);
   const q = (await nvmed_queue_create(nvmed))!;

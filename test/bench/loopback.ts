@@ -1,0 +1,101 @@
+/**
+ * A device with nothing in it, for measuring host code alone: DMA memory as one ArrayBuffer with
+ * made-up IOVAs, queues whose "device" completes each command as soon as it is posted, and a namespace
+ * on them. Used by `pnpm bench:engine` (core's per-I/O path) and `pnpm bench:nvmed`'s host part
+ * (nvmed-compat's AIO path over core's).
+ * @module
+ */
+import type { DmaAllocator, DmaBuffer, NamespaceOwner } from "@nvmekit/core";
+import { createMemoryDomain, DmaDeviceType, Namespace, QueuePair } from "@nvmekit/core";
+import type { IdentifyController, IdentifyNamespace } from "@nvmekit/core/nvme-spec";
+import type { QueuePort } from "@nvmekit/core/transport";
+
+const PAGE = 4096;
+
+/** DMA memory as one ArrayBuffer with made-up IOVAs. */
+function arena(bytes: number): DmaAllocator {
+  const memory = new ArrayBuffer(bytes);
+  const base = 0x10_0000;
+  let next = 0;
+  return {
+    pageSize: PAGE,
+    alloc(size: number): DmaBuffer {
+      const at = next;
+      next += Math.ceil(size / PAGE) * PAGE;
+      return { bytes: new Uint8Array(memory, at, size), iova: base + at };
+    },
+    free(): void {},
+    iovaOf: (v: ArrayBufferView): number => (v.buffer === memory ? base + v.byteOffset : -1),
+  };
+}
+
+/** A queue whose "device" completes each command as soon as it is posted. */
+class LoopbackQueue implements QueuePort {
+  readonly qid = 1;
+  private readonly cids: Int32Array;
+  private head = 0;
+  private tail = 0;
+  private count = 0;
+  constructor(readonly depth: number) {
+    this.cids = new Int32Array(depth);
+  }
+  post(cmd: Uint32Array): void {
+    this.cids[this.tail] = cmd[0]! >>> 16;
+    this.tail = (this.tail + 1) % this.depth;
+    this.count++;
+  }
+  ringSubmission(): void {}
+  poll(out: Uint32Array): boolean {
+    if (this.count === 0) return false;
+    out[0] = 0;
+    out[1] = 0;
+    out[2] = 0;
+    out[3] = this.cids[this.head]!;
+    this.head = (this.head + 1) % this.depth;
+    this.count--;
+    return true;
+  }
+  ringCompletion(): void {}
+  async release(): Promise<void> {}
+}
+
+/** A loopback device: its memory, a namespace, and a way to make queue pairs on it. */
+export interface LoopbackDevice {
+  /** DMA memory (64 MiB, never reused). */
+  readonly dma: DmaAllocator;
+  /** Namespace 1. */
+  readonly ns: Namespace;
+  /** A queue pair of 256 entries and 512 requests, the controller defaults. */
+  queuePair(): QueuePair;
+}
+
+/** A loopback device whose namespace 1 has `blocks` blocks of `sectorSize` bytes. */
+export function loopbackDevice(sectorSize: number, blocks: bigint): LoopbackDevice {
+  const dma = arena(64 << 20);
+  const owner: NamespaceOwner = {
+    dma,
+    data: { oncs: 0, vwc: 0 } as IdentifyController,
+    maxTransferSize: 128 * 1024,
+    sglSupported: false,
+    memoryDomain: createMemoryDomain(DmaDeviceType.Dma, null, "bench"),
+    assertUsable(): void {},
+  };
+  const ns = new Namespace(owner, 1, {
+    nsze: blocks,
+    sectorSize,
+    metadataSize: 0,
+    extendedLba: false,
+    piType: 0,
+    noiob: 0,
+    mc: 0,
+  } as IdentifyNamespace);
+  const queuePair = (): QueuePair =>
+    new QueuePair(new LoopbackQueue(256), dma, {
+      requests: 512,
+      retryCount: 4,
+      pagesPerTracker: 1,
+      sglSupported: false,
+      delayDoorbell: false,
+    });
+  return { dma, ns, queuePair };
+}
