@@ -10,7 +10,8 @@ import * as assert from "uvu/assert";
 const BIN = "packages/cli/bin/nvmekit.js";
 const TRADDR = "10.66.0.1";
 const DISCOVERY = `trtype:RDMA adrfam:IPv4 traddr:${TRADDR} trsvcid:4420`;
-const NULL_NQN = "nqn.2024-01.io.nvmekit:null";
+// The file-backed subsystem (256 MiB): --verify first writes the whole namespace, in 128 KiB I/Os.
+const FILE_NQN = "nqn.2024-01.io.nvmekit:file";
 
 function nvmekit(args: string[]): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 200_000 });
@@ -34,7 +35,21 @@ test("discover over RDMA lists the subsystems nvme discover lists", () => {
 
 test("perf --verify over RDMA in 2 worker threads: every read finds its pattern", () => {
   const r = nvmekit([
-    ...["perf", "-r", `${DISCOVERY} subnqn:${NULL_NQN}`, "-q", "16", "-w", "randrw", "-M", "50", "-t", "2"],
+    ...[
+      "perf",
+      "-r",
+      `${DISCOVERY} subnqn:${FILE_NQN}`,
+      "-q",
+      "4",
+      "-o",
+      "128k",
+      "-w",
+      "randrw",
+      "-M",
+      "50",
+      "-t",
+      "2",
+    ],
     ...["--workers", "2", "--verify", "--json"],
   ]);
   assert.is(r.code, 0, r.stderr);
