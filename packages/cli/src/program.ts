@@ -20,6 +20,7 @@ import { registerSetup } from "./commands/setup.js";
 import { registerTarget } from "./commands/target.js";
 import { registerWrite } from "./commands/write.js";
 import { registerWriteZeroes } from "./commands/write-zeroes.js";
+import { registerZns } from "./commands/zns.js";
 import { SOFT_DIR_ENV } from "./runtime/soft-default.js";
 
 /** Builds the program; commander throws instead of exiting (see {@link run}). */
@@ -59,6 +60,7 @@ export function buildProgram(): Command {
     registerFlush,
     registerDsm,
     registerWriteZeroes,
+    registerZns,
     registerLog,
     registerFeatures,
     registerFormat,

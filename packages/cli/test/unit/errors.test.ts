@@ -148,7 +148,7 @@ test("data that does not fit, and a --data file that is not there", () => {
   fails(
     ["write", "--lba", "0", "--count", "1"],
     2,
-    /stdin holds 600 bytes, more than the 512 of --count blocks/,
+    /stdin holds 600 bytes, more than the 512 bytes of --count: raise --count or trim the input/,
     {},
     "x".repeat(600),
   );
