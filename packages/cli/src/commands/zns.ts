@@ -381,9 +381,7 @@ function registerIdNs(zns: Command): void {
 export function registerZns(program: Command): void {
   const zns = program
     .command("zns")
-    .description(
-      "Zoned Namespace commands: id-ns, report-zones, reset/open/close/finish/offline-zone, zone-append",
-    );
+    .description("Zoned Namespace commands, like nvme zns: report-zones, zone-append, reset-zone, ...");
   registerIdNs(zns);
   registerReportZones(zns);
   registerZoneActions(zns);
