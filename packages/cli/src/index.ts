@@ -1,7 +1,9 @@
 /**
- * @nvmekit/cli: the `nvmekit` command line and the perf workload engine it runs.
+ * @nvmekit/cli: the `nvmekit` command line ({@link run}, also for running its commands in-process)
+ * and the perf workload engine it runs.
  * @module
  */
+export { run } from "./main.js";
 export * from "./perf/latency-recorder.js";
 export * from "./perf/pattern-data.js";
 export * from "./perf/workload.js";

@@ -20,6 +20,7 @@ import { registerSetup } from "./commands/setup.js";
 import { registerTarget } from "./commands/target.js";
 import { registerWrite } from "./commands/write.js";
 import { registerWriteZeroes } from "./commands/write-zeroes.js";
+import { registerZns } from "./commands/zns.js";
 import { SOFT_DIR_ENV } from "./runtime/soft-default.js";
 
 /** Builds the program; commander throws instead of exiting (see {@link run}). */
@@ -44,8 +45,9 @@ export function buildProgram(): Command {
     })
     .addHelpText(
       "after",
-      `\nWithout -r, commands use a software NVMe controller started in this process (its data lives in\n` +
-        `memory; set ${SOFT_DIR_ENV}=DIR to keep it in files). Transport IDs are SPDK's:\n` +
+      `\nWithout -r, commands use a software NVMe controller started in this process: namespaces 1 and 2,\n` +
+        `and 3, which is zoned (nvmekit zns). Its data lives in memory (set ${SOFT_DIR_ENV}=DIR to keep it\n` +
+        `in files; zone states start afresh in each command). Transport IDs are SPDK's:\n` +
         `  -r 'trtype:PCIe traddr:0000:01:00.0'`,
     );
   for (const register of [
@@ -59,6 +61,7 @@ export function buildProgram(): Command {
     registerFlush,
     registerDsm,
     registerWriteZeroes,
+    registerZns,
     registerLog,
     registerFeatures,
     registerFormat,

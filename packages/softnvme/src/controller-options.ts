@@ -28,7 +28,7 @@ export interface SoftControllerOptions {
   maxIoQueues?: number;
   /** Identify NN: the largest NSID (default 16). */
   maxNamespaces?: number;
-  /** Namespaces at power-on (default nsid 1 with 512-byte blocks, nsid 2 with 4096-byte blocks). */
+  /** Namespaces at power-on (default {@link DEFAULT_NAMESPACES}: 512-byte, 4 KiB and zoned 4 KiB blocks). */
   namespaces?: readonly SoftNamespaceOptions[];
   /** Total NVM capacity in bytes, bounding Namespace Management (default 256 MiB). */
   capacity?: number;

@@ -53,10 +53,21 @@ export interface SoftNamespaceOptions {
   zoned?: ZonedOptions;
 }
 
-/** The namespaces a controller has when its options name none: 8 MiB of 512-byte and 16 MiB of 4 KiB blocks. */
+/**
+ * The namespaces a controller has when its options name none: 8 MiB of 512-byte and 16 MiB of 4 KiB
+ * blocks, and a zoned one (so the embedded default shows the Zoned Namespace command set): eight
+ * 1 MiB zones of 4 KiB blocks, each writable for 768 KiB (capacity below the zone size, as real ZNS
+ * drives have), at most 4 open and 6 active, the limits of the rig's zoned QEMU namespace.
+ */
 export const DEFAULT_NAMESPACES: readonly SoftNamespaceOptions[] = [
   { nsid: 1, blockSize: 512, blocks: 16384 },
   { nsid: 2, blockSize: 4096, blocks: 4096 },
+  {
+    nsid: 3,
+    blockSize: 4096,
+    blocks: 8 * 256,
+    zoned: { zoneSize: 256, zoneCapacity: 192, maxOpen: 4, maxActive: 6 },
+  },
 ];
 
 /** Picks the LBAF index of a block size / metadata size pair. */

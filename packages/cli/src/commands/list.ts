@@ -30,6 +30,8 @@ export interface ListedNamespace {
   metadataSize: number;
   /** Index of the LBA format in use. */
   lbaf: number;
+  /** Whether it is a zoned namespace (see `nvmekit zns report-zones`). */
+  zoned: boolean;
 }
 
 /** One controller in the listing: attached and identified, or the error that stopped it. */
@@ -68,6 +70,7 @@ function describe(ctrlr: Controller): Omit<ListedController, "trid" | "software"
       sectorSize: ns.sectorSize,
       metadataSize: ns.metadataSize,
       lbaf: ns.data.formattedLbaIndex,
+      zoned: ns.isZoned,
     };
   });
   return { model: ctrlr.data.mn, serial: ctrlr.data.sn, firmware: ctrlr.data.fr, namespaces };
@@ -125,7 +128,11 @@ function printListing(listing: Listing): void {
     namespaces.forEach((ns, i) => {
       const head = i === 0 ? [label, c.model!, c.serial!, c.firmware!] : ["", "", "", ""];
       const tail = ns
-        ? [String(ns.nsid), formatBytes(ns.bytes), `${formatBytes(ns.sectorSize)} + ${ns.metadataSize} B`]
+        ? [
+            String(ns.nsid),
+            formatBytes(ns.bytes),
+            `${formatBytes(ns.sectorSize)} + ${ns.metadataSize} B${ns.zoned ? ", zoned" : ""}`,
+          ]
         : ["-", "", ""];
       rows.push([...head, ...tail]);
     });

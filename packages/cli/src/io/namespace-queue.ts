@@ -57,13 +57,25 @@ export function checkRange(ns: Namespace, lba: number, count: number): void {
   }
 }
 
-/** Attaches, picks the namespace, allocates a queue pair, runs `fn`, and releases it all. */
+/** Attaches, picks the namespace `--ns` names, allocates a queue pair, runs `fn`, and releases it all. */
 export function withNamespaceQueue<T>(
   flags: NamespaceFlags,
   fn: (target: IoTarget) => Promise<T>,
 ): Promise<T> {
+  return withQueue(flags, (ctrlr) => activeNamespace(ctrlr, flags.ns), fn);
+}
+
+/**
+ * Attaches the controller `flags.trid` names, picks the namespace with `pick` (which throws for a
+ * wrong one, before any queue exists), allocates a queue pair, runs `fn`, and releases it all.
+ */
+export function withQueue<T>(
+  flags: TargetFlags,
+  pick: (ctrlr: Controller) => Namespace,
+  fn: (target: IoTarget) => Promise<T>,
+): Promise<T> {
   return withController(flags.trid, async ({ ctrlr }) => {
-    const ns = activeNamespace(ctrlr, flags.ns);
+    const ns = pick(ctrlr);
     const qp = await ctrlr.allocIoQpair();
     try {
       return await fn({ ctrlr, ns, qp });

@@ -1,10 +1,10 @@
 /**
  * Flags several commands share, defined once: the transport ID (`-r`, as SPDK's tools), the
- * namespace (`-n/--ns`, as nvme-cli's `--namespace-id`) and `--json`.
+ * namespace (`-n/--ns`, as nvme-cli's `--namespace-id`), `--json` and nvme-cli's `-o json`.
  * @module
  */
 import type { Command } from "commander";
-import { integer } from "./numbers.js";
+import { integer, oneOf } from "./numbers.js";
 
 /** The shared flags' values as commander hands them over. */
 export interface TargetFlags {
@@ -20,9 +20,8 @@ export function tridOption(cmd: Command): Command {
   );
 }
 
-/** Adds `-n, --ns <NSID>` (required, or with `fallback` as its default). */
-export function nsOption(cmd: Command, fallback?: number): Command {
-  const description = "namespace ID";
+/** Adds `-n, --ns <NSID>` (optional, or with `fallback` as its default). */
+export function nsOption(cmd: Command, fallback?: number, description = "namespace ID"): Command {
   return fallback === undefined
     ? cmd.option("-n, --ns <NSID>", description, integer(1, 0xfffffffe))
     : cmd.option("-n, --ns <NSID>", description, integer(1, 0xfffffffe), fallback);
@@ -31,4 +30,26 @@ export function nsOption(cmd: Command, fallback?: number): Command {
 /** Adds `--json`. */
 export function jsonOption(cmd: Command): Command {
   return cmd.option("--json", "print JSON instead of text");
+}
+
+/** The values of {@link outputFormatOption}'s flags. */
+export interface OutputFormatFlags {
+  /** `--json`. */
+  json?: boolean;
+  /** `-o, --output-format`. */
+  outputFormat?: "normal" | "json";
+}
+
+/** Adds `--json` and nvme-cli's `-o, --output-format normal|json`, which say the same thing. */
+export function outputFormatOption(cmd: Command): Command {
+  return jsonOption(cmd).option(
+    "-o, --output-format <format>",
+    "normal or json (as nvme-cli; -o json is --json)",
+    oneOf(["normal", "json"] as const),
+  );
+}
+
+/** Whether {@link outputFormatOption}'s flags ask for JSON. */
+export function wantsJson(flags: OutputFormatFlags): boolean {
+  return flags.json === true || flags.outputFormat === "json";
 }

@@ -28,7 +28,10 @@ export interface WorkloadSpec {
   verify: boolean;
 }
 
-/** Fills in the read percentage a pattern implies and rejects settings that cannot work on `ns`. */
+/**
+ * Fills in the read percentage a pattern implies and rejects settings that cannot work on `ns`
+ * (writes on a zoned namespace among them).
+ */
 export function checkWorkload(spec: WorkloadSpec, ns: Namespace): WorkloadSpec {
   if (!PATTERNS.includes(spec.pattern)) {
     throw new InvalidArgumentError("pattern", `"${spec.pattern}": use one of ${PATTERNS.join(", ")}`);
@@ -46,6 +49,14 @@ export function checkWorkload(spec: WorkloadSpec, ns: Namespace): WorkloadSpec {
   }
   if (spec.ioSize / ns.extendedBlockSize > ns.numSectors) {
     throw new InvalidArgumentError("ioSize", `${spec.ioSize} bytes is larger than namespace ${ns.id}`);
+  }
+  // perf writes wherever its pattern says; a zone takes writes only at its write pointer.
+  if (ns.isZoned && (readPercent < 100 || spec.verify)) {
+    throw new InvalidArgumentError(
+      "pattern",
+      `namespace ${ns.id} is zoned and writes only at each zone's write pointer: ` +
+        `perf runs reads on it (-w read or randread, without --verify)`,
+    );
   }
   if (!Number.isInteger(spec.queueDepth) || spec.queueDepth < 1) {
     throw new InvalidArgumentError("queueDepth", `${spec.queueDepth}: give a positive integer`);

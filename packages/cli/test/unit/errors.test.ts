@@ -112,7 +112,7 @@ test("bad numbers are refused before anything is opened, naming the flag", () =>
   fails(
     ["perf", "-P", "9", "-q", "16"],
     2,
-    /2 namespaces × --qpairs 9 needs 18 I\/O queues; this controller grants 16 \(lower --qpairs or pick one with --ns\)/,
+    /3 namespaces × --qpairs 9 needs 27 I\/O queues; this controller grants 16 \(lower --qpairs or pick one with --ns\)/,
   );
   fails(["perf", "--ns", "2", "-o", "1000"], 2, /ioSize: 1000: give a multiple of the 4096-byte block/);
   fails(["read", "--lba", "-1", "--count", "1"], 2, /option '-s, --lba <lba>' argument '-1' is invalid/);
@@ -138,7 +138,7 @@ test("ranges and namespaces that do not exist", () => {
   fails(
     ["identify", "--ns", "9"],
     1,
-    /namespace 9 is not active on this controller; its namespaces are 1, 2/,
+    /namespace 9 is not active on this controller; its namespaces are 1, 2, 3/,
   );
   fails(["read", "--lba", "0"], 2, /required option '-c, --count <blocks>' not specified/);
   fails(["dsm", "--lba", "0", "--count", "1"], 2, /dsm: give at least one of --deallocate, --idr, --idw/);
@@ -148,7 +148,7 @@ test("data that does not fit, and a --data file that is not there", () => {
   fails(
     ["write", "--lba", "0", "--count", "1"],
     2,
-    /stdin holds 600 bytes, more than the 512 of --count blocks/,
+    /stdin holds 600 bytes, more than the 512 bytes of --count: raise --count or trim the input/,
     {},
     "x".repeat(600),
   );

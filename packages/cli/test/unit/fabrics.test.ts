@@ -52,7 +52,7 @@ test("discover, list -r, write/read and perf over NVMe/TCP against nvmekit targe
     assert.is(list.controllers[0].trid, `${trid}`);
     assert.equal(
       list.controllers[0].namespaces.map((n: { nsid: number }) => n.nsid),
-      [1, 2],
+      [1, 2, 3],
     );
 
     const data = randomBytes(8 * 512);

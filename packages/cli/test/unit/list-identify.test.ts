@@ -15,13 +15,14 @@ const NVME_CLI_ID_NS_KEYS =
   "nsze ncap nuse nsfeat nlbaf flbas mc dpc dps nmic rescap fpi dlfeat nawun nawupf nacwu nabsn nabo nabspf " +
   "noiob nvmcap nsattr nvmsetid npwg npwa npdg npda nows mssrl mcl msrc nulbaf anagrpid endgid eui64 nguid lbafs";
 
-test("list shows the software controller with its two namespaces, in text and JSON", () => {
+test("list shows the software controller with its three namespaces, the zoned one marked, in text and JSON", () => {
   const text = nvmekit(["list"]);
   assert.equal(text.code, 0, text.stderr);
   const row = text.stdout.split("\n").find((l) => l.startsWith("trtype:PCIe traddr:fffe:00:00.0"));
   assert.ok(row, text.stdout);
   assert.match(row!, /nvmekit soft controller\s+NVMEKIT-SOFT-0\s+1\.0\s+1\s+8 MiB\s+512 B \+ 0 B/);
-  assert.match(text.stdout, /\n\s+2\s+16 MiB\s+4 KiB \+ 0 B/);
+  assert.match(text.stdout, /\n\s+2\s+16 MiB\s+4 KiB \+ 0 B\n/);
+  assert.match(text.stdout, /\n\s+3\s+8 MiB\s+4 KiB \+ 0 B, zoned\n/);
 
   const json = nvmekit(["list", "--json"]);
   const listing = JSON.parse(json.stdout);
@@ -29,14 +30,16 @@ test("list shows the software controller with its two namespaces, in text and JS
   const c = listing.controllers[0];
   assert.equal([c.trid, c.software, c.serial], ["trtype:PCIe traddr:fffe:00:00.0", true, "NVMEKIT-SOFT-0"]);
   assert.equal(
-    c.namespaces.map((n: { nsid: number; blocks: number; sectorSize: number }) => [
+    c.namespaces.map((n: { nsid: number; blocks: number; sectorSize: number; zoned: boolean }) => [
       n.nsid,
       n.blocks,
       n.sectorSize,
+      n.zoned,
     ]),
     [
-      [1, 16384, 512],
-      [2, 4096, 4096],
+      [1, 16384, 512, false],
+      [2, 4096, 4096, false],
+      [3, 2048, 4096, true],
     ],
   );
 });

@@ -15,6 +15,11 @@ test("perf prints SPDK perf's table with percentiles per namespace and the total
   );
   assert.match(r.stdout, /\ntrtype:PCIe traddr:fffe:00:00\.0 NSID 1\s+[\d,]+\.\d\d/);
   assert.match(r.stdout, /\ntrtype:PCIe traddr:fffe:00:00\.0 NSID 2\s+[\d,]+\.\d\d/);
+  assert.match(
+    r.stdout,
+    /\ntrtype:PCIe traddr:fffe:00:00\.0 NSID 3\s+[\d,]+\.\d\d/,
+    "reads run on the zoned one",
+  );
   assert.match(r.stdout, /\nTotal\s+[\d,]+\.\d\d/);
 });
 
@@ -48,6 +53,11 @@ test("perf --json --report: figures per namespace and in total, and one self-con
     verify: false,
     qpairs: 1,
   });
+  // Namespace 3 is zoned: writes go only to a zone's write pointer, so a workload with writes skips it.
+  assert.match(
+    r.stderr,
+    /skipping namespace 3: pattern: namespace 3 is zoned and writes only at each zone's write pointer/,
+  );
   assert.equal(
     out.namespaces.map((n: { nsid: number }) => n.nsid),
     [1, 2],
@@ -153,17 +163,40 @@ test("perf --workers with --verify checks every read in every worker", () => {
 test("perf --workers asks for no more I/O queues than the controller grants", () => {
   const r = nvmekit(["perf", "-P", "4", "--workers", "200", "-t", "1"]);
   assert.equal(r.code, 2, r.stderr);
-  assert.match(r.errors.join("\n"), /--workers 200 needs 1600 I\/O queues/);
+  assert.match(r.errors.join("\n"), /3 namespaces × --qpairs 4 × --workers 200 needs 2400 I\/O queues/);
 });
 
-test("perf skips a namespace the I/O size does not fit, as SPDK perf does", () => {
+test("perf skips the namespaces the I/O size does not fit, as SPDK perf does", () => {
   const r = nvmekit(["perf", "-o", "512", "-q", "4", "-t", "0.5", "--json"]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /skipping namespace 2: ioSize: 512: give a multiple of the 4096-byte block/);
+  assert.match(r.stderr, /skipping namespace 3: ioSize: 512: give a multiple of the 4096-byte block/);
   assert.equal(
     JSON.parse(r.stdout).namespaces.map((n: { nsid: number }) => n.nsid),
     [1],
   );
+});
+
+test("perf on the zoned namespace: reads run, a workload with writes is refused before it starts", () => {
+  const reads = nvmekit(["perf", "--ns", "3", "-q", "4", "-o", "8k", "-w", "read", "-t", "0.5", "--json"]);
+  assert.equal(reads.code, 0, reads.stderr);
+  const out = JSON.parse(reads.stdout);
+  assert.equal(
+    out.namespaces.map((n: { nsid: number }) => n.nsid),
+    [3],
+  );
+  assert.ok(out.total.reads > 0 && out.total.errors === 0, JSON.stringify(out.total));
+  for (const args of [
+    ["-w", "randwrite"],
+    ["-w", "randread", "--verify"],
+  ]) {
+    const r = nvmekit(["perf", "--ns", "3", "-t", "0.5", ...args]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.errors, [
+      "nvmekit: pattern: namespace 3 is zoned and writes only at each zone's write pointer: " +
+        "perf runs reads on it (-w read or randread, without --verify)",
+    ]);
+  }
 });
 
 test.run();

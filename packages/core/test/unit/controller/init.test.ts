@@ -22,8 +22,9 @@ test("enable handshake: CC.EN=0 first, AQA/ASQ/ACQ from the admin rings, then CC
     writes[2]![1] !== writes[3]![1] && writes[2]![1] % 4096 === 0,
     "rings are distinct, page aligned",
   );
-  // CC: EN bit 0, CSS 0 (NVM), MPS 0 (4 KiB), AMS 0 (RR), IOSQES 6 (bits 19:16), IOCQES 4 (bits 23:20).
-  assert.equal(writes[4], [Reg.CC, 0x00460001]);
+  // CC: EN bit 0, CSS 110b (bits 6:4: all I/O command sets, which CAP.CSS offers because the default
+  // namespaces include a zoned one), MPS 0 (4 KiB), AMS 0 (RR), IOSQES 6 (bits 19:16), IOCQES 4 (23:20).
+  assert.equal(writes[4], [Reg.CC, 0x00460061]);
   assert.equal(device.diagnostics, []);
   assert.equal(ctrlr.state, ControllerState.Ready);
   await driver.detach(ctrlr);
@@ -33,17 +34,24 @@ test("admin commands of initialisation, in order, with their exact dwords", asyn
   const { device, driver, ctrlr } = await attachInThread({}, { numIoQueues: 8, keepAliveTimeoutMs: 3000 });
   const admin = device.commandsOn(0);
   const ops = admin.map((c) => c.opcode);
-  // Identify Controller, Set Features (Number of Queues), Identify active NS list, Identify NS 1 and 2,
-  // Set Features (Async Event Configuration), AERs, Set/Get Features (Keep Alive Timer).
-  assert.equal(ops.slice(0, 6), [0x06, 0x09, 0x06, 0x06, 0x06, 0x09]);
-  const [idc, nq, list, ns1, ns2, aec] = admin;
+  // Identify Controller, Set Features (Number of Queues), Identify active NS list, Identify NS 1, 2 and
+  // 3 each followed by its descriptor list, the zoned command set's Identify Controller and Identify NS 3
+  // (the zoned one), Set Features (Async Event Configuration), AERs, Set/Get Features (Keep Alive Timer).
+  assert.equal(ops.slice(0, 12), [0x06, 0x09, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x09]);
+  const [idc, nq, list, ns1, desc1, ns2, desc2, ns3, desc3, znsCtrl, zns3, aec] = admin;
   assert.equal(idc!.dwords[10], 0x01, "CNS 1 = controller");
   assert.equal(idc!.dwords[1], 0);
   assert.equal(idc!.dwords[6] !== 0 || idc!.dwords[7] !== 0, true, "PRP1 points at the data buffer");
   assert.equal(nq!.dwords[10], 0x07, "FID 7 = Number of Queues");
   assert.equal(nq!.dwords[11], 0x00070007, "NSQR = NCQR = 8 - 1");
   assert.equal(list!.dwords[10], 0x02, "CNS 2 = active namespace list");
-  assert.equal([ns1!.nsid, ns1!.dwords[10], ns2!.nsid], [1, 0, 2]);
+  assert.equal([ns1!.nsid, ns1!.dwords[10], ns2!.nsid, ns3!.nsid], [1, 0, 2, 3]);
+  for (const [i, d] of [desc1, desc2, desc3].entries()) {
+    assert.equal([d!.nsid, d!.dwords[10]], [i + 1, 0x03], "CNS 3 = namespace identification descriptors");
+  }
+  // CNS 6 / 5 = I/O command set specific controller / namespace, CSI 2 (Zoned) in CDW11 bits 31:24.
+  assert.equal([znsCtrl!.nsid, znsCtrl!.dwords[10], znsCtrl!.dwords[11]], [0, 0x06, 0x02000000]);
+  assert.equal([zns3!.nsid, zns3!.dwords[10], zns3!.dwords[11]], [3, 0x05, 0x02000000]);
   assert.equal(aec!.dwords[10], 0x0b, "FID 0Bh = Async Event Configuration");
   assert.equal(aec!.dwords[11] & 0xff, 0xff, "all SMART critical warnings enabled");
   const aers = admin.filter((c) => c.opcode === AdminOpc.AsyncEventRequest);
@@ -87,10 +95,13 @@ test("identify data, registers and namespaces are exposed as SPDK does", async (
   assert.equal(ctrlr.getRegsCap().mqes, device.mqes);
   assert.equal((await ctrlr.getRegsCsts()).rdy, true);
   assert.equal(ctrlr.maxTransferSize, 128 * 1024, "MDTS 5 with 4 KiB pages");
-  assert.equal(ctrlr.activeNamespaceIds(), [1, 2]);
+  assert.equal(ctrlr.activeNamespaceIds(), [1, 2, 3]);
   const ns1 = ctrlr.getNamespace(1)!;
   const ns2 = ctrlr.getNamespace(2)!;
-  assert.equal([ns1.sectorSize, ns2.sectorSize], [512, 4096]);
+  const ns3 = ctrlr.getNamespace(3)!;
+  assert.equal([ns1.sectorSize, ns2.sectorSize, ns3.sectorSize], [512, 4096, 4096]);
+  assert.equal([ns1.isZoned, ns2.isZoned, ns3.isZoned], [false, false, true]);
+  assert.equal([ns3.zoneSize, ns3.zoneCount, ns3.maxOpenZones, ns3.maxActiveZones], [256, 8, 4, 6]);
   assert.equal(ns1.size, ns1.numSectors * 512);
   assert.equal(ns2.maxBlocksPerIo, 32);
   const inactive = ctrlr.getNamespace(5)!;

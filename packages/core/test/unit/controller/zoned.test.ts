@@ -54,7 +54,7 @@ test("enable with all I/O command sets; the zoned namespace and its geometry are
 });
 
 test("a controller with no zoned namespace is enabled with the NVM command set; zone commands are refused", async () => {
-  const { driver, ctrlr } = await attachInThread();
+  const { driver, ctrlr } = await attachInThread({ namespaces: [{ nsid: 1 }] });
   assert.ok(!ctrlr.allIoCommandSets);
   const ns = ctrlr.getNamespace(1)!;
   const qp = await ctrlr.allocIoQpair();
