@@ -13,8 +13,14 @@ const PostRecv = koffi.proto("int nvmekit_ibv_post_recv(void *qp, void *wr, void
 const PollCq = koffi.proto("int nvmekit_ibv_poll_cq(void *cq, int num_entries, void *wc)");
 const ReqNotifyCq = koffi.proto("int nvmekit_ibv_req_notify_cq(void *cq, int solicited_only)");
 
-/** Data-path verbs calls made by this process so far (posts and polls): what benchmarks divide by I/Os. */
-export const dataPathCalls = { count: 0 };
+/** A counter of native calls. */
+export interface CallCounter {
+  /** Calls so far. */
+  count: number;
+}
+
+/** Data-path verbs calls made by this thread so far (posts, polls, arming): what benchmarks divide by I/Os. */
+export const dataPathCalls: CallCounter = { count: 0 };
 
 /** Posts a chain of work requests; returns 0 or an errno value (the failed request is stored at `bad_wr`). */
 export type PostFunction = (qp: bigint, wr: bigint, badWr: bigint) => number;
