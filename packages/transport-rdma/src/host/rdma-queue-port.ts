@@ -6,8 +6,8 @@
  * both its SEND has completed (its capsule buffer is free again) and its response has arrived.
  *
  * Work requests and scatter entries are built once per slot in native memory; per I/O only lengths,
- * addresses and chain links are written. Posting is batched: commands posted between two rings go
- * out as one chain in one `ibv_post_send`; completions are reaped up to a batch per `ibv_poll_cq`, and
+ * addresses and chain links are written. Posting is batched: commands posted within one JavaScript
+ * task go out as one chain in one `ibv_post_send`; completions are reaped up to a batch per `ibv_poll_cq`, and
  * the receives they free are reposted as one chain. No allocation, closure or lookup per I/O.
  * Threading: the thread that owns the queue.
  * @module
@@ -155,6 +155,8 @@ export class RdmaQueuePort implements QueuePort, DataPointerBuilder {
   private cqCount = 0;
   private closed = true;
   private released = false;
+  private flushQueued = false;
+  private readonly flushNow = (): void => this.flushSends();
   private disconnect: (() => void) | null = null;
   /** The command identifier of a Connect in flight, -1 for none, and the controller ID the last one returned. */
   private connectCid = -1;
@@ -376,8 +378,20 @@ export class RdmaQueuePort implements QueuePort, DataPointerBuilder {
     this.sendTail = cid;
   }
 
-  /** Hands every chained send to the adapter in one call. */
+  /**
+   * Hands the chained sends to the adapter at the end of the current JavaScript task (a microtask),
+   * or at the next poll if that comes first: the commands a batch of completion callbacks submits,
+   * each ringing, go out in one `ibv_post_send`.
+   */
   ringSubmission(): void {
+    if (this.sendHead < 0 || this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(this.flushNow);
+  }
+
+  /** Posts the chained sends in one call. */
+  private flushSends(): void {
+    this.flushQueued = false;
     if (this.sendHead < 0 || this.verbs === null) return;
     const head = this.sendHead;
     this.sendHead = this.sendTail = -1;
@@ -388,6 +402,7 @@ export class RdmaQueuePort implements QueuePort, DataPointerBuilder {
 
   /** Takes the oldest finished command's completion, reaping the adapter's completion queue when none is ready. */
   poll(out: Uint32Array): boolean {
+    if (this.sendHead >= 0) this.flushSends();
     if (this.cqCount === 0) this.reap();
     if (this.cqCount === 0) return false;
     const at = this.cqHead << 2;
@@ -449,6 +464,7 @@ export class RdmaQueuePort implements QueuePort, DataPointerBuilder {
     // A closed queue waits out the time: a poller looping on it must not spin.
     if (verbs === null || this.closed)
       return new Promise<boolean>((resolve) => setTimeout(resolve, timeoutMs, this.cqCount > 0));
+    if (this.sendHead >= 0) this.flushSends();
     // Arm first, then look once more: a completion that came before arming raises no event.
     dataPathCalls.count++;
     verbs.dataPath.reqNotifyCq(verbs.cq, 0);

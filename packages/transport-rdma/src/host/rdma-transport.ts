@@ -16,6 +16,7 @@ import { rdmaLibraries } from "../native/libraries.js";
 
 /** The connection manager's device: present when the kernel's rdma_ucm is loaded. */
 const RDMA_CM_DEVICE = "/dev/infiniband/rdma_cm";
+
 import { RdmaConnection } from "./rdma-connection.js";
 
 /** NVMe-oF's port for RDMA, I/O and discovery alike. */
