@@ -124,8 +124,13 @@ export interface ReservationAcquireKeys {
  *   {@link Controller.freeIoQpair}, {@link Controller.reset}, {@link Controller.detach} and the
  *   controller's removal (in a worker: from `processCompletions`, when it sees the reset or failure);
  *   and synchronously from inside the `cmd*` call itself when the payload cannot be mapped (Data SGL
- *   Length Invalid or PRP Offset Invalid; only scattered payloads in practice). `cpl` is valid only
- *   during the call. The request is free again before `cb` runs, so `cb` may submit; an exception
+ *   Length Invalid or PRP Offset Invalid; only scattered payloads in practice). `cpl` is the
+ *   command's completion queue entry as the controller wrote it (DW0, DW1, SQ head, SQ ID, CID,
+ *   phase tag, status), copied into an object the queue pair reuses, so it is valid only during the
+ *   call. A split I/O gets its last piece's entry with the first error status among the pieces. A
+ *   command completed by the host, with no entry from the controller (an abort, a payload it cannot
+ *   map), gets its queue's SQ ID, the CID it was posted with (0 if it never was) and SQ head and
+ *   phase 0, as SPDK's manual completion does. The request is free again before `cb` runs, so `cb` may submit; an exception
  *   from `cb` propagates out of the call that ran it.
  * - **Returns** 0 when submitted, or -ENOMEM when `qp` has no free request (an I/O split into n
  *   commands needs n + 1): back-pressure, nothing was submitted and `cb` will not run; call

@@ -244,7 +244,7 @@ export class QueuePair {
       if (rq === null || rq.opaque === undefined) continue; // a CID we did not issue: ignore it
       const req = rq.opaque as Request;
       this.trackers.release(rq);
-      this.completed(req, cqe.status, cqe.cdw0, cqe.cdw1, cqe.sqhd);
+      this.completed(req, cqe.dw);
       if ((n & (DOORBELL_BATCH - 1)) === 0) this.flush();
     }
     if (n > 0) this.port.ringCompletion();
@@ -263,15 +263,18 @@ export class QueuePair {
    */
   abortAll(sct: number, sc: number, dnr: boolean): void {
     const status = encodeStatus(sct, sc, { dnr });
+    // No CQE: as SPDK's manual completion, the queue's SQID, the tracker's CID (0 for a request that
+    // never had one), SQ head and phase 0.
+    const sqid = this.port.qid << 16;
     // Only those waiting now: a callback may submit again, and that request waits for the queue's return.
     const waited = this.waiting.length;
     for (const rq of this.trackers.trackers) {
       if (rq.opaque === undefined) continue;
       const req = rq.opaque as Request;
       this.trackers.release(rq);
-      this.finish(req, status, 0, 0, 0);
+      this.finish(req, status, 0, 0, sqid, rq.cid);
     }
-    for (let n = waited; n > 0; n--) this.finish(this.waiting.shift()!, status, 0, 0, 0);
+    for (let n = waited; n > 0; n--) this.finish(this.waiting.shift()!, status, 0, 0, sqid, 0);
   }
 
   /**
@@ -390,7 +393,8 @@ export class QueuePair {
     const failed = this.dataPointer.build(cmd, req.payload, rq);
     if (failed !== 0) {
       this.trackers.release(rq);
-      this.finish(req, encodeStatus(StatusCodeType.Generic, failed, { dnr: true }), 0, 0, 0);
+      const status = encodeStatus(StatusCodeType.Generic, failed, { dnr: true });
+      this.finish(req, status, 0, 0, this.port.qid << 16, rq.cid);
       return true;
     }
     rq.opaque = req;
@@ -401,7 +405,10 @@ export class QueuePair {
     return true;
   }
 
-  private completed(req: Request, status: number, cdw0: number, cdw1: number, sqhd: number): void {
+  /** A completion arrived for `req` (`cqe`: its four dwords as polled): retry it, or finish it. */
+  private completed(req: Request, cqe: Uint32Array): void {
+    const dw3 = cqe[3]!;
+    const status = dw3 >>> 17;
     if (status !== 0 && req.retries < this.settings.retryCount) {
       const sc = status & 0xff;
       const sct = (status >> 8) & 7;
@@ -411,11 +418,15 @@ export class QueuePair {
         return;
       }
     }
-    this.finish(req, status, cdw0, cdw1, sqhd);
+    this.finish(req, status, cqe[0]!, cqe[1]!, cqe[2]!, dw3);
   }
 
-  /** Ends a request: a child reports to its parent; a top-level request calls back. */
-  private finish(req: Request, status: number, cdw0: number, cdw1: number, sqhd: number): void {
+  /**
+   * Ends a request: a child reports to its parent; a top-level request calls back with a completion
+   * made of `cdw0`, `cdw1`, `dw2` (SQ head and ID) and the CID and phase tag of `dw3` (bits 16:0),
+   * with `status` as its status field (a split parent's is its first failed child's).
+   */
+  private finish(req: Request, status: number, cdw0: number, cdw1: number, dw2: number, dw3: number): void {
     const parent = req.parent;
     if (parent !== null) {
       if (status !== 0 && parent.childStatus === 0) parent.childStatus = status;
@@ -427,8 +438,8 @@ export class QueuePair {
     const cpl = this.cpl.dw;
     cpl[0] = cdw0;
     cpl[1] = cdw1;
-    cpl[2] = (sqhd & 0xffff) | (this.port.qid << 16);
-    cpl[3] = ((status & 0x7fff) << 17) >>> 0;
+    cpl[2] = dw2;
+    cpl[3] = ((dw3 & 0x1ffff) | ((status & 0x7fff) << 17)) >>> 0;
     if (req.owned !== null) this.dma.free(req.owned);
     const cb = req.cb as ((arg: unknown, cpl: Completion) => void) | null;
     const arg = req.cbArg;

@@ -11,7 +11,8 @@ import type { Completion } from "../nvme-spec/completion.js";
 
 /**
  * Completion callback of the low-level face (spdk_nvme_cmd_cb): a plain function and an argument
- * of the caller's, so submitting needs no closure. `cpl` is only valid during the call. It runs
+ * of the caller's, so submitting needs no closure. `cpl` carries the controller's completion entry
+ * (CID, SQ head, SQ ID and phase included) in an object the queue pair reuses: it is only valid during the call. It runs
  * once, on the queue pair's thread; when, is in the callback face rules on `Namespace`. An exception
  * it throws propagates out of the call that ran it.
  */

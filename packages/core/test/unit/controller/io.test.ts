@@ -176,6 +176,40 @@ test("callback face: cmdReadv walks the caller's reset/next callbacks; completio
   await driver.detach(ctrlr);
 });
 
+test("callback face: the completion carries the CQE's CID, SQ head, SQ ID and phase, matching the command", async () => {
+  const { driver, ctrlr, device } = await attachInThread();
+  const ns = ctrlr.getNamespace(1)!;
+  const qp = await ctrlr.allocIoQpair({ ioQueueSize: 4 });
+  const buf = ctrlr.allocBuffer(512);
+  const seen: number[][] = [];
+  const record = (lba: number, cpl: Completion): void => {
+    seen.push([lba, cpl.cid, cpl.sqhd, cpl.sqid, cpl.phase]);
+  };
+  // Two at a time, five in all: the fifth completion is on the ring's second pass (phase 0).
+  for (let lba = 0; lba < 5; lba += 2) {
+    for (const l of [lba, lba + 1].filter((x) => x < 5)) ns.cmdRead(qp, buf.bytes, l, 1, record, l);
+    while (seen.length < Math.min(lba + 2, 5)) qp.processCompletions();
+  }
+  const cmds = device.commandsOn(qp.id);
+  assert.equal(
+    seen.map((s) => s[1]),
+    seen.map((s) => cmds.find((c) => c.dwords[10] === s[0])!.cid),
+    "each callback's CID is the one its own command was posted with",
+  );
+  assert.equal(
+    seen.map((s) => s.slice(2)),
+    [
+      [1, qp.id, 1],
+      [2, qp.id, 1],
+      [3, qp.id, 1],
+      [0, qp.id, 1],
+      [1, qp.id, 0],
+    ],
+    "SQ head after each fetch (ring of 4), this queue's SQ ID, the phase tag of each pass",
+  );
+  await driver.detach(ctrlr);
+});
+
 test("write zeroes, deallocate (DSM), flush and compare: dwords and effect", async () => {
   const { driver, ctrlr, device } = await attachInThread();
   const ns = ctrlr.getNamespace(1)!;
