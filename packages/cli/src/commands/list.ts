@@ -108,6 +108,8 @@ async function listReached(driver: NvmeDriver, tridText: string): Promise<Listed
   await driver.probe(trid, {
     attach: (found, ctrlr) =>
       listed.push({ trid: formatTransportId(found), software: false, ...describe(ctrlr) }),
+    attachFail: (found, error) =>
+      listed.push({ trid: formatTransportId(found), software: false, error: error.message }),
   });
   await driver.detachAll();
   return listed;

@@ -4,6 +4,7 @@ import {
   type AsyncEvent,
   type Controller,
   ControllerState,
+  PROBE_ATTACH_FAILED,
   type ProbeEvent,
   type QueuePair,
   TransportType,
@@ -39,13 +40,68 @@ test("probe calls probe/attach per controller with default options, and skips on
   await driver.detachAll();
 });
 
+test("probe reports a controller that fails to attach and goes on with the others", async () => {
+  const { driver, transport } = inThreadRig();
+  transport.addController("soft5", { serial: "FIVE" });
+  transport.addController("soft9", { serial: "NINE" });
+  // soft5 refuses Identify: its initialisation fails.
+  transport.controller("soft5").failCommands({ qid: 0, opcode: 0x06 }, GenericSc.InvalidField);
+  const attached: string[] = [];
+  const failed: [string, string][] = [];
+  const n = await driver.probe(undefined, {
+    attach: (trid) => attached.push(trid.traddr),
+    attachFail: (trid, error) => failed.push([trid.traddr, error.message]),
+  });
+  assert.is(n, 2);
+  assert.equal(attached, ["soft0", "soft9"]);
+  assert.equal(failed.length, 1);
+  assert.is(failed[0]![0], "soft5");
+  assert.match(failed[0]![1], /Invalid Field/i);
+  assert.equal(
+    driver.controllers.map((c) => c.trid.traddr),
+    ["soft0", "soft9"],
+    "nothing of the failed controller stays attached",
+  );
+  await driver.detachAll();
+
+  // No attachFail: a process warning with its code, and the others still attach.
+  const warnings: Error[] = [];
+  const onWarning = (w: Error): void => void warnings.push(w);
+  process.on("warning", onWarning);
+  try {
+    assert.is(await driver.probe(undefined), 2);
+    await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+  } finally {
+    process.off("warning", onWarning);
+  }
+  assert.equal(
+    warnings.map((w) => (w as Error & { code?: string }).code),
+    [PROBE_ATTACH_FAILED],
+  );
+  assert.match(warnings[0]!.message, /soft5/);
+
+  // probe$: an attachFail event in the stream.
+  await driver.detachAll();
+  const events = await lastValueFrom(driver.probe$("trtype:SOFT").pipe(take(3), toArray()));
+  assert.equal(
+    events.map((e) => [e.type, e.trid.traddr]),
+    [
+      ["attach", "soft0"],
+      ["attachFail", "soft5"],
+      ["attach", "soft9"],
+    ],
+  );
+  await driver.detachAll();
+});
+
 test("probe$ emits attach events, and a remove event when the device disappears", async () => {
   const { driver, transport } = inThreadRig();
   const events: ProbeEvent[] = [];
   const sub = driver.probe$("trtype:SOFT").subscribe((e) => events.push(e));
   while (events.length < 1) await new Promise((r) => setTimeout(r, 5));
-  const ctrlr = events[0]!.controller;
-  assert.equal(events[0]!.type, "attach");
+  const first = events[0]!;
+  if (first.type === "attachFail") throw first.error;
+  const ctrlr = first.controller;
   const qp = await ctrlr.allocIoQpair();
   const ns = ctrlr.getNamespace(1)!;
   const buf = ctrlr.allocBuffer(512);
