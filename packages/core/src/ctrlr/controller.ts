@@ -758,21 +758,29 @@ export class Controller implements NamespaceOwner {
   }
 
   /**
-   * Calls `cb` for each command outstanding longer than `timeoutMs` (0 disables), on the admin queue
-   * (qpair null) and every I/O queue pair of this thread, present and future; not on queue pairs
-   * handed to workers (spdk_nvme_ctrlr_register_timeout_callback).
+   * Calls `cb` for each command outstanding longer than `timeoutSec` **seconds** (0 disables), on the
+   * admin queue (qpair null) and every I/O queue pair of this thread, present and future; not on
+   * queue pairs handed to workers (spdk_nvme_ctrlr_register_timeout_callback). Seconds, as the seed's
+   * `timeout_sec`, so a ported 30 is 30 s; a fraction asks for less than a second (0.05: 50 ms).
+   * A new registration replaces the previous one, and its limit applies to commands already out.
+   * Asynchronous Event Requests are never timed: they wait for an event, not for the device (as SPDK).
    * - Threading: this controller's thread; `cb` runs there too.
    * - Callback: once per command, timed from when it was posted to the device (commands waiting
    *   for a tracker are not timed), from inside the `processCompletions` of the queue pair holding
    *   it, which scans at most every 10 ms: an I/O queue pair's timeouts are found only while it is
-   *   polled; the admin queue's also from its poller's idle tick.
+   *   polled, the admin queue's from the admin queue pair's polls (see the admin callback face
+   *   rules on {@link Controller}).
+   * @throws {@link InvalidArgumentError} for a `timeoutSec` that is negative or not a finite number
    */
   registerTimeoutCallback<A>(
-    timeoutMs: number,
+    timeoutSec: number,
     cb: ((arg: A, c: Controller, q: QueuePair | null, cid: number) => void) | null,
     arg: A,
   ): void {
-    this.timeoutMs = cb === null ? 0 : timeoutMs;
+    if (!Number.isFinite(timeoutSec) || timeoutSec < 0) {
+      throw new InvalidArgumentError("timeoutSec", `${timeoutSec}: give a non-negative number of seconds`);
+    }
+    this.timeoutMs = cb === null ? 0 : timeoutSec * 1000;
     this.timeoutCallback = cb === null ? null : { fn: cb as never, arg };
     for (const qp of [this.admin, ...this.ioQpairs]) this.armTimeouts(qp);
   }

@@ -11,6 +11,7 @@ import { PrpSglBuilder } from "../dataptr/prp-sgl-builder.js";
 import type { DmaAllocator } from "../dma/dma-memory.js";
 import { StateError } from "../errors/errors.js";
 import { Completion, encodeStatus } from "../nvme-spec/completion.js";
+import { AdminOpcode } from "../nvme-spec/opcodes.js";
 import { GenericStatus, isRetryableStatus, StatusCodeType } from "../nvme-spec/status.js";
 import { TrackerPool } from "../rq/pool.js";
 import { type Request, RequestPool, RequestQueue } from "../rq/request.js";
@@ -456,6 +457,8 @@ export class QueuePair {
     for (const rq of this.trackers.trackers) {
       const req = rq.opaque as Request | undefined;
       if (req === undefined || req.timeoutReported || now - req.submittedAt < this.timeoutMs) continue;
+      // An AER waits for an event, not for the device: never timed (as SPDK).
+      if (this.port.qid === 0 && req.cmd.opcode === AdminOpcode.AsyncEventRequest) continue;
       req.timeoutReported = true;
       this.onTimeout?.(this, rq.cid);
     }

@@ -137,16 +137,25 @@ test("a command held past the time limit reaches the timeout callback and timeou
   const qp = await ctrlr.allocIoQpair();
   const buf = ctrlr.allocBuffer(512);
   const timeouts: [QueuePair | null, number][] = [];
-  ctrlr.registerTimeoutCallback(20, (_a: null, _c, q, cid) => timeouts.push([q, cid]), null);
+  const record = (_a: null, _c: Controller, q: QueuePair | null, cid: number): void => {
+    timeouts.push([q, cid]);
+  };
+  // The limit is in seconds, as the seed's timeout_sec: 1 is a second, not a millisecond.
+  ctrlr.registerTimeoutCallback(1, record, null);
   const viaRx = firstValueFrom(ctrlr.timeout$);
   device.injectFault({ qid: qp.id, opcode: NvmOpc.Read }, { kind: "hold" }, 1);
   const read = ns.read(qp, buf.bytes, 0, 1);
+  await new Promise((r) => setTimeout(r, 100)); // the read's poller scans for timeouts meanwhile
+  assert.equal(timeouts, [], "not timed out after 100 ms of a 1 s limit");
+  ctrlr.registerTimeoutCallback(0.02, record, null);
   const t = await viaRx;
   assert.equal(t.qpair, qp);
   assert.equal(timeouts, [[qp, t.cid]]);
   const result = await ctrlr.abort(qp, t.cid);
   assert.equal(result & 1, 0, "DW0 bit 0 clear: the command was aborted");
   await rejects(() => read, /Abort Requested|Command Abort/i);
+  assert.throws(() => ctrlr.registerTimeoutCallback(-1, record, null), /timeoutSec/);
+  assert.throws(() => ctrlr.registerTimeoutCallback(Number.NaN, record, null), /timeoutSec/);
   await driver.detach(ctrlr);
 });
 
