@@ -6,6 +6,7 @@
  */
 import { BehaviorSubject, defer, type Observable, Subject } from "rxjs";
 import { prpListPagesNeeded } from "../dataptr/prp.js";
+import { bounceIn, copiesBack } from "../dma/bounce.js";
 import type { DmaBuffer } from "../dma/dma-memory.js";
 import { ENOMEM } from "../errors/errno.js";
 import { InvalidArgumentError, StateError } from "../errors/errors.js";
@@ -158,8 +159,10 @@ const FIRMWARE_CHUNK = 4096;
  * {@link Namespace}) with the admin queue in place of `qp`:
  *
  * - **Buffer:** DMA memory of this controller ({@link allocBuffer}), 4-byte aligned, at most
- *   {@link maxTransferSize} bytes (never split); untouched until `cb` runs. The command object is
- *   copied at submission and may be reused at once.
+ *   {@link maxTransferSize} bytes (never split); untouched until `cb` runs. {@link cmdGetLogPage},
+ *   {@link cmdSetFeature} and {@link cmdGetFeature} also take ordinary memory, through a copy (as
+ *   SPDK does); DMA memory stays zero-copy. The command object is copied at submission and may be
+ *   reused at once.
  * - **Callback:** on this thread, from inside the admin queue pair's `processCompletions`: called by
  *   {@link processAdminCompletions}, by the admin poller's idle tick (an unref'd timer, at most
  *   100 ms apart once the controller is ready, whether or not the application polls) and by its polling
@@ -531,13 +534,17 @@ export class Controller implements NamespaceOwner {
   /**
    * Get Log Page into `payload` at byte `offset` (spdk_nvme_ctrlr_cmd_get_log_page).
    * - Threading: only on this controller's thread.
-   * - Buffer: `payload`, DMA memory of whole dwords; untouched until `cb` runs.
+   * - Buffer: `payload`, whole dwords, any ArrayBufferView. DMA memory of this controller
+   *   (dword-aligned) is used in place (zero copy); other memory goes through DMA memory the core
+   *   allocates in this call, copied into `payload` just before `cb` runs, whatever the status (as
+   *   SPDK copies). Either way, do not touch `payload` until `cb` runs.
    * - Callback: from the admin queue's `processCompletions`; see the admin callback face rules on
    *   {@link Controller}.
    * @returns 0, or -ENOMEM when every admin request is in use (back-pressure: poll, resubmit)
    * @throws {@link StateError} when the controller is detached or removed
    * @throws {@link InvalidArgumentError} for a `payload` or `offset` not in whole dwords, an `offset`
-   *   the controller cannot take (LPA bit 2), or a buffer that is not DMA memory or too large
+   *   the controller cannot take (LPA bit 2), or a `payload` above {@link maxTransferSize}
+   * @throws what the DMA allocator throws when it has no memory left for the copy (not -ENOMEM)
    */
   cmdGetLogPage<A>(
     lid: number,
@@ -561,18 +568,21 @@ export class Controller implements NamespaceOwner {
       );
     }
     cmds.getLogPage(this.scratch, lid, nsid, payload.byteLength, offset, {});
-    return this.cmdAdminRaw(this.scratch, payload, cb, arg);
+    return this.submitAdminCopying(this.scratch, payload, cb, arg);
   }
 
   /**
    * Set Features (spdk_nvme_ctrlr_cmd_set_feature); `payload` is the feature's data buffer, if any.
    * - Threading: only on this controller's thread.
-   * - Buffer: `payload`, DMA memory; unmodified until `cb` runs.
+   * - Buffer: `payload`, any ArrayBufferView. DMA memory of this controller (dword-aligned) is used
+   *   in place (zero copy): unmodified until `cb` runs. Other memory is copied into DMA memory the
+   *   core allocates, in this call: it may be reused as soon as this returns.
    * - Callback: from the admin queue's `processCompletions`; see the admin callback face rules on
    *   {@link Controller}.
    * @returns 0, or -ENOMEM when every admin request is in use (back-pressure: poll, resubmit)
    * @throws {@link StateError} when the controller is detached or removed
-   * @throws {@link InvalidArgumentError} for a `payload` that is not DMA memory, misaligned or too large
+   * @throws {@link InvalidArgumentError} for a `payload` above {@link maxTransferSize}
+   * @throws what the DMA allocator throws when it has no memory left for the copy (not -ENOMEM)
    */
   cmdSetFeature<A>(
     fid: number,
@@ -583,18 +593,20 @@ export class Controller implements NamespaceOwner {
     arg: A,
   ): number {
     cmds.setFeatures(this.scratch, fid, cdw11, { cdw12 });
-    return this.cmdAdminRaw(this.scratch, payload, cb, arg);
+    return this.submitAdminCopying(this.scratch, payload, cb, arg);
   }
 
   /**
    * Get Features, current value (spdk_nvme_ctrlr_cmd_get_feature); the value is the completion's DW0.
    * - Threading: only on this controller's thread.
-   * - Buffer: `payload`, DMA memory; untouched until `cb` runs.
+   * - Buffer: `payload`, as {@link cmdGetLogPage}'s: any ArrayBufferView, DMA memory in place, other
+   *   memory through a copy made just before `cb` runs; untouched until then.
    * - Callback: from the admin queue's `processCompletions`; see the admin callback face rules on
    *   {@link Controller}.
    * @returns 0, or -ENOMEM when every admin request is in use (back-pressure: poll, resubmit)
    * @throws {@link StateError} when the controller is detached or removed
-   * @throws {@link InvalidArgumentError} for a `payload` that is not DMA memory, misaligned or too large
+   * @throws {@link InvalidArgumentError} for a `payload` above {@link maxTransferSize}
+   * @throws what the DMA allocator throws when it has no memory left for the copy (not -ENOMEM)
    */
   cmdGetFeature<A>(
     fid: number,
@@ -604,7 +616,7 @@ export class Controller implements NamespaceOwner {
     arg: A,
   ): number {
     cmds.getFeatures(this.scratch, fid, 0, cdw11);
-    return this.cmdAdminRaw(this.scratch, payload, cb, arg);
+    return this.submitAdminCopying(this.scratch, payload, cb, arg);
   }
 
   /**
@@ -1172,39 +1184,67 @@ export class Controller implements NamespaceOwner {
 
   // ---- private ----------------------------------------------------------------------------------
 
+  /**
+   * Submits `cmd` with `buffer` as its data. With `bounce`, a buffer that is not DMA memory of this
+   * controller (or not dword-aligned) goes through a copy in DMA memory instead of being refused.
+   */
   private submitRaw<A>(
     qp: QueuePair,
     cmd: NvmeCommand,
     buffer: ArrayBufferView | null,
     cb: CommandCallback<A> | null,
     arg: A,
+    bounce = false,
   ): number {
     let iova = -1;
+    let owned: DmaBuffer | null = null;
     if (buffer !== null) {
-      iova = this.dma.iovaOf(buffer);
-      if (iova < 0)
-        throw new InvalidArgumentError(
-          "buffer",
-          "is not in DMA memory: allocate it with controller.allocBuffer()",
-        );
-      if (iova % 4 !== 0) throw new InvalidArgumentError("buffer", "must start on a 4-byte boundary");
       if (buffer.byteLength > this.maxTransferSize) {
         throw new InvalidArgumentError(
           "buffer",
           `${buffer.byteLength} bytes exceed the controller's maximum transfer of ${this.maxTransferSize}`,
         );
       }
+      iova = this.dma.iovaOf(buffer);
+      if (bounce && (iova < 0 || iova % 4 !== 0)) {
+        owned = bounceIn(this.dma, buffer, cmd.opcode);
+        iova = owned.iova;
+      }
+      if (iova < 0)
+        throw new InvalidArgumentError(
+          "buffer",
+          "is not in DMA memory: allocate it with controller.allocBuffer()",
+        );
+      if (iova % 4 !== 0) throw new InvalidArgumentError("buffer", "must start on a 4-byte boundary");
     }
     const req = qp.takeRequest();
-    if (req === null) return -ENOMEM;
+    if (req === null) {
+      if (owned !== null) this.dma.free(owned);
+      return -ENOMEM;
+    }
     req.cmd.copyFrom(cmd);
     req.cb = cb as CommandCallback<never> | null;
     req.cbArg = arg;
-    if (buffer !== null) {
+    if (owned !== null) {
+      req.owned = owned;
+      if (copiesBack(cmd.opcode)) req.copyOut = buffer;
+      req.payload.setContiguous(owned.bytes.subarray(0, buffer!.byteLength), iova, buffer!.byteLength);
+    } else if (buffer !== null) {
       req.payload.setContiguous(buffer, iova, buffer.byteLength);
     }
     qp.submit(req, null);
     return 0;
+  }
+
+  /** An admin command whose payload may be ordinary memory (Get Log Page, Get/Set Features). */
+  private submitAdminCopying<A>(
+    cmd: NvmeCommand,
+    payload: ArrayBufferView | null,
+    cb: CommandCallback<A> | null,
+    arg: A,
+  ): number {
+    this.assertAdminUsable();
+    return this.submitRaw(this.admin, cmd, payload, cb, arg, true);
   }
 
   private async namespaceAttachment(

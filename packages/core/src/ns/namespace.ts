@@ -7,6 +7,7 @@
  */
 import { defer, type Observable } from "rxjs";
 import type { NextSgeCallback, ResetSglCallback } from "../dataptr/payload.js";
+import { bounceIn } from "../dma/bounce.js";
 import type { DmaAllocator, DmaBuffer } from "../dma/dma-memory.js";
 import { ENOMEM } from "../errors/errno.js";
 import { InvalidArgumentError } from "../errors/errors.js";
@@ -43,7 +44,6 @@ import type { CommandCallback, Request } from "../rq/request.js";
 import {
   checkRange,
   contiguousPayload,
-  payloadIova,
   scatteredPayload,
   submitContiguous,
   submitDataCommand,
@@ -754,11 +754,15 @@ export class Namespace {
    * Reservation Report into `payload`; `extended` asks for the extended data structure with 128-bit
    * host identifiers (spdk_nvme_ns_cmd_reservation_report).
    * - Threading: only on the thread that owns `qp`.
-   * - Buffer: `payload` is DMA memory, at least 24 bytes and a multiple of 4; untouched until `cb` runs.
+   * - Buffer: `payload`, at least 24 bytes and a multiple of 4, any ArrayBufferView. DMA memory of
+   *   the controller (dword-aligned) is used in place (zero copy); other memory goes through DMA
+   *   memory the core allocates in this call, copied into `payload` just before `cb` runs, whatever
+   *   the status (as SPDK copies). Either way, do not touch `payload` until `cb` runs.
    * - Callback: from a later `qp.processCompletions()`; see the callback face rules on {@link Namespace}.
    * @returns 0, or -ENOMEM when `qp` has no free request (back-pressure: poll completions, resubmit)
    * @throws {@link StateError} when `qp` or the controller is closed
-   * @throws {@link InvalidArgumentError} for a `payload` of the wrong size, not DMA memory or misaligned
+   * @throws {@link InvalidArgumentError} for a `payload` of the wrong size
+   * @throws what the DMA allocator throws when it has no memory left for the copy (not -ENOMEM)
    */
   cmdReservationReport<A>(
     qp: QueuePair,
@@ -775,7 +779,16 @@ export class Namespace {
         `${payload.byteLength} bytes: give at least 24, a multiple of 4`,
       );
     }
-    const iova = payloadIova(this, payload, payload.byteLength, "payload");
+    const iova = this.owner.dma.iovaOf(payload);
+    if (iova < 0 || iova % 4 !== 0) {
+      // Not DMA memory of this controller: through a copy, as SPDK's user-copy request does.
+      const buf = bounceIn(this.owner.dma, payload, NvmOpcode.ReservationReport);
+      const req = this.takeWithBuffer(qp, buf);
+      if (req === null) return -ENOMEM;
+      cmds.reservationReport(req.cmd, this.id, payload.byteLength, extended);
+      req.copyOut = payload;
+      return this.submitPrepared(qp, req, cb, arg, buf);
+    }
     const req = qp.takeRequest();
     if (req === null) return -ENOMEM;
     cmds.reservationReport(req.cmd, this.id, payload.byteLength, extended);

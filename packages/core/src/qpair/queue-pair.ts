@@ -8,6 +8,7 @@
  */
 import { type DataPointerBuilder, Payload } from "../dataptr/payload.js";
 import { PrpSglBuilder } from "../dataptr/prp-sgl-builder.js";
+import { bounceOut } from "../dma/bounce.js";
 import type { DmaAllocator } from "../dma/dma-memory.js";
 import { StateError } from "../errors/errors.js";
 import { Completion, encodeStatus } from "../nvme-spec/completion.js";
@@ -441,7 +442,11 @@ export class QueuePair {
     cpl[1] = cdw1;
     cpl[2] = dw2;
     cpl[3] = ((dw3 & 0x1ffff) | ((status & 0x7fff) << 17)) >>> 0;
-    if (req.owned !== null) this.dma.free(req.owned);
+    const owned = req.owned;
+    if (owned !== null) {
+      if (req.copyOut !== null) bounceOut(owned, req.copyOut);
+      this.dma.free(owned);
+    }
     const cb = req.cb as ((arg: unknown, cpl: Completion) => void) | null;
     const arg = req.cbArg;
     // Give the request back before calling out, so the callback can submit again at once.

@@ -42,6 +42,8 @@ export class Request {
   timeoutReported = false;
   /** DMA memory the core allocated for this command (DSM ranges, reservation data), freed when it ends. */
   owned: DmaBuffer | null = null;
+  /** The caller's buffer `owned` stands in for, copied back into when the command ends (see dma/bounce.ts). */
+  copyOut: ArrayBufferView | null = null;
   /** Link in the free stack or the waiting queue. */
   next: Request | null = null;
 
@@ -61,6 +63,7 @@ export class Request {
     this.submittedAt = 0;
     this.timeoutReported = false;
     this.owned = null;
+    this.copyOut = null;
     this.next = null;
   }
 }

@@ -283,6 +283,12 @@ test("reservation register/acquire/report: action bits, IEKEY, CPTPL, RTYPE and 
   assert.equal(rep!.dwords[10], 1023, "NUMD 0's based dwords");
   const status = new DataView(report.bytes.buffer, report.bytes.byteOffset);
   assert.equal(status.getUint8(4), ReservationType.WriteExclusive, "RTYPE at byte 4 of the status");
+  const plain = new Uint8Array(4096);
+  await ns.reservationReport(qp, plain, false);
+  assert.equal(plain, report.bytes, "ordinary memory gets the same report, through a copy");
+  const prp1 = (c: { dwords: Uint32Array }): number => c.dwords[6]! + c.dwords[7]! * 0x1_0000_0000;
+  assert.is(prp1(rep!), report.iova, "DMA memory is used in place");
+  assert.is.not(prp1(device.commandsOn(qp.id).at(-1)!), report.iova);
   await driver.detach(ctrlr);
 });
 

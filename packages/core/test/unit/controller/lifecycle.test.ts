@@ -215,6 +215,51 @@ test("log pages, features, namespace management and the firmware error path", as
   await driver.detach(ctrlr);
 });
 
+test("Get Log Page and Get/Set Features take ordinary memory through a copy; DMA memory stays zero-copy", async () => {
+  const { driver, ctrlr, device } = await attachInThread();
+  const lastGetLog = () =>
+    device
+      .commandsOn(0)
+      .filter((c) => c.opcode === 0x02)
+      .at(-1)!;
+  const prp1 = (): number => lastGetLog().dwords[6]! + lastGetLog().dwords[7]! * 0x1_0000_0000;
+  const done = { n: 0 };
+  const count = (d: typeof done): void => void d.n++;
+  const runAdmin = (submit: () => number): void => {
+    const before = done.n;
+    assert.is(submit(), 0);
+    while (done.n === before) ctrlr.processAdminCompletions();
+  };
+
+  // Firmware Slot log: the device's bytes land in an ordinary Uint8Array, and in DMA memory in place.
+  const plain = new Uint8Array(512).fill(0xee);
+  runAdmin(() => ctrlr.cmdGetLogPage(LogPageId.FirmwareSlot, 0xffffffff, plain, 0, count, done));
+  const fromDevice = lastGetLog().data!;
+  assert.equal(plain, fromDevice, "copied back into the caller's memory");
+  const dma = ctrlr.allocBuffer(512);
+  runAdmin(() => ctrlr.cmdGetLogPage(LogPageId.FirmwareSlot, 0xffffffff, dma.bytes, 0, count, done));
+  assert.is(prp1(), dma.iova, "DMA memory: PRP1 is the caller's buffer");
+  assert.equal(dma.bytes, plain);
+  // DMA memory that is not dword-aligned is copied rather than refused.
+  const unaligned = ctrlr.allocBuffer(520).bytes.subarray(2, 514);
+  runAdmin(() => ctrlr.cmdGetLogPage(LogPageId.FirmwareSlot, 0xffffffff, unaligned, 0, count, done));
+  assert.equal(unaligned, plain);
+
+  // Host Identifier: Set copies the caller's bytes in at submission, Get copies the result out.
+  const hostId = Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.is(ctrlr.cmdSetFeature(FeatureId.HostIdentifier, 0, 0, hostId, count, done), 0);
+  hostId.fill(0); // the copy was taken in the call: this does not reach the device
+  while (done.n < 4) ctrlr.processAdminCompletions();
+  assert.equal([...device.features.hostId], [1, 2, 3, 4, 5, 6, 7, 8]);
+  const back = new Uint8Array(new ArrayBuffer(12), 4, 8); // any view, at any offset
+  runAdmin(() => ctrlr.cmdGetFeature(FeatureId.HostIdentifier, 0, back, count, done));
+  assert.equal([...back], [1, 2, 3, 4, 5, 6, 7, 8]);
+  // The Promise face takes ordinary memory too.
+  assert.is(await ctrlr.setFeature(FeatureId.HostIdentifier, 0, 0, new Uint16Array([0x0a09, 0, 0, 0])), 0);
+  assert.equal([...device.features.hostId], [9, 10, 0, 0, 0, 0, 0, 0]);
+  await driver.detach(ctrlr);
+});
+
 test("keep-alive: Keep Alive commands flow while the application does nothing", async () => {
   const { driver, ctrlr, device } = await attachInThread({}, { keepAliveTimeoutMs: 200 });
   assert.equal(ctrlr.options.keepAliveTimeoutMs, 200);
