@@ -8,7 +8,7 @@ import { BehaviorSubject, defer, type Observable, Subject } from "rxjs";
 import { prpListPagesNeeded } from "../dataptr/prp.js";
 import { bounceIn, copiesBack } from "../dma/bounce.js";
 import type { DmaBuffer } from "../dma/dma-memory.js";
-import { ENOMEM } from "../errors/errno.js";
+import { ENOMEM, ENXIO } from "../errors/errno.js";
 import { InvalidArgumentError, StateError } from "../errors/errors.js";
 import { readDiscoveryLog } from "../fabrics/discovery-log-reader.js";
 import { PropertyRegisters } from "../fabrics/property-registers.js";
@@ -61,6 +61,11 @@ export interface AsyncEvent {
   logPageId: number;
   /** The completion's DW0 as received. */
   cdw0: number;
+  /**
+   * The completion's 15-bit status field: 0 for an event. Otherwise the controller completed the
+   * AER with an error (reported and re-armed, as SPDK does) and the fields above mean nothing.
+   */
+  status: number;
 }
 
 /** A command that has been outstanding longer than the registered time limit. */
@@ -492,12 +497,19 @@ export class Controller implements NamespaceOwner {
    * - Threading: only on this controller's thread.
    * - Callback: admin command callbacks, the AER callback and the timeout callback for admin
    *   commands run synchronously from this call (they also run from the admin poller's timers).
-   * @returns how many completions were consumed
+   * @returns how many completions were consumed (may be 0), or -ENXIO, as SPDK's negative value on
+   *   error: when the controller is resetting (nothing is polled; poll again once it is ready),
+   *   removed or detached (nothing is polled), or failed (a failed controller still completes admin
+   *   commands, and their callbacks run from this call, but the value is -ENXIO so that a polling
+   *   loop notices the failure)
    */
   processAdminCompletions(): number {
+    const s = this.currentState;
+    // Resetting, then initialising again (the reset's own polling drives the admin queue), removed, detached.
+    if (s !== ControllerState.Ready && s !== ControllerState.Failed) return -ENXIO;
     const n = this.admin.processCompletions(0);
     this.keepAliveIfDue();
-    return n;
+    return s === ControllerState.Failed ? -ENXIO : n;
   }
 
   /**
@@ -754,8 +766,9 @@ export class Controller implements NamespaceOwner {
   /**
    * Registers the AER callback (spdk_nvme_ctrlr_register_aer_callback); null removes it.
    * - Threading: this controller's thread; the callback runs there too.
-   * - Callback: once per asynchronous event (an AER completing with an error status, e.g. aborted by
-   *   a reset, is not an event), from inside the admin queue's `processCompletions`:
+   * - Callback: once per asynchronous event, and once per AER the controller completes with an
+   *   error status (check `cpl.isError`; the AER is re-armed, as SPDK does). An AER the host aborts
+   *   (reset, detach, removal) is not reported. From inside the admin queue's `processCompletions`:
    *   {@link processAdminCompletions}, or the admin poller's idle tick (a timer, at most 100 ms
    *   apart), so events arrive without the application polling. `cpl` is valid only during the
    *   call; {@link aer$} emits right after it.
@@ -1164,6 +1177,7 @@ export class Controller implements NamespaceOwner {
       info: (cdw0 >>> 8) & 0xff,
       logPageId: (cdw0 >>> 16) & 0xff,
       cdw0,
+      status: cpl.status,
     };
     this.aerCallback?.fn(this.aerCallback.arg, cpl);
     this.aerSubject.next(event);
@@ -1402,8 +1416,11 @@ export class Controller implements NamespaceOwner {
     this.setState(ControllerState.Failed);
     if (keepWorkers) this.workerQueues.disconnect();
     else this.workerQueues.fail();
-    for (const qp of this.ioQpairs)
+    for (const qp of this.ioQpairs) {
+      // Disconnected: polling returns -ENXIO until a reset or reconnect brings the queue back.
+      qp.state = QueuePairState.Disconnected;
       qp.abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, true);
+    }
   }
 
   private markRemoved(): void {

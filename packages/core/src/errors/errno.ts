@@ -7,6 +7,12 @@
 /** Out of memory: no request is free. Back-pressure: try again after completions. */
 export const ENOMEM = 12;
 
+/**
+ * No such device or address: the queue pair or controller cannot be polled now (failed, removed,
+ * resetting, freed), as SPDK's process-completions calls return it.
+ */
+export const ENXIO = 6;
+
 /** Invalid argument: a bad iovec array, a destination shorter than the source, an unknown device type. */
 export const EINVAL = 22;
 /** Operation not supported: the domain has no callback for it (the system domain has none). */
@@ -18,6 +24,7 @@ const NAMES: Readonly<Record<number, string>> = {
   1: "EPERM",
   2: "ENOENT",
   5: "EIO",
+  6: "ENXIO",
   11: "EAGAIN",
   12: "ENOMEM",
   14: "EFAULT",

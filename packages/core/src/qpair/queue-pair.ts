@@ -10,6 +10,7 @@ import { type DataPointerBuilder, Payload } from "../dataptr/payload.js";
 import { PrpSglBuilder } from "../dataptr/prp-sgl-builder.js";
 import { bounceOut } from "../dma/bounce.js";
 import type { DmaAllocator } from "../dma/dma-memory.js";
+import { ENXIO } from "../errors/errno.js";
 import { StateError } from "../errors/errors.js";
 import { Completion, encodeStatus } from "../nvme-spec/completion.js";
 import { AdminOpcode } from "../nvme-spec/opcodes.js";
@@ -26,12 +27,12 @@ export enum QueuePairState {
   Active = 0,
   /**
    * Its controller is resetting: submissions are accepted and wait, nothing reaches the device, and
-   * `processCompletions` returns 0.
+   * `processCompletions` returns -ENXIO.
    */
   Disconnected = 1,
   /**
    * Freed by the application, or its controller detached, failed or removed: submissions throw
-   * StateError and `processCompletions` returns 0.
+   * StateError and `processCompletions` returns -ENXIO.
    */
   Closed = 2,
 }
@@ -231,11 +232,14 @@ export class QueuePair {
    *   propagates out of this call, which stops there: the remaining completions wait for the next call.
    * - In a worker, it first follows its controller's thread: on a reset it completes every command
    *   as aborted (their callbacks run from here) and waits; when the queue is gone for good it closes.
-   * @returns how many completions were consumed; 0 when the queue pair is disconnected or closed
+   * @returns how many completions were consumed (may be 0), or -ENXIO when the queue pair is
+   *   disconnected (its controller is resetting: poll again later) or closed (freed, or its
+   *   controller failed, removed or detached: allocate a new one), as SPDK returns a negative value
+   *   on error so that a polling loop notices
    */
   processCompletions(max = 0): number {
     if (this.link !== null) this.followLink(this.link);
-    if (this.state !== QueuePairState.Active) return 0;
+    if (this.state !== QueuePairState.Active) return -ENXIO;
     const cap = this.port.depth - 1;
     if (max === 0 || max > cap) max = cap;
     const cqe = this.cqe;

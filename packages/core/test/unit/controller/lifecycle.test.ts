@@ -4,6 +4,7 @@ import {
   type AsyncEvent,
   type Controller,
   ControllerState,
+  ENXIO,
   PROBE_ATTACH_FAILED,
   type ProbeEvent,
   type QueuePair,
@@ -129,6 +130,56 @@ test("an asynchronous event reaches the AER callback and aer$, and the request i
   assert.equal(viaCallback, [event.cdw0]);
   assert.equal(device.outstandingAsyncEventRequests, before, "re-armed");
   await driver.detach(ctrlr);
+});
+
+test("an AER the controller completes with an error is reported to the AER callback and aer$, and re-armed", async () => {
+  const { driver, ctrlr, device } = await attachInThread();
+  const before = device.outstandingAsyncEventRequests;
+  const viaCallback: [boolean, number][] = [];
+  ctrlr.registerAerCallback((_a: null, cpl: Completion) => viaCallback.push([cpl.isError, cpl.sc]), null);
+  const events = firstValueFrom(ctrlr.aer$.pipe(take(2), toArray()));
+  // The next AER the controller fetches (the re-armed one) fails with Internal Error.
+  device.failCommands({ qid: 0, opcode: 0x0c }, GenericSc.InternalError, 1);
+  device.raiseAsyncEvent(AsyncEventType.SmartHealth, 0x01, LogPageId.SmartHealth);
+  while (viaCallback.length < 2) ctrlr.processAdminCompletions();
+  assert.equal(viaCallback, [
+    [false, 0],
+    [true, GenericSc.InternalError],
+  ]);
+  assert.equal(
+    (await events).map((e) => e.status),
+    [0, GenericSc.InternalError],
+  );
+  assert.equal(device.outstandingAsyncEventRequests, before, "re-armed after the error too");
+  await driver.detach(ctrlr);
+  assert.equal(viaCallback.length, 2, "the AERs detach aborts are not reported");
+});
+
+test("processCompletions and processAdminCompletions return -ENXIO while resetting, once failed, once removed", async () => {
+  const { driver, ctrlr, device } = await attachInThread();
+  const qp = await ctrlr.allocIoQpair();
+  assert.is(qp.processCompletions(), 0);
+  assert.is(ctrlr.processAdminCompletions(), 0);
+  const reset = ctrlr.reset();
+  assert.is(qp.processCompletions(), -ENXIO, "resetting");
+  assert.is(ctrlr.processAdminCompletions(), -ENXIO, "resetting");
+  await reset;
+  assert.is(qp.processCompletions(), 0, "ready again");
+  assert.is(ctrlr.processAdminCompletions(), 0);
+  // A reset whose re-initialisation fails leaves the controller failed.
+  device.failCommands({ qid: 0, opcode: 0x06 }, GenericSc.InternalError, 1);
+  await rejects(() => ctrlr.reset(), /Internal Error/i);
+  assert.is(ctrlr.state, ControllerState.Failed);
+  assert.is(qp.processCompletions(), -ENXIO, "failed");
+  assert.is(ctrlr.processAdminCompletions(), -ENXIO, "failed");
+  await driver.detach(ctrlr);
+
+  const other = await attachInThread();
+  const qp2 = await other.ctrlr.allocIoQpair();
+  other.device.surpriseRemove();
+  assert.is(qp2.processCompletions(), -ENXIO, "removed");
+  assert.is(other.ctrlr.processAdminCompletions(), -ENXIO, "removed");
+  await other.driver.detach(other.ctrlr);
 });
 
 test("a command held past the time limit reaches the timeout callback and timeout$; abort completes it", async () => {

@@ -5,7 +5,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { PayloadKind, type SgeOut } from "../../../src/dataptr/payload.js";
-import { ENOMEM } from "../../../src/errors/errno.js";
+import { ENOMEM, ENXIO } from "../../../src/errors/errno.js";
 import { StateError } from "../../../src/errors/errors.js";
 import { type Completion, encodeStatus } from "../../../src/nvme-spec/completion.js";
 import { GenericStatus, PathStatus, StatusCodeType } from "../../../src/nvme-spec/status.js";
@@ -638,7 +638,7 @@ test("a reset: a disconnected pair aborts, keeps what callbacks resubmit waiting
   assert.is(qp.outstanding, 2);
   read(qp, 3, resubmit);
   port.complete(0);
-  assert.is(qp.processCompletions(), 0, "a disconnected pair polls nothing");
+  assert.is(qp.processCompletions(), -ENXIO, "a disconnected pair polls nothing, and says so");
   assert.is(port.posted.length, 2);
   const trackersBefore = dma.allocated.length;
   const fresh = new ScriptedPort(8);
@@ -667,7 +667,7 @@ test("destroy closes the pair: assertUsable throws StateError, polling takes not
     (e: unknown) => e instanceof StateError && /queue pair 1 is closed/.test((e as Error).message),
   );
   port.complete(0);
-  assert.is(qp.processCompletions(), 0);
+  assert.is(qp.processCompletions(), -ENXIO);
   assert.equal(dma.freed, dma.allocated);
 });
 
@@ -699,7 +699,7 @@ test("a worker's pair follows its link: a reset aborts with SQ deletion, restart
   read(qp, 2, record);
   const generation = controller.disconnect();
   port.complete(0);
-  assert.is(qp.processCompletions(), 0);
+  assert.is(qp.processCompletions(), -ENXIO);
   assert.equal(seen.map((s) => [s.arg, s.sc, s.dnr]).sort(), [
     [1, GenericStatus.AbortedSqDeletion, false],
     [2, GenericStatus.AbortedSqDeletion, false],
@@ -709,13 +709,13 @@ test("a worker's pair follows its link: a reset aborts with SQ deletion, restart
   assert.is(qp.state, QueuePairState.Disconnected);
   read(qp, 3, record);
   assert.is(port.posted.length, 2, "waits while the queue is being re-created");
-  assert.is(qp.processCompletions(), 0);
+  assert.is(qp.processCompletions(), -ENXIO);
   controller.reconnect();
   qp.processCompletions();
   assert.is(qp.state, QueuePairState.Active);
   assert.equal(port.lbas(), [1, 2, 3]);
   controller.fail();
-  qp.processCompletions();
+  assert.is(qp.processCompletions(), -ENXIO);
   assert.is(qp.state, QueuePairState.Closed);
   assert.equal(
     seen.slice(2).map((s) => [s.arg, s.sc, s.dnr]),
