@@ -47,6 +47,7 @@ import type { TransportId } from "../trid/transport-id.js";
 import { formatTransportId } from "../trid/transport-id.js";
 import type { ExportedQueuePair, WorkerQueuePairHandle } from "../worker/worker-handle.js";
 import { WORKER_ACK_TIMEOUT_MS, type WorkerQueue, WorkerQueues } from "../worker/worker-queues.js";
+import { AdminCallbackGate } from "./admin-callbacks.js";
 import { initializeController, shutdownController } from "./init.js";
 import { identifyNamespaces } from "./namespaces.js";
 import { ControllerState } from "./state.js";
@@ -139,6 +140,18 @@ export enum FirmwareCommitAction {
   ReplaceAndEnableImmediately = 3,
 }
 
+/** A callback-face admin command's callback and argument, on their way through the gate. */
+interface GatedCallback {
+  gate: AdminCallbackGate;
+  cb: CommandCallback<unknown>;
+  arg: unknown;
+}
+
+/** The callback every callback-face admin command is submitted with (static: no closure per command). */
+function runGated(g: GatedCallback, cpl: Completion): void {
+  g.gate.call(g.cb, g.arg, cpl);
+}
+
 /** Bytes of a submission queue entry: the part of a fabrics command capsule that is not in-capsule data. */
 const SQE_BYTES = 64;
 /** Largest transfer the core allows any command when the controller sets no MDTS. */
@@ -168,12 +181,16 @@ const FIRMWARE_CHUNK = 4096;
  *   {@link cmdSetFeature} and {@link cmdGetFeature} also take ordinary memory, through a copy (as
  *   SPDK does); DMA memory stays zero-copy. The command object is copied at submission and may be
  *   reused at once.
- * - **Callback:** on this thread, from inside the admin queue pair's `processCompletions`: called by
- *   {@link processAdminCompletions}, by the admin poller's idle tick (an unref'd timer, at most
- *   100 ms apart once the controller is ready, whether or not the application polls) and by its polling
- *   while an admin Promise is pending. With an abort status from inside {@link reset},
- *   {@link detach} and the controller's removal. The AER callback, and the timeout callback for admin
- *   commands, run from the same places.
+ * - **Callback:** on this thread, only from inside {@link processAdminCompletions}, as SPDK users
+ *   expect; and with an abort status from inside {@link reset}, {@link detach} and the controller's
+ *   removal (or, on a fabric, its connection loss). The admin queue is also polled by timers (the
+ *   admin poller's idle tick, an unref'd timer at most 100 ms apart that sends Keep Alive and
+ *   re-arms AERs, and the Promise face's polling while an admin Promise is pending): a callback-face
+ *   command that completes there is kept, with a copy of its completion, and its callback runs,
+ *   in completion order, at the start of the next {@link processAdminCompletions} (or from a reset,
+ *   detach or removal, before their aborts). The AER callback and the timeout callback for admin
+ *   commands follow the same rule. An application that never calls {@link processAdminCompletions}
+ *   gets no admin callbacks (the Promise and RxJS faces need no polling).
  * - **Returns** 0, or -ENOMEM when every admin request is in use (back-pressure: poll admin
  *   completions and submit again).
  * - **Throws** {@link StateError} when the controller is detached or removed (a failed controller
@@ -241,6 +258,10 @@ export class Controller implements NamespaceOwner {
     arg: unknown;
   } | null = null;
   private timeoutMs = 0;
+  /** Callback-face admin callbacks wait here for processAdminCompletions. */
+  private readonly adminGate = new AdminCallbackGate();
+  /** Set while the Promise face submits through a `cmd*` method: its callback is not gated. */
+  private promiseFaceSubmitting = false;
   private ownDomain: MemoryDomain | null = null;
   /** Time of the last Keep Alive sent (ms, performance.now()). */
   private lastKeepAlive = 0;
@@ -451,8 +472,8 @@ export class Controller implements NamespaceOwner {
    * the CID and data pointer from `buffer`. The command is not checked.
    * - Threading: only on this controller's thread.
    * - Buffer: DMA memory, 4-byte aligned, at most {@link maxTransferSize} bytes; untouched until `cb` runs.
-   * - Callback: from the admin queue's `processCompletions` ({@link processAdminCompletions}, or the
-   *   admin poller's timers); see the admin callback face rules on {@link Controller}.
+   * - Callback: from inside {@link processAdminCompletions} only; see the admin callback face rules
+   *   on {@link Controller}.
    * @returns 0, or -ENOMEM when every admin request is in use (back-pressure: poll, resubmit)
    * @throws {@link StateError} when the controller is detached or removed
    * @throws {@link InvalidArgumentError} for a buffer that is not DMA memory, misaligned or too large
@@ -463,8 +484,7 @@ export class Controller implements NamespaceOwner {
     cb: CommandCallback<A> | null,
     arg: A,
   ): number {
-    this.assertAdminUsable();
-    return this.submitRaw(this.admin, cmd, buffer, cb, arg);
+    return this.submitAdmin(cmd, buffer, cb, arg, false);
   }
 
   /**
@@ -495,9 +515,12 @@ export class Controller implements NamespaceOwner {
    * Processes admin completions (spdk_nvme_ctrlr_process_admin_completions); also sends a Keep Alive
    * when half the keep-alive timeout has passed. Non-blocking.
    * - Threading: only on this controller's thread.
-   * - Callback: admin command callbacks, the AER callback and the timeout callback for admin
-   *   commands run synchronously from this call (they also run from the admin poller's timers).
-   * @returns how many completions were consumed (may be 0), or -ENXIO, as SPDK's negative value on
+   * - Callback: the callback face's admin command callbacks, the AER callback and the timeout
+   *   callback for admin commands run synchronously from this call, and from nowhere else but a
+   *   reset, detach or removal: first those that completed while timers polled the admin queue
+   *   (kept since), then those this call polls. An exception from a callback propagates out of this
+   *   call; the callbacks not yet run wait for the next call.
+   * @returns how many completions were processed (may be 0; the kept callbacks count), or -ENXIO, as SPDK's negative value on
    *   error: when the controller is resetting (nothing is polled; poll again once it is ready),
    *   removed or detached (nothing is polled), or failed (a failed controller still completes admin
    *   commands, and their callbacks run from this call, but the value is -ENXIO so that a polling
@@ -507,7 +530,7 @@ export class Controller implements NamespaceOwner {
     const s = this.currentState;
     // Resetting, then initialising again (the reset's own polling drives the admin queue), removed, detached.
     if (s !== ControllerState.Ready && s !== ControllerState.Failed) return -ENXIO;
-    const n = this.admin.processCompletions(0);
+    const n = this.adminGate.open(() => this.admin.processCompletions(0));
     this.keepAliveIfDue();
     return s === ControllerState.Failed ? -ENXIO : n;
   }
@@ -550,7 +573,7 @@ export class Controller implements NamespaceOwner {
    *   (dword-aligned) is used in place (zero copy); other memory goes through DMA memory the core
    *   allocates in this call, copied into `payload` just before `cb` runs, whatever the status (as
    *   SPDK copies). Either way, do not touch `payload` until `cb` runs.
-   * - Callback: from the admin queue's `processCompletions`; see the admin callback face rules on
+   * - Callback: from inside {@link processAdminCompletions}; see the admin callback face rules on
    *   {@link Controller}.
    * @returns 0, or -ENOMEM when every admin request is in use (back-pressure: poll, resubmit)
    * @throws {@link StateError} when the controller is detached or removed
@@ -580,7 +603,7 @@ export class Controller implements NamespaceOwner {
       );
     }
     cmds.getLogPage(this.scratch, lid, nsid, payload.byteLength, offset, {});
-    return this.submitAdminCopying(this.scratch, payload, cb, arg);
+    return this.submitAdmin(this.scratch, payload, cb, arg, true);
   }
 
   /**
@@ -589,7 +612,7 @@ export class Controller implements NamespaceOwner {
    * - Buffer: `payload`, any ArrayBufferView. DMA memory of this controller (dword-aligned) is used
    *   in place (zero copy): unmodified until `cb` runs. Other memory is copied into DMA memory the
    *   core allocates, in this call: it may be reused as soon as this returns.
-   * - Callback: from the admin queue's `processCompletions`; see the admin callback face rules on
+   * - Callback: from inside {@link processAdminCompletions}; see the admin callback face rules on
    *   {@link Controller}.
    * @returns 0, or -ENOMEM when every admin request is in use (back-pressure: poll, resubmit)
    * @throws {@link StateError} when the controller is detached or removed
@@ -605,7 +628,7 @@ export class Controller implements NamespaceOwner {
     arg: A,
   ): number {
     cmds.setFeatures(this.scratch, fid, cdw11, { cdw12 });
-    return this.submitAdminCopying(this.scratch, payload, cb, arg);
+    return this.submitAdmin(this.scratch, payload, cb, arg, true);
   }
 
   /**
@@ -613,7 +636,7 @@ export class Controller implements NamespaceOwner {
    * - Threading: only on this controller's thread.
    * - Buffer: `payload`, as {@link cmdGetLogPage}'s: any ArrayBufferView, DMA memory in place, other
    *   memory through a copy made just before `cb` runs; untouched until then.
-   * - Callback: from the admin queue's `processCompletions`; see the admin callback face rules on
+   * - Callback: from inside {@link processAdminCompletions}; see the admin callback face rules on
    *   {@link Controller}.
    * @returns 0, or -ENOMEM when every admin request is in use (back-pressure: poll, resubmit)
    * @throws {@link StateError} when the controller is detached or removed
@@ -628,7 +651,7 @@ export class Controller implements NamespaceOwner {
     arg: A,
   ): number {
     cmds.getFeatures(this.scratch, fid, 0, cdw11);
-    return this.submitAdminCopying(this.scratch, payload, cb, arg);
+    return this.submitAdmin(this.scratch, payload, cb, arg, true);
   }
 
   /**
@@ -636,8 +659,8 @@ export class Controller implements NamespaceOwner {
    * command's own callback runs, with its status, from its queue pair's `processCompletions`.
    * - Threading: only on this controller's thread.
    * - Buffer: none.
-   * - Callback: from the admin queue's `processCompletions`; DW0 bit 0 set means not aborted. See the
-   *   admin callback face rules on {@link Controller}.
+   * - Callback: from inside {@link processAdminCompletions}; DW0 bit 0 set means not aborted. See
+   *   the admin callback face rules on {@link Controller}.
    * @returns 0, or -ENOMEM when every admin request is in use (back-pressure: poll, resubmit)
    * @throws {@link StateError} when the controller is detached or removed
    */
@@ -768,16 +791,16 @@ export class Controller implements NamespaceOwner {
    * - Threading: this controller's thread; the callback runs there too.
    * - Callback: once per asynchronous event, and once per AER the controller completes with an
    *   error status (check `cpl.isError`; the AER is re-armed, as SPDK does). An AER the host aborts
-   *   (reset, detach, removal) is not reported. From inside the admin queue's `processCompletions`:
-   *   {@link processAdminCompletions}, or the admin poller's idle tick (a timer, at most 100 ms
-   *   apart), so events arrive without the application polling. `cpl` is valid only during the
-   *   call; {@link aer$} emits right after it.
+   *   (reset, detach, removal) is not reported. Only from inside {@link processAdminCompletions}
+   *   (see the admin callback face rules on {@link Controller}): an event the admin poller's timer
+   *   found is kept until then. `cpl` is valid only during the call. The AER is re-armed, and
+   *   {@link aer$} emits, as soon as the completion is found, whether or not the application polls.
    */
   registerAerCallback<A>(cb: ((arg: A, cpl: Completion) => void) | null, arg: A): void {
     this.aerCallback = cb === null ? null : { fn: cb as (arg: unknown, cpl: Completion) => void, arg };
   }
 
-  /** Asynchronous events as they arrive. */
+  /** Asynchronous events as they arrive: as soon as any poll of the admin queue (timers included) finds one. */
   get aer$(): Observable<AsyncEvent> {
     return this.aerSubject.asObservable();
   }
@@ -793,8 +816,9 @@ export class Controller implements NamespaceOwner {
    * - Callback: once per command, timed from when it was posted to the device (commands waiting
    *   for a tracker are not timed), from inside the `processCompletions` of the queue pair holding
    *   it, which scans at most every 10 ms: an I/O queue pair's timeouts are found only while it is
-   *   polled, the admin queue's from the admin queue pair's polls (see the admin callback face
-   *   rules on {@link Controller}).
+   *   polled, and `cb` runs from that `processCompletions`; the admin queue's are found by any poll
+   *   of it (timers included), and `cb` runs from inside {@link processAdminCompletions} (see the
+   *   admin callback face rules on {@link Controller}). {@link timeout$} emits as soon as one is found.
    * @throws {@link InvalidArgumentError} for a `timeoutSec` that is negative or not a finite number
    */
   registerTimeoutCallback<A>(
@@ -997,7 +1021,7 @@ export class Controller implements NamespaceOwner {
   private onConnectionLost(error: Error): void {
     if (this.state !== ControllerState.Ready) return; // a reset or reconnect in progress handles it
     this.fail(this.reconnects);
-    this.admin?.abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, true);
+    this.abortAdmin(GenericStatus.AbortedSqDeletion);
     this.lostSubject.next(error);
     this.startReconnecting();
   }
@@ -1073,7 +1097,21 @@ export class Controller implements NamespaceOwner {
    */
   private awaitAdmin(what: string, submit: Parameters<typeof awaitCompletion>[2]): Promise<number> {
     const limit = this.state === ControllerState.Ready ? 0 : this.options.adminTimeoutMs;
-    return awaitCompletion(this.admin, what, submit, limit);
+    return awaitCompletion(this.admin, what, (cb, p) => this.submitForPromise(submit, cb, p), limit);
+  }
+
+  /** Runs a Promise-face submission through the `cmd*` methods without the callback gate. */
+  private submitForPromise<P>(
+    submit: (cb: CommandCallback<P>, p: P) => number,
+    cb: CommandCallback<P>,
+    p: P,
+  ): number {
+    this.promiseFaceSubmitting = true;
+    try {
+      return submit(cb, p);
+    } finally {
+      this.promiseFaceSubmitting = false;
+    }
   }
 
   /** {@link awaitAdmin} resolving with DW0 and DW1. */
@@ -1179,8 +1217,8 @@ export class Controller implements NamespaceOwner {
       cdw0,
       status: cpl.status,
     };
-    this.aerCallback?.fn(this.aerCallback.arg, cpl);
     this.aerSubject.next(event);
+    if (this.aerCallback !== null) this.adminGate.call(this.aerCallback.fn, this.aerCallback.arg, cpl);
   }
 
   /** @internal Sends Keep Alive when half the timeout has passed since the last one. */
@@ -1250,15 +1288,24 @@ export class Controller implements NamespaceOwner {
     return 0;
   }
 
-  /** An admin command whose payload may be ordinary memory (Get Log Page, Get/Set Features). */
-  private submitAdminCopying<A>(
+  /**
+   * An admin command of the callback face, whose callback runs from processAdminCompletions only
+   * (through the gate), or of the Promise face (inside {@link awaitAdmin}), whose settles from its
+   * own polling. `bounce`: the payload may be ordinary memory (Get Log Page, Get/Set Features).
+   */
+  private submitAdmin<A>(
     cmd: NvmeCommand,
     payload: ArrayBufferView | null,
     cb: CommandCallback<A> | null,
     arg: A,
+    bounce: boolean,
   ): number {
     this.assertAdminUsable();
-    return this.submitRaw(this.admin, cmd, payload, cb, arg, true);
+    if (cb === null || this.promiseFaceSubmitting) {
+      return this.submitRaw(this.admin, cmd, payload, cb, arg, bounce);
+    }
+    const gated: GatedCallback = { gate: this.adminGate, cb: cb as CommandCallback<unknown>, arg };
+    return this.submitRaw(this.admin, cmd, payload, runGated, gated, bounce);
   }
 
   private async namespaceAttachment(
@@ -1397,13 +1444,17 @@ export class Controller implements NamespaceOwner {
   }
 
   private reportTimeout(qpair: QueuePair | null, cid: number): void {
-    this.timeoutCallback?.fn(this.timeoutCallback.arg, this, qpair, cid);
     this.timeoutSubject.next({ qpair, cid });
+    const registered = this.timeoutCallback;
+    if (registered === null) return;
+    // An I/O queue pair's from its own processCompletions; the admin queue's from processAdminCompletions.
+    if (qpair !== null) registered.fn(registered.arg, this, qpair, cid);
+    else this.adminGate.later(() => registered.fn(registered.arg, this, null, cid));
   }
 
   private async teardownAdmin(): Promise<void> {
     if (this.admin === undefined) return;
-    this.admin.abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, true);
+    this.abortAdmin(GenericStatus.AbortedSqDeletion);
     this.admin.destroy();
     await this.admin.transportQueue.release();
   }
@@ -1431,6 +1482,18 @@ export class Controller implements NamespaceOwner {
       qp.abortAll(StatusCodeType.Generic, GenericStatus.AbortRequested, true);
       qp.state = QueuePairState.Closed;
     }
-    this.admin?.abortAll(StatusCodeType.Generic, GenericStatus.AbortRequested, true);
+    this.abortAdmin(GenericStatus.AbortRequested);
+  }
+
+  /**
+   * The host ends the admin queue's commands (reset, detach, removal, connection loss): their
+   * callbacks, and those the gate kept, run from here, since no processAdminCompletions may follow.
+   */
+  private abortAdmin(sc: GenericStatus): void {
+    if (this.admin === undefined) return;
+    this.adminGate.open(() => {
+      this.admin.abortAll(StatusCodeType.Generic, sc, true);
+      return 0;
+    });
   }
 }

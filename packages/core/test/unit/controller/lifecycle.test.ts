@@ -132,6 +132,35 @@ test("an asynchronous event reaches the AER callback and aer$, and the request i
   await driver.detach(ctrlr);
 });
 
+test("callback-face admin and AER callbacks run only inside processAdminCompletions; the Promise face needs no polling", async () => {
+  const { driver, ctrlr, device } = await attachInThread();
+  const calls: string[] = [];
+  const note = (what: string): void => void calls.push(what);
+  ctrlr.registerAerCallback((_a: null, cpl: Completion) => note(`aer ${cpl.cdw0 & 7}`), null);
+  assert.is(ctrlr.cmdGetFeature(FeatureId.Arbitration, 0, null, note, "get"), 0);
+  // The Promise face completes from its own polling, which also finds the callback-face completion.
+  assert.is(await ctrlr.setFeature(FeatureId.TemperatureThreshold, 310), 0);
+  let emitted = 0;
+  const sub = ctrlr.aer$.subscribe(() => emitted++);
+  device.raiseAsyncEvent(AsyncEventType.SmartHealth, 0x01, LogPageId.SmartHealth);
+  // Found by the admin poller's idle tick (unref'd: this loop keeps the process up meanwhile).
+  while (emitted === 0) await new Promise((r) => setTimeout(r, 10));
+  sub.unsubscribe();
+  await new Promise((r) => setTimeout(r, 150)); // another idle tick or more
+  assert.equal(calls, [], "no callback-face callback ran outside processAdminCompletions");
+  const before = device.outstandingAsyncEventRequests;
+  assert.is(ctrlr.processAdminCompletions(), 2, "the two kept callbacks count as processed");
+  assert.equal(calls, ["get", "aer 1"], "in completion order");
+  assert.is(device.outstandingAsyncEventRequests, before, "the AER was re-armed before, by the timer");
+  assert.is(ctrlr.processAdminCompletions(), 0);
+  // A kept callback runs from detach when the application never polls again.
+  assert.is(ctrlr.cmdGetFeature(FeatureId.Arbitration, 0, null, note, "last"), 0);
+  await ctrlr.getFeature(FeatureId.Arbitration);
+  assert.equal(calls.length, 2);
+  await driver.detach(ctrlr);
+  assert.equal(calls, ["get", "aer 1", "last"]);
+});
+
 test("an AER the controller completes with an error is reported to the AER callback and aer$, and re-armed", async () => {
   const { driver, ctrlr, device } = await attachInThread();
   const before = device.outstandingAsyncEventRequests;
