@@ -19,6 +19,7 @@ import {
   compareTransportIds,
   emptyTransportId,
   formatTransportId,
+  type ParseTransportIdOptions,
   parseTransportId,
   type TransportId,
 } from "./trid/transport-id.js";
@@ -80,9 +81,20 @@ export class NvmeDriver {
     @inject(CONTROLLER_DEFAULTS) private readonly defaults: ControllerOptions,
   ) {}
 
-  /** Parses a transport ID string, accepting the names of registered custom transports. */
-  parseTransportId(str: string): TransportId {
-    return parseTransportId(str, undefined, { customTransports: this.registry.list().map((t) => t.name) });
+  /**
+   * Parses a transport ID string as {@link parseTransportId} does (SPDK's rules by default: unknown
+   * keys skipped with a warning, unknown trtype names taken as custom transports); with
+   * `options.strict`, only the names of the registered transports are accepted.
+   * @throws TransportIdError as {@link parseTransportId}
+   */
+  parseTransportId(
+    str: string,
+    options: Omit<ParseTransportIdOptions, "customTransports"> = {},
+  ): TransportId {
+    return parseTransportId(str, undefined, {
+      ...options,
+      customTransports: this.registry.list().map((t) => t.name),
+    });
   }
 
   /** Controllers attached through this driver and not yet detached. */
