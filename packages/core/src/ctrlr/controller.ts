@@ -27,7 +27,8 @@ import type { IdentifyController } from "../nvme-spec/identify-controller.js";
 import { decodeIdentifyNamespace } from "../nvme-spec/identify-namespace.js";
 import { LogPageId } from "../nvme-spec/log-pages.js";
 import { type Cap, type Csts, decodeCsts, Register, type Vs } from "../nvme-spec/registers.js";
-import { GenericStatus, StatusCodeType } from "../nvme-spec/status.js";
+import { CommandSpecificStatus, GenericStatus, StatusCodeType } from "../nvme-spec/status.js";
+import { NvmeStatusError } from "../nvme-spec/status-error.js";
 import { type ZnsIdentifyController, zoneAppendLimitBytes } from "../nvme-spec/zns.js";
 import type { ControllerOptions } from "../options/controller-options.js";
 import { parseHostId } from "../options/host-identity.js";
@@ -100,19 +101,33 @@ export interface WorkerQueuePairOptions extends IoQueuePairOptions {
   bufferBytes?: number;
 }
 
-/** Namespace geometry for Namespace Management (Create). */
+/**
+ * The host-specified fields of Namespace Management (Create)'s data structure, at their offsets in
+ * the Identify Namespace data structure; the rest of the 4096 bytes is sent as zeros. To send every
+ * byte yourself (SPDK's `struct spdk_nvme_ns_data`), give {@link Controller.createNamespace} the
+ * whole structure instead.
+ */
 export interface NamespaceCreateData {
-  /** Namespace size in blocks. */
+  /** Namespace size in blocks (NSZE, bytes 7:0). */
   nsze: bigint;
-  /** Namespace capacity in blocks. */
+  /** Namespace capacity in blocks (NCAP, bytes 15:8). */
   ncap: bigint;
-  /** Formatted LBA size index (FLBAS). */
+  /** Formatted LBA size (FLBAS, byte 26): format index and the extended-LBA bit. */
   flbas: number;
-  /** End-to-end data protection settings (DPS). */
+  /** End-to-end data protection settings (DPS, byte 29). */
   dps?: number;
-  /** Namespace multi-path and sharing capabilities (NMIC). */
+  /** Namespace multi-path and sharing capabilities (NMIC, byte 30). */
   nmic?: number;
+  /** ANA group identifier (ANAGRPID, bytes 95:92). */
+  anagrpid?: number;
+  /** NVM Set identifier (NVMSETID, bytes 101:100). */
+  nvmsetid?: number;
+  /** Endurance group identifier (ENDGID, bytes 103:102). */
+  endgid?: number;
 }
+
+/** Size of the Namespace Management (Create) data structure: an Identify Namespace structure. */
+const NAMESPACE_DATA_SIZE = 4096;
 
 /** Format NVM parameters. */
 export interface FormatOptions {
@@ -150,6 +165,19 @@ interface GatedCallback {
 /** The callback every callback-face admin command is submitted with (static: no closure per command). */
 function runGated(g: GatedCallback, cpl: Completion): void {
   g.gate.call(g.cb, g.arg, cpl);
+}
+
+/** Writes the host-specified fields into a zeroed Identify Namespace data structure. */
+function encodeNamespaceCreateData(data: NamespaceCreateData, into: Uint8Array): void {
+  const v = new DataView(into.buffer, into.byteOffset, NAMESPACE_DATA_SIZE);
+  v.setBigUint64(0, data.nsze, true);
+  v.setBigUint64(8, data.ncap, true);
+  v.setUint8(26, data.flbas);
+  v.setUint8(29, data.dps ?? 0);
+  v.setUint8(30, data.nmic ?? 0);
+  v.setUint32(92, data.anagrpid ?? 0, true);
+  v.setUint16(100, data.nvmsetid ?? 0, true);
+  v.setUint16(102, data.endgid ?? 0, true);
 }
 
 /** Bytes of a submission queue entry: the part of a fabrics command capsule that is not in-capsule data. */
@@ -726,16 +754,24 @@ export class Controller implements NamespaceOwner {
     await this.namespaceAttachment(nsid, false, controllerIds);
   }
 
-  /** Creates a namespace; resolves with its ID (spdk_nvme_ctrlr_create_ns). */
-  async createNamespace(data: NamespaceCreateData): Promise<number> {
-    return this.withBuffer(4096, async (buf) => {
-      const v = new DataView(buf.bytes.buffer, buf.bytes.byteOffset, 4096);
-      v.setBigUint64(0, data.nsze, true);
-      v.setBigUint64(8, data.ncap, true);
-      v.setUint8(26, data.flbas);
-      v.setUint8(29, data.dps ?? 0);
-      v.setUint8(30, data.nmic ?? 0);
-      cmds.namespaceManagement(this.scratch, true, 0);
+  /**
+   * Creates a namespace and resolves with its ID (spdk_nvme_ctrlr_create_ns); it is not attached
+   * (see {@link attachNamespace}). `data`: the host-specified fields, or, as SPDK's caller gives a
+   * `struct spdk_nvme_ns_data`, the whole Identify Namespace data structure (up to 4096 bytes, any
+   * view), sent byte for byte. `csi`: the namespace's command set (CDW11 CSI: 0 NVM, 2 Zoned).
+   * - Threading: this controller's thread. Buffer: `data` is copied in this call.
+   * @throws {@link InvalidArgumentError} (as a rejection) for a structure longer than 4096 bytes
+   * @throws {@link NvmeStatusError} (as a rejection) when the controller refuses it
+   */
+  async createNamespace(data: NamespaceCreateData | ArrayBufferView, csi = 0): Promise<number> {
+    if (ArrayBuffer.isView(data) && data.byteLength > NAMESPACE_DATA_SIZE) {
+      throw new InvalidArgumentError("data", `${data.byteLength} bytes: the structure is at most 4096`);
+    }
+    return this.withBuffer(NAMESPACE_DATA_SIZE, async (buf) => {
+      if (ArrayBuffer.isView(data))
+        buf.bytes.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      else encodeNamespaceCreateData(data, buf.bytes);
+      cmds.namespaceManagement(this.scratch, true, 0, csi);
       return this.adminRaw(this.scratch, buf.bytes, "Namespace Management (create)");
     });
   }
@@ -755,8 +791,20 @@ export class Controller implements NamespaceOwner {
   }
 
   /**
-   * Downloads a firmware image in 4 KiB pieces and commits it to `slot` (spdk_nvme_ctrlr_update_firmware).
-   * The image size must be a multiple of 4 bytes.
+   * Downloads a firmware image in 4 KiB pieces (at most {@link maxTransferSize}), commits it to
+   * `slot` with `action`, then resets the controller, as spdk_nvme_ctrlr_update_firmware does, so an
+   * image committed for activation at the next reset runs when this resolves (the controller's data
+   * is read again: {@link data}`.fr` shows the revision now running).
+   * - Threading: this controller's thread.
+   * - Buffer: `image` is copied, piece by piece, into DMA memory; it may change once this settles.
+   * - Callback: none. A commit that answers Firmware Activation Requires Controller Level Reset is
+   *   taken as success, since the reset follows. As {@link reset}, the reset completes this thread's
+   *   outstanding I/O with an abort status (no DNR: they wait and go to the device again).
+   * @throws {@link InvalidArgumentError} (as a rejection) for an image that is empty or not a
+   *   multiple of 4 bytes, or a slot outside 0..7
+   * @throws {@link NvmeStatusError} (as a rejection) when a download or the commit fails (Invalid
+   *   Firmware Slot or Image, an activation that needs a reset this host cannot do, ...): no reset then
+   * @throws what {@link reset} throws when the reset fails
    */
   async updateFirmware(
     image: Uint8Array,
@@ -781,7 +829,16 @@ export class Controller implements NamespaceOwner {
       }
     });
     cmds.firmwareCommit(this.scratch, slot, action);
-    await this.adminRaw(this.scratch, null, `Firmware Commit slot ${slot}`);
+    try {
+      await this.adminRaw(this.scratch, null, `Firmware Commit slot ${slot}`);
+    } catch (e) {
+      const resetWanted =
+        e instanceof NvmeStatusError &&
+        e.sct === StatusCodeType.CommandSpecific &&
+        e.sc === CommandSpecificStatus.FirmwareRequiresControllerReset;
+      if (!resetWanted) throw e;
+    }
+    await this.reset();
   }
 
   // ---- asynchronous events and timeouts ---------------------------------------------------------

@@ -272,7 +272,48 @@ test("log pages, features, namespace management and the firmware error path", as
   assert.equal((await ctrlr.getFeature(FeatureId.TemperatureThreshold)) & 0xffff, 300);
   await ctrlr.setFeature(FeatureId.VolatileWriteCache, 0);
   assert.equal(await ctrlr.getFeature(FeatureId.VolatileWriteCache), 0);
-  const nsid = await ctrlr.createNamespace({ nsze: 256n, ncap: 256n, flbas: 0 });
+  const nsid = await ctrlr.createNamespace({
+    nsze: 256n,
+    ncap: 200n,
+    flbas: 0,
+    dps: 0,
+    nmic: 1,
+    anagrpid: 0x01020304,
+    nvmsetid: 0x0506,
+    endgid: 0x0708,
+  });
+  const created = device
+    .commandsOn(0)
+    .filter((c) => c.opcode === 0x0d)
+    .at(-1)!;
+  const sent = new DataView(created.data!.buffer, created.data!.byteOffset, 4096);
+  assert.equal(
+    [
+      sent.getBigUint64(0, true),
+      sent.getBigUint64(8, true),
+      sent.getUint8(30),
+      sent.getUint32(92, true),
+      sent.getUint16(100, true),
+      sent.getUint16(102, true),
+    ],
+    [256n, 200n, 1, 0x01020304, 0x0506, 0x0708],
+    "NSZE, NCAP, NMIC, ANAGRPID, NVMSETID, ENDGID at their Identify Namespace offsets",
+  );
+  // The whole structure, as SPDK's caller gives a struct spdk_nvme_ns_data: sent byte for byte.
+  const whole = new Uint8Array(4096);
+  new DataView(whole.buffer).setBigUint64(0, 64n, true);
+  new DataView(whole.buffer).setBigUint64(8, 64n, true);
+  whole[384] = 0xa5; // a byte no field above covers
+  const second = await ctrlr.createNamespace(whole);
+  assert.equal(
+    device
+      .commandsOn(0)
+      .filter((c) => c.opcode === 0x0d)
+      .at(-1)!.data,
+    whole,
+  );
+  await ctrlr.deleteNamespace(second);
+  await rejects(() => ctrlr.createNamespace(new Uint8Array(4100)), /at most 4096/);
   await ctrlr.attachNamespace(nsid);
   assert.ok(ctrlr.activeNamespaceIds().includes(nsid));
   await ctrlr.detachNamespace(nsid);
@@ -281,7 +322,19 @@ test("log pages, features, namespace management and the firmware error path", as
   await ctrlr.format(1, { lbaf: ctrlr.getNamespace(2)!.data.formattedLbaIndex });
   assert.equal(ctrlr.getNamespace(1)!.sectorSize, 4096, "re-identified after format");
   await rejects(() => ctrlr.updateFirmware(new Uint8Array(4096), 9), /slot/);
+  const states: ControllerState[] = [];
+  const sub = ctrlr.state$.subscribe((st) => states.push(st));
   await ctrlr.updateFirmware(new Uint8Array(8192).fill(0x5a), 2);
+  sub.unsubscribe();
+  // As SPDK: the commit (activate at next reset) is followed by a reset, so the new image runs.
+  assert.ok(states.includes(ControllerState.Resetting), `reset after the commit: ${states}`);
+  assert.is(states.at(-1), ControllerState.Ready);
+  assert.is(device.activeFirmwareSlot, 2);
+  assert.is(
+    ctrlr.data.fr.trim(),
+    "ZZZZZZZZ",
+    "the identify data read after the reset shows the new revision",
+  );
   const fw = device.commandsOn(0).filter((c) => c.opcode === 0x11 || c.opcode === 0x10);
   assert.equal(
     fw.map((c) => [c.opcode, c.dwords[10], c.dwords[11]]),
