@@ -34,7 +34,9 @@ import type { ControllerOptions } from "../options/controller-options.js";
 import { parseHostId } from "../options/host-identity.js";
 import { awaitCompletion, awaitCompletionDwords } from "../qpair/promise.js";
 import { QueuePair, type QueuePairSettings, QueuePairState } from "../qpair/queue-pair.js";
+import { TrackerPool } from "../rq/pool.js";
 import type { CommandCallback } from "../rq/request.js";
+import type { RequestTracker } from "../rq/tracker.js";
 import type {
   AdminChannel,
   ExportedIoQueue,
@@ -90,6 +92,30 @@ export interface IoQueuePairOptions {
   delayDoorbell?: boolean;
   /** Ask for completion interrupts (MSI-X on PCIe), which the Promise face's poller then sleeps on. */
   interrupts?: boolean;
+}
+
+/**
+ * An I/O queue pair driven with request trackers, libvfn's way (nvme_rq_*), instead of the
+ * queue-pair engine: the controller creates the queue ({@link Controller.allocRawIoQpair}), the
+ * application posts commands and takes completions itself.
+ *
+ * Ownership, as libvfn's: the queue is the application's alone (nothing else submits to or polls
+ * it); a tracker is the caller's from `acquire` to `release`, released once, after its completion
+ * was taken off the queue; whoever polls (`spin`, `wait`, `reap`) consumes every completion and
+ * dispatches those of other commands with `fromCqe` (or {@link Controller.rqFromCqe}). Buffers are
+ * DMA memory of the controller, by IOVA; they and the tracker's PRP list pages are the device's until
+ * the completion is taken. Threading: the controller's thread. A controller reset, failure or
+ * removal closes it (`acquire` returns null, `exec` throws {@link StateError}; commands in flight
+ * never complete): free it and allocate another.
+ */
+export interface RawQueuePair {
+  /** Queue identifier (the SQ's and the CQ's). */
+  readonly qid: number;
+  /**
+   * Its request trackers: `acquire`/`acquireAtomic`, `prep`, `mapPrp`/`mapvPrp`/`mapvSgl`/`mapv`,
+   * `exec`, `spin`/`wait`/`reap`, `fromCqe`, `release`/`releaseAtomic`.
+   */
+  readonly trackers: TrackerPool;
 }
 
 /** Options for an I/O queue pair another thread drives. */
@@ -279,6 +305,8 @@ export class Controller implements NamespaceOwner {
   private readonly usedQids = new Set<number>();
   /** The queue pairs handed to other threads. */
   private readonly workerQueues = new WorkerQueues();
+  /** Raw queue pairs by qid; `live` until a reset, failure or removal took the queue away. */
+  private readonly rawQueues = new Map<number, { raw: RawQueuePair; port: QueuePort; live: boolean }>();
   private readonly scratch = new NvmeCommand();
   private aerCallback: { fn: (arg: unknown, cpl: Completion) => void; arg: unknown } | null = null;
   private timeoutCallback: {
@@ -1002,6 +1030,75 @@ export class Controller implements NamespaceOwner {
     return this.ioQpairs;
   }
 
+  /**
+   * Creates an I/O queue pair for the application to drive with libvfn's request trackers (see
+   * {@link RawQueuePair} for the ownership rules): Create I/O CQ and SQ as for {@link allocIoQpair},
+   * and `ioQueueSize - 1` trackers, each with the PRP list pages (or SGL segment) of the largest
+   * transfer. No interrupts, no delayed doorbell, no timeouts, no retries: the application's commands
+   * reach the device as it posts them.
+   * - Threading: this controller's thread, which owns the queue pair.
+   * @throws {@link StateError} (as a rejection) on a fabric (its transport builds the data pointers,
+   *   so host PRPs mean nothing there), when the controller is not ready, or when every queue ID is in use
+   * @throws {@link InvalidArgumentError} (as a rejection) for an `ioQueueSize` below 2
+   */
+  async allocRawIoQpair(
+    options: Pick<IoQueuePairOptions, "priority" | "ioQueueSize"> = {},
+  ): Promise<RawQueuePair> {
+    if (this.isFabric) {
+      throw new StateError("raw queue pairs take host-built PRPs/SGLs: PCIe controllers only, not a fabric");
+    }
+    const { port } = await this.createIoPort({ ...options, interrupts: false, delayDoorbell: false });
+    let trackers: TrackerPool;
+    try {
+      trackers = new TrackerPool(port, this.dma, {
+        pagesPerTracker: this.pagesPerTracker(),
+        sglSupported: this.sglSupported,
+      });
+    } catch (e) {
+      await this.deleteIoPort(port);
+      throw e;
+    }
+    const raw: RawQueuePair = { qid: port.qid, trackers };
+    this.rawQueues.set(port.qid, { raw, port, live: true });
+    return raw;
+  }
+
+  /**
+   * Deletes a raw queue pair's queue and frees its trackers' memory; trackers still out are
+   * forgotten (their commands were the application's to wait for).
+   * - Threading: this controller's thread.
+   * @throws {@link InvalidArgumentError} (as a rejection) when `raw` is not a raw queue pair of this controller
+   */
+  async freeRawIoQpair(raw: RawQueuePair): Promise<void> {
+    const entry = this.rawQueues.get(raw.qid);
+    if (entry === undefined || entry.raw !== raw)
+      throw new InvalidArgumentError("raw", "is not a raw queue pair of this controller");
+    this.rawQueues.delete(raw.qid);
+    raw.trackers.close();
+    if (entry.live) await this.deleteIoPort(entry.port);
+    else await this.forgetIoPort(entry.port);
+    // Only once the queue is gone: the device no longer reads the trackers' list pages.
+    raw.trackers.destroy();
+  }
+
+  /**
+   * The tracker of a raw queue pair that the completion `cqe` names, by its SQ ID and CID
+   * (libvfn's nvme_rq_from_cqe(ctrl, cqe)); null when no raw queue pair has that SQ ID or the CID is
+   * not acquired there. Only meaningful for completions of commands posted with a tracker.
+   */
+  rqFromCqe(cqe: Completion | Uint32Array): RequestTracker | null {
+    const dw = cqe instanceof Uint32Array ? cqe : cqe.dw;
+    return this.rawQueues.get(dw[2]! >>> 16)?.raw.trackers.fromCqe(dw) ?? null;
+  }
+
+  /** A reset, failure or removal took the raw queues away: close them (see {@link RawQueuePair}). */
+  private closeRawQueues(): void {
+    for (const entry of this.rawQueues.values()) {
+      entry.live = false;
+      entry.raw.trackers.close();
+    }
+  }
+
   // ---- reset and detach -------------------------------------------------------------------------
 
   /**
@@ -1037,6 +1134,7 @@ export class Controller implements NamespaceOwner {
   private async reinitialize(fromReconnectLoop: boolean): Promise<void> {
     this.setState(ControllerState.Resetting);
     this.workerQueues.disconnect();
+    this.closeRawQueues();
     for (const qp of this.ioQpairs) {
       qp.state = QueuePairState.Disconnected;
       qp.abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, false);
@@ -1122,6 +1220,7 @@ export class Controller implements NamespaceOwner {
     await this.reconnecting;
     const live = this.state === ControllerState.Ready;
     for (const queue of this.workerQueues.all()) await this.releaseWorkerQueue(queue).catch(() => undefined);
+    for (const { raw } of [...this.rawQueues.values()]) await this.freeRawIoQpair(raw).catch(() => undefined);
     for (const qp of [...this.ioQpairs]) {
       if (live) await this.freeIoQpair(qp).catch(() => undefined);
       else {
@@ -1524,6 +1623,7 @@ export class Controller implements NamespaceOwner {
     this.setState(ControllerState.Failed);
     if (keepWorkers) this.workerQueues.disconnect();
     else this.workerQueues.fail();
+    this.closeRawQueues();
     for (const qp of this.ioQpairs) {
       // Disconnected: polling returns -ENXIO until a reset or reconnect brings the queue back.
       qp.state = QueuePairState.Disconnected;
@@ -1535,6 +1635,7 @@ export class Controller implements NamespaceOwner {
     if (this.state === ControllerState.Detached) return;
     this.setState(ControllerState.Removed);
     this.workerQueues.fail();
+    this.closeRawQueues();
     for (const qp of this.ioQpairs) {
       qp.abortAll(StatusCodeType.Generic, GenericStatus.AbortRequested, true);
       qp.state = QueuePairState.Closed;
