@@ -576,8 +576,8 @@ export class Controller implements NamespaceOwner {
    *   reset, detach or removal: first those that completed while timers polled the admin queue
    *   (kept since), then those this call polls. An exception from a callback propagates out of this
    *   call; the callbacks not yet run wait for the next call.
-   * @returns how many completions were processed (may be 0; the kept callbacks count), or -ENXIO, as SPDK's negative value on
-   *   error: when the controller is resetting (nothing is polled; poll again once it is ready),
+   * @returns how many completions were processed (may be 0; the kept callbacks count), or -ENXIO,
+   *   as SPDK's negative value on error: when the controller is resetting (nothing is polled; poll again once it is ready),
    *   removed or detached (nothing is polled), or failed (a failed controller still completes admin
    *   commands, and their callbacks run from this call, but the value is -ENXIO so that a polling
    *   loop notices the failure)
