@@ -212,7 +212,7 @@ function coreWrites(dev: n.nvm_dev, qp: QueuePair, seconds: number): Result {
   const r = timed(
     seconds,
     () => {
-      const done = qp.processCompletions(0);
+      const done = Math.max(0, qp.processCompletions(0)); // negative: resetting or gone
       inFlight -= done;
       if (wrap && inFlight === 0) {
         resetAll(ns, qp);
@@ -245,7 +245,7 @@ function coreReads(dev: n.nvm_dev, qp: QueuePair, qd: number, seconds: number): 
   const r = timed(
     seconds,
     () => {
-      const done = qp.processCompletions(0);
+      const done = Math.max(0, qp.processCompletions(0)); // negative: resetting or gone
       inFlight -= done;
       while (!stopping && e.ready.length > 0) {
         const s = e.ready.pop()!;

@@ -126,7 +126,7 @@ function coreCallback(ctrlr: Controller, nsid: number, qp: QueuePair, qd: number
   const r = timed(
     seconds,
     () => {
-      const done = qp.processCompletions(0);
+      const done = Math.max(0, qp.processCompletions(0)); // negative: resetting or gone
       inFlight -= done;
       if (!stopping && ready.length > 0) submitReady();
       return done;

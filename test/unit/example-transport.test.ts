@@ -45,10 +45,16 @@ test("the registry knows trtype LOOP only once the example's module is loaded", 
 
   const bare = new Container();
   bare.load(coreModule);
+  const driverAlone = bare.get(NvmeDriver);
+  // SPDK's rule: an unknown name parses as a custom transport; finding its plugin is what fails.
+  const unknown = driverAlone.parseTransportId("trtype:LOOP traddr:loop0");
+  assert.equal([unknown.trtype, unknown.trstring], [TransportType.Custom, LOOPBACK_NAME]);
+  assert.throws(() => driverAlone.registry.get(unknown), /no transport plugin for trtype LOOP/);
   assert.throws(
-    () => bare.get(NvmeDriver).parseTransportId("trtype:LOOP traddr:loop0"),
+    () => driverAlone.parseTransportId("trtype:LOOP traddr:loop0", { strict: true }),
     (e: unknown) => e instanceof TransportIdError,
   );
+  assert.is(driver.parseTransportId("trtype:loop traddr:loop0", { strict: true }).trstring, LOOPBACK_NAME);
 });
 
 test("probe finds loop0 through the example's probe, and nothing at another address", async () => {

@@ -18,6 +18,8 @@ import { TransportRegistry } from "./transport/registry.js";
 import {
   compareTransportIds,
   emptyTransportId,
+  formatTransportId,
+  type ParseTransportIdOptions,
   parseTransportId,
   type TransportId,
 } from "./trid/transport-id.js";
@@ -33,17 +35,36 @@ export interface ProbeCallbacks {
   attach?(trid: TransportId, controller: Controller, options: Readonly<ControllerOptions>): void;
   /** Called when an attached controller is removed from the system; detach it afterwards. */
   remove?(controller: Controller): void;
+  /**
+   * Called for each controller `probe` accepted that failed to attach (connect or initialisation
+   * failed; nothing of it stays attached), with the error; the probe goes on with the others
+   * (SPDK's attach_fail_cb of spdk_nvme_probe_ext). Without it the failure becomes a process
+   * warning (`process.emitWarning`, code {@link PROBE_ATTACH_FAILED}), where SPDK logs an error.
+   */
+  attachFail?(trid: TransportId, error: Error): void;
 }
 
+/** The warning code of a controller that failed to attach during {@link NvmeDriver.probe} with no `attachFail` callback. */
+export const PROBE_ATTACH_FAILED = "NVMEKIT_PROBE_ATTACH_FAILED";
+
 /** An event of {@link NvmeDriver.probe$}. */
-export interface ProbeEvent {
-  /** "attach" once the controller is attached, "remove" when it left the system. */
-  type: "attach" | "remove";
-  /** The controller's transport ID. */
-  trid: TransportId;
-  /** The controller. */
-  controller: Controller;
-}
+export type ProbeEvent =
+  | {
+      /** "attach" once the controller is attached, "remove" when it left the system. */
+      type: "attach" | "remove";
+      /** The controller's transport ID. */
+      trid: TransportId;
+      /** The controller. */
+      controller: Controller;
+    }
+  | {
+      /** A controller the probe accepted failed to attach; the probe goes on with the others. */
+      type: "attachFail";
+      /** The controller's transport ID. */
+      trid: TransportId;
+      /** Why it failed. */
+      error: Error;
+    };
 
 /** Finds, attaches and detaches controllers. One per application (bind it as a singleton). */
 @injectable()
@@ -60,9 +81,20 @@ export class NvmeDriver {
     @inject(CONTROLLER_DEFAULTS) private readonly defaults: ControllerOptions,
   ) {}
 
-  /** Parses a transport ID string, accepting the names of registered custom transports. */
-  parseTransportId(str: string): TransportId {
-    return parseTransportId(str, undefined, { customTransports: this.registry.list().map((t) => t.name) });
+  /**
+   * Parses a transport ID string as {@link parseTransportId} does (SPDK's rules by default: unknown
+   * keys skipped with a warning, unknown trtype names taken as custom transports); with
+   * `options.strict`, only the names of the registered transports are accepted.
+   * @throws TransportIdError as {@link parseTransportId}
+   */
+  parseTransportId(
+    str: string,
+    options: Omit<ParseTransportIdOptions, "customTransports"> = {},
+  ): TransportId {
+    return parseTransportId(str, undefined, {
+      ...options,
+      customTransports: this.registry.list().map((t) => t.name),
+    });
   }
 
   /** Controllers attached through this driver and not yet detached. */
@@ -73,7 +105,12 @@ export class NvmeDriver {
   /**
    * Enumerates the bus or discovery service named by `trid` (undefined: every available transport),
    * attaching each controller `probe` accepts, skipping those already attached (spdk_nvme_probe).
-   * Resolves with the number of controllers attached by this call.
+   * A controller that fails to attach is reported (`attachFail`, or a process warning) and the
+   * probe goes on with the others, as SPDK's does.
+   * - Threading: the thread that owns the driver; every callback runs there, from this call.
+   * @returns the number of controllers attached by this call
+   * @throws (as a rejection) a malformed `trid` string, an unknown transport, or a failed
+   *   enumeration (a discovery service that cannot be read): then nothing more is attached
    */
   async probe(trid: TransportId | string | undefined, callbacks: ProbeCallbacks = {}): Promise<number> {
     let count = 0;
@@ -81,7 +118,18 @@ export class NvmeDriver {
       if (this.attached.some((c) => compareTransportIds(c.trid, found) === 0)) continue;
       const options = { ...this.defaults };
       if (callbacks.probe && !callbacks.probe(found, options)) continue;
-      const controller = await this.connect(found, options);
+      let controller: Controller;
+      try {
+        controller = await this.connect(found, options);
+      } catch (e) {
+        const error = e instanceof Error ? e : new Error(String(e));
+        if (callbacks.attachFail) callbacks.attachFail(found, error);
+        else
+          process.emitWarning(`${formatTransportId(found)} failed to attach: ${error.message}`, {
+            code: PROBE_ATTACH_FAILED,
+          });
+        continue;
+      }
       if (callbacks.remove) {
         const remove = callbacks.remove;
         this.removals.set(
@@ -97,7 +145,10 @@ export class NvmeDriver {
     return count;
   }
 
-  /** {@link probe} as an Observable: an `attach` event per controller attached, `remove` events later. */
+  /**
+   * {@link probe} as an Observable: an `attach` event per controller attached, an `attachFail` event
+   * per controller that failed to attach, `remove` events later. Errors with what {@link probe} rejects with.
+   */
   probe$(trid?: TransportId | string, accept: ProbeCallbacks["probe"] = () => true): Observable<ProbeEvent> {
     return new Observable<ProbeEvent>((sub) => {
       let closed = false;
@@ -105,6 +156,7 @@ export class NvmeDriver {
         probe: accept,
         attach: (t, controller) => sub.next({ type: "attach", trid: t, controller }),
         remove: (controller) => sub.next({ type: "remove", trid: controller.trid, controller }),
+        attachFail: (t, error) => sub.next({ type: "attachFail", trid: t, error }),
       }).then(
         () => undefined,
         (e) => !closed && sub.error(e),

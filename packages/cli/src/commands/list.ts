@@ -107,10 +107,12 @@ export async function listControllers(tridText?: string): Promise<Listing> {
 /** The controllers one transport ID reaches, each attached in turn (detached before the next). */
 async function listReached(driver: NvmeDriver, tridText: string): Promise<ListedController[]> {
   const listed: ListedController[] = [];
-  const trid = driver.parseTransportId(tridText);
+  const trid = driver.parseTransportId(tridText, { strict: true }); // as every command's -r
   await driver.probe(trid, {
     attach: (found, ctrlr) =>
       listed.push({ trid: formatTransportId(found), software: false, ...describe(ctrlr) }),
+    attachFail: (found, error) =>
+      listed.push({ trid: formatTransportId(found), software: false, error: error.message }),
   });
   await driver.detachAll();
   return listed;

@@ -330,7 +330,8 @@ export async function runWorkloads(
       // Index loops: an entries() iterator would be an allocation per round.
       for (let i = 0; i < runs.length; i++) {
         const run = runs[i]!;
-        completions += run.qp.processCompletions(0);
+        const n = run.qp.processCompletions(0);
+        if (n > 0) completions += n; // negative: the queue is resetting or gone (its commands were aborted)
         if (!run.stopping && pending[i]!.length > 0) pending[i] = pending[i]!.filter((s) => !run.submit(s));
         if (!run.stopping || run.inFlight > 0) busy = true;
       }

@@ -31,7 +31,8 @@ export async function withController<T>(
 ): Promise<T> {
   const runtime = composeRuntime();
   const embedded = trid === undefined;
-  const id = runtime.driver.parseTransportId(trid ?? SOFT_DEFAULT_TRID);
+  // Strict: a typed trid with a misspelt key or transport is refused (exit 2), not skipped.
+  const id = runtime.driver.parseTransportId(trid ?? SOFT_DEFAULT_TRID, { strict: true });
   if (embedded) notice(softDefaultNotice());
   let ctrlr: Controller;
   try {

@@ -6,8 +6,9 @@
  */
 import { BehaviorSubject, defer, type Observable, Subject } from "rxjs";
 import { prpListPagesNeeded } from "../dataptr/prp.js";
+import { bounceIn, copiesBack } from "../dma/bounce.js";
 import type { DmaBuffer } from "../dma/dma-memory.js";
-import { ENOMEM } from "../errors/errno.js";
+import { ENOMEM, ENXIO } from "../errors/errno.js";
 import { InvalidArgumentError, StateError } from "../errors/errors.js";
 import { readDiscoveryLog } from "../fabrics/discovery-log-reader.js";
 import { PropertyRegisters } from "../fabrics/property-registers.js";
@@ -26,13 +27,16 @@ import type { IdentifyController } from "../nvme-spec/identify-controller.js";
 import { decodeIdentifyNamespace } from "../nvme-spec/identify-namespace.js";
 import { LogPageId } from "../nvme-spec/log-pages.js";
 import { type Cap, type Csts, decodeCsts, Register, type Vs } from "../nvme-spec/registers.js";
-import { GenericStatus, StatusCodeType } from "../nvme-spec/status.js";
+import { CommandSpecificStatus, GenericStatus, StatusCodeType } from "../nvme-spec/status.js";
+import { NvmeStatusError } from "../nvme-spec/status-error.js";
 import { type ZnsIdentifyController, zoneAppendLimitBytes } from "../nvme-spec/zns.js";
 import type { ControllerOptions } from "../options/controller-options.js";
 import { parseHostId } from "../options/host-identity.js";
 import { awaitCompletion, awaitCompletionDwords } from "../qpair/promise.js";
 import { QueuePair, type QueuePairSettings, QueuePairState } from "../qpair/queue-pair.js";
+import { TrackerPool } from "../rq/pool.js";
 import type { CommandCallback } from "../rq/request.js";
+import type { RequestTracker } from "../rq/tracker.js";
 import type {
   AdminChannel,
   ExportedIoQueue,
@@ -46,6 +50,7 @@ import type { TransportId } from "../trid/transport-id.js";
 import { formatTransportId } from "../trid/transport-id.js";
 import type { ExportedQueuePair, WorkerQueuePairHandle } from "../worker/worker-handle.js";
 import { WORKER_ACK_TIMEOUT_MS, type WorkerQueue, WorkerQueues } from "../worker/worker-queues.js";
+import { AdminCallbackGate } from "./admin-callbacks.js";
 import { initializeController, shutdownController } from "./init.js";
 import { identifyNamespaces } from "./namespaces.js";
 import { ControllerState } from "./state.js";
@@ -60,6 +65,11 @@ export interface AsyncEvent {
   logPageId: number;
   /** The completion's DW0 as received. */
   cdw0: number;
+  /**
+   * The completion's 15-bit status field: 0 for an event. Otherwise the controller completed the
+   * AER with an error (reported and re-armed, as SPDK does) and the fields above mean nothing.
+   */
+  status: number;
 }
 
 /** A command that has been outstanding longer than the registered time limit. */
@@ -84,6 +94,30 @@ export interface IoQueuePairOptions {
   interrupts?: boolean;
 }
 
+/**
+ * An I/O queue pair driven with request trackers, libvfn's way (nvme_rq_*), instead of the
+ * queue-pair engine: the controller creates the queue ({@link Controller.allocRawIoQpair}), the
+ * application posts commands and takes completions itself.
+ *
+ * Ownership, as libvfn's: the queue is the application's alone (nothing else submits to or polls
+ * it); a tracker is the caller's from `acquire` to `release`, released once, after its completion
+ * was taken off the queue; whoever polls (`spin`, `wait`, `reap`) consumes every completion and
+ * dispatches those of other commands with `fromCqe` (or {@link Controller.rqFromCqe}). Buffers are
+ * DMA memory of the controller, by IOVA; they and the tracker's PRP list pages are the device's until
+ * the completion is taken. Threading: the controller's thread. A controller reset, failure or
+ * removal closes it (`acquire` returns null, `exec` throws {@link StateError}; commands in flight
+ * never complete): free it and allocate another.
+ */
+export interface RawQueuePair {
+  /** Queue identifier (the SQ's and the CQ's). */
+  readonly qid: number;
+  /**
+   * Its request trackers: `acquire`/`acquireAtomic`, `prep`, `mapPrp`/`mapvPrp`/`mapvSgl`/`mapv`,
+   * `exec`, `spin`/`wait`/`reap`, `fromCqe`, `release`/`releaseAtomic`.
+   */
+  readonly trackers: TrackerPool;
+}
+
 /** Options for an I/O queue pair another thread drives. */
 export interface WorkerQueuePairOptions extends IoQueuePairOptions {
   /**
@@ -93,19 +127,33 @@ export interface WorkerQueuePairOptions extends IoQueuePairOptions {
   bufferBytes?: number;
 }
 
-/** Namespace geometry for Namespace Management (Create). */
+/**
+ * The host-specified fields of Namespace Management (Create)'s data structure, at their offsets in
+ * the Identify Namespace data structure; the rest of the 4096 bytes is sent as zeros. To send every
+ * byte yourself (SPDK's `struct spdk_nvme_ns_data`), give {@link Controller.createNamespace} the
+ * whole structure instead.
+ */
 export interface NamespaceCreateData {
-  /** Namespace size in blocks. */
+  /** Namespace size in blocks (NSZE, bytes 7:0). */
   nsze: bigint;
-  /** Namespace capacity in blocks. */
+  /** Namespace capacity in blocks (NCAP, bytes 15:8). */
   ncap: bigint;
-  /** Formatted LBA size index (FLBAS). */
+  /** Formatted LBA size (FLBAS, byte 26): format index and the extended-LBA bit. */
   flbas: number;
-  /** End-to-end data protection settings (DPS). */
+  /** End-to-end data protection settings (DPS, byte 29). */
   dps?: number;
-  /** Namespace multi-path and sharing capabilities (NMIC). */
+  /** Namespace multi-path and sharing capabilities (NMIC, byte 30). */
   nmic?: number;
+  /** ANA group identifier (ANAGRPID, bytes 95:92). */
+  anagrpid?: number;
+  /** NVM Set identifier (NVMSETID, bytes 101:100). */
+  nvmsetid?: number;
+  /** Endurance group identifier (ENDGID, bytes 103:102). */
+  endgid?: number;
 }
+
+/** Size of the Namespace Management (Create) data structure: an Identify Namespace structure. */
+const NAMESPACE_DATA_SIZE = 4096;
 
 /** Format NVM parameters. */
 export interface FormatOptions {
@@ -133,6 +181,31 @@ export enum FirmwareCommitAction {
   ReplaceAndEnableImmediately = 3,
 }
 
+/** A callback-face admin command's callback and argument, on their way through the gate. */
+interface GatedCallback {
+  gate: AdminCallbackGate;
+  cb: CommandCallback<unknown>;
+  arg: unknown;
+}
+
+/** The callback every callback-face admin command is submitted with (static: no closure per command). */
+function runGated(g: GatedCallback, cpl: Completion): void {
+  g.gate.call(g.cb, g.arg, cpl);
+}
+
+/** Writes the host-specified fields into a zeroed Identify Namespace data structure. */
+function encodeNamespaceCreateData(data: NamespaceCreateData, into: Uint8Array): void {
+  const v = new DataView(into.buffer, into.byteOffset, NAMESPACE_DATA_SIZE);
+  v.setBigUint64(0, data.nsze, true);
+  v.setBigUint64(8, data.ncap, true);
+  v.setUint8(26, data.flbas);
+  v.setUint8(29, data.dps ?? 0);
+  v.setUint8(30, data.nmic ?? 0);
+  v.setUint32(92, data.anagrpid ?? 0, true);
+  v.setUint16(100, data.nvmsetid ?? 0, true);
+  v.setUint16(102, data.endgid ?? 0, true);
+}
+
 /** Bytes of a submission queue entry: the part of a fabrics command capsule that is not in-capsule data. */
 const SQE_BYTES = 64;
 /** Largest transfer the core allows any command when the controller sets no MDTS. */
@@ -158,14 +231,20 @@ const FIRMWARE_CHUNK = 4096;
  * {@link Namespace}) with the admin queue in place of `qp`:
  *
  * - **Buffer:** DMA memory of this controller ({@link allocBuffer}), 4-byte aligned, at most
- *   {@link maxTransferSize} bytes (never split); untouched until `cb` runs. The command object is
- *   copied at submission and may be reused at once.
- * - **Callback:** on this thread, from inside the admin queue pair's `processCompletions`: called by
- *   {@link processAdminCompletions}, by the admin poller's idle tick (an unref'd timer, at most
- *   100 ms apart once the controller is ready, whether or not the application polls) and by its polling
- *   while an admin Promise is pending. With an abort status from inside {@link reset},
- *   {@link detach} and the controller's removal. The AER callback, and the timeout callback for admin
- *   commands, run from the same places.
+ *   {@link maxTransferSize} bytes (never split); untouched until `cb` runs. {@link cmdGetLogPage},
+ *   {@link cmdSetFeature} and {@link cmdGetFeature} also take ordinary memory, through a copy (as
+ *   SPDK does); DMA memory stays zero-copy. The command object is copied at submission and may be
+ *   reused at once.
+ * - **Callback:** on this thread, only from inside {@link processAdminCompletions}, as SPDK users
+ *   expect; and with an abort status from inside {@link reset}, {@link detach} and the controller's
+ *   removal (or, on a fabric, its connection loss). The admin queue is also polled by timers (the
+ *   admin poller's idle tick, an unref'd timer at most 100 ms apart that sends Keep Alive and
+ *   re-arms AERs, and the Promise face's polling while an admin Promise is pending): a callback-face
+ *   command that completes there is kept, with a copy of its completion, and its callback runs,
+ *   in completion order, at the start of the next {@link processAdminCompletions} (or from a reset,
+ *   detach or removal, before their aborts). The AER callback and the timeout callback for admin
+ *   commands follow the same rule. An application that never calls {@link processAdminCompletions}
+ *   gets no admin callbacks (the Promise and RxJS faces need no polling).
  * - **Returns** 0, or -ENOMEM when every admin request is in use (back-pressure: poll admin
  *   completions and submit again).
  * - **Throws** {@link StateError} when the controller is detached or removed (a failed controller
@@ -226,6 +305,8 @@ export class Controller implements NamespaceOwner {
   private readonly usedQids = new Set<number>();
   /** The queue pairs handed to other threads. */
   private readonly workerQueues = new WorkerQueues();
+  /** Raw queue pairs by qid; `live` until a reset, failure or removal took the queue away. */
+  private readonly rawQueues = new Map<number, { raw: RawQueuePair; port: QueuePort; live: boolean }>();
   private readonly scratch = new NvmeCommand();
   private aerCallback: { fn: (arg: unknown, cpl: Completion) => void; arg: unknown } | null = null;
   private timeoutCallback: {
@@ -233,6 +314,10 @@ export class Controller implements NamespaceOwner {
     arg: unknown;
   } | null = null;
   private timeoutMs = 0;
+  /** Callback-face admin callbacks wait here for processAdminCompletions. */
+  private readonly adminGate = new AdminCallbackGate();
+  /** Set while the Promise face submits through a `cmd*` method: its callback is not gated. */
+  private promiseFaceSubmitting = false;
   private ownDomain: MemoryDomain | null = null;
   /** Time of the last Keep Alive sent (ms, performance.now()). */
   private lastKeepAlive = 0;
@@ -443,8 +528,8 @@ export class Controller implements NamespaceOwner {
    * the CID and data pointer from `buffer`. The command is not checked.
    * - Threading: only on this controller's thread.
    * - Buffer: DMA memory, 4-byte aligned, at most {@link maxTransferSize} bytes; untouched until `cb` runs.
-   * - Callback: from the admin queue's `processCompletions` ({@link processAdminCompletions}, or the
-   *   admin poller's timers); see the admin callback face rules on {@link Controller}.
+   * - Callback: from inside {@link processAdminCompletions} only; see the admin callback face rules
+   *   on {@link Controller}.
    * @returns 0, or -ENOMEM when every admin request is in use (back-pressure: poll, resubmit)
    * @throws {@link StateError} when the controller is detached or removed
    * @throws {@link InvalidArgumentError} for a buffer that is not DMA memory, misaligned or too large
@@ -455,8 +540,7 @@ export class Controller implements NamespaceOwner {
     cb: CommandCallback<A> | null,
     arg: A,
   ): number {
-    this.assertAdminUsable();
-    return this.submitRaw(this.admin, cmd, buffer, cb, arg);
+    return this.submitAdmin(cmd, buffer, cb, arg, false);
   }
 
   /**
@@ -487,14 +571,24 @@ export class Controller implements NamespaceOwner {
    * Processes admin completions (spdk_nvme_ctrlr_process_admin_completions); also sends a Keep Alive
    * when half the keep-alive timeout has passed. Non-blocking.
    * - Threading: only on this controller's thread.
-   * - Callback: admin command callbacks, the AER callback and the timeout callback for admin
-   *   commands run synchronously from this call (they also run from the admin poller's timers).
-   * @returns how many completions were consumed
+   * - Callback: the callback face's admin command callbacks, the AER callback and the timeout
+   *   callback for admin commands run synchronously from this call, and from nowhere else but a
+   *   reset, detach or removal: first those that completed while timers polled the admin queue
+   *   (kept since), then those this call polls. An exception from a callback propagates out of this
+   *   call; the callbacks not yet run wait for the next call.
+   * @returns how many completions were processed (may be 0; the kept callbacks count), or -ENXIO,
+   *   as SPDK's negative value on error: when the controller is resetting (nothing is polled; poll again once it is ready),
+   *   removed or detached (nothing is polled), or failed (a failed controller still completes admin
+   *   commands, and their callbacks run from this call, but the value is -ENXIO so that a polling
+   *   loop notices the failure)
    */
   processAdminCompletions(): number {
-    const n = this.admin.processCompletions(0);
+    const s = this.currentState;
+    // Resetting, then initialising again (the reset's own polling drives the admin queue), removed, detached.
+    if (s !== ControllerState.Ready && s !== ControllerState.Failed) return -ENXIO;
+    const n = this.adminGate.open(() => this.admin.processCompletions(0));
     this.keepAliveIfDue();
-    return n;
+    return s === ControllerState.Failed ? -ENXIO : n;
   }
 
   /**
@@ -531,13 +625,17 @@ export class Controller implements NamespaceOwner {
   /**
    * Get Log Page into `payload` at byte `offset` (spdk_nvme_ctrlr_cmd_get_log_page).
    * - Threading: only on this controller's thread.
-   * - Buffer: `payload`, DMA memory of whole dwords; untouched until `cb` runs.
-   * - Callback: from the admin queue's `processCompletions`; see the admin callback face rules on
+   * - Buffer: `payload`, whole dwords, any ArrayBufferView. DMA memory of this controller
+   *   (dword-aligned) is used in place (zero copy); other memory goes through DMA memory the core
+   *   allocates in this call, copied into `payload` just before `cb` runs, whatever the status (as
+   *   SPDK copies). Either way, do not touch `payload` until `cb` runs.
+   * - Callback: from inside {@link processAdminCompletions}; see the admin callback face rules on
    *   {@link Controller}.
    * @returns 0, or -ENOMEM when every admin request is in use (back-pressure: poll, resubmit)
    * @throws {@link StateError} when the controller is detached or removed
    * @throws {@link InvalidArgumentError} for a `payload` or `offset` not in whole dwords, an `offset`
-   *   the controller cannot take (LPA bit 2), or a buffer that is not DMA memory or too large
+   *   the controller cannot take (LPA bit 2), or a `payload` above {@link maxTransferSize}
+   * @throws what the DMA allocator throws when it has no memory left for the copy (not -ENOMEM)
    */
   cmdGetLogPage<A>(
     lid: number,
@@ -561,18 +659,21 @@ export class Controller implements NamespaceOwner {
       );
     }
     cmds.getLogPage(this.scratch, lid, nsid, payload.byteLength, offset, {});
-    return this.cmdAdminRaw(this.scratch, payload, cb, arg);
+    return this.submitAdmin(this.scratch, payload, cb, arg, true);
   }
 
   /**
    * Set Features (spdk_nvme_ctrlr_cmd_set_feature); `payload` is the feature's data buffer, if any.
    * - Threading: only on this controller's thread.
-   * - Buffer: `payload`, DMA memory; unmodified until `cb` runs.
-   * - Callback: from the admin queue's `processCompletions`; see the admin callback face rules on
+   * - Buffer: `payload`, any ArrayBufferView. DMA memory of this controller (dword-aligned) is used
+   *   in place (zero copy): unmodified until `cb` runs. Other memory is copied into DMA memory the
+   *   core allocates, in this call: it may be reused as soon as this returns.
+   * - Callback: from inside {@link processAdminCompletions}; see the admin callback face rules on
    *   {@link Controller}.
    * @returns 0, or -ENOMEM when every admin request is in use (back-pressure: poll, resubmit)
    * @throws {@link StateError} when the controller is detached or removed
-   * @throws {@link InvalidArgumentError} for a `payload` that is not DMA memory, misaligned or too large
+   * @throws {@link InvalidArgumentError} for a `payload` above {@link maxTransferSize}
+   * @throws what the DMA allocator throws when it has no memory left for the copy (not -ENOMEM)
    */
   cmdSetFeature<A>(
     fid: number,
@@ -583,18 +684,20 @@ export class Controller implements NamespaceOwner {
     arg: A,
   ): number {
     cmds.setFeatures(this.scratch, fid, cdw11, { cdw12 });
-    return this.cmdAdminRaw(this.scratch, payload, cb, arg);
+    return this.submitAdmin(this.scratch, payload, cb, arg, true);
   }
 
   /**
    * Get Features, current value (spdk_nvme_ctrlr_cmd_get_feature); the value is the completion's DW0.
    * - Threading: only on this controller's thread.
-   * - Buffer: `payload`, DMA memory; untouched until `cb` runs.
-   * - Callback: from the admin queue's `processCompletions`; see the admin callback face rules on
+   * - Buffer: `payload`, as {@link cmdGetLogPage}'s: any ArrayBufferView, DMA memory in place, other
+   *   memory through a copy made just before `cb` runs; untouched until then.
+   * - Callback: from inside {@link processAdminCompletions}; see the admin callback face rules on
    *   {@link Controller}.
    * @returns 0, or -ENOMEM when every admin request is in use (back-pressure: poll, resubmit)
    * @throws {@link StateError} when the controller is detached or removed
-   * @throws {@link InvalidArgumentError} for a `payload` that is not DMA memory, misaligned or too large
+   * @throws {@link InvalidArgumentError} for a `payload` above {@link maxTransferSize}
+   * @throws what the DMA allocator throws when it has no memory left for the copy (not -ENOMEM)
    */
   cmdGetFeature<A>(
     fid: number,
@@ -604,7 +707,7 @@ export class Controller implements NamespaceOwner {
     arg: A,
   ): number {
     cmds.getFeatures(this.scratch, fid, 0, cdw11);
-    return this.cmdAdminRaw(this.scratch, payload, cb, arg);
+    return this.submitAdmin(this.scratch, payload, cb, arg, true);
   }
 
   /**
@@ -612,8 +715,8 @@ export class Controller implements NamespaceOwner {
    * command's own callback runs, with its status, from its queue pair's `processCompletions`.
    * - Threading: only on this controller's thread.
    * - Buffer: none.
-   * - Callback: from the admin queue's `processCompletions`; DW0 bit 0 set means not aborted. See the
-   *   admin callback face rules on {@link Controller}.
+   * - Callback: from inside {@link processAdminCompletions}; DW0 bit 0 set means not aborted. See
+   *   the admin callback face rules on {@link Controller}.
    * @returns 0, or -ENOMEM when every admin request is in use (back-pressure: poll, resubmit)
    * @throws {@link StateError} when the controller is detached or removed
    */
@@ -679,16 +782,24 @@ export class Controller implements NamespaceOwner {
     await this.namespaceAttachment(nsid, false, controllerIds);
   }
 
-  /** Creates a namespace; resolves with its ID (spdk_nvme_ctrlr_create_ns). */
-  async createNamespace(data: NamespaceCreateData): Promise<number> {
-    return this.withBuffer(4096, async (buf) => {
-      const v = new DataView(buf.bytes.buffer, buf.bytes.byteOffset, 4096);
-      v.setBigUint64(0, data.nsze, true);
-      v.setBigUint64(8, data.ncap, true);
-      v.setUint8(26, data.flbas);
-      v.setUint8(29, data.dps ?? 0);
-      v.setUint8(30, data.nmic ?? 0);
-      cmds.namespaceManagement(this.scratch, true, 0);
+  /**
+   * Creates a namespace and resolves with its ID (spdk_nvme_ctrlr_create_ns); it is not attached
+   * (see {@link attachNamespace}). `data`: the host-specified fields, or, as SPDK's caller gives a
+   * `struct spdk_nvme_ns_data`, the whole Identify Namespace data structure (up to 4096 bytes, any
+   * view), sent byte for byte. `csi`: the namespace's command set (CDW11 CSI: 0 NVM, 2 Zoned).
+   * - Threading: this controller's thread. Buffer: `data` is copied in this call.
+   * @throws {@link InvalidArgumentError} (as a rejection) for a structure longer than 4096 bytes
+   * @throws {@link NvmeStatusError} (as a rejection) when the controller refuses it
+   */
+  async createNamespace(data: NamespaceCreateData | ArrayBufferView, csi = 0): Promise<number> {
+    if (ArrayBuffer.isView(data) && data.byteLength > NAMESPACE_DATA_SIZE) {
+      throw new InvalidArgumentError("data", `${data.byteLength} bytes: the structure is at most 4096`);
+    }
+    return this.withBuffer(NAMESPACE_DATA_SIZE, async (buf) => {
+      if (ArrayBuffer.isView(data))
+        buf.bytes.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      else encodeNamespaceCreateData(data, buf.bytes);
+      cmds.namespaceManagement(this.scratch, true, 0, csi);
       return this.adminRaw(this.scratch, buf.bytes, "Namespace Management (create)");
     });
   }
@@ -708,8 +819,20 @@ export class Controller implements NamespaceOwner {
   }
 
   /**
-   * Downloads a firmware image in 4 KiB pieces and commits it to `slot` (spdk_nvme_ctrlr_update_firmware).
-   * The image size must be a multiple of 4 bytes.
+   * Downloads a firmware image in 4 KiB pieces (at most {@link maxTransferSize}), commits it to
+   * `slot` with `action`, then resets the controller, as spdk_nvme_ctrlr_update_firmware does, so an
+   * image committed for activation at the next reset runs when this resolves (the controller's data
+   * is read again: {@link data}`.fr` shows the revision now running).
+   * - Threading: this controller's thread.
+   * - Buffer: `image` is copied, piece by piece, into DMA memory; it may change once this settles.
+   * - Callback: none. A commit that answers Firmware Activation Requires Controller Level Reset is
+   *   taken as success, since the reset follows. As {@link reset}, the reset completes this thread's
+   *   outstanding I/O with an abort status (no DNR: they wait and go to the device again).
+   * @throws {@link InvalidArgumentError} (as a rejection) for an image that is empty or not a
+   *   multiple of 4 bytes, or a slot outside 0..7
+   * @throws {@link NvmeStatusError} (as a rejection) when a download or the commit fails (Invalid
+   *   Firmware Slot or Image, an activation that needs a reset this host cannot do, ...): no reset then
+   * @throws what {@link reset} throws when the reset fails
    */
   async updateFirmware(
     image: Uint8Array,
@@ -734,7 +857,16 @@ export class Controller implements NamespaceOwner {
       }
     });
     cmds.firmwareCommit(this.scratch, slot, action);
-    await this.adminRaw(this.scratch, null, `Firmware Commit slot ${slot}`);
+    try {
+      await this.adminRaw(this.scratch, null, `Firmware Commit slot ${slot}`);
+    } catch (e) {
+      const resetWanted =
+        e instanceof NvmeStatusError &&
+        e.sct === StatusCodeType.CommandSpecific &&
+        e.sc === CommandSpecificStatus.FirmwareRequiresControllerReset;
+      if (!resetWanted) throw e;
+    }
+    await this.reset();
   }
 
   // ---- asynchronous events and timeouts ---------------------------------------------------------
@@ -742,37 +874,47 @@ export class Controller implements NamespaceOwner {
   /**
    * Registers the AER callback (spdk_nvme_ctrlr_register_aer_callback); null removes it.
    * - Threading: this controller's thread; the callback runs there too.
-   * - Callback: once per asynchronous event (an AER completing with an error status, e.g. aborted by
-   *   a reset, is not an event), from inside the admin queue's `processCompletions`:
-   *   {@link processAdminCompletions}, or the admin poller's idle tick (a timer, at most 100 ms
-   *   apart), so events arrive without the application polling. `cpl` is valid only during the
-   *   call; {@link aer$} emits right after it.
+   * - Callback: once per asynchronous event, and once per AER the controller completes with an
+   *   error status (check `cpl.isError`; the AER is re-armed, as SPDK does). An AER the host aborts
+   *   (reset, detach, removal) is not reported. Only from inside {@link processAdminCompletions}
+   *   (see the admin callback face rules on {@link Controller}): an event the admin poller's timer
+   *   found is kept until then. `cpl` is valid only during the call. The AER is re-armed, and
+   *   {@link aer$} emits, as soon as the completion is found, whether or not the application polls.
    */
   registerAerCallback<A>(cb: ((arg: A, cpl: Completion) => void) | null, arg: A): void {
     this.aerCallback = cb === null ? null : { fn: cb as (arg: unknown, cpl: Completion) => void, arg };
   }
 
-  /** Asynchronous events as they arrive. */
+  /** Asynchronous events as they arrive: as soon as any poll of the admin queue (timers included) finds one. */
   get aer$(): Observable<AsyncEvent> {
     return this.aerSubject.asObservable();
   }
 
   /**
-   * Calls `cb` for each command outstanding longer than `timeoutMs` (0 disables), on the admin queue
-   * (qpair null) and every I/O queue pair of this thread, present and future; not on queue pairs
-   * handed to workers (spdk_nvme_ctrlr_register_timeout_callback).
+   * Calls `cb` for each command outstanding longer than `timeoutSec` **seconds** (0 disables), on the
+   * admin queue (qpair null) and every I/O queue pair of this thread, present and future; not on
+   * queue pairs handed to workers (spdk_nvme_ctrlr_register_timeout_callback). Seconds, as the seed's
+   * `timeout_sec`, so a ported 30 is 30 s; a fraction asks for less than a second (0.05: 50 ms).
+   * A new registration replaces the previous one, and its limit applies to commands already out.
+   * Asynchronous Event Requests are never timed: they wait for an event, not for the device (as SPDK).
    * - Threading: this controller's thread; `cb` runs there too.
    * - Callback: once per command, timed from when it was posted to the device (commands waiting
    *   for a tracker are not timed), from inside the `processCompletions` of the queue pair holding
    *   it, which scans at most every 10 ms: an I/O queue pair's timeouts are found only while it is
-   *   polled; the admin queue's also from its poller's idle tick.
+   *   polled, and `cb` runs from that `processCompletions`; the admin queue's are found by any poll
+   *   of it (timers included), and `cb` runs from inside {@link processAdminCompletions} (see the
+   *   admin callback face rules on {@link Controller}). {@link timeout$} emits as soon as one is found.
+   * @throws {@link InvalidArgumentError} for a `timeoutSec` that is negative or not a finite number
    */
   registerTimeoutCallback<A>(
-    timeoutMs: number,
+    timeoutSec: number,
     cb: ((arg: A, c: Controller, q: QueuePair | null, cid: number) => void) | null,
     arg: A,
   ): void {
-    this.timeoutMs = cb === null ? 0 : timeoutMs;
+    if (!Number.isFinite(timeoutSec) || timeoutSec < 0) {
+      throw new InvalidArgumentError("timeoutSec", `${timeoutSec}: give a non-negative number of seconds`);
+    }
+    this.timeoutMs = cb === null ? 0 : timeoutSec * 1000;
     this.timeoutCallback = cb === null ? null : { fn: cb as never, arg };
     for (const qp of [this.admin, ...this.ioQpairs]) this.armTimeouts(qp);
   }
@@ -888,6 +1030,75 @@ export class Controller implements NamespaceOwner {
     return this.ioQpairs;
   }
 
+  /**
+   * Creates an I/O queue pair for the application to drive with libvfn's request trackers (see
+   * {@link RawQueuePair} for the ownership rules): Create I/O CQ and SQ as for {@link allocIoQpair},
+   * and `ioQueueSize - 1` trackers, each with the PRP list pages (or SGL segment) of the largest
+   * transfer. No interrupts, no delayed doorbell, no timeouts, no retries: the application's commands
+   * reach the device as it posts them.
+   * - Threading: this controller's thread, which owns the queue pair.
+   * @throws {@link StateError} (as a rejection) on a fabric (its transport builds the data pointers,
+   *   so host PRPs mean nothing there), when the controller is not ready, or when every queue ID is in use
+   * @throws {@link InvalidArgumentError} (as a rejection) for an `ioQueueSize` below 2
+   */
+  async allocRawIoQpair(
+    options: Pick<IoQueuePairOptions, "priority" | "ioQueueSize"> = {},
+  ): Promise<RawQueuePair> {
+    if (this.isFabric) {
+      throw new StateError("raw queue pairs take host-built PRPs/SGLs: PCIe controllers only, not a fabric");
+    }
+    const { port } = await this.createIoPort({ ...options, interrupts: false, delayDoorbell: false });
+    let trackers: TrackerPool;
+    try {
+      trackers = new TrackerPool(port, this.dma, {
+        pagesPerTracker: this.pagesPerTracker(),
+        sglSupported: this.sglSupported,
+      });
+    } catch (e) {
+      await this.deleteIoPort(port);
+      throw e;
+    }
+    const raw: RawQueuePair = { qid: port.qid, trackers };
+    this.rawQueues.set(port.qid, { raw, port, live: true });
+    return raw;
+  }
+
+  /**
+   * Deletes a raw queue pair's queue and frees its trackers' memory; trackers still out are
+   * forgotten (their commands were the application's to wait for).
+   * - Threading: this controller's thread.
+   * @throws {@link InvalidArgumentError} (as a rejection) when `raw` is not a raw queue pair of this controller
+   */
+  async freeRawIoQpair(raw: RawQueuePair): Promise<void> {
+    const entry = this.rawQueues.get(raw.qid);
+    if (entry === undefined || entry.raw !== raw)
+      throw new InvalidArgumentError("raw", "is not a raw queue pair of this controller");
+    this.rawQueues.delete(raw.qid);
+    raw.trackers.close();
+    if (entry.live) await this.deleteIoPort(entry.port);
+    else await this.forgetIoPort(entry.port);
+    // Only once the queue is gone: the device no longer reads the trackers' list pages.
+    raw.trackers.destroy();
+  }
+
+  /**
+   * The tracker of a raw queue pair that the completion `cqe` names, by its SQ ID and CID
+   * (libvfn's nvme_rq_from_cqe(ctrl, cqe)); null when no raw queue pair has that SQ ID or the CID is
+   * not acquired there. Only meaningful for completions of commands posted with a tracker.
+   */
+  rqFromCqe(cqe: Completion | Uint32Array): RequestTracker | null {
+    const dw = cqe instanceof Uint32Array ? cqe : cqe.dw;
+    return this.rawQueues.get(dw[2]! >>> 16)?.raw.trackers.fromCqe(dw) ?? null;
+  }
+
+  /** A reset, failure or removal took the raw queues away: close them (see {@link RawQueuePair}). */
+  private closeRawQueues(): void {
+    for (const entry of this.rawQueues.values()) {
+      entry.live = false;
+      entry.raw.trackers.close();
+    }
+  }
+
   // ---- reset and detach -------------------------------------------------------------------------
 
   /**
@@ -923,6 +1134,7 @@ export class Controller implements NamespaceOwner {
   private async reinitialize(fromReconnectLoop: boolean): Promise<void> {
     this.setState(ControllerState.Resetting);
     this.workerQueues.disconnect();
+    this.closeRawQueues();
     for (const qp of this.ioQpairs) {
       qp.state = QueuePairState.Disconnected;
       qp.abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, false);
@@ -964,7 +1176,7 @@ export class Controller implements NamespaceOwner {
   private onConnectionLost(error: Error): void {
     if (this.state !== ControllerState.Ready) return; // a reset or reconnect in progress handles it
     this.fail(this.reconnects);
-    this.admin?.abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, true);
+    this.abortAdmin(GenericStatus.AbortedSqDeletion);
     this.lostSubject.next(error);
     this.startReconnecting();
   }
@@ -1008,6 +1220,7 @@ export class Controller implements NamespaceOwner {
     await this.reconnecting;
     const live = this.state === ControllerState.Ready;
     for (const queue of this.workerQueues.all()) await this.releaseWorkerQueue(queue).catch(() => undefined);
+    for (const { raw } of [...this.rawQueues.values()]) await this.freeRawIoQpair(raw).catch(() => undefined);
     for (const qp of [...this.ioQpairs]) {
       if (live) await this.freeIoQpair(qp).catch(() => undefined);
       else {
@@ -1040,7 +1253,21 @@ export class Controller implements NamespaceOwner {
    */
   private awaitAdmin(what: string, submit: Parameters<typeof awaitCompletion>[2]): Promise<number> {
     const limit = this.state === ControllerState.Ready ? 0 : this.options.adminTimeoutMs;
-    return awaitCompletion(this.admin, what, submit, limit);
+    return awaitCompletion(this.admin, what, (cb, p) => this.submitForPromise(submit, cb, p), limit);
+  }
+
+  /** Runs a Promise-face submission through the `cmd*` methods without the callback gate. */
+  private submitForPromise<P>(
+    submit: (cb: CommandCallback<P>, p: P) => number,
+    cb: CommandCallback<P>,
+    p: P,
+  ): number {
+    this.promiseFaceSubmitting = true;
+    try {
+      return submit(cb, p);
+    } finally {
+      this.promiseFaceSubmitting = false;
+    }
   }
 
   /** {@link awaitAdmin} resolving with DW0 and DW1. */
@@ -1144,9 +1371,10 @@ export class Controller implements NamespaceOwner {
       info: (cdw0 >>> 8) & 0xff,
       logPageId: (cdw0 >>> 16) & 0xff,
       cdw0,
+      status: cpl.status,
     };
-    this.aerCallback?.fn(this.aerCallback.arg, cpl);
     this.aerSubject.next(event);
+    if (this.aerCallback !== null) this.adminGate.call(this.aerCallback.fn, this.aerCallback.arg, cpl);
   }
 
   /** @internal Sends Keep Alive when half the timeout has passed since the last one. */
@@ -1164,39 +1392,76 @@ export class Controller implements NamespaceOwner {
 
   // ---- private ----------------------------------------------------------------------------------
 
+  /**
+   * Submits `cmd` with `buffer` as its data. With `bounce`, a buffer that is not DMA memory of this
+   * controller (or not dword-aligned) goes through a copy in DMA memory instead of being refused.
+   */
   private submitRaw<A>(
     qp: QueuePair,
     cmd: NvmeCommand,
     buffer: ArrayBufferView | null,
     cb: CommandCallback<A> | null,
     arg: A,
+    bounce = false,
   ): number {
     let iova = -1;
+    let owned: DmaBuffer | null = null;
     if (buffer !== null) {
-      iova = this.dma.iovaOf(buffer);
-      if (iova < 0)
-        throw new InvalidArgumentError(
-          "buffer",
-          "is not in DMA memory: allocate it with controller.allocBuffer()",
-        );
-      if (iova % 4 !== 0) throw new InvalidArgumentError("buffer", "must start on a 4-byte boundary");
       if (buffer.byteLength > this.maxTransferSize) {
         throw new InvalidArgumentError(
           "buffer",
           `${buffer.byteLength} bytes exceed the controller's maximum transfer of ${this.maxTransferSize}`,
         );
       }
+      iova = this.dma.iovaOf(buffer);
+      if (bounce && (iova < 0 || iova % 4 !== 0)) {
+        owned = bounceIn(this.dma, buffer, cmd.opcode);
+        iova = owned.iova;
+      }
+      if (iova < 0)
+        throw new InvalidArgumentError(
+          "buffer",
+          "is not in DMA memory: allocate it with controller.allocBuffer()",
+        );
+      if (iova % 4 !== 0) throw new InvalidArgumentError("buffer", "must start on a 4-byte boundary");
     }
     const req = qp.takeRequest();
-    if (req === null) return -ENOMEM;
+    if (req === null) {
+      if (owned !== null) this.dma.free(owned);
+      return -ENOMEM;
+    }
     req.cmd.copyFrom(cmd);
     req.cb = cb as CommandCallback<never> | null;
     req.cbArg = arg;
-    if (buffer !== null) {
+    if (owned !== null) {
+      req.owned = owned;
+      if (copiesBack(cmd.opcode)) req.copyOut = buffer;
+      req.payload.setContiguous(owned.bytes.subarray(0, buffer!.byteLength), iova, buffer!.byteLength);
+    } else if (buffer !== null) {
       req.payload.setContiguous(buffer, iova, buffer.byteLength);
     }
     qp.submit(req, null);
     return 0;
+  }
+
+  /**
+   * An admin command of the callback face, whose callback runs from processAdminCompletions only
+   * (through the gate), or of the Promise face (inside {@link awaitAdmin}), whose settles from its
+   * own polling. `bounce`: the payload may be ordinary memory (Get Log Page, Get/Set Features).
+   */
+  private submitAdmin<A>(
+    cmd: NvmeCommand,
+    payload: ArrayBufferView | null,
+    cb: CommandCallback<A> | null,
+    arg: A,
+    bounce: boolean,
+  ): number {
+    this.assertAdminUsable();
+    if (cb === null || this.promiseFaceSubmitting) {
+      return this.submitRaw(this.admin, cmd, payload, cb, arg, bounce);
+    }
+    const gated: GatedCallback = { gate: this.adminGate, cb: cb as CommandCallback<unknown>, arg };
+    return this.submitRaw(this.admin, cmd, payload, runGated, gated, bounce);
   }
 
   private async namespaceAttachment(
@@ -1335,13 +1600,17 @@ export class Controller implements NamespaceOwner {
   }
 
   private reportTimeout(qpair: QueuePair | null, cid: number): void {
-    this.timeoutCallback?.fn(this.timeoutCallback.arg, this, qpair, cid);
     this.timeoutSubject.next({ qpair, cid });
+    const registered = this.timeoutCallback;
+    if (registered === null) return;
+    // An I/O queue pair's from its own processCompletions; the admin queue's from processAdminCompletions.
+    if (qpair !== null) registered.fn(registered.arg, this, qpair, cid);
+    else this.adminGate.later(() => registered.fn(registered.arg, this, null, cid));
   }
 
   private async teardownAdmin(): Promise<void> {
     if (this.admin === undefined) return;
-    this.admin.abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, true);
+    this.abortAdmin(GenericStatus.AbortedSqDeletion);
     this.admin.destroy();
     await this.admin.transportQueue.release();
   }
@@ -1354,18 +1623,35 @@ export class Controller implements NamespaceOwner {
     this.setState(ControllerState.Failed);
     if (keepWorkers) this.workerQueues.disconnect();
     else this.workerQueues.fail();
-    for (const qp of this.ioQpairs)
+    this.closeRawQueues();
+    for (const qp of this.ioQpairs) {
+      // Disconnected: polling returns -ENXIO until a reset or reconnect brings the queue back.
+      qp.state = QueuePairState.Disconnected;
       qp.abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, true);
+    }
   }
 
   private markRemoved(): void {
     if (this.state === ControllerState.Detached) return;
     this.setState(ControllerState.Removed);
     this.workerQueues.fail();
+    this.closeRawQueues();
     for (const qp of this.ioQpairs) {
       qp.abortAll(StatusCodeType.Generic, GenericStatus.AbortRequested, true);
       qp.state = QueuePairState.Closed;
     }
-    this.admin?.abortAll(StatusCodeType.Generic, GenericStatus.AbortRequested, true);
+    this.abortAdmin(GenericStatus.AbortRequested);
+  }
+
+  /**
+   * The host ends the admin queue's commands (reset, detach, removal, connection loss): their
+   * callbacks, and those the gate kept, run from here, since no processAdminCompletions may follow.
+   */
+  private abortAdmin(sc: GenericStatus): void {
+    if (this.admin === undefined) return;
+    this.adminGate.open(() => {
+      this.admin.abortAll(StatusCodeType.Generic, sc, true);
+      return 0;
+    });
   }
 }

@@ -23,7 +23,7 @@ import {
   ShutdownNotification,
   ShutdownStatus,
 } from "../nvme-spec/registers.js";
-import { GenericStatus } from "../nvme-spec/status.js";
+import { CommandSpecificStatus, GenericStatus, StatusCodeType } from "../nvme-spec/status.js";
 import { NvmeStatusError } from "../nvme-spec/status-error.js";
 import type { QueuePair } from "../qpair/queue-pair.js";
 import type { Controller } from "./controller.js";
@@ -228,13 +228,26 @@ function submitAer(admin: QueuePair, c: Controller): void {
   admin.submit(req, null);
 }
 
+/**
+ * SPDK's rules (nvme_ctrlr_async_event_cb): an AER the host aborted (SQ deletion: reset, detach,
+ * removal; any error once the controller is no longer ready) is neither reported nor re-armed; one
+ * refused with AER Limit Exceeded (an out-of-spec device) is not re-armed; any other completion,
+ * an error status included, is reported and the AER re-armed.
+ */
 function onAerCompletion(c: Controller, cpl: Completion): void {
-  // Aborted AERs (reset, detach, removal) are not events and are not re-armed.
-  if (cpl.isError) return;
+  if (cpl.isError) {
+    if (c.state !== S.Ready) return;
+    if (cpl.sct === StatusCodeType.Generic && cpl.sc === GenericStatus.AbortedSqDeletion) return;
+    if (
+      cpl.sct === StatusCodeType.CommandSpecific &&
+      cpl.sc === CommandSpecificStatus.AsyncEventRequestLimitExceeded
+    )
+      return;
+  }
   c.onAsyncEvent(cpl);
   if (c.state === S.Ready) submitAer(c.admin, c);
   // A namespace attribute notice means the namespace list changed: re-read it.
-  if ((cpl.cdw0 & 0x7) === 2 && ((cpl.cdw0 >>> 8) & 0xff) === 0)
+  if (!cpl.isError && (cpl.cdw0 & 0x7) === 2 && ((cpl.cdw0 >>> 8) & 0xff) === 0)
     void c.refreshNamespaces().catch(() => undefined);
 }
 

@@ -8,6 +8,12 @@ import { constants } from "node:os";
 /** Out of memory: no request is free. Back-pressure: try again after completions. */
 export const ENOMEM = 12;
 
+/**
+ * No such device or address: the queue pair or controller cannot be polled now (failed, removed,
+ * resetting, freed), as SPDK's process-completions calls return it.
+ */
+export const ENXIO = 6;
+
 /** Invalid argument: a bad iovec array, a destination shorter than the source, an unknown device type. */
 export const EINVAL = 22;
 /** Operation not supported: the domain has no callback for it (the system domain has none). */

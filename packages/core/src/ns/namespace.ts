@@ -7,6 +7,7 @@
  */
 import { defer, type Observable } from "rxjs";
 import type { NextSgeCallback, ResetSglCallback } from "../dataptr/payload.js";
+import { bounceIn } from "../dma/bounce.js";
 import type { DmaAllocator, DmaBuffer } from "../dma/dma-memory.js";
 import { ENOMEM } from "../errors/errno.js";
 import { InvalidArgumentError } from "../errors/errors.js";
@@ -43,7 +44,6 @@ import type { CommandCallback, Request } from "../rq/request.js";
 import {
   checkRange,
   contiguousPayload,
-  payloadIova,
   scatteredPayload,
   submitContiguous,
   submitDataCommand,
@@ -124,8 +124,13 @@ export interface ReservationAcquireKeys {
  *   {@link Controller.freeIoQpair}, {@link Controller.reset}, {@link Controller.detach} and the
  *   controller's removal (in a worker: from `processCompletions`, when it sees the reset or failure);
  *   and synchronously from inside the `cmd*` call itself when the payload cannot be mapped (Data SGL
- *   Length Invalid or PRP Offset Invalid; only scattered payloads in practice). `cpl` is valid only
- *   during the call. The request is free again before `cb` runs, so `cb` may submit; an exception
+ *   Length Invalid or PRP Offset Invalid; only scattered payloads in practice). `cpl` is the
+ *   command's completion queue entry as the controller wrote it (DW0, DW1, SQ head, SQ ID, CID,
+ *   phase tag, status), copied into an object the queue pair reuses, so it is valid only during the
+ *   call. A split I/O gets its last piece's entry with the first error status among the pieces. A
+ *   command completed by the host, with no entry from the controller (an abort, a payload it cannot
+ *   map), gets its queue's SQ ID, the CID it was posted with (0 if it never was) and SQ head and
+ *   phase 0, as SPDK's manual completion does. The request is free again before `cb` runs, so `cb` may submit; an exception
  *   from `cb` propagates out of the call that ran it.
  * - **Returns** 0 when submitted, or -ENOMEM when `qp` has no free request (an I/O split into n
  *   commands needs n + 1): back-pressure, nothing was submitted and `cb` will not run; call
@@ -749,11 +754,15 @@ export class Namespace {
    * Reservation Report into `payload`; `extended` asks for the extended data structure with 128-bit
    * host identifiers (spdk_nvme_ns_cmd_reservation_report).
    * - Threading: only on the thread that owns `qp`.
-   * - Buffer: `payload` is DMA memory, at least 24 bytes and a multiple of 4; untouched until `cb` runs.
+   * - Buffer: `payload`, at least 24 bytes and a multiple of 4, any ArrayBufferView. DMA memory of
+   *   the controller (dword-aligned) is used in place (zero copy); other memory goes through DMA
+   *   memory the core allocates in this call, copied into `payload` just before `cb` runs, whatever
+   *   the status (as SPDK copies). Either way, do not touch `payload` until `cb` runs.
    * - Callback: from a later `qp.processCompletions()`; see the callback face rules on {@link Namespace}.
    * @returns 0, or -ENOMEM when `qp` has no free request (back-pressure: poll completions, resubmit)
    * @throws {@link StateError} when `qp` or the controller is closed
-   * @throws {@link InvalidArgumentError} for a `payload` of the wrong size, not DMA memory or misaligned
+   * @throws {@link InvalidArgumentError} for a `payload` of the wrong size
+   * @throws what the DMA allocator throws when it has no memory left for the copy (not -ENOMEM)
    */
   cmdReservationReport<A>(
     qp: QueuePair,
@@ -770,7 +779,16 @@ export class Namespace {
         `${payload.byteLength} bytes: give at least 24, a multiple of 4`,
       );
     }
-    const iova = payloadIova(this, payload, payload.byteLength, "payload");
+    const iova = this.owner.dma.iovaOf(payload);
+    if (iova < 0 || iova % 4 !== 0) {
+      // Not DMA memory of this controller: through a copy, as SPDK's user-copy request does.
+      const buf = bounceIn(this.owner.dma, payload, NvmOpcode.ReservationReport);
+      const req = this.takeWithBuffer(qp, buf);
+      if (req === null) return -ENOMEM;
+      cmds.reservationReport(req.cmd, this.id, payload.byteLength, extended);
+      req.copyOut = payload;
+      return this.submitPrepared(qp, req, cb, arg, buf);
+    }
     const req = qp.takeRequest();
     if (req === null) return -ENOMEM;
     cmds.reservationReport(req.cmd, this.id, payload.byteLength, extended);

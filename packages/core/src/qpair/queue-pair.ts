@@ -8,9 +8,12 @@
  */
 import { type DataPointerBuilder, Payload } from "../dataptr/payload.js";
 import { PrpSglBuilder } from "../dataptr/prp-sgl-builder.js";
+import { bounceOut } from "../dma/bounce.js";
 import type { DmaAllocator } from "../dma/dma-memory.js";
+import { ENXIO } from "../errors/errno.js";
 import { StateError } from "../errors/errors.js";
 import { Completion, encodeStatus } from "../nvme-spec/completion.js";
+import { AdminOpcode } from "../nvme-spec/opcodes.js";
 import { GenericStatus, isRetryableStatus, StatusCodeType } from "../nvme-spec/status.js";
 import { TrackerPool } from "../rq/pool.js";
 import { type Request, RequestPool, RequestQueue } from "../rq/request.js";
@@ -24,12 +27,12 @@ export enum QueuePairState {
   Active = 0,
   /**
    * Its controller is resetting: submissions are accepted and wait, nothing reaches the device, and
-   * `processCompletions` returns 0.
+   * `processCompletions` returns -ENXIO.
    */
   Disconnected = 1,
   /**
    * Freed by the application, or its controller detached, failed or removed: submissions throw
-   * StateError and `processCompletions` returns 0.
+   * StateError and `processCompletions` returns -ENXIO.
    */
   Closed = 2,
 }
@@ -229,11 +232,14 @@ export class QueuePair {
    *   propagates out of this call, which stops there: the remaining completions wait for the next call.
    * - In a worker, it first follows its controller's thread: on a reset it completes every command
    *   as aborted (their callbacks run from here) and waits; when the queue is gone for good it closes.
-   * @returns how many completions were consumed; 0 when the queue pair is disconnected or closed
+   * @returns how many completions were consumed (may be 0), or -ENXIO when the queue pair is
+   *   disconnected (its controller is resetting: poll again later) or closed (freed, or its
+   *   controller failed, removed or detached: allocate a new one), as SPDK returns a negative value
+   *   on error so that a polling loop notices
    */
   processCompletions(max = 0): number {
     if (this.link !== null) this.followLink(this.link);
-    if (this.state !== QueuePairState.Active) return 0;
+    if (this.state !== QueuePairState.Active) return -ENXIO;
     const cap = this.port.depth - 1;
     if (max === 0 || max > cap) max = cap;
     const cqe = this.cqe;
@@ -244,7 +250,7 @@ export class QueuePair {
       if (rq === null || rq.opaque === undefined) continue; // a CID we did not issue: ignore it
       const req = rq.opaque as Request;
       this.trackers.release(rq);
-      this.completed(req, cqe.status, cqe.cdw0, cqe.cdw1, cqe.sqhd);
+      this.completed(req, cqe.dw);
       if ((n & (DOORBELL_BATCH - 1)) === 0) this.flush();
     }
     if (n > 0) this.port.ringCompletion();
@@ -263,15 +269,18 @@ export class QueuePair {
    */
   abortAll(sct: number, sc: number, dnr: boolean): void {
     const status = encodeStatus(sct, sc, { dnr });
+    // No CQE: as SPDK's manual completion, the queue's SQID, the tracker's CID (0 for a request that
+    // never had one), SQ head and phase 0.
+    const sqid = this.port.qid << 16;
     // Only those waiting now: a callback may submit again, and that request waits for the queue's return.
     const waited = this.waiting.length;
     for (const rq of this.trackers.trackers) {
       if (rq.opaque === undefined) continue;
       const req = rq.opaque as Request;
       this.trackers.release(rq);
-      this.finish(req, status, 0, 0, 0);
+      this.finish(req, status, 0, 0, sqid, rq.cid);
     }
-    for (let n = waited; n > 0; n--) this.finish(this.waiting.shift()!, status, 0, 0, 0);
+    for (let n = waited; n > 0; n--) this.finish(this.waiting.shift()!, status, 0, 0, sqid, 0);
   }
 
   /**
@@ -390,7 +399,8 @@ export class QueuePair {
     const failed = this.dataPointer.build(cmd, req.payload, rq);
     if (failed !== 0) {
       this.trackers.release(rq);
-      this.finish(req, encodeStatus(StatusCodeType.Generic, failed, { dnr: true }), 0, 0, 0);
+      const status = encodeStatus(StatusCodeType.Generic, failed, { dnr: true });
+      this.finish(req, status, 0, 0, this.port.qid << 16, rq.cid);
       return true;
     }
     rq.opaque = req;
@@ -401,7 +411,10 @@ export class QueuePair {
     return true;
   }
 
-  private completed(req: Request, status: number, cdw0: number, cdw1: number, sqhd: number): void {
+  /** A completion arrived for `req` (`cqe`: its four dwords as polled): retry it, or finish it. */
+  private completed(req: Request, cqe: Uint32Array): void {
+    const dw3 = cqe[3]!;
+    const status = dw3 >>> 17;
     if (status !== 0 && req.retries < this.settings.retryCount) {
       const sc = status & 0xff;
       const sct = (status >> 8) & 7;
@@ -411,11 +424,15 @@ export class QueuePair {
         return;
       }
     }
-    this.finish(req, status, cdw0, cdw1, sqhd);
+    this.finish(req, status, cqe[0]!, cqe[1]!, cqe[2]!, dw3);
   }
 
-  /** Ends a request: a child reports to its parent; a top-level request calls back. */
-  private finish(req: Request, status: number, cdw0: number, cdw1: number, sqhd: number): void {
+  /**
+   * Ends a request: a child reports to its parent; a top-level request calls back with a completion
+   * made of `cdw0`, `cdw1`, `dw2` (SQ head and ID) and the CID and phase tag of `dw3` (bits 16:0),
+   * with `status` as its status field (a split parent's is its first failed child's).
+   */
+  private finish(req: Request, status: number, cdw0: number, cdw1: number, dw2: number, dw3: number): void {
     const parent = req.parent;
     if (parent !== null) {
       if (status !== 0 && parent.childStatus === 0) parent.childStatus = status;
@@ -427,9 +444,13 @@ export class QueuePair {
     const cpl = this.cpl.dw;
     cpl[0] = cdw0;
     cpl[1] = cdw1;
-    cpl[2] = (sqhd & 0xffff) | (this.port.qid << 16);
-    cpl[3] = ((status & 0x7fff) << 17) >>> 0;
-    if (req.owned !== null) this.dma.free(req.owned);
+    cpl[2] = dw2;
+    cpl[3] = ((dw3 & 0x1ffff) | ((status & 0x7fff) << 17)) >>> 0;
+    const owned = req.owned;
+    if (owned !== null) {
+      if (req.copyOut !== null) bounceOut(owned, req.copyOut);
+      this.dma.free(owned);
+    }
     const cb = req.cb as ((arg: unknown, cpl: Completion) => void) | null;
     const arg = req.cbArg;
     // Give the request back before calling out, so the callback can submit again at once.
@@ -445,6 +466,8 @@ export class QueuePair {
     for (const rq of this.trackers.trackers) {
       const req = rq.opaque as Request | undefined;
       if (req === undefined || req.timeoutReported || now - req.submittedAt < this.timeoutMs) continue;
+      // An AER waits for an event, not for the device: never timed (as SPDK).
+      if (this.port.qid === 0 && req.cmd.opcode === AdminOpcode.AsyncEventRequest) continue;
       req.timeoutReported = true;
       this.onTimeout?.(this, rq.cid);
     }

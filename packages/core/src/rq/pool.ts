@@ -3,8 +3,14 @@
  * tracker from completion, prep/exec, data pointer mapping and synchronous waits, with libvfn's
  * nvme_rq_* semantics.
  *
- * One owner per queue (the SPDK model: a qpair belongs to one thread), so there are no lock-free
- * `_atomic` variants as in libvfn: JavaScript gives a queue's owner the queue to itself.
+ * Ownership, as libvfn's: a tracker is the caller's from acquire to release; it is released once,
+ * after its command's completion was taken off the queue (or the queue is gone), never while the
+ * device may still use its PRP list pages. Whoever polls the queue consumes every completion on it
+ * ({@link TrackerPool.spin}: a completion for another command is the caller's to dispatch, through
+ * {@link TrackerPool.fromCqe}). In JavaScript a pool's tracker objects live in one thread, so the
+ * `_atomic` variants (libvfn's lock-free compare-and-swap on the free stack, here with Atomics on
+ * the same stack) behave as the plain ones; they are offered so libvfn code ports name for name, and
+ * the two may be mixed on one pool.
  * @module
  */
 import { mapPrp, mapvPrp, type PrpListPages } from "../dataptr/prp.js";
@@ -54,10 +60,11 @@ export class TrackerPool {
 
   private readonly dma: DmaAllocator;
   private memory: DmaBuffer | null;
-  private destroyed = false;
   private readonly next: Int32Array; // free stack links by index
   private readonly busy: Uint8Array; // 1 while acquired
-  private top = NONE;
+  // The free stack's top, in an array so that the _atomic variants can compare-and-swap it.
+  private readonly head = new Int32Array([NONE]);
+  private closed = false;
   private acquired = 0;
   private readonly scratchCqe = new Uint32Array(4);
 
@@ -134,12 +141,19 @@ export class TrackerPool {
    * {@link TrackerPool.prep} puts in the command.
    */
   acquire(): RequestTracker | null {
-    const i = this.top;
+    const i = this.head[0]!;
     if (i === NONE) return null;
-    this.top = this.next[i]!;
-    this.busy[i] = 1;
-    this.acquired++;
-    return this.trackers[i]!;
+    this.head[0] = this.next[i]!;
+    return this.taken(i);
+  }
+
+  /** {@link acquire} by compare-and-swap on the free stack (nvme_rq_acquire_atomic); see the module's note. */
+  acquireAtomic(): RequestTracker | null {
+    for (;;) {
+      const i = Atomics.load(this.head, 0);
+      if (i === NONE) return null;
+      if (Atomics.compareExchange(this.head, 0, i, Atomics.load(this.next, i)) === i) return this.taken(i);
+    }
   }
 
   /**
@@ -148,10 +162,33 @@ export class TrackerPool {
    */
   release(rq: RequestTracker): void {
     this.requireAcquired(rq, "release");
+    this.given(rq);
+    if (!this.closed) this.push(rq.cid);
+  }
+
+  /** {@link release} by compare-and-swap on the free stack (nvme_rq_release_atomic); see the module's note. */
+  releaseAtomic(rq: RequestTracker): void {
+    this.requireAcquired(rq, "release");
+    this.given(rq);
+    if (this.closed) return;
+    const cid = rq.cid;
+    for (;;) {
+      const top = Atomics.load(this.head, 0);
+      Atomics.store(this.next, cid, top);
+      if (Atomics.compareExchange(this.head, 0, top, cid) === top) return;
+    }
+  }
+
+  private taken(i: number): RequestTracker {
+    this.busy[i] = 1;
+    this.acquired++;
+    return this.trackers[i]!;
+  }
+
+  private given(rq: RequestTracker): void {
     this.busy[rq.cid] = 0;
     this.acquired--;
     rq.clearUserFields();
-    if (!this.destroyed) this.push(rq.cid);
   }
 
   /**
@@ -170,11 +207,18 @@ export class TrackerPool {
   }
 
   /**
-   * Prepares `cmd`, posts it on the queue and rings the submission doorbell.
-   * @throws StateError when `rq` is not acquired
+   * Prepares `cmd`, posts it on the queue and rings the submission doorbell (nvme_rq_exec). `cmd` is
+   * copied into the ring: it may be reused at once; the data pointer's memory may not, until the
+   * completion is taken.
+   * @throws StateError when `rq` is not acquired, or the pool is closed (its queue is gone)
    */
   exec(rq: RequestTracker, cmd: NvmeCommand): void {
     this.requireAcquired(rq, "exec");
+    if (this.closed) {
+      throw new StateError(
+        `queue ${this.port.qid} is gone (controller reset, failed or removed): nothing posted`,
+      );
+    }
     this.prep(rq, cmd);
     this.port.post(cmd.dw);
     this.port.ringSubmission();
@@ -217,6 +261,19 @@ export class TrackerPool {
   }
 
   /**
+   * Takes the next completion off the queue if one has arrived: copies it into `cqeOut`, consumes
+   * it (rings the completion doorbell) and returns true; false when there is none. Never blocks, so
+   * an application can wait in the event loop where {@link TrackerPool.spin} would block it; dispatch
+   * the completion with {@link TrackerPool.fromCqe}.
+   */
+  reap(cqeOut: Completion | Uint32Array): boolean {
+    const out = this.outDwords(cqeOut);
+    if (!this.port.poll(out)) return false;
+    this.port.ringCompletion();
+    return true;
+  }
+
+  /**
    * Like {@link TrackerPool.spin}, but gives up after `timeoutMs` milliseconds.
    * @throws NvmeTimeoutError when no completion arrived in time (nothing was consumed)
    */
@@ -234,15 +291,23 @@ export class TrackerPool {
   }
 
   /**
-   * Frees the trackers' DMA memory. Trackers still in flight stay usable for {@link TrackerPool.fromCqe}
-   * and release, but acquire returns null from now on; call it after the queue is deleted.
+   * The queue is gone or going (a controller reset, failure or removal): acquire returns null and
+   * exec throws from now on. Trackers still out stay usable for {@link TrackerPool.fromCqe} and
+   * release; their list pages stay allocated until {@link TrackerPool.destroy}.
+   */
+  close(): void {
+    this.closed = true;
+    this.head[0] = NONE;
+  }
+
+  /**
+   * Closes the pool and frees the trackers' DMA memory; call it only once the device can no longer
+   * use it (the queue deleted or the controller disabled).
    */
   destroy(): void {
-    if (this.destroyed) return;
-    this.destroyed = true;
+    this.close();
     if (this.memory !== null) this.dma.free(this.memory);
     this.memory = null;
-    this.top = NONE;
   }
 
   private outDwords(cqeOut: Completion | Uint32Array | undefined): Uint32Array {
@@ -256,8 +321,8 @@ export class TrackerPool {
   }
 
   private push(index: number): void {
-    this.next[index] = this.top;
-    this.top = index;
+    this.next[index] = this.head[0]!;
+    this.head[0] = index;
   }
 
   private requireAcquired(rq: RequestTracker, what: string): void {

@@ -11,7 +11,8 @@ import type { Completion } from "../nvme-spec/completion.js";
 
 /**
  * Completion callback of the low-level face (spdk_nvme_cmd_cb): a plain function and an argument
- * of the caller's, so submitting needs no closure. `cpl` is only valid during the call. It runs
+ * of the caller's, so submitting needs no closure. `cpl` carries the controller's completion entry
+ * (CID, SQ head, SQ ID and phase included) in an object the queue pair reuses: it is only valid during the call. It runs
  * once, on the queue pair's thread; when, is in the callback face rules on `Namespace`. An exception
  * it throws propagates out of the call that ran it.
  */
@@ -41,6 +42,8 @@ export class Request {
   timeoutReported = false;
   /** DMA memory the core allocated for this command (DSM ranges, reservation data), freed when it ends. */
   owned: DmaBuffer | null = null;
+  /** The caller's buffer `owned` stands in for, copied back into when the command ends (see dma/bounce.ts). */
+  copyOut: ArrayBufferView | null = null;
   /** Link in the free stack or the waiting queue. */
   next: Request | null = null;
 
@@ -60,6 +63,7 @@ export class Request {
     this.submittedAt = 0;
     this.timeoutReported = false;
     this.owned = null;
+    this.copyOut = null;
     this.next = null;
   }
 }

@@ -59,10 +59,24 @@ export interface TransportId {
 export interface ParseTransportIdOptions {
   /**
    * Names of custom transport plugins (case-insensitive) that `trtype` may name besides the built-in
-   * ones; such a trid gets trtype Custom and the name, upper-cased, in `trstring`.
+   * ones; such a trid gets trtype Custom and the name, upper-cased, in `trstring`. Only `strict`
+   * parsing needs them: otherwise every unknown name is taken as a custom transport, as SPDK does.
    */
   customTransports?: readonly string[];
+  /**
+   * Refuse what SPDK lets through: an unknown key, and a trtype name that is neither built in nor in
+   * `customTransports`. Default false (SPDK's behaviour).
+   */
+  strict?: boolean;
+  /**
+   * Told of each key skipped because it is unknown (SPDK logs it), with the token and a message;
+   * by default a process warning (`process.emitWarning`, code {@link TRID_UNKNOWN_KEY}).
+   */
+  onWarning?: (token: string, message: string) => void;
 }
+
+/** The process warning code of a transport ID key {@link parseTransportId} skipped as unknown. */
+export const TRID_UNKNOWN_KEY = "NVMEKIT_TRID_UNKNOWN_KEY";
 
 /** A transport ID with every field unset: the PCIe bus as a whole, as memset(0) plus trtype PCIe. */
 export function emptyTransportId(): TransportId {
@@ -75,17 +89,20 @@ const SEPARATORS = /[ \t\n]+/;
 const IGNORED_KEYS = new Set(["hostaddr", "hostsvcid", "hostnqn", "ns", "alt_traddr", "priority"]);
 
 /**
- * Parses a transport ID string into `into` (default: a fresh {@link emptyTransportId}) and returns it.
- * Keys and trtype/adrfam names are case-insensitive; fields the string does not mention keep their
- * value in `into`; a repeated key's last value wins. `into` is changed only when the whole string is
- * valid.
+ * Parses a transport ID string into `into` (default: a fresh {@link emptyTransportId}) and returns it
+ * (spdk_nvme_transport_id_parse). Keys and trtype/adrfam names are case-insensitive; fields the
+ * string does not mention keep their value in `into`; a repeated key's last value wins. `into` is
+ * changed only when the whole string is valid.
  *
- * Stricter than SPDK, which logs and skips unknown keys and maps unknown trtype names to Custom:
- * here both are errors (unless the name is listed in `options.customTransports`), and so is an empty
- * string.
+ * As SPDK: an unknown key is skipped and reported (`options.onWarning`, by default a process
+ * warning), the keys SPDK ignores on purpose (hostaddr, hostsvcid, hostnqn, ns, alt_traddr,
+ * priority) are skipped silently, and an unknown trtype name is a custom transport (trtype Custom,
+ * the name upper-cased in `trstring`). With `options.strict` both are errors instead. Unlike SPDK,
+ * an empty string is an error (SPDK returns success and leaves `into` as it was).
+ * - Threading: any thread; the warning, if any, is reported from this call.
  * @throws TransportIdError naming the offending `key:value` token when a token has no `:`/`=` or no
- *   value, the key is unknown, trtype or adrfam is unknown, a value is too long, or a PCIe traddr is
- *   not `DDDD:BB:DD.F` / `DDDD.BB.DD.F`.
+ *   value, adrfam is unknown, a value is too long, a PCIe traddr is not `DDDD:BB:DD.F` /
+ *   `DDDD.BB.DD.F`, or (strict) the key or trtype is unknown.
  */
 export function parseTransportId(
   str: string,
@@ -93,6 +110,7 @@ export function parseTransportId(
   options?: ParseTransportIdOptions,
 ): TransportId {
   const trid: TransportId = { ...into };
+  const unknownKeys: string[] = [];
   let traddrToken: string | undefined;
   let sawToken = false;
   for (const token of str.split(SEPARATORS)) {
@@ -106,7 +124,7 @@ export function parseTransportId(
     if (value.length > VALUE_MAX_LEN) throw tooLong(token, "value", VALUE_MAX_LEN);
     switch (key) {
       case "trtype":
-        setTrtype(trid, token, value, options?.customTransports);
+        setTrtype(trid, token, value, options);
         break;
       case "adrfam": {
         const adrfam = findAdrfam(value);
@@ -130,9 +148,11 @@ export function parseTransportId(
         trid.subnqn = value;
         break;
       default:
-        if (!IGNORED_KEYS.has(key)) {
+        if (IGNORED_KEYS.has(key)) break;
+        if (options?.strict) {
           throw new TransportIdError(token, "unknown key; use trtype, adrfam, traddr, trsvcid or subnqn");
         }
+        unknownKeys.push(token);
     }
   }
   if (!sawToken) throw new TransportIdError(str, "empty transport ID; give at least one key:value pair");
@@ -146,8 +166,20 @@ export function parseTransportId(
       );
     }
   }
+  // Reported once the string is known to be valid: a string that throws reports nothing.
+  for (const token of unknownKeys)
+    warn(
+      options,
+      token,
+      `transport ID token "${token}" skipped: unknown key (use trtype, adrfam, traddr, trsvcid or subnqn)`,
+    );
   Object.assign(into, trid);
   return into;
+}
+
+function warn(options: ParseTransportIdOptions | undefined, token: string, message: string): void {
+  if (options?.onWarning) options.onWarning(token, message);
+  else process.emitWarning(message, { code: TRID_UNKNOWN_KEY });
 }
 
 /** Index of the first ':' or '=' in `token`, or -1. */
@@ -163,14 +195,21 @@ function tooLong(token: string, what: string, max: number): TransportIdError {
   return new TransportIdError(token, `${what} longer than ${max} characters`);
 }
 
-function setTrtype(trid: TransportId, token: string, value: string, custom: readonly string[] | undefined) {
+function setTrtype(
+  trid: TransportId,
+  token: string,
+  value: string,
+  options: ParseTransportIdOptions | undefined,
+) {
   if (value.length > TRSTRING_MAX_LEN) throw tooLong(token, "trtype", TRSTRING_MAX_LEN);
   const known = findTrtype(value);
-  const isCustom = known === undefined && custom?.some((n) => n.toUpperCase() === value.toUpperCase());
+  const isCustom =
+    known === undefined &&
+    (!options?.strict || options.customTransports?.some((n) => n.toUpperCase() === value.toUpperCase()));
   if (known === undefined && !isCustom) {
     throw new TransportIdError(
       token,
-      "unknown trtype; use PCIe, RDMA, TCP, FC or a registered custom transport",
+      "unknown trtype; use PCIe, RDMA, TCP, FC or the name of a loaded transport plugin",
     );
   }
   trid.trtype = known ?? TransportType.Custom;
@@ -217,9 +256,9 @@ export function formatTransportId(trid: TransportId): string {
 /**
  * Orders transport IDs as spdk_nvme_transport_id_compare: <0, 0 or >0.
  *
- * By trtype (Custom ones then by trstring, case-insensitively); for PCIe by the parsed PCI address
- * only, so `0000:04:00.0` equals `0000.04.00.0`; otherwise by traddr (case-insensitive), adrfam,
- * trsvcid (case-insensitive), then subnqn (case-sensitive, as SPDK's strcmp: NQNs are exact names).
+ * By trtype (Custom ones then by trstring); for PCIe by the parsed PCI address only, so
+ * `0000:04:00.0` equals `0000.04.00.0`; otherwise by traddr, adrfam, trsvcid, then subnqn. Every
+ * string field compares case-insensitively (ASCII), as the seed's contract says, subnqn included.
  * Where SPDK returns -1 if either PCIe traddr does not parse (so it is not antisymmetric), an
  * unparseable address here sorts before any parseable one, and two unparseable ones compare as
  * case-insensitive strings: an order that is total, and equal trids compare equal.
@@ -236,7 +275,7 @@ export function compareTransportIds(a: TransportId, b: TransportId): number {
     compareIgnoringCase(a.traddr, b.traddr) ||
     a.adrfam - b.adrfam ||
     compareIgnoringCase(a.trsvcid, b.trsvcid) ||
-    compareExact(a.subnqn, b.subnqn)
+    compareIgnoringCase(a.subnqn, b.subnqn)
   );
 }
 
@@ -261,9 +300,4 @@ function compareIgnoringCase(a: string, b: string): number {
 
 function lowerAscii(c: number): number {
   return c >= 0x41 && c <= 0x5a ? c + 0x20 : c;
-}
-
-function compareExact(a: string, b: string): number {
-  if (a === b) return 0;
-  return a < b ? -1 : 1;
 }

@@ -176,6 +176,40 @@ test("callback face: cmdReadv walks the caller's reset/next callbacks; completio
   await driver.detach(ctrlr);
 });
 
+test("callback face: the completion carries the CQE's CID, SQ head, SQ ID and phase, matching the command", async () => {
+  const { driver, ctrlr, device } = await attachInThread();
+  const ns = ctrlr.getNamespace(1)!;
+  const qp = await ctrlr.allocIoQpair({ ioQueueSize: 4 });
+  const buf = ctrlr.allocBuffer(512);
+  const seen: number[][] = [];
+  const record = (lba: number, cpl: Completion): void => {
+    seen.push([lba, cpl.cid, cpl.sqhd, cpl.sqid, cpl.phase]);
+  };
+  // Two at a time, five in all: the fifth completion is on the ring's second pass (phase 0).
+  for (let lba = 0; lba < 5; lba += 2) {
+    for (const l of [lba, lba + 1].filter((x) => x < 5)) ns.cmdRead(qp, buf.bytes, l, 1, record, l);
+    while (seen.length < Math.min(lba + 2, 5)) qp.processCompletions();
+  }
+  const cmds = device.commandsOn(qp.id);
+  assert.equal(
+    seen.map((s) => s[1]),
+    seen.map((s) => cmds.find((c) => c.dwords[10] === s[0])!.cid),
+    "each callback's CID is the one its own command was posted with",
+  );
+  assert.equal(
+    seen.map((s) => s.slice(2)),
+    [
+      [1, qp.id, 1],
+      [2, qp.id, 1],
+      [3, qp.id, 1],
+      [0, qp.id, 1],
+      [1, qp.id, 0],
+    ],
+    "SQ head after each fetch (ring of 4), this queue's SQ ID, the phase tag of each pass",
+  );
+  await driver.detach(ctrlr);
+});
+
 test("write zeroes, deallocate (DSM), flush and compare: dwords and effect", async () => {
   const { driver, ctrlr, device } = await attachInThread();
   const ns = ctrlr.getNamespace(1)!;
@@ -249,6 +283,12 @@ test("reservation register/acquire/report: action bits, IEKEY, CPTPL, RTYPE and 
   assert.equal(rep!.dwords[10], 1023, "NUMD 0's based dwords");
   const status = new DataView(report.bytes.buffer, report.bytes.byteOffset);
   assert.equal(status.getUint8(4), ReservationType.WriteExclusive, "RTYPE at byte 4 of the status");
+  const plain = new Uint8Array(4096);
+  await ns.reservationReport(qp, plain, false);
+  assert.equal(plain, report.bytes, "ordinary memory gets the same report, through a copy");
+  const prp1 = (c: { dwords: Uint32Array }): number => c.dwords[6]! + c.dwords[7]! * 0x1_0000_0000;
+  assert.is(prp1(rep!), report.iova, "DMA memory is used in place");
+  assert.is.not(prp1(device.commandsOn(qp.id).at(-1)!), report.iova);
   await driver.detach(ctrlr);
 });
 

@@ -5,7 +5,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { PayloadKind, type SgeOut } from "../../../src/dataptr/payload.js";
-import { ENOMEM } from "../../../src/errors/errno.js";
+import { ENOMEM, ENXIO } from "../../../src/errors/errno.js";
 import { StateError } from "../../../src/errors/errors.js";
 import { type Completion, encodeStatus } from "../../../src/nvme-spec/completion.js";
 import { GenericStatus, PathStatus, StatusCodeType } from "../../../src/nvme-spec/status.js";
@@ -84,12 +84,12 @@ class ScriptedPort implements QueuePort {
     this.devicePhase = 1;
   }
 
-  /** The device completes `cid` with a 15-bit status field, DW0 and SQ head. */
-  complete(cid: number, status = 0, cdw0 = 0, sqhd = 0, phase = this.devicePhase): void {
+  /** The device completes `cid` with a 15-bit status field, DW0, SQ head and SQ ID (default: this queue's). */
+  complete(cid: number, status = 0, cdw0 = 0, sqhd = 0, phase = this.devicePhase, sqid = this.qid): void {
     const at = this.cqTail * 4;
     this.cq[at] = cdw0;
     this.cq[at + 1] = 0;
-    this.cq[at + 2] = (sqhd & 0xffff) | (0x7777 << 16); // an SQ id the engine must not pass on
+    this.cq[at + 2] = ((sqhd & 0xffff) | (sqid << 16)) >>> 0;
     this.cq[at + 3] = (cid | (phase << 16) | (status << 17)) >>> 0;
     this.cqTail = (this.cqTail + 1) % this.depth;
     if (this.cqTail === 0) this.devicePhase ^= 1;
@@ -115,6 +115,8 @@ interface Seen {
   cdw0: number;
   sqhd: number;
   sqid: number;
+  cid: number;
+  phase: number;
 }
 
 function setup(options: Partial<QueuePairSettings> & { depth?: number; link?: QueueLink } = {}): {
@@ -148,6 +150,8 @@ function setup(options: Partial<QueuePairSettings> & { depth?: number; link?: Qu
       cdw0: cpl.cdw0,
       sqhd: cpl.sqhd,
       sqid: cpl.sqid,
+      cid: cpl.cid,
+      phase: cpl.phase,
     });
   };
   return { port, dma, qp, seen, record };
@@ -207,8 +211,18 @@ test("a completion calls its own command's callback once, with status, DW0, SQ h
   port.complete(0, 0, 0x1234, 5);
   assert.is(qp.processCompletions(), 2);
   assert.equal(seen, [
-    { arg: "lba 12", sct: 0, sc: GenericStatus.LbaOutOfRange, dnr: true, cdw0: 0, sqhd: 3, sqid: 1 },
-    { arg: "lba 10", sct: 0, sc: 0, dnr: false, cdw0: 0x1234, sqhd: 5, sqid: 1 },
+    {
+      arg: "lba 12",
+      sct: 0,
+      sc: GenericStatus.LbaOutOfRange,
+      dnr: true,
+      cdw0: 0,
+      sqhd: 3,
+      sqid: 1,
+      cid: 2,
+      phase: 1,
+    },
+    { arg: "lba 10", sct: 0, sc: 0, dnr: false, cdw0: 0x1234, sqhd: 5, sqid: 1, cid: 0, phase: 1 },
   ]);
   assert.equal(port.cqRings, [2], "one CQ head doorbell for the batch, at the new head");
   assert.is(qp.outstanding, 1);
@@ -221,6 +235,46 @@ test("a completion calls its own command's callback once, with status, DW0, SQ h
   assert.is(qp.processCompletions(), 1);
   assert.equal(seen[2]!.arg, "lba 11");
   assert.is(qp.outstanding, 0);
+});
+
+test("the callback's completion is the controller's entry: CID, phase tag, SQ head and SQ ID as written", () => {
+  const { port, qp, seen, record } = setup({ depth: 4 }); // the fifth entry wraps the ring
+  const fields = (): number[][] => seen.map((s) => [s.cid, s.phase, s.sqhd, s.sqid]);
+  for (const lba of [0, 1, 2]) read(qp, lba, record);
+  port.complete(1, 0, 0, 2, undefined, 0x7777); // an SQ ID other than the queue's: passed on as is
+  port.complete(2, 0, 0, 3);
+  port.complete(0, 0, 0, 0);
+  qp.processCompletions();
+  for (const lba of [3, 4]) {
+    read(qp, lba, record);
+    port.complete(port.cids()[lba]!, 0, 0, lba - 2);
+    qp.processCompletions();
+  }
+  assert.equal(fields(), [
+    [1, 1, 2, 0x7777],
+    [2, 1, 3, 1],
+    [0, 1, 0, 1],
+    [0, 1, 1, 1],
+    [0, 0, 2, 1], // the ring's second pass: phase 0
+  ]);
+});
+
+test("a command completed by the host carries its queue's SQ ID and the CID it was posted with, phase 0", () => {
+  const { port, qp, seen, record } = setup({ depth: 3, requests: 8 }); // 2 trackers
+  for (const lba of [0, 1, 2]) read(qp, lba, record);
+  port.complete(0, 0, 0, 1); // a real entry first, so phase 1 and SQ head 1 are what stale fields would show
+  qp.processCompletions();
+  read(qp, 3, record); // no tracker free: it waits, never posted
+  engine(qp).abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, true);
+  assert.equal(
+    seen.map((s) => [s.arg, s.cid, s.phase, s.sqhd, s.sqid]),
+    [
+      [0, 0, 1, 1, 1],
+      [2, 0, 0, 0, 1], // posted with CID 0 once the first command freed it
+      [1, 1, 0, 0, 1],
+      [3, 0, 0, 0, 1],
+    ],
+  );
 });
 
 test("a completion for a CID that is not outstanding is consumed and ignored", () => {
@@ -454,6 +508,7 @@ test("split children are each posted; the parent calls back once after the last,
     [["whole", StatusCodeType.MediaDataIntegrity, 0x81]],
     "once, with the error reported first",
   );
+  assert.is(seen[0]!.cid, 1, "the entry is the last child's");
   assert.is(qp.outstanding, 0);
   assert.is(qp.freeRequests, 8, "parent and children all given back");
 
@@ -583,7 +638,7 @@ test("a reset: a disconnected pair aborts, keeps what callbacks resubmit waiting
   assert.is(qp.outstanding, 2);
   read(qp, 3, resubmit);
   port.complete(0);
-  assert.is(qp.processCompletions(), 0, "a disconnected pair polls nothing");
+  assert.is(qp.processCompletions(), -ENXIO, "a disconnected pair polls nothing, and says so");
   assert.is(port.posted.length, 2);
   const trackersBefore = dma.allocated.length;
   const fresh = new ScriptedPort(8);
@@ -612,7 +667,7 @@ test("destroy closes the pair: assertUsable throws StateError, polling takes not
     (e: unknown) => e instanceof StateError && /queue pair 1 is closed/.test((e as Error).message),
   );
   port.complete(0);
-  assert.is(qp.processCompletions(), 0);
+  assert.is(qp.processCompletions(), -ENXIO);
   assert.equal(dma.freed, dma.allocated);
 });
 
@@ -644,7 +699,7 @@ test("a worker's pair follows its link: a reset aborts with SQ deletion, restart
   read(qp, 2, record);
   const generation = controller.disconnect();
   port.complete(0);
-  assert.is(qp.processCompletions(), 0);
+  assert.is(qp.processCompletions(), -ENXIO);
   assert.equal(seen.map((s) => [s.arg, s.sc, s.dnr]).sort(), [
     [1, GenericStatus.AbortedSqDeletion, false],
     [2, GenericStatus.AbortedSqDeletion, false],
@@ -654,13 +709,13 @@ test("a worker's pair follows its link: a reset aborts with SQ deletion, restart
   assert.is(qp.state, QueuePairState.Disconnected);
   read(qp, 3, record);
   assert.is(port.posted.length, 2, "waits while the queue is being re-created");
-  assert.is(qp.processCompletions(), 0);
+  assert.is(qp.processCompletions(), -ENXIO);
   controller.reconnect();
   qp.processCompletions();
   assert.is(qp.state, QueuePairState.Active);
   assert.equal(port.lbas(), [1, 2, 3]);
   controller.fail();
-  qp.processCompletions();
+  assert.is(qp.processCompletions(), -ENXIO);
   assert.is(qp.state, QueuePairState.Closed);
   assert.equal(
     seen.slice(2).map((s) => [s.arg, s.sc, s.dnr]),

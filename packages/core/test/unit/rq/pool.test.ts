@@ -255,4 +255,58 @@ test("destroy frees the DMA memory once; acquire then returns null", () => {
   assert.is(pool.acquire(), null);
 });
 
+test("the _atomic variants work the same free stack as the plain ones, and mix with them", () => {
+  const { pool } = setup(5); // 4 trackers
+  const a = pool.acquireAtomic()!;
+  const b = pool.acquire()!;
+  const c = pool.acquireAtomic()!;
+  assert.equal([a.cid, b.cid, c.cid], [0, 1, 2], "the same order as acquire");
+  pool.releaseAtomic(b);
+  assert.is(pool.acquire(), b, "what releaseAtomic pushed, acquire pops");
+  pool.release(c);
+  assert.is(pool.acquireAtomic(), c, "and the other way round");
+  assert.is(pool.acquireAtomic()!.cid, 3);
+  assert.is(pool.acquireAtomic(), null, "exhausted");
+  assert.is(pool.inFlight, 4);
+  a.opaque = "mine";
+  pool.releaseAtomic(a);
+  assert.is(a.opaque, undefined, "releaseAtomic clears opaque too");
+  assert.throws(
+    () => pool.releaseAtomic(a),
+    (e: unknown) => e instanceof StateError,
+    "double release",
+  );
+});
+
+test("close: acquire returns null, exec throws and posts nothing; trackers out release; memory kept until destroy", () => {
+  const { pool, port, dma } = setup(4);
+  const rq = pool.acquire()!;
+  pool.close();
+  assert.is(pool.acquire(), null);
+  assert.is(pool.acquireAtomic(), null);
+  assert.throws(
+    () => pool.exec(rq, new NvmeCommand().init(0x02, 1)),
+    (e: unknown) => e instanceof StateError && /queue 1 is gone/.test((e as Error).message),
+  );
+  assert.equal(port.posted, []);
+  assert.equal(dma.freed, [], "the device may still read the list pages");
+  pool.release(rq);
+  assert.is(pool.acquire(), null, "a release after close does not refill the stack");
+  pool.destroy();
+  assert.equal(dma.freed, dma.allocated);
+});
+
+test("reap takes the next completion without blocking, or returns false", () => {
+  const { pool, port } = setup(4);
+  const cqe = new Completion();
+  assert.is(pool.reap(cqe), false);
+  assert.is(port.cqRings, 0, "nothing consumed, nothing rung");
+  const rq = pool.acquire()!;
+  port.complete(rq.cid, 0x77);
+  assert.is(pool.reap(cqe), true);
+  assert.equal([cqe.cid, cqe.cdw0], [rq.cid, 0x77]);
+  assert.is(pool.fromCqe(cqe), rq);
+  assert.is(port.cqRings, 1);
+});
+
 test.run();

@@ -8,18 +8,20 @@ import {
   compareTransportIds,
   emptyTransportId,
   formatTransportId,
+  type ParseTransportIdOptions,
   parseAdrfam,
   parseTransportId,
   parseTrtype,
+  TRID_UNKNOWN_KEY,
   type TransportId,
   TransportType,
   trtypeStr,
 } from "../../../src/trid/transport-id.js";
 
 /** Asserts that parsing `str` throws a TransportIdError whose token is `token`. */
-function rejects(str: string, token: string, into?: TransportId) {
+function rejects(str: string, token: string, into?: TransportId, options?: ParseTransportIdOptions) {
   try {
-    parseTransportId(str, into);
+    parseTransportId(str, into, options);
   } catch (e) {
     assert.instance(e, TransportIdError);
     assert.is((e as TransportIdError).token, token);
@@ -115,7 +117,9 @@ test("unspecified fields keep their value in `into`; the last repeated key wins"
 
 test("into is untouched when the string is invalid", () => {
   const into = emptyTransportId();
-  rejects("traddr:0000:01:00.0 bogus:1", "bogus:1", into);
+  rejects("traddr:0000:01:00.0 adrfam:IPv5", "adrfam:IPv5", into);
+  assert.equal(into, emptyTransportId());
+  rejects("traddr:0000:01:00.0 bogus:1", "bogus:1", into, { strict: true });
   assert.equal(into, emptyTransportId());
 });
 
@@ -131,8 +135,8 @@ test("errors name the offending token", () => {
   rejects("  \t ", "  \t ");
   rejects("trtype:PCIe traddr", "traddr");
   rejects("trtype:PCIe traddr:", "traddr:");
-  rejects("trtype:PCIe color:blue", "color:blue");
-  rejects("trtype:iWARP", "trtype:iWARP");
+  rejects("trtype:PCIe color:blue", "color:blue", undefined, { strict: true });
+  rejects("trtype:iWARP", "trtype:iWARP", undefined, { strict: true });
   rejects("trtype:RDMA adrfam:IPv5", "adrfam:IPv5");
   rejects(`trtype:TCP traddr:${"a".repeat(257)}`, `traddr:${"a".repeat(257)}`);
   rejects(`trtype:TCP trsvcid:${"1".repeat(33)}`, `trsvcid:${"1".repeat(33)}`);
@@ -163,11 +167,51 @@ test("PCIe traddr must be DDDD:BB:DD.F or DDDD.BB.DD.F, checked after the whole 
   assert.is(parseTransportId("trtype:PCIe").traddr, "");
 });
 
-test("custom transports are accepted only when registered", () => {
-  rejects("trtype:vfiouser traddr:/tmp/sock", "trtype:vfiouser");
-  const t = parseTransportId("trtype:MyFabric traddr:x", undefined, { customTransports: ["myfabric"] });
+test("an unknown trtype name is a custom transport, as SPDK; strict accepts only customTransports", () => {
+  const sock = parseTransportId("trtype:vfiouser traddr:/tmp/sock");
+  assert.equal([sock.trtype, sock.trstring, sock.traddr], [TransportType.Custom, "VFIOUSER", "/tmp/sock"]);
+  rejects("trtype:vfiouser traddr:/tmp/sock", "trtype:vfiouser", undefined, { strict: true });
+  const strict = { strict: true, customTransports: ["myfabric"] };
+  const t = parseTransportId("trtype:MyFabric traddr:x", undefined, strict);
   assert.is(t.trtype, TransportType.Custom);
   assert.is(t.trstring, "MYFABRIC");
+});
+
+test("an unknown key is skipped and reported to onWarning, or as a process warning; strict refuses it", async () => {
+  const told: [string, string][] = [];
+  const t = parseTransportId("trtype:TCP color:blue traddr:10.0.0.1 shape=round", undefined, {
+    onWarning: (token, message) => told.push([token, message]),
+  });
+  assert.equal([t.trtype, t.traddr], [TransportType.TCP, "10.0.0.1"]);
+  assert.equal(
+    told.map(([token]) => token),
+    ["color:blue", "shape=round"],
+  );
+  assert.match(told[0]![1], /color:blue.*unknown key/);
+  // Keys SPDK ignores on purpose are not reported.
+  parseTransportId("trtype:TCP hostnqn:nqn.h ns:1", undefined, {
+    onWarning: (token) => told.push([token, ""]),
+  });
+  assert.is(told.length, 2);
+  // Nothing is reported for a string that is refused anyway.
+  assert.throws(() =>
+    parseTransportId("color:blue adrfam:IPv5", undefined, { onWarning: () => told.push(["", ""]) }),
+  );
+  assert.is(told.length, 2);
+
+  const warnings: Error[] = [];
+  const onWarning = (w: Error): void => void warnings.push(w);
+  process.on("warning", onWarning);
+  try {
+    parseTransportId("trtype:PCIe color:blue");
+    await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+  } finally {
+    process.off("warning", onWarning);
+  }
+  assert.equal(
+    warnings.map((w) => (w as Error & { code?: string }).code),
+    [TRID_UNKNOWN_KEY],
+  );
 });
 
 test("parsePciAddress / formatPciAddress", () => {
@@ -206,7 +250,7 @@ test("compare: trtype first, then PCI address parsed", () => {
   assert.ok(compareTransportIds(pcie("0000:00:00.0"), tcp({})) > 0);
 });
 
-test("compare: fabrics order traddr, adrfam, trsvcid, subnqn; subnqn case-sensitive", () => {
+test("compare: fabrics order traddr, adrfam, trsvcid, subnqn; every string field case-insensitive", () => {
   assert.is(compareTransportIds(tcp({ traddr: "FE80::1" }), tcp({ traddr: "fe80::1" })), 0);
   assert.ok(
     compareTransportIds(tcp({ traddr: "10.0.0.1", adrfam: 2 }), tcp({ traddr: "10.0.0.2", adrfam: 1 })) < 0,
@@ -216,7 +260,14 @@ test("compare: fabrics order traddr, adrfam, trsvcid, subnqn; subnqn case-sensit
     compareTransportIds(tcp({ trsvcid: "4420", subnqn: "b" }), tcp({ trsvcid: "4421", subnqn: "a" })) < 0,
   );
   assert.is(compareTransportIds(tcp({ trsvcid: "ABC" }), tcp({ trsvcid: "abc" })), 0);
-  assert.ok(compareTransportIds(tcp({ subnqn: "nqn.A" }), tcp({ subnqn: "nqn.a" })) < 0);
+  assert.is(
+    compareTransportIds(
+      tcp({ subnqn: "nqn.2016-06.IO.spdk:CNODE1" }),
+      tcp({ subnqn: "nqn.2016-06.io.spdk:cnode1" }),
+    ),
+    0,
+  );
+  assert.ok(compareTransportIds(tcp({ subnqn: "nqn.A" }), tcp({ subnqn: "nqn.b" })) < 0);
   assert.ok(compareTransportIds(tcp({ traddr: "a" }), tcp({ traddr: "ab" })) < 0);
 });
 

@@ -16,7 +16,7 @@ test("a held completion times out, the timeout callback fires, and Abort ends it
   const ns = ctrlr.getNamespace(1)!;
   const qp = await ctrlr.allocIoQpair();
   const buf = ctrlr.allocBuffer(512);
-  ctrlr.registerTimeoutCallback(30, () => undefined, null);
+  ctrlr.registerTimeoutCallback(0.03, () => undefined, null); // seconds
   await device.control.holdCompletions(qp.id);
   // Settle into a value at once: the rejection arrives while the test awaits the abort.
   const read = ns.read(qp, buf.bytes, 0, 1).then(
