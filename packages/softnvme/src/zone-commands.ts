@@ -17,6 +17,11 @@ import { type Zone, type ZoneSet, ZoneState } from "./zones.js";
 const ZONE_TYPE_SWR = 0x2;
 /** Report header and descriptor size. */
 const ENTRY = 64;
+/** A 64-bit field with no valid value. */
+const ALL_ONES = 0xffff_ffff_ffff_ffffn;
+
+const hasWritePointer = (z: Zone) =>
+  z.state !== ZoneState.Full && z.state !== ZoneState.ReadOnly && z.state !== ZoneState.Offline;
 
 /** Whether `opcode` belongs to the Zoned Namespace command set. */
 export function isZoneOpcode(opcode: number): boolean {
@@ -90,6 +95,7 @@ function writeDescriptor(b: Uint8Array, at: number, z: Zone): void {
   put8(b, at + 1, z.state << 4);
   put64(b, at + 8, z.capacity);
   put64(b, at + 16, z.start);
-  // A full zone's pointer sits at its capacity end, as QEMU reports it (the specification leaves it undefined).
-  put64(b, at + 24, z.wp);
+  // The write pointer is not valid in the Full, Read Only and Offline states (ZNS, Zone Descriptor);
+  // QEMU then reports all ones, and so do we.
+  put64(b, at + 24, hasWritePointer(z) ? z.wp : ALL_ONES);
 }

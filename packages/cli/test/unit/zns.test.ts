@@ -240,10 +240,10 @@ test("append moves the write pointer, finish makes the zone Full, reset empties 
   await sendZoneAction(t, "finish-zone", 0x100);
   r = await reportZones(t, { from: 0, filter: ZoneReportFilter.Full });
   assert.equal(r.nrZones, 1);
-  // The software controller reports a full zone's write pointer at the end of its capacity.
+  // A full zone's write pointer is not valid: all ones, as QEMU reports it.
   assert.equal(zoneReportLines(r, true), [
     "nr_zones: 1",
-    "SLBA: 0x100      WP: 0x1c0      Cap: 0xc0       State: FULL         Type: SEQWRITE_REQ  ",
+    "SLBA: 0x100      WP: 0xffffffffffffffff Cap: 0xc0       State: FULL         Type: SEQWRITE_REQ  ",
     "Attrs: Zone Descriptor Extension is Not Valid",
   ]);
   const full = await appendToZone(t, 0x100, input(0, 1)).catch((e: unknown) => e);
