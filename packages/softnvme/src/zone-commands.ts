@@ -46,7 +46,11 @@ export function zoneManagementSend(ctx: CommandContext, ns: SoftNamespace): numb
   const selectAll = ((ctx.sqe[13]! >>> 8) & 1) === 1;
   const zones = zonesAt(ns, selectAll ? 0 : sqeSlba(ctx.sqe));
   const action = ctx.sqe[13]! & 0xff;
-  zones.act(action, sqeSlba(ctx.sqe), selectAll, (start, blocks) => ns.zeroBlocks(start, blocks));
+  try {
+    zones.act(action, sqeSlba(ctx.sqe), selectAll, (start, blocks) => ns.zeroBlocks(start, blocks));
+  } finally {
+    ns.saveZones(); // a failing Select All may have acted on some zones already
+  }
   return 0;
 }
 
