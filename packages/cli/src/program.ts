@@ -46,8 +46,8 @@ export function buildProgram(): Command {
     .addHelpText(
       "after",
       `\nWithout -r, commands use a software NVMe controller started in this process: namespaces 1 and 2,\n` +
-        `and 3, which is zoned (nvmekit zns). Its data lives in memory (set ${SOFT_DIR_ENV}=DIR to keep it\n` +
-        `in files; zone states start afresh in each command). Transport IDs are SPDK's:\n` +
+        `and 3, which is zoned (nvmekit zns). Its data lives in memory (set ${SOFT_DIR_ENV}=DIR to keep it,\n` +
+        `and the zone states, in files from one command to the next). Transport IDs are SPDK's:\n` +
         `  -r 'trtype:PCIe traddr:0000:01:00.0'`,
     );
   for (const register of [

@@ -342,7 +342,7 @@ function namespaceManagement(ctrl: SoftController, ctx: CommandContext): number 
       if (ns === undefined) badNamespace(id);
       if (ns.attached) ctrl.changedNamespaces.push(id);
       ctrl.namespaces.delete(id);
-      ns.storage.close();
+      ns.close();
     }
     return 0;
   }

@@ -352,6 +352,7 @@ export class SoftController {
 
   private startShutdown(): void {
     const gen = ++this.generation;
+    for (const ns of this.namespaces.values()) ns.shutdown(); // opened zones become Closed (ZNS)
     this.csts = (this.csts & ~(0x3 << 2)) | (1 << 2); // SHST 01b: shutdown processing occurring
     setTimeout(() => {
       if (gen !== this.generation || this.removed) return;

@@ -4,6 +4,7 @@
  * @module
  */
 import { type BlockStorage, FileStorage, MemoryStorage } from "./block-storage.js";
+import { ZoneStateFile } from "./zone-state-file.js";
 import { type ZonedOptions, ZoneSet } from "./zones.js";
 
 /** One LBA format the soft controller offers (Identify Namespace LBAF entry). */
@@ -39,7 +40,10 @@ export interface SoftNamespaceOptions {
   noiob?: number;
   /** Whether the namespace is attached to the controller (default true). */
   attached?: boolean;
-  /** Keep the blocks in this file (created or grown to size) instead of memory. */
+  /**
+   * Keep the blocks in this file (created or grown to size) instead of memory; a zoned namespace keeps
+   * its zone state next to it, in `<file>.zones`.
+   */
   file?: string;
   /**
    * Keep the blocks in this memory, at least `blocks * blockSize` bytes (a SharedArrayBuffer lets the
@@ -122,6 +126,8 @@ export class SoftNamespace {
   readonly zonedOptions: ZonedOptions | undefined;
   /** Zones and their state when the namespace is zoned, else undefined. */
   zones: ZoneSet | undefined;
+  // Where a zoned namespace in a file keeps its zone state.
+  private readonly zoneFile: ZoneStateFile | undefined;
 
   /** @param options identifier, geometry, metadata and storage */
   constructor(options: SoftNamespaceOptions) {
@@ -138,6 +144,11 @@ export class SoftNamespace {
     this.attached = options.attached ?? true;
     this.storage = openStorage(options, this.blocks * this.blockSize);
     this.metadata = new Uint8Array(this.blocks * this.metadataSize);
+    if (this.zones !== undefined && options.file !== undefined) {
+      this.zoneFile = new ZoneStateFile(`${options.file}.zones`);
+      this.zoneFile.load(this);
+      this.watchZones();
+    }
   }
 
   /** Data bytes per block. */
@@ -168,6 +179,31 @@ export class SoftNamespace {
     }
     this.storage.zero(0, this.storage.byteLength);
     this.metadata = new Uint8Array(this.blocks * this.metadataSize);
+    this.watchZones();
+    this.saveZones();
+  }
+
+  /** Saves the zone state, when the namespace keeps it in a file. */
+  saveZones(): void {
+    if (this.zoneFile !== undefined) this.zoneFile.save(this);
+  }
+
+  /** Controller shutdown: opened zones become Closed, and the zone state is saved. */
+  shutdown(): void {
+    this.zones?.closeOpenZones();
+    this.saveZones();
+  }
+
+  /** Shuts down and releases the storage. */
+  close(): void {
+    this.shutdown();
+    this.storage.close();
+  }
+
+  // The first zone change after a save marks the saved state stale.
+  private watchZones(): void {
+    const file = this.zoneFile;
+    if (file !== undefined && this.zones !== undefined) this.zones.beforeChange = () => file.markStale(this);
   }
 
   /** Copies the data of blocks [lba, lba + into.length / blockSize) into `into`. */

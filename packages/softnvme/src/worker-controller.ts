@@ -107,7 +107,7 @@ function controlOf(model: SoftController, mirror: BarMirror, loop: PollLoop): So
     clearLogs: () => model.clearLogs(),
     shutdown: () => {
       loop.stop();
-      for (const ns of model.namespaces.values()) ns.storage.close();
+      for (const ns of model.namespaces.values()) ns.close();
     },
   };
 }

@@ -17,6 +17,11 @@ import { type Zone, type ZoneSet, ZoneState } from "./zones.js";
 const ZONE_TYPE_SWR = 0x2;
 /** Report header and descriptor size. */
 const ENTRY = 64;
+/** A 64-bit field with no valid value. */
+const ALL_ONES = 0xffff_ffff_ffff_ffffn;
+
+const hasWritePointer = (z: Zone) =>
+  z.state !== ZoneState.Full && z.state !== ZoneState.ReadOnly && z.state !== ZoneState.Offline;
 
 /** Whether `opcode` belongs to the Zoned Namespace command set. */
 export function isZoneOpcode(opcode: number): boolean {
@@ -41,7 +46,11 @@ export function zoneManagementSend(ctx: CommandContext, ns: SoftNamespace): numb
   const selectAll = ((ctx.sqe[13]! >>> 8) & 1) === 1;
   const zones = zonesAt(ns, selectAll ? 0 : sqeSlba(ctx.sqe));
   const action = ctx.sqe[13]! & 0xff;
-  zones.act(action, sqeSlba(ctx.sqe), selectAll, (start, blocks) => ns.zeroBlocks(start, blocks));
+  try {
+    zones.act(action, sqeSlba(ctx.sqe), selectAll, (start, blocks) => ns.zeroBlocks(start, blocks));
+  } finally {
+    ns.saveZones(); // a failing Select All may have acted on some zones already
+  }
   return 0;
 }
 
@@ -90,6 +99,7 @@ function writeDescriptor(b: Uint8Array, at: number, z: Zone): void {
   put8(b, at + 1, z.state << 4);
   put64(b, at + 8, z.capacity);
   put64(b, at + 16, z.start);
-  // A full zone's pointer sits at its capacity end, as QEMU reports it (the specification leaves it undefined).
-  put64(b, at + 24, z.wp);
+  // The write pointer is not valid in the Full, Read Only and Offline states (ZNS, Zone Descriptor);
+  // QEMU then reports all ones, and so do we.
+  put64(b, at + 24, hasWritePointer(z) ? z.wp : ALL_ONES);
 }

@@ -64,7 +64,8 @@ export interface Zone {
   wp: number;
 }
 
-const isOpen = (z: Zone) => z.state === ZoneState.ImplicitlyOpened || z.state === ZoneState.ExplicitlyOpened;
+const isOpenState = (s: number) => s === ZoneState.ImplicitlyOpened || s === ZoneState.ExplicitlyOpened;
+const isOpen = (z: Zone) => isOpenState(z.state);
 const isActive = (z: Zone) => isOpen(z) || z.state === ZoneState.Closed;
 
 function specific(sc: number, why: string): never {
@@ -83,6 +84,11 @@ export class ZoneSet {
   readonly maxActive: number;
   /** The zones, by index. */
   readonly zones: Zone[] = [];
+  /**
+   * Called before a zone's state or write pointer changes (before the data of a write is stored), so
+   * that a saved copy of the zone state can be marked stale first.
+   */
+  beforeChange: (() => void) | undefined;
   // Implicitly opened zones in the order they opened: the oldest is closed first at the open limit.
   private readonly implicitOrder: Zone[] = [];
 
@@ -134,8 +140,25 @@ export class ZoneSet {
 
   /** Puts zone `index` in the Read Only state, as a device's media wear would (a test hook). */
   makeReadOnly(index: number): void {
+    this.beforeChange?.();
+    this.setState(this.zones[index]!, ZoneState.ReadOnly);
+  }
+
+  /** Controller shutdown: every implicitly or explicitly opened zone becomes Closed. */
+  closeOpenZones(): void {
+    const open = this.zones.filter(isOpen);
+    if (open.length > 0) this.beforeChange?.();
+    for (const z of open) this.setState(z, ZoneState.Closed);
+  }
+
+  /**
+   * Sets zone `index` to a state saved earlier (the caller has checked it); an opened zone comes back
+   * Closed, as a shutdown leaves it. The limits are not checked: the zones reached this state within them.
+   */
+  restore(index: number, state: number, wp: number): void {
     const z = this.zones[index]!;
-    this.setState(z, ZoneState.ReadOnly);
+    z.wp = state === ZoneState.Full ? z.start + z.capacity : wp;
+    this.setState(z, isOpenState(state) ? ZoneState.Closed : state);
   }
 
   /**
@@ -162,6 +185,7 @@ export class ZoneSet {
         `${nlb} blocks at ${at} pass the zone's capacity end ${z.start + z.capacity}`,
       );
     }
+    this.beforeChange?.();
     if (!isOpen(z)) this.open(z, ZoneState.ImplicitlyOpened);
     return at;
   }
@@ -190,6 +214,7 @@ export class ZoneSet {
    * `selectAll`; `zero(start, blocks)` erases a reset zone's data. Returns nothing; throws the status.
    */
   act(action: number, lba: number, selectAll: boolean, zero: (start: number, blocks: number) => void): void {
+    this.beforeChange?.();
     if (!selectAll) {
       this.actOn(this.zoneOf(lba), action, zero);
       return;

@@ -3,7 +3,7 @@
  * thread of this process when a command is given no `-r`. Its namespaces are those of
  * {@link DEFAULT_NAMESPACES}, in memory (fast, gone when the command ends) unless
  * {@link SOFT_DIR_ENV} names a folder to keep them in as files, so that what one `nvmekit write`
- * stores the next `nvmekit read` finds.
+ * stores the next `nvmekit read` finds (and the zoned namespace's zone states, in `ns3.img.zones`).
  * @module
  */
 import { mkdirSync } from "node:fs";

@@ -109,7 +109,7 @@ test("zone append returns the LBA the device chose; a full zone refuses with Zon
   assert.is(device.lastCommand(qp.id)!.opcode, 0x7d);
   assert.is(await ns.zoneAppend(qp, buf.bytes, 128, 16), 160);
   const [z] = (await ns.reportZones(qp, 128, { maxZones: 1 })).zones;
-  assert.equal([z!.state, z!.writePointer], [ZoneState.Full, 176]);
+  assert.equal([z!.state, z!.writePointer], [ZoneState.Full, -1], "a full zone has no valid pointer");
   await failsWith(ns.zoneAppend(qp, buf.bytes, 128, 1), "Zone Is Full");
   assert.throws(() => ns.cmdZoneAppend(qp, buf.bytes, 130, 1, null, 0), /not the first LBA of a zone/);
   assert.throws(() => ns.cmdZoneAppend(qp, buf.bytes, 0, 17, null, 0), /count/);
@@ -171,7 +171,7 @@ test("finish, close and offline transitions; invalid ones fail by name; select-a
   await failsWith(ns.read(qp, buf.bytes, 448, 1), "Zone Is Offline");
   let states = (await ns.reportZones(qp)).zones.map((z) => z.state);
   assert.equal([states[0], states[1], states[7]], [ZoneState.Full, ZoneState.Closed, ZoneState.Offline]);
-  assert.is((await ns.reportZones(qp, 0, { filter: ZoneReportFilter.Full })).zones[0]!.writePointer, 48);
+  assert.is((await ns.reportZones(qp, 0, { filter: ZoneReportFilter.Full })).zones[0]!.startLba, 0);
   await ns.resetZone(qp, 0, true);
   const cmd = device.lastCommand(qp.id)!;
   assert.equal([cmd.opcode, cmd.dwords[13]], [0x79, 0x104], "Reset with Select All");
