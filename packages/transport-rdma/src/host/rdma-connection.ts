@@ -196,7 +196,6 @@ export class RdmaConnection implements TransportConnection {
     destroyMemoryDomain(this.memoryDomain);
     this.registered.destroy();
     deallocPd(this.pd);
-    this.endpoint.scratch.free();
     this.endpoint.channel.close();
   }
 

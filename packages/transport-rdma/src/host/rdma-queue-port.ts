@@ -455,7 +455,6 @@ export class RdmaQueuePort implements QueuePort, DataPointerBuilder {
     this.detach();
     this.memory.free(this.capsules);
     this.memory.free(this.responses);
-    this.block.free();
     this.onReleased(this);
   }
 

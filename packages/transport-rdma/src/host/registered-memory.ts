@@ -95,18 +95,15 @@ export class RegisteredMemory {
    */
   constructor(pd: bigint, bytes: number) {
     this.block = new NativeBlock(bytes);
-    try {
-      this.region = registerMemory(pd, this.block.address, this.block.length, IBV_ACCESS_ALL_REMOTE);
-    } catch (e) {
-      this.block.free();
-      throw e;
-    }
+    this.region = registerMemory(pd, this.block.address, this.block.length, IBV_ACCESS_ALL_REMOTE);
     this.range = new RegisteredRange(this.block.bytes, this.block.base, this.region.lkey, this.region.rkey);
   }
 
-  /** Deregisters and unmaps the memory; no queue may use it any more. */
+  /**
+   * Deregisters the memory: the adapter can no longer reach it; no queue may use it any more. The
+   * pages stay mapped while views of them live (see NativeBlock).
+   */
   destroy(): void {
     deregisterMemory(this.region);
-    this.block.free();
   }
 }

@@ -98,7 +98,6 @@ export async function attachRdmaWorkerQueuePair(handle: WorkerQueuePairHandle): 
     await openAndConnect(endpoint, t, port, range);
   } catch (e) {
     await port.release();
-    endpoint.scratch.free();
     endpoint.channel.close();
     throw e;
   }
@@ -108,10 +107,7 @@ export async function attachRdmaWorkerQueuePair(handle: WorkerQueuePairHandle): 
     ...attached,
     close() {
       attached.close();
-      void port.release().then(async () => {
-        endpoint.scratch.free();
-        endpoint.channel.close();
-      });
+      void port.release().then(() => endpoint.channel.close());
     },
   };
 }

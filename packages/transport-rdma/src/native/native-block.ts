@@ -3,17 +3,27 @@
  * view. Work requests, scatter entries and completion arrays the adapter reads or fills must live
  * here (a JavaScript buffer may move or be freed while the adapter still holds its address), and so
  * do the buffers registered with the adapter.
+ *
+ * A view of unmapped memory crashes the process on its next access, and nothing stops a caller from
+ * keeping a buffer after its controller closed. So a block is unmapped only once its ArrayBuffer (and
+ * so every view of it) has been collected, by a FinalizationRegistry, as transport-pcie's mappings
+ * are. Dropping a block is safe once the adapter has been cut off from it (its memory region
+ * deregistered, its queue pair destroyed).
  * @module
  */
 import { NativeError } from "@nvmekit/core";
 import koffi from "koffi";
 import { rdmaLibraries } from "./libraries.js";
 
+const unmapper = new FinalizationRegistry<{ address: bigint; length: number }>((range) => {
+  rdmaLibraries().munmap(range.address, range.length);
+});
+
 const PROT_READ_WRITE = 1 | 2;
 const MAP_PRIVATE_ANONYMOUS = 0x02 | 0x20;
 const MAP_FAILED = 0xffff_ffff_ffff_ffffn;
 
-/** A block of mmap'd memory and its view. Freed once, by {@link NativeBlock.free}. */
+/** A block of mmap'd memory and its view, unmapped once nothing can reach the view. */
 export class NativeBlock {
   /** Address of byte 0, for native calls. */
   readonly address: bigint;
@@ -25,7 +35,6 @@ export class NativeBlock {
   readonly words: Uint32Array;
   /** Bytes mapped (the asked length rounded up to 4 KiB). */
   readonly length: number;
-  private freed = false;
 
   /**
    * Maps `bytes` bytes (rounded up to 4 KiB), zero-filled.
@@ -40,21 +49,12 @@ export class NativeBlock {
     const buffer = koffi.view(this.address, this.length);
     this.bytes = new Uint8Array(buffer);
     this.words = new Uint32Array(buffer);
+    unmapper.register(buffer, { address: this.address, length: this.length });
   }
 
   /** Address of byte `offset`, for native calls. */
   pointer(offset: number): bigint {
     return this.address + BigInt(offset);
-  }
-
-  /**
-   * Unmaps the block. The caller has made sure nothing (the adapter, a view it handed out) still
-   * uses it: reading a view of unmapped memory kills the process.
-   */
-  free(): void {
-    if (this.freed) return;
-    this.freed = true;
-    rdmaLibraries().munmap(this.address, this.length);
   }
 }
 

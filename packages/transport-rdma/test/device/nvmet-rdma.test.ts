@@ -284,7 +284,6 @@ test("memory domains: memory registered under its own keys by a translating doma
     await ctrlr.freeIoQpair(qp);
     await d.detach(ctrlr);
     deregisterMemory(region);
-    block.free();
   }
 });
 
