@@ -22,6 +22,7 @@ import { inThreadRig } from "@nvmekit/softnvme";
 import { pcieTransportModule, vfioModule } from "@nvmekit/transport-pcie";
 import { Container } from "inversify";
 import { BENCH_SECONDS } from "./figures.js";
+import { type Result, randomBelow, timed } from "./timed-loop.js";
 
 /** Alternating rounds per engine and workload (the guest's timing drifts; alternation shares it out). */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -29,39 +30,6 @@ const WRITE_QD = 8;
 const READ_QDS = [1, 32];
 /** Deepest context: its queue pair's requests are the same for both engines. */
 const DEPTH = 32;
-
-interface Result {
-  ios: number;
-  seconds: number;
-  cpuUs: number;
-}
-
-const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
-
-let rnd = 0x2545f491;
-const next = (span: number): number => {
-  rnd ^= rnd << 13;
-  rnd ^= rnd >>> 17;
-  rnd ^= rnd << 5;
-  return (rnd >>> 0) % span;
-};
-
-/** Runs `spin` (one poll-and-resubmit round, returning I/Os completed) for `seconds`, then drains. */
-function timed(seconds: number, spin: () => number, drain: () => number): Result {
-  gc();
-  let ios = 0;
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  const deadline = started + seconds * 1000;
-  for (let i = 1; ; i++) {
-    ios += spin();
-    if ((i & 1023) === 0 && performance.now() >= deadline) break;
-  }
-  const elapsed = (performance.now() - started) / 1000;
-  const used = process.cpuUsage(cpu);
-  while (drain() > 0) spin();
-  return { ios, seconds: elapsed, cpuUs: used.user + used.system };
-}
 
 /** Where the next sequential write goes: chunk and sector, wrapping (with a reset of all zones) at the end. */
 class Cursor {
@@ -167,8 +135,8 @@ function nvmReads(dev: n.nvm_dev, ctx: n.nvm_async_ctx, qd: number, seconds: num
       const done = e.poke();
       while (!stopping && e.ready.length > 0) {
         const s = e.ready.pop()!;
-        s.addrs[0]!.chunk = next(dev.geo.nchunk);
-        s.addrs[0]!.sectr = next(dev.geo.nsectr);
+        s.addrs[0]!.chunk = randomBelow(dev.geo.nchunk);
+        s.addrs[0]!.sectr = randomBelow(dev.geo.nsectr);
         if (n.nvm_cmd_read(dev, s.addrs, 1, s.buf, null, flags, s.ret) !== 0) throw n.nvm_last_error();
       }
       return done;
@@ -249,7 +217,7 @@ function coreReads(dev: n.nvm_dev, qp: QueuePair, qd: number, seconds: number): 
       inFlight -= done;
       while (!stopping && e.ready.length > 0) {
         const s = e.ready.pop()!;
-        const lba = next(dev.geo.nchunk) * dev.chunkStride + next(dev.geo.nsectr);
+        const lba = randomBelow(dev.geo.nchunk) * dev.chunkStride + randomBelow(dev.geo.nsectr);
         if (ns.cmdRead(qp, s.view, lba, 1, coreDone, s) !== 0) throw new Error("no free request");
         inFlight++;
       }

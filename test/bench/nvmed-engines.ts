@@ -8,46 +8,9 @@
 import type { Controller, QueuePair } from "@nvmekit/core";
 import type { Completion } from "@nvmekit/core/nvme-spec";
 import * as n from "@nvmekit/nvmed-compat";
+import { type Result, randomBelow, timed } from "./timed-loop.js";
 
 const IO = 4096;
-
-/** What one round did. */
-interface Result {
-  ios: number;
-  seconds: number;
-  cpuUs: number;
-}
-
-const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
-
-/**
- * xorshift32: a cheap random block index with no allocation. Scaled by a multiplication: a modulo of
- * the unsigned value (a double past 2^31) is a C call in V8, which cost more than either engine's I/O.
- */
-let rnd = 0x2545f491;
-const nextBlock = (span: number): number => {
-  rnd ^= rnd << 13;
-  rnd ^= rnd >>> 17;
-  rnd ^= rnd << 5;
-  return Math.floor(((rnd >>> 0) * span) / 0x1_0000_0000);
-};
-
-/** Runs `spin` (one poll-and-resubmit round, returning I/Os completed) for `seconds`, then drains. */
-function timed(seconds: number, spin: () => number, inFlight: () => number): Result {
-  gc();
-  let ios = 0;
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  const deadline = started + seconds * 1000;
-  for (let i = 1; ; i++) {
-    ios += spin();
-    if ((i & 1023) === 0 && performance.now() >= deadline) break;
-  }
-  const elapsed = (performance.now() - started) / 1000;
-  const used = process.cpuUsage(cpu);
-  while (inFlight() > 0) spin();
-  return { ios, seconds: elapsed, cpuUs: used.user + used.system };
-}
 
 /** nvmed direct AIO: `qd` contexts with their own nvmed_get_buffer page, resubmitted as they complete. */
 function nvmedAio(h: n.NVMED_HANDLE, qd: number, seconds: number): Result {
@@ -68,7 +31,7 @@ function nvmedAio(h: n.NVMED_HANDLE, qd: number, seconds: number): Result {
   const submitReady = (): void => {
     while (ready.length > 0) {
       const c = ready.pop()!;
-      c.start_lba = nextBlock(span) * IO;
+      c.start_lba = randomBelow(span) * IO;
       if (n.nvmed_aio_read(c) !== 0) {
         ready.push(c); // queue full: reap first
         break;
@@ -114,7 +77,7 @@ function coreCallback(ctrlr: Controller, nsid: number, qp: QueuePair, qd: number
   const submitReady = (): void => {
     while (ready.length > 0) {
       const s = ready.pop()!;
-      if (ns.cmdRead(qp, s.view, nextBlock(span) * blocks, blocks, coreDone, s) !== 0) {
+      if (ns.cmdRead(qp, s.view, randomBelow(span) * blocks, blocks, coreDone, s) !== 0) {
         ready.push(s);
         break;
       }
