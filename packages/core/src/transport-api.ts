@@ -17,6 +17,7 @@ export { RegionDmaAllocator } from "./dma/region-allocator.js";
 export { type ConnectParams, connectQueue, whileQueueIdBusy } from "./fabrics/queue-connect.js";
 export * from "./index.js";
 export * from "./ns/split.js";
+export { CompletionRing } from "./qpair/completion-ring.js";
 export * from "./qpair/queue-link.js";
 export * from "./rq/pool.js";
 export * from "./rq/tracker.js";

@@ -21,6 +21,7 @@ import {
   type NvmeCommand,
 } from "@nvmekit/core/nvme-spec";
 import {
+  CompletionRing,
   type DataPointerBuilder,
   type DataPointerLists,
   type DmaBuffer,
@@ -149,10 +150,8 @@ export class RdmaQueuePort implements QueuePort, DataPointerBuilder {
   /** Receives consumed and not yet reposted, chained the same way. */
   private recvHead = -1;
   private recvTail = -1;
-  /** Completions ready for the core: 4 dwords each. */
-  private readonly cq: Uint32Array;
-  private cqHead = 0;
-  private cqCount = 0;
+  /** Completions received and not yet polled. */
+  private readonly cq: CompletionRing;
   private closed = true;
   private released = false;
   private flushQueued = false;
@@ -214,7 +213,7 @@ export class RdmaQueuePort implements QueuePort, DataPointerBuilder {
     this.sent = new Uint8Array(depth);
     this.answered = new Uint8Array(depth);
     this.early = new Uint32Array(depth * 4);
-    this.cq = new Uint32Array(depth * 4);
+    this.cq = new CompletionRing(depth);
     this.waitForInterrupt = (ms) => this.sleep(ms);
   }
 
@@ -270,7 +269,7 @@ export class RdmaQueuePort implements QueuePort, DataPointerBuilder {
     this.closed = false;
     this.sendHead = this.sendTail = -1;
     this.recvHead = this.recvTail = -1;
-    this.cqHead = this.cqCount = 0;
+    this.cq.clear();
     this.outstanding.fill(0);
     for (let i = 0; i < this.depth; i++) this.chainRecv(i);
     const rc = this.flushRecvs();
@@ -363,7 +362,7 @@ export class RdmaQueuePort implements QueuePort, DataPointerBuilder {
     const cid = cmd[0]! >>> 16;
     if (this.closed) {
       // Nothing can carry it: answer it at once, so it is never lost.
-      this.pushCompletion(0, 0, this.qid << 16, (cid | (LOST_STATUS << 17)) >>> 0);
+      this.cq.push(0, 0, this.qid << 16, (cid | (LOST_STATUS << 17)) >>> 0);
       return;
     }
     this.capsuleWords.set(cmd, cid * 16);
@@ -403,16 +402,8 @@ export class RdmaQueuePort implements QueuePort, DataPointerBuilder {
   /** Takes the oldest finished command's completion, reaping the adapter's completion queue when none is ready. */
   poll(out: Uint32Array): boolean {
     if (this.sendHead >= 0) this.flushSends();
-    if (this.cqCount === 0) this.reap();
-    if (this.cqCount === 0) return false;
-    const at = this.cqHead << 2;
-    out[0] = this.cq[at]!;
-    out[1] = this.cq[at + 1]!;
-    out[2] = this.cq[at + 2]!;
-    out[3] = this.cq[at + 3]!;
-    this.cqHead = this.cqHead + 1 === this.depth ? 0 : this.cqHead + 1;
-    this.cqCount--;
-    return true;
+    if (this.cq.count === 0) this.reap();
+    return this.cq.take(out);
   }
 
   /** Nothing to tell the target: receives are reposted as they are reaped. */
@@ -462,13 +453,13 @@ export class RdmaQueuePort implements QueuePort, DataPointerBuilder {
     const verbs = this.verbs;
     // A closed queue waits out the time: a poller looping on it must not spin.
     if (verbs === null || this.closed)
-      return new Promise<boolean>((resolve) => setTimeout(resolve, timeoutMs, this.cqCount > 0));
+      return new Promise<boolean>((resolve) => setTimeout(resolve, timeoutMs, this.cq.count > 0));
     if (this.sendHead >= 0) this.flushSends();
     // Arm first, then look once more: a completion that came before arming raises no event.
     dataPathCalls.count++;
     verbs.dataPath.reqNotifyCq(verbs.cq, 0);
-    if (this.cqCount === 0) this.reap();
-    if (this.cqCount > 0) return new Promise<boolean>((resolve) => setImmediate(resolve, true));
+    if (this.cq.count === 0) this.reap();
+    if (this.cq.count > 0) return new Promise<boolean>((resolve) => setImmediate(resolve, true));
     return verbs.waitForEvent(timeoutMs);
   }
 
@@ -536,7 +527,7 @@ export class RdmaQueuePort implements QueuePort, DataPointerBuilder {
       this.connectCid = -1;
       if (this.early[e + 3]! >>> 17 === 0) this.cntlid = this.early[e]! & 0xffff;
     }
-    this.pushCompletion(this.early[e]!, this.early[e + 1]!, this.early[e + 2]!, this.early[e + 3]!);
+    this.cq.push(this.early[e]!, this.early[e + 1]!, this.early[e + 2]!, this.early[e + 3]!);
   }
 
   private chainRecv(slot: number): void {
@@ -557,16 +548,6 @@ export class RdmaQueuePort implements QueuePort, DataPointerBuilder {
     return this.verbs.dataPath.postRecv(this.verbs.qp, this.recvWrPointers[head]!, this.badWrPointer);
   }
 
-  private pushCompletion(dw0: number, dw1: number, dw2: number, dw3: number): void {
-    if (this.cqCount === this.depth) return; // more completions than commands: the core ignores strays anyway
-    const at = ((this.cqHead + this.cqCount) % this.depth) << 2;
-    this.cq[at] = dw0;
-    this.cq[at + 1] = dw1;
-    this.cq[at + 2] = dw2;
-    this.cq[at + 3] = dw3;
-    this.cqCount++;
-  }
-
   /**
    * The queue failed: tell the owner once, then answer every command still outstanding with an
    * abort, so none is ever lost. Later completions of the flushed work requests are never reaped.
@@ -578,7 +559,7 @@ export class RdmaQueuePort implements QueuePort, DataPointerBuilder {
     for (let cid = 0; cid < this.depth; cid++) {
       if (this.outstanding[cid] === 0) continue;
       this.outstanding[cid] = 0;
-      this.pushCompletion(0, 0, this.qid << 16, (cid | (LOST_STATUS << 17)) >>> 0);
+      this.cq.push(0, 0, this.qid << 16, (cid | (LOST_STATUS << 17)) >>> 0);
     }
   }
 }

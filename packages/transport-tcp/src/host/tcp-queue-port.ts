@@ -20,6 +20,7 @@ import {
   type NvmeCommand,
 } from "@nvmekit/core/nvme-spec";
 import {
+  CompletionRing,
   type DataPointerBuilder,
   type DataPointerLists,
   type Payload,
@@ -95,10 +96,8 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
   /** Per command identifier: its payload while outstanding, and whether its data went in-capsule. */
   private readonly payloads: (Payload | null)[];
   private readonly inCapsule: Uint8Array;
-  /** Completions received and not yet polled: 4 dwords each. */
-  private readonly cq: Uint32Array;
-  private cqHead = 0;
-  private cqCount = 0;
+  /** Completions received and not yet polled. */
+  private readonly cq: CompletionRing;
   private out: Buffer = Buffer.allocUnsafe(INITIAL_OUTPUT);
   /** The command being posted, as bytes for the encoder (a copy: the command's own array may not be byte-viewable cheaply). */
   private readonly sqe = new Uint8Array(SQE_LENGTH);
@@ -148,7 +147,7 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
     this.outstanding = new Uint8Array(settings.depth);
     this.writes = new Uint8Array(settings.depth);
     this.received = new Uint32Array(settings.depth);
-    this.cq = new Uint32Array(settings.depth * 4);
+    this.cq = new CompletionRing(settings.depth);
     this.reader = new PduReader(this);
     this.waitForInterrupt = (ms) => this.waitForCompletion(ms);
   }
@@ -190,8 +189,7 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
     this.rxType = -1;
     this.rxPayload = null;
     this.connectCid = -1;
-    this.cqHead = 0;
-    this.cqCount = 0;
+    this.cq.clear();
     this.outLength = 0;
     this.payloads.fill(null);
     this.outstanding.fill(0);
@@ -306,15 +304,7 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
 
   /** Takes the oldest received completion. */
   poll(out: Uint32Array): boolean {
-    if (this.cqCount === 0) return false;
-    const at = this.cqHead << 2;
-    out[0] = this.cq[at]!;
-    out[1] = this.cq[at + 1]!;
-    out[2] = this.cq[at + 2]!;
-    out[3] = this.cq[at + 3]!;
-    this.cqHead = this.cqHead + 1 === this.depth ? 0 : this.cqHead + 1;
-    this.cqCount--;
-    return true;
+    return this.cq.take(out);
   }
 
   /** Nothing to tell the target: completions need no acknowledgement on NVMe/TCP. */
@@ -519,14 +509,7 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
   }
 
   private pushCompletion(dw0: number, dw1: number, dw2: number, dw3: number): void {
-    if (this.cqCount === this.depth) return; // more completions than commands: the core ignores strays anyway
-    const slot = (this.cqHead + this.cqCount) % this.depth;
-    const at = slot << 2;
-    this.cq[at] = dw0;
-    this.cq[at + 1] = dw1;
-    this.cq[at + 2] = dw2;
-    this.cq[at + 3] = dw3;
-    this.cqCount++;
+    this.cq.push(dw0, dw1, dw2, dw3);
     if (this.wakeUp !== null) this.wake(true);
   }
 
@@ -539,7 +522,7 @@ export class TcpQueuePort implements QueuePort, DataPointerBuilder, PduHandler {
     // its Connect's answer waits for the code that sent it): answer after the event loop has run, not
     // at once, or a poller looping on this would never let that code run. A closed queue waits out
     // the time, for the same reason.
-    if (this.cqCount > 0) return new Promise<boolean>((resolve) => setImmediate(resolve, true));
+    if (this.cq.count > 0) return new Promise<boolean>((resolve) => setImmediate(resolve, true));
     if (this.waiting !== null) return this.waiting;
     if (this.waitTimer === null || this.waitMs !== timeoutMs) {
       if (this.waitTimer !== null) clearTimeout(this.waitTimer);
