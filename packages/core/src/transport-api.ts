@@ -14,7 +14,13 @@ export * from "./dataptr/sgl.js";
 export { DmaViewMarks } from "./dma/dma-memory.js";
 export { type Block, FirstFitAllocator, GRANULE } from "./dma/first-fit.js";
 export { RegionDmaAllocator } from "./dma/region-allocator.js";
-export { type ConnectParams, connectQueue, whileQueueIdBusy } from "./fabrics/queue-connect.js";
+export {
+  type ConnectParams,
+  connectQueue,
+  connectWorkerQueue,
+  type WorkerConnectIdentity,
+  whileQueueIdBusy,
+} from "./fabrics/queue-connect.js";
 export * from "./index.js";
 export * from "./ns/split.js";
 export { CompletionRing } from "./qpair/completion-ring.js";

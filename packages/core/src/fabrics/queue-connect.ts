@@ -19,6 +19,7 @@ import {
   encodeConnectData,
 } from "../nvme-spec/fabrics.js";
 import { GenericStatus, StatusCodeType } from "../nvme-spec/status.js";
+import { parseHostId } from "../options/host-identity.js";
 import type { QueuePort } from "../transport/contract.js";
 
 /** What a Connect names. */
@@ -106,6 +107,50 @@ export async function connectQueue(
   } finally {
     dma.free(data);
   }
+}
+
+/**
+ * What a fabric transport's worker-queue handle carries so the worker can Connect its own queue
+ * (structured-clonable: it crosses to the worker in `postMessage`).
+ */
+export interface WorkerConnectIdentity {
+  /** Queue identifier. */
+  readonly qid: number;
+  /** Host NQN. */
+  readonly hostnqn: string;
+  /** Host ID as UUID text. */
+  readonly hostid: string;
+  /** Subsystem NQN. */
+  readonly subnqn: string;
+  /** Time limit of each connect step, in milliseconds. */
+  readonly timeoutMs: number;
+  /** One Int32: the controller ID to Connect with (the controller's thread updates it after a reset). */
+  readonly controllerId: SharedArrayBuffer;
+}
+
+/**
+ * {@link connectQueue} for a worker's I/O queue: the controller ID the controller's thread last
+ * published in `identity.controllerId`, no keep-alive (the admin queue has it). Threading: the worker's.
+ * @throws what {@link connectQueue} throws
+ */
+export function connectWorkerQueue(
+  port: QueuePort,
+  dma: DmaAllocator,
+  identity: WorkerConnectIdentity,
+): Promise<number> {
+  return connectQueue(
+    port,
+    dma,
+    {
+      qid: identity.qid,
+      cntlid: Atomics.load(new Int32Array(identity.controllerId), 0),
+      hostid: parseHostId(identity.hostid),
+      hostnqn: identity.hostnqn,
+      subnqn: identity.subnqn,
+      katoMs: 0,
+    },
+    identity.timeoutMs,
+  );
 }
 
 /** Connects tried on an I/O queue whose ID the target still holds (about 1 s in all). */

@@ -11,8 +11,8 @@
 import {
   type AttachedQueuePair,
   attachQueuePair,
-  connectQueue,
-  parseHostId,
+  connectWorkerQueue,
+  type WorkerConnectIdentity,
   type WorkerQueuePairHandle,
   whileQueueIdBusy,
 } from "@nvmekit/core/transport";
@@ -26,13 +26,11 @@ import { RdmaQueuePort } from "./rdma-queue-port.js";
 import { RegisteredRange, type RegisteredRangeHandle } from "./registered-memory.js";
 
 /** The RDMA transport's part of a {@link WorkerQueuePairHandle}: how to reach and Connect the queue. */
-export interface RdmaQueueHandle {
+export interface RdmaQueueHandle extends WorkerConnectIdentity {
   /** The target's address. */
   readonly host: string;
   /** The target's port. */
   readonly port: number;
-  /** Queue identifier. */
-  readonly qid: number;
   /** Entries. */
   readonly depth: number;
   /** Largest write carried in-capsule. */
@@ -45,16 +43,6 @@ export interface RdmaQueueHandle {
   readonly limits: DeviceLimits;
   /** The worker's range of the controller's registered memory: its buffers, capsules and responses. */
   readonly memory: RegisteredRangeHandle;
-  /** Host NQN. */
-  readonly hostnqn: string;
-  /** Host ID as UUID text. */
-  readonly hostid: string;
-  /** Subsystem NQN. */
-  readonly subnqn: string;
-  /** Time limit of each connect step, in milliseconds. */
-  readonly timeoutMs: number;
-  /** One Int32: the controller ID to Connect with (the controller's thread updates it after a reset). */
-  readonly controllerId: SharedArrayBuffer;
 }
 
 /** Registered bytes a worker's queue of `depth` entries needs besides its buffers: capsules and responses. */
@@ -122,19 +110,7 @@ function openAndConnect(
   return whileQueueIdBusy(async () => {
     await connectRdmaQueue(endpoint, port);
     try {
-      await connectQueue(
-        port,
-        range,
-        {
-          qid: t.qid,
-          cntlid: Atomics.load(new Int32Array(t.controllerId), 0),
-          hostid: parseHostId(t.hostid),
-          hostnqn: t.hostnqn,
-          subnqn: t.subnqn,
-          katoMs: 0,
-        },
-        t.timeoutMs,
-      );
+      await connectWorkerQueue(port, range, t);
     } catch (e) {
       port.detach();
       throw e;

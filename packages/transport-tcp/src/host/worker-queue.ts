@@ -9,8 +9,8 @@
 import {
   type AttachedQueuePair,
   attachQueuePair,
-  connectQueue,
-  parseHostId,
+  connectWorkerQueue,
+  type WorkerConnectIdentity,
   type WorkerQueuePairHandle,
   whileQueueIdBusy,
 } from "@nvmekit/core/transport";
@@ -19,29 +19,17 @@ import { openSocket } from "./socket.js";
 import { TcpQueuePort } from "./tcp-queue-port.js";
 
 /** The NVMe/TCP transport's part of a {@link WorkerQueuePairHandle}: how to reach and Connect the queue. */
-export interface TcpQueueHandle {
+export interface TcpQueueHandle extends WorkerConnectIdentity {
   /** The target's address. */
   readonly host: string;
   /** The target's TCP port. */
   readonly port: number;
-  /** Queue identifier. */
-  readonly qid: number;
   /** Entries. */
   readonly depth: number;
   /** Largest write carried in-capsule. */
   readonly inCapsuleBytes: number;
   /** Digests to ask for. */
   readonly digests: number;
-  /** Host NQN. */
-  readonly hostnqn: string;
-  /** Host ID as UUID text. */
-  readonly hostid: string;
-  /** Subsystem NQN. */
-  readonly subnqn: string;
-  /** Time limit of each connect step, in milliseconds. */
-  readonly timeoutMs: number;
-  /** One Int32: the controller ID to Connect with (the controller's thread updates it after a reset). */
-  readonly controllerId: SharedArrayBuffer;
 }
 
 /**
@@ -77,20 +65,7 @@ function openAndConnect(port: TcpQueuePort, t: TcpQueueHandle, dma: PlainMemory)
     port.attach(await openSocket(t.host, t.port, t.timeoutMs, (bytes) => port.receive(bytes)));
     try {
       await port.initialize(t.timeoutMs);
-      const cntlid = Atomics.load(new Int32Array(t.controllerId), 0);
-      await connectQueue(
-        port,
-        dma,
-        {
-          qid: t.qid,
-          cntlid,
-          hostid: parseHostId(t.hostid),
-          hostnqn: t.hostnqn,
-          subnqn: t.subnqn,
-          katoMs: 0,
-        },
-        t.timeoutMs,
-      );
+      await connectWorkerQueue(port, dma, t);
     } catch (e) {
       await port.release();
       throw e;
