@@ -13,6 +13,7 @@ import { pcieTransportModule, vfioModule } from "@nvmekit/transport-pcie";
 import { Container } from "inversify";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { fill } from "./seeded-bytes.js";
 
 const sh = (cmd: string, args: string[]): string => execFileSync(cmd, args, { encoding: "utf8" });
 const bind = (driver: "vfio" | "nvme"): string => sh("sh", ["test/rig/guest/nvme-bind.sh", driver]).trim();
@@ -41,18 +42,6 @@ const chunkState: Record<string, number> = {
   READONLY: n.NVM_CHUNK_STATE_CLOSED,
   OFFLINE: n.NVM_CHUNK_STATE_OFFLINE,
 };
-
-/** Deterministic bytes (xorshift32). */
-function fill(view: Uint8Array, seed: number): Uint8Array {
-  let x = seed | 1;
-  for (let i = 0; i < view.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    view[i] = x & 0xff;
-  }
-  return view;
-}
 
 /** The chunks this suite uses (core's zoned suite uses 0-13). */
 const FIRST = 40;

@@ -13,6 +13,7 @@ import { pcieTransportModule, vfioModule } from "@nvmekit/transport-pcie";
 import { Container } from "inversify";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { fill } from "./seeded-bytes.js";
 
 const bind = (driver: "vfio" | "nvme"): string =>
   execFileSync("sh", ["test/rig/guest/nvme-bind.sh", driver], { encoding: "utf8" }).trim();
@@ -35,18 +36,6 @@ const vfioInterrupts = (): number =>
       }
       return sum + n;
     }, 0);
-
-/** Deterministic bytes (xorshift32) so a failure is reproducible. */
-function fill(view: Uint8Array, seed: number): Uint8Array {
-  let x = seed | 1;
-  for (let i = 0; i < view.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    view[i] = x & 0xff;
-  }
-  return view;
-}
 
 const same = (a: Uint8Array, b: Uint8Array, what: string): void =>
   assert.ok(Buffer.compare(a, b) === 0, `${what}: bytes differ`);
