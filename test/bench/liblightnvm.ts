@@ -16,13 +16,12 @@
 import "reflect-metadata";
 import { execFileSync } from "node:child_process";
 import { coreModule, type Namespace, NvmeDriver, type QueuePair, ZoneSendAction } from "@nvmekit/core";
-import type { Completion } from "@nvmekit/core/nvme-spec";
 import * as n from "@nvmekit/liblightnvm-compat";
 import { inThreadRig } from "@nvmekit/softnvme";
 import { pcieTransportModule, vfioModule } from "@nvmekit/transport-pcie";
 import { Container } from "inversify";
 import { BENCH_SECONDS } from "./figures.js";
-import { type Result, randomBelow, timed } from "./timed-loop.js";
+import { type CoreSlot, coreDone, type Result, randomBelow, timed } from "./timed-loop.js";
 
 /** Alternating rounds per engine and workload (the guest's timing drifts; alternation shares it out). */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -151,14 +150,6 @@ function nvmReads(dev: n.nvm_dev, ctx: n.nvm_async_ctx, qd: number, seconds: num
 }
 
 // ---- core's callback face ----
-
-interface CoreSlot {
-  view: Uint8Array;
-  ready: CoreSlot[];
-}
-function coreDone(slot: CoreSlot, _cpl: Completion): void {
-  slot.ready.push(slot);
-}
 
 function coreEngine(dev: n.nvm_dev, qd: number) {
   const ready: CoreSlot[] = [];

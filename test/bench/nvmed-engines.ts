@@ -6,9 +6,8 @@
  * @module
  */
 import type { Controller, QueuePair } from "@nvmekit/core";
-import type { Completion } from "@nvmekit/core/nvme-spec";
 import * as n from "@nvmekit/nvmed-compat";
-import { type Result, randomBelow, timed } from "./timed-loop.js";
+import { type CoreSlot, coreDone, type Result, randomBelow, timed } from "./timed-loop.js";
 
 const IO = 4096;
 
@@ -56,20 +55,12 @@ function nvmedAio(h: n.NVMED_HANDLE, qd: number, seconds: number): Result {
   return r;
 }
 
-interface Slot {
-  view: Uint8Array;
-  ready: Slot[];
-}
-function coreDone(slot: Slot, _cpl: Completion): void {
-  slot.ready.push(slot);
-}
-
 /** core's callback face: `qd` slots on `qp`, reading namespace `ns` of `ctrlr`. */
 function coreCallback(ctrlr: Controller, nsid: number, qp: QueuePair, qd: number, seconds: number): Result {
   const ns = ctrlr.getNamespace(nsid)!;
   const blocks = IO / ns.sectorSize;
   const span = Math.floor(ns.numSectors / blocks);
-  const ready: Slot[] = [];
+  const ready: CoreSlot[] = [];
   const buffers = Array.from({ length: qd }, () => ctrlr.allocBuffer(IO, 4096));
   for (const b of buffers) ready.push({ view: b.bytes, ready });
   let inFlight = 0;

@@ -1,8 +1,24 @@
 /**
  * The timed loop the compat benchmarks run each engine in (nvmed, liblightnvm): a spin function
  * polls and resubmits for a fixed time, then what is in flight drains; CPU time is the process's.
+ * Also the slot core's callback-face engine resubmits.
  * @module
  */
+
+import type { Completion } from "@nvmekit/core/nvme-spec";
+
+/** One buffer of core's callback-face engine: resubmitted once its command completed. */
+export interface CoreSlot {
+  /** The slot's buffer (DMA memory). */
+  view: Uint8Array;
+  /** Where a completed slot waits to be resubmitted (shared by an engine's slots). */
+  ready: CoreSlot[];
+}
+
+/** The callback core's engines give cmdRead/cmdWrite: the slot is ready again. */
+export function coreDone(slot: CoreSlot, _cpl: Completion): void {
+  slot.ready.push(slot);
+}
 
 /** What one round did. */
 export interface Result {
