@@ -4,7 +4,8 @@
  * @module
  */
 export { run } from "./main.js";
+export * from "./perf/block-stamp.js";
 export * from "./perf/latency-recorder.js";
-export * from "./perf/pattern-data.js";
+export * from "./perf/verify-model.js";
 export * from "./perf/workload.js";
 export * from "./perf/workload-spec.js";

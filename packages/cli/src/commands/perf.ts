@@ -86,6 +86,19 @@ function depthShares(depth: number, qpairs: number): number[] {
 }
 
 /**
+ * With verify, worker `w`'s copy of `job`: each worker verifies its own part of each namespace (the
+ * job's own part, cut in `workers` pieces), since two models of one block would disagree.
+ */
+function inPart(job: WorkerJob, w: number, workers: number): WorkerJob {
+  const part = job.spec.part;
+  if (!job.spec.verify || part === undefined) return job;
+  return {
+    ...job,
+    spec: { ...job.spec, part: { index: part.index * workers + w, count: part.count * workers } },
+  };
+}
+
+/**
  * Runs the jobs on this thread, or the same set of jobs in each of `workers` threads (SPDK perf's
  * model: -q per namespace per worker). Returns every job's namespace, worker (when any) and figures.
  */
@@ -107,7 +120,7 @@ async function runJobs(
   }
   const results = await runInWorkers(
     ctrlr,
-    Array.from({ length: workers }, () => jobs),
+    Array.from({ length: workers }, (_, w) => jobs.map((job) => inPart(job, w, workers))),
     options,
   );
   return results.map((result, i) => ({
@@ -130,8 +143,15 @@ async function runPerf(ctrlr: Controller, flags: PerfFlags): Promise<PerfSummary
   }
   const jobs: WorkerJob[] = [];
   for (const [ns, checked] of chosen) {
-    for (const depth of depthShares(checked.queueDepth, flags.qpairs))
-      jobs.push({ ns, spec: { ...checked, queueDepth: depth } });
+    for (const [k, depth] of depthShares(checked.queueDepth, flags.qpairs).entries()) {
+      // With verify each queue pair (and each worker's) checks a part of the namespace of its own.
+      const part = spec.verify ? { part: { index: k, count: flags.qpairs } } : {};
+      const job = { ns, spec: { ...checked, queueDepth: depth, ...part } };
+      // Each part still needs a range per I/O in flight.
+      for (let w = 0; w < (flags.workers ?? 1); w++)
+        checkWorkload(inPart(job, w, flags.workers ?? 1).spec, ns);
+      jobs.push(job);
+    }
   }
   let interrupted = false;
   const onSigint = () => {

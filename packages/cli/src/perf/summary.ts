@@ -74,10 +74,15 @@ export function summaryNotes(s: PerfSummary): string[] {
     `CPU ${formatNumber(t.cpuUsPerIo, 2)} µs per I/O; ${formatNumber(t.ios)} I/Os in ${t.seconds.toFixed(2)} s`,
   ];
   if (s.workload.verify) {
+    const v = t.verify;
     notes.push(
-      `verify: ${t.verifyFailures} of ${formatNumber(t.reads)} reads did not return what was written`,
+      `verify: ${t.verifyFailures} of ${formatNumber(t.reads)} reads did not return what was written ` +
+        `(${v.lost} lost, ${v.stale} stale, ${v.torn} torn, ${v.misdirected} misdirected, ` +
+        `${v.phantom} phantom, ${v.unfilled} unfilled, ${v.garbled} garbled)`,
     );
+    if (t.firstVerifyFailure !== undefined) notes.push(`first: ${t.firstVerifyFailure}`);
   }
+  if (t.duplicateCompletions > 0) notes.push(`${t.duplicateCompletions} completions of I/Os not in flight`);
   if (t.errors > 0) notes.push(`${t.errors} I/Os completed with an error status`);
   if (s.interrupted) notes.push("interrupted: the figures cover the time until Ctrl-C");
   return notes;

@@ -24,8 +24,40 @@ export interface WorkloadSpec {
   seconds: number;
   /** Stop after this many I/Os even if time remains (0: no limit). */
   maxIos?: number;
-  /** Write verifiable patterns (after pre-filling the range) and check every read. */
+  /**
+   * Stamp every written block (LBA, write sequence, CRC) after pre-filling the range, and check every
+   * read against a model of what each block must hold.
+   */
   verify: boolean;
+  /**
+   * Run on part `index` of `count` equal parts of the namespace (whole I/Os; default the whole
+   * namespace): jobs that verify the same namespace at once each need their own part.
+   */
+  part?: WorkloadPart;
+}
+
+/** Part `index` of `count` equal parts of a namespace. */
+export interface WorkloadPart {
+  /** Which part, from 0. */
+  index: number;
+  /** How many parts. */
+  count: number;
+}
+
+/** A range of I/O-sized units. */
+export interface UnitRange {
+  /** The first unit. */
+  first: number;
+  /** How many. */
+  count: number;
+}
+
+/** The I/O-sized units of `ns` a job with `spec` runs on: [first, first + count). */
+export function unitsOf(spec: WorkloadSpec, ns: Namespace): UnitRange {
+  const total = Math.floor(ns.numSectors / (spec.ioSize / ns.extendedBlockSize));
+  const { index, count } = spec.part ?? { index: 0, count: 1 };
+  const first = Math.floor((total * index) / count);
+  return { first, count: Math.floor((total * (index + 1)) / count) - first };
 }
 
 /**
@@ -60,6 +92,18 @@ export function checkWorkload(spec: WorkloadSpec, ns: Namespace): WorkloadSpec {
   }
   if (!Number.isInteger(spec.queueDepth) || spec.queueDepth < 1) {
     throw new InvalidArgumentError("queueDepth", `${spec.queueDepth}: give a positive integer`);
+  }
+  const part = spec.part;
+  if (part !== undefined && !(Number.isInteger(part.index) && part.index >= 0 && part.index < part.count)) {
+    throw new InvalidArgumentError("part", `${part.index} of ${part.count}: give 0 <= index < count`);
+  }
+  // Verify keeps every I/O in flight on a range of its own.
+  if (spec.verify && unitsOf(spec, ns).count < spec.queueDepth) {
+    throw new InvalidArgumentError(
+      "queueDepth",
+      `${spec.queueDepth} verified I/Os in flight need as many ${spec.ioSize}-byte ranges; ` +
+        `namespace ${ns.id}${part === undefined ? "" : ` (part ${part.index} of ${part.count})`} has ${unitsOf(spec, ns).count}`,
+    );
   }
   if (!(spec.seconds > 0)) throw new InvalidArgumentError("seconds", `${spec.seconds}: give a positive time`);
   return { ...spec, readPercent };

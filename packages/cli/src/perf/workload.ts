@@ -7,12 +7,20 @@
  * @module
  */
 
-import { type DmaBuffer, DOORBELL_BATCH, type Namespace, type QueuePair } from "@nvmekit/core";
+import {
+  type DmaBuffer,
+  DOORBELL_BATCH,
+  InvalidArgumentError,
+  type Namespace,
+  type QueuePair,
+  StateError,
+} from "@nvmekit/core";
 import type { Completion } from "@nvmekit/core/nvme-spec";
 import type * as hdr from "hdr-histogram-js";
+import { BlockViews } from "./block-stamp.js";
 import { LatencyRecorder, newLatencyHistogram } from "./latency-recorder.js";
-import { walkPattern } from "./pattern-data.js";
-import type { WorkloadSpec } from "./workload-spec.js";
+import { addVerifyCounts, noVerifyCounts, type VerifyCounts, VerifyModel } from "./verify-model.js";
+import { unitsOf, type WorkloadSpec } from "./workload-spec.js";
 
 /** Latency figures of a run, in microseconds. */
 export interface LatencySummary {
@@ -58,8 +66,14 @@ export interface WorkloadResult {
   iopsPerSecond: number[];
   /** IOPS over each {@link SAMPLE_MS} interval of the run, for charts finer than a second. */
   iopsSamples: number[];
-  /** Verification failures (with `verify`): LBAs whose data was not their pattern. */
+  /** Verification failures (with `verify`): reads that did not return what the model says was written. */
   verifyFailures: number;
+  /** What verify counted (all 0 without `verify`). */
+  verify: VerifyCounts;
+  /** The first verification failure, described (with `verify`, when there was one). */
+  firstVerifyFailure?: string;
+  /** Completions of I/Os that were not in flight: a command completed twice (0 when all is well). */
+  duplicateCompletions: number;
   /** I/Os that completed with an error status. */
   errors: number;
 }
@@ -118,10 +132,14 @@ class Slot {
   lba = 0;
   read = false;
   startedAt = 0;
+  /** The write's sequence number (with verify). */
+  seq = 0;
+  inFlight = false;
   constructor(
     readonly run: WorkloadRun,
     readonly view: Uint8Array,
-    readonly words: Uint32Array,
+    /** The buffer cut into blocks (with verify). */
+    readonly blocks: BlockViews | undefined,
   ) {}
 }
 
@@ -164,51 +182,100 @@ class WorkloadRun {
   reads = 0;
   errors = 0;
   verifyFailures = 0;
+  duplicateCompletions = 0;
   inFlight = 0;
   stopping = false;
   private rng = 0x2545f491;
-  private sequentialLba = 0;
+  private sequentialUnit = 0;
   readonly blocksPerIo: number;
+  /** The first unit (I/O-sized range) of the job's part and their number. */
+  readonly firstUnit: number;
   readonly span: number;
   private readonly random: boolean;
+  /** With verify: per unit, whether an I/O on it is in flight (I/Os on one range never overlap). */
+  private readonly busy: Uint8Array | undefined;
 
   constructor(
     readonly ns: Namespace,
     readonly qp: QueuePair,
     readonly spec: WorkloadSpec,
     readonly clock: BatchClock,
+    readonly model: VerifyModel | undefined,
   ) {
     this.blocksPerIo = spec.ioSize / ns.extendedBlockSize;
-    this.span = Math.floor(ns.numSectors / this.blocksPerIo);
+    const units = unitsOf(spec, ns);
+    this.firstUnit = units.first;
+    this.span = units.count;
     this.random = spec.pattern.startsWith("rand");
+    if (model !== undefined) this.busy = new Uint8Array(this.span);
   }
 
-  /** Picks the next I/O's LBA and direction and submits it; false when the qpair has no room now. */
+  /** The next unit: random or sequential, with verify the next one without an I/O in flight. */
+  private pickUnit(): number {
+    let unit = this.random ? this.next() % this.span : this.sequentialUnit++ % this.span;
+    const busy = this.busy;
+    if (busy !== undefined) {
+      // Fewer I/Os in flight than units (checkWorkload), so a free one is near.
+      while (busy[unit] !== 0) unit = unit + 1 === this.span ? 0 : unit + 1;
+      busy[unit] = 1;
+    }
+    return unit;
+  }
+
+  /**
+   * Picks the next I/O's LBA and direction and submits it; false when the qpair has no room now, or
+   * the controller is gone (the job then stops).
+   */
   submit(slot: Slot): boolean {
     const spec = this.spec;
-    const index = this.random ? this.next() % this.span : this.sequentialLba++ % this.span;
-    slot.lba = index * this.blocksPerIo;
+    const unit = this.pickUnit();
+    slot.lba = (this.firstUnit + unit) * this.blocksPerIo;
     slot.read = spec.readPercent === 100 || (spec.readPercent > 0 && this.next() % 100 < spec.readPercent);
-    if (!slot.read && spec.verify)
-      walkPattern(slot.words, slot.lba, this.blocksPerIo, this.ns.extendedBlockSize, 1, false);
+    const model = this.model;
+    if (model !== undefined) {
+      if (slot.read) model.poison(slot.blocks!);
+      else {
+        slot.seq = model.nextSeq();
+        model.stamp(slot.blocks!, slot.lba, this.blocksPerIo, slot.seq);
+      }
+    }
     slot.startedAt = this.clock.now();
-    const rc = slot.read
-      ? this.ns.cmdRead(this.qp, slot.view, slot.lba, this.blocksPerIo, onComplete, slot)
-      : this.ns.cmdWrite(this.qp, slot.view, slot.lba, this.blocksPerIo, onComplete, slot);
-    if (rc !== 0) return false;
+    let rc: number;
+    try {
+      rc = slot.read
+        ? this.ns.cmdRead(this.qp, slot.view, slot.lba, this.blocksPerIo, onComplete, slot)
+        : this.ns.cmdWrite(this.qp, slot.view, slot.lba, this.blocksPerIo, onComplete, slot);
+    } catch (e) {
+      // Removed, detached or closed: nothing more can be submitted.
+      if (!(e instanceof StateError)) throw e;
+      this.stopping = true;
+      rc = -1;
+    }
+    if (rc !== 0) {
+      if (this.busy !== undefined) this.busy[unit] = 0;
+      return false;
+    }
+    slot.inFlight = true;
     this.inFlight++;
     return true;
   }
 
   /** Books one completion. */
   completed(slot: Slot, cpl: Completion, now: number): void {
+    if (!slot.inFlight) {
+      this.duplicateCompletions++;
+      return;
+    }
+    slot.inFlight = false;
     this.inFlight--;
+    if (this.busy !== undefined) this.busy[slot.lba / this.blocksPerIo - this.firstUnit] = 0;
     if (++this.ios === this.spec.maxIos) this.stopping = true;
     if (slot.read) this.reads++;
     if (cpl.isError) this.errors++;
-    else if (slot.read && this.spec.verify) {
-      if (walkPattern(slot.words, slot.lba, this.blocksPerIo, this.ns.extendedBlockSize, 1, true) >= 0)
-        this.verifyFailures++;
+    const model = this.model;
+    if (model !== undefined) {
+      if (!slot.read) model.writeEnded(slot.lba, this.blocksPerIo, slot.seq, !cpl.isError);
+      else if (!cpl.isError && !model.check(slot.blocks!, slot.lba, this.blocksPerIo)) this.verifyFailures++;
     }
     const us = now - slot.startedAt;
     this.latencies.record(us > 0 ? us : 1);
@@ -238,8 +305,9 @@ class WorkloadRun {
 
 function onComplete(slot: Slot, cpl: Completion): void {
   const run = slot.run;
+  const wasInFlight = slot.inFlight;
   run.completed(slot, cpl, run.clock.completionTime());
-  if (!run.stopping) run.submit(slot);
+  if (wasInFlight && !run.stopping) run.submit(slot);
 }
 
 const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -252,6 +320,32 @@ export interface WorkloadJob {
   qp: QueuePair;
   /** The workload, checked against `ns` with {@link checkWorkload}. */
   spec: WorkloadSpec;
+  /**
+   * With `spec.verify`: the model to check against and keep up to date, from {@link verifyModelFor}
+   * (default: a new one, pre-filled). A model kept across runs carries what was written from one run
+   * (or one controller, after a removal) to the next; once filled, it is not pre-filled again.
+   */
+  model?: VerifyModel;
+}
+
+/** A verify model for the blocks a job of `spec` on `ns` runs on (its part of the namespace). */
+export function verifyModelFor(ns: Namespace, spec: WorkloadSpec): VerifyModel {
+  const { first, count } = unitsOf(spec, ns);
+  const blocksPerIo = spec.ioSize / ns.extendedBlockSize;
+  return new VerifyModel(first * blocksPerIo, count * blocksPerIo);
+}
+
+/** Verified jobs on one namespace must each have a part of their own (their models would disagree). */
+function checkParts(jobs: readonly WorkloadJob[]): void {
+  const seen = new Set<string>();
+  for (const { ns, spec } of jobs) {
+    if (!spec.verify) continue;
+    const key = `${ns.id} ${spec.part?.index ?? 0}/${spec.part?.count ?? 1}`;
+    if (seen.has(key)) {
+      throw new InvalidArgumentError("part", `two verified jobs on namespace ${ns.id} share part ${key}`);
+    }
+    seen.add(key);
+  }
 }
 
 /** Sleeps until one of `qps` may have a completion (or {@link EVENT_WAIT_MS} passed). */
@@ -286,16 +380,26 @@ export async function runWorkload(
 
 /**
  * Runs every job at once, in one polling loop, until the longest job's time is up (or its `maxIos`
- * are done), and returns each job's figures in order. With `verify`, each namespace is pre-filled
- * once, by its first job. Combine the figures with {@link combineResults}. I/O buffers come from each
+ * are done), and returns each job's figures in order. With `verify`, each job pre-fills its part of
+ * its namespace (unless its model is already filled) and checks every read against its model. Combine the figures with {@link combineResults}. I/O buffers come from each
  * namespace's own DMA memory (its controller's, or a worker thread's).
  */
 export async function runWorkloads(
   jobs: readonly WorkloadJob[],
   options: RunOptions = {},
 ): Promise<WorkloadResult[]> {
+  checkParts(jobs);
   const clock = new BatchClock();
-  const runs = jobs.map((j) => new WorkloadRun(j.ns, j.qp, j.spec, clock));
+  const runs = jobs.map(
+    (j) =>
+      new WorkloadRun(
+        j.ns,
+        j.qp,
+        j.spec,
+        clock,
+        j.spec.verify ? (j.model ?? verifyModelFor(j.ns, j.spec)) : undefined,
+      ),
+  );
   const memory: [DmaBuffer, Namespace][] = [];
   try {
     // A buffer per slot, as allocated: the allocator knows such a view's IOVA without a lookup.
@@ -305,16 +409,11 @@ export async function runWorkloads(
         const buffer = run.ns.owner.dma.alloc(ioSize);
         memory.push([buffer, run.ns]);
         const view = buffer.bytes;
-        return new Slot(run, view, new Uint32Array(view.buffer, view.byteOffset, ioSize >>> 2));
+        return new Slot(run, view, run.model && new BlockViews(view, run.ns.extendedBlockSize));
       });
     });
-    // By ID: a worker thread has one Namespace object per queue pair for the same namespace.
-    const prefilled = new Set<number>();
-    for (const [i, run] of runs.entries()) {
-      if (!run.spec.verify || prefilled.has(run.ns.id)) continue;
-      prefilled.add(run.ns.id);
-      await prefill(run, slotsOf[i]![0]!);
-    }
+    for (const [i, run] of runs.entries())
+      if (run.model?.filled === false) await prefill(run, slotsOf[i]![0]!);
     const eventDriven = runs.filter((run) => run.qp.completionsNeedEventLoop).map((run) => run.qp);
     const cpu = process.cpuUsage();
     const started = performance.now();
@@ -366,13 +465,18 @@ export async function runWorkloads(
   }
 }
 
-/** Writes every block of the range with its pattern so that any later read can be checked. */
+/** Writes every block of the job's part once, so that every later read has an answer. */
 async function prefill(run: WorkloadRun, slot: Slot): Promise<void> {
   const { ns, qp, blocksPerIo } = run;
-  for (let i = 0; i < run.span; i++) {
-    walkPattern(slot.words, i * blocksPerIo, blocksPerIo, ns.extendedBlockSize, 1, false);
-    await ns.write(qp, slot.view, i * blocksPerIo, blocksPerIo);
+  const model = run.model!;
+  for (let unit = run.firstUnit; unit < run.firstUnit + run.span; unit++) {
+    const lba = unit * blocksPerIo;
+    const seq = model.nextSeq();
+    model.stamp(slot.blocks!, lba, blocksPerIo, seq);
+    await ns.write(qp, slot.view, lba, blocksPerIo);
+    model.writeEnded(lba, blocksPerIo, seq, true);
   }
+  model.filled = true;
 }
 
 /** Latency figures of a histogram in microseconds. */
@@ -405,9 +509,17 @@ function summarize(run: WorkloadRun, seconds: number, cpuUs: number): WorkloadRe
     iopsPerSecond: run.perSecond.values,
     iopsSamples: run.samples.values,
     verifyFailures: run.verifyFailures,
+    verify: run.model?.counts ?? noVerifyCounts(),
+    ...(run.model?.firstFailure === undefined ? {} : { firstVerifyFailure: run.model.firstFailure }),
+    duplicateCompletions: run.duplicateCompletions,
     errors: run.errors,
   };
 }
+
+const firstOf = (results: readonly WorkloadResult[]): { firstVerifyFailure?: string } => {
+  const first = results.find((r) => r.firstVerifyFailure !== undefined)?.firstVerifyFailure;
+  return first === undefined ? {} : { firstVerifyFailure: first };
+};
 
 const sumByIndex = (series: number[][]): number[] =>
   Array.from({ length: Math.max(0, ...series.map((s) => s.length)) }, (_, i) =>
@@ -439,6 +551,9 @@ export function combineResults(results: readonly WorkloadResult[]): WorkloadResu
     iopsPerSecond: sumByIndex(results.map((r) => r.iopsPerSecond)),
     iopsSamples: sumByIndex(results.map((r) => r.iopsSamples)),
     verifyFailures: sum((r) => r.verifyFailures),
+    verify: results.reduce((c, r) => addVerifyCounts(c, r.verify), noVerifyCounts()),
+    ...firstOf(results),
+    duplicateCompletions: sum((r) => r.duplicateCompletions),
     errors: sum((r) => r.errors),
   };
 }
