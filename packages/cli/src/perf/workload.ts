@@ -68,7 +68,7 @@ export interface WorkloadResult {
   iopsSamples: number[];
   /** Verification failures (with `verify`): reads that did not return what the model says was written. */
   verifyFailures: number;
-  /** What verify counted (all 0 without `verify`). */
+  /** What verify counted (all 0 without `verify`); with a model kept across runs, its counts so far. */
   verify: VerifyCounts;
   /** The first verification failure, described (with `verify`, when there was one). */
   firstVerifyFailure?: string;
@@ -362,6 +362,11 @@ export interface RunOptions {
   progressMs?: number;
   /** Stops the run early (e.g. on Ctrl-C) when it returns true; polled with the clock. */
   shouldStop?: () => boolean;
+  /**
+   * Stops every job at once when aborted: nothing more is submitted, even from a completion callback
+   * running inside the abort's caller; the I/Os in flight still complete.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -401,6 +406,11 @@ export async function runWorkloads(
       ),
   );
   const memory: [DmaBuffer, Namespace][] = [];
+  const stopAll = () => {
+    for (const run of runs) run.stopping = true;
+  };
+  if (options.signal?.aborted) stopAll();
+  options.signal?.addEventListener("abort", stopAll);
   try {
     // A buffer per slot, as allocated: the allocator knows such a view's IOVA without a lookup.
     const slotsOf = runs.map((run) => {
@@ -461,6 +471,7 @@ export async function runWorkloads(
       summarize(run, seconds, totalIos > 0 ? ((used.user + used.system) * run.ios) / totalIos : 0),
     );
   } finally {
+    options.signal?.removeEventListener("abort", stopAll);
     for (const [buffer, ns] of memory) ns.owner.dma.free(buffer);
   }
 }
