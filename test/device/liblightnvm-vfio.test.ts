@@ -13,14 +13,10 @@ import { pcieTransportModule, vfioModule } from "@nvmekit/transport-pcie";
 import { Container } from "inversify";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { bind, dmarFaults } from "./rig-guest.js";
 import { fill } from "./seeded-bytes.js";
 
 const sh = (cmd: string, args: string[]): string => execFileSync(cmd, args, { encoding: "utf8" });
-const bind = (driver: "vfio" | "nvme"): string => sh("sh", ["test/rig/guest/nvme-bind.sh", driver]).trim();
-const dmarFaults = (): string[] =>
-  sh("dmesg", [])
-    .split("\n")
-    .filter((l) => /DMAR:.*fault|DMAR: \[DMA (Read|Write)/i.test(l));
 
 /** The kernel's block device of namespace 1 (binding the function to the nvme driver first). */
 function kernelNs1(): string {

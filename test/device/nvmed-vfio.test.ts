@@ -13,15 +13,8 @@ import { pcieTransportModule, vfioModule } from "@nvmekit/transport-pcie";
 import { Container } from "inversify";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { bind, dmarFaults } from "./rig-guest.js";
 import { fill } from "./seeded-bytes.js";
-
-const bind = (driver: "vfio" | "nvme"): string =>
-  execFileSync("sh", ["test/rig/guest/nvme-bind.sh", driver], { encoding: "utf8" }).trim();
-
-const dmarFaults = (): string[] =>
-  execFileSync("dmesg", { encoding: "utf8" })
-    .split("\n")
-    .filter((l) => /DMAR:.*fault|DMAR: \[DMA (Read|Write)/i.test(l));
 
 /** Interrupts the guest took on vfio-pci's MSI-X vectors of I/O queues (1 and up; 0 is the admin queue's), all CPUs. */
 const vfioInterrupts = (): number =>

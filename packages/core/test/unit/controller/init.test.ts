@@ -127,24 +127,28 @@ test("detach deletes I/O queues, then sends the normal shutdown notification (CC
   assert.throws(() => ctrlr.assertUsable(), /detached/);
 });
 
-test("a controller that never becomes ready fails with a time-out bounded by CAP.TO", async () => {
-  const started = performance.now();
-  await rejects(() => attachInThread({ readyDelayMs: 5000, timeoutUnits: 1 }), /CSTS.RDY=1/);
-  const took = performance.now() - started;
-  assert.ok(took >= 450, `waited ${took} ms, at least CAP.TO = 500 ms`);
+test("a controller that never becomes ready fails with a time-out of CAP.TO (500 ms), before it is ready", async () => {
+  const rig = inThreadRig({ readyDelayMs: 5000, timeoutUnits: 1 });
+  const err = await rejects(
+    () => rig.driver.connect("trtype:SOFT traddr:soft0"),
+    /CSTS.RDY=1 after enabling: not done after 500 ms/,
+  );
+  assert.instance(err, NvmeTimeoutError);
+  assert.not.ok(rig.device.ready, "it gave up while the controller was still getting ready");
 });
 
 test("an admin command the controller never completes fails initialisation after adminTimeoutMs", async () => {
   const rig = inThreadRig();
   rig.device.dropCompletions({ qid: 0, opcode: AdminOpc.Identify });
-  const started = performance.now();
   const err = await rejects(
     () => rig.driver.connect("trtype:SOFT traddr:soft0", { adminTimeoutMs: 300 }),
     /Identify Controller: no completion within 300 ms/,
   );
   assert.instance(err, NvmeTimeoutError);
-  const took = performance.now() - started;
-  assert.ok(took >= 290 && took < 5000, `gave up after ${took} ms`);
+  assert.ok(
+    rig.device.commandsOn(0).some((c) => c.opcode === AdminOpc.Identify),
+    "the controller fetched the Identify and never completed it",
+  );
 });
 
 test("IOVAs above 4 GiB are split into both PRP dwords", async () => {

@@ -206,13 +206,13 @@ test("keep-alive expiry removes the controller and closes its connections; Keep 
     const { c: idle, cntlid } = await h.admin(0, 150);
     const ka = new NvmeCommand();
     ka.init(0x18);
+    assert.not.ok(idle.isClosed, "not before its timeout");
     const started = Date.now();
     while (!idle.isClosed && Date.now() - started < 1000) {
       assert.not.ok((await kept.run(ka)).cpl.isError);
       await new Promise((r) => setTimeout(r, 50));
     }
     assert.ok(idle.isClosed, "the idle association was dropped");
-    assert.ok(Date.now() - started >= 100, "not before its timeout");
     assert.not.ok(kept.isClosed);
     assert.ok(
       h.events.some(

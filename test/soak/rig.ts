@@ -1,0 +1,99 @@
+/**
+ * `pnpm soak`, rig part (run in a QEMU guest by `node test/rig/run.mjs --config hot-remove`): QEMU's
+ * NVMe controller through VFIO under `perf --verify`'s engine at QD 32 on a part of namespace 1, for
+ * eleven phases each with a controller reset while I/O is in flight, then a read of every block of
+ * the part against the model, then a QMP hot removal (device_del) while 32 I/Os are in flight: each
+ * must complete exactly once, the remove event must fire, and the guest kernel must log no DMAR fault.
+ * Prints the soak's last line; exits 1 when anything was lost, corrupted, completed twice, or missed.
+ * @module
+ */
+import "reflect-metadata";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { checkWorkload, verifyModelFor, type WorkloadSpec } from "@nvmekit/cli";
+import { ControllerState, coreModule, NvmeDriver } from "@nvmekit/core";
+import { pcieTransportModule, vfioModule } from "@nvmekit/transport-pcie";
+import { Container } from "inversify";
+import { bind, dmarFaults } from "../device/rig-guest.js";
+import { type SoakEvent, soakPhase } from "./soak-phase.js";
+import { SoakTally } from "./soak-tally.js";
+
+const PHASES = 11;
+const PHASE_IOS = Number(process.env.SOAK_PHASE_IOS ?? 10_000);
+const DEPTH = 32;
+/** The part of namespace 1 the soak uses (1/16 of 128 MiB: 2048 I/Os of 4 KiB to pre-fill). */
+const PART = { index: 0, count: 16 };
+
+const bdf = bind("vfio");
+const faultsBefore = dmarFaults().length;
+const container = new Container();
+container.load(coreModule, pcieTransportModule, vfioModule);
+const driver = container.get(NvmeDriver);
+let removeEvents = 0;
+await driver.probe(`trtype:PCIe traddr:${bdf}`, {
+  remove: () => {
+    removeEvents++;
+  },
+});
+const ctrlr = driver.controllers[0]!;
+const ns = ctrlr.getNamespace(1)!;
+const qp = await ctrlr.allocIoQpair({ ioQueueSize: DEPTH + 1, ioQueueRequests: DEPTH });
+const spec: WorkloadSpec = checkWorkload(
+  {
+    pattern: "randrw",
+    readPercent: 50,
+    ioSize: 4096,
+    queueDepth: DEPTH,
+    seconds: 24 * 3600,
+    maxIos: PHASE_IOS,
+    verify: true,
+    part: PART,
+  },
+  ns,
+);
+const model = verifyModelFor(ns, spec);
+const tally = new SoakTally(model);
+
+const reset: SoakEvent = {
+  atIos: PHASE_IOS / 2,
+  name: "reset",
+  run: async () => {
+    await ctrlr.reset();
+    tally.resets++;
+  },
+};
+for (let i = 0; i < PHASES; i++) {
+  tally.add(await soakPhase({ ns, qp, spec, model }, [reset]));
+  console.error(`phase ${i + 1}: ${JSON.stringify(model.counts)}`);
+}
+
+// Every block of the part, read back against the model.
+const units = model.blocks / (spec.ioSize / ns.extendedBlockSize);
+const sweep = checkWorkload({ ...spec, pattern: "read", readPercent: 100, maxIos: units }, ns);
+tally.add(await soakPhase({ ns, qp, spec: sweep, model }, []));
+
+// QMP hot removal with every slot in flight: nothing more is submitted, each of the 32 must end once.
+const removal: SoakEvent = {
+  atIos: PHASE_IOS / 2,
+  name: "QMP device_del",
+  run: async (stop) => {
+    stop();
+    await promisify(execFile)("sh", [
+      "test/rig/guest/qmp.sh",
+      '{"execute":"device_del","arguments":{"id":"nvme0"}}',
+    ]);
+    tally.removals++;
+  },
+};
+const last = await soakPhase({ ns, qp, spec: { ...spec, maxIos: PHASE_IOS * 100 }, model }, [removal]);
+tally.add(last);
+console.error(`removal phase: ${last.ios} I/Os, ${last.errors} ended with an error`);
+if (ctrlr.state !== ControllerState.Removed)
+  tally.findings.push(`after device_del the controller is ${ctrlr.state}`);
+if (removeEvents !== 1) tally.findings.push(`the remove event fired ${removeEvents} times`);
+const faults = dmarFaults().slice(faultsBefore);
+if (faults.length > 0) tally.findings.push(`DMAR faults: ${faults.join(" | ")}`);
+await driver.detach(ctrlr).catch(() => undefined);
+
+for (const line of tally.lines()) console.log(line);
+process.exitCode = tally.passed ? 0 : 1;
