@@ -2,20 +2,23 @@
  * `pnpm soak`, rig part (run in a QEMU guest by `node test/rig/run.mjs --config hot-remove`): QEMU's
  * NVMe controller through VFIO under `perf --verify`'s engine at QD 32 on a part of namespace 1, for
  * eleven phases each with a controller reset while I/O is in flight, then a read of every block of
- * the part against the model, then a QMP hot removal (device_del) while 32 I/Os are in flight: each
- * must complete exactly once, the remove event must fire, and the guest kernel must log no DMAR fault.
+ * the part against the model, then a QMP hot removal (device_del) while 32 I/Os are outstanding (not
+ * reaped by the host: QEMU executes a command as soon as it sees it, so "in flight" is the driver's
+ * view): each must be called back exactly once, the remove event must fire once, and the guest kernel
+ * must log no DMAR fault.
  * Prints the soak's last line; exits 1 when anything was lost, corrupted, completed twice, or missed.
  * @module
  */
 import "reflect-metadata";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { checkWorkload, verifyModelFor, type WorkloadSpec } from "@nvmekit/cli";
+import { BlockViews, checkWorkload, verifyModelFor, type WorkloadSpec } from "@nvmekit/cli";
 import { ControllerState, coreModule, NvmeDriver } from "@nvmekit/core";
+import type { Completion } from "@nvmekit/core/nvme-spec";
 import { pcieTransportModule, vfioModule } from "@nvmekit/transport-pcie";
 import { Container } from "inversify";
 import { bind, dmarFaults } from "../device/rig-guest.js";
-import { type SoakEvent, soakPhase } from "./soak-phase.js";
+import { type SoakEvent, STALL_MS, soakPhase } from "./soak-phase.js";
 import { SoakTally } from "./soak-tally.js";
 
 const PHASES = 11;
@@ -72,22 +75,43 @@ const units = model.blocks / (spec.ioSize / ns.extendedBlockSize);
 const sweep = checkWorkload({ ...spec, pattern: "read", readPercent: 100, maxIos: units }, ns);
 tally.add(await soakPhase({ ns, qp, spec: sweep, model }, []));
 
-// QMP hot removal with every slot in flight: nothing more is submitted, each of the 32 must end once.
-const removal: SoakEvent = {
-  atIos: PHASE_IOS / 2,
-  name: "QMP device_del",
-  run: async (stop) => {
-    stop();
-    await promisify(execFile)("sh", [
-      "test/rig/guest/qmp.sh",
-      '{"execute":"device_del","arguments":{"id":"nvme0"}}',
-    ]);
-    tally.removals++;
-  },
-};
-const last = await soakPhase({ ns, qp, spec: { ...spec, maxIos: PHASE_IOS * 100 }, model }, [removal]);
-tally.add(last);
-console.error(`removal phase: ${last.ios} I/Os, ${last.errors} ended with an error`);
+// QMP hot removal with 32 I/Os outstanding: submitted (writes stamped through the model, reads
+// poisoned) and not reaped when device_del goes out; each must be called back exactly once.
+const calls = new Uint8Array(DEPTH);
+const statuses: number[] = [];
+const bytes = spec.ioSize;
+const buffer = ctrlr.allocBuffer(DEPTH * bytes);
+const blocksPerIo = bytes / ns.extendedBlockSize;
+for (let i = 0; i < DEPTH; i++) {
+  const view = buffer.bytes.subarray(i * bytes, (i + 1) * bytes);
+  const blocks = new BlockViews(view, ns.extendedBlockSize);
+  const lba = model.firstLba + i * blocksPerIo;
+  const done = (_: null, cpl: Completion) => {
+    calls[i]!++;
+    statuses.push(cpl.status);
+  };
+  if (i % 2 === 0) {
+    model.stamp(blocks, lba, blocksPerIo, model.nextSeq());
+    ns.cmdWrite(qp, view, lba, blocksPerIo, done, null);
+  } else {
+    model.poison(blocks);
+    ns.cmdRead(qp, view, lba, blocksPerIo, done, null);
+  }
+}
+await promisify(execFile)("sh", [
+  "test/rig/guest/qmp.sh",
+  '{"execute":"device_del","arguments":{"id":"nvme0"}}',
+]);
+tally.removals++;
+const since = performance.now();
+while (ctrlr.state !== ControllerState.Removed && performance.now() - since < STALL_MS)
+  await new Promise((r) => setTimeout(r, 10));
+const once = calls.filter((n) => n === 1).length;
+console.error(
+  `removal: ${once} of ${DEPTH} outstanding I/Os called back exactly once, ` +
+    `${statuses.filter((s) => s !== 0).length} with an error status`,
+);
+if (once !== DEPTH) tally.findings.push(`after device_del, callbacks per I/O: ${[...calls].join(" ")}`);
 if (ctrlr.state !== ControllerState.Removed)
   tally.findings.push(`after device_del the controller is ${ctrlr.state}`);
 if (removeEvents !== 1) tally.findings.push(`the remove event fired ${removeEvents} times`);

@@ -94,6 +94,7 @@ test("perf --verify on QEMU's controller: every read checked, none wrong, no err
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.ok(out.total.reads > 100, JSON.stringify(out.total));
+  assert.equal(out.total.verify.checked, out.total.reads, "every read checked against the model");
   assert.equal([out.total.verifyFailures, out.total.errors], [0, 0]);
   const all = nvmekit(["perf", "-r", `trtype:PCIe traddr:${bdf}`, "-q", "32", "-P", "2", "-t", "2"]);
   assert.equal(all.code, 0, all.stderr);

@@ -33,7 +33,7 @@ test("discover over RDMA lists the subsystems nvme discover lists", () => {
   assert.equal(names(ours.records), names(theirs.records));
 });
 
-test("perf --verify over RDMA in 2 worker threads: every read finds its pattern", () => {
+test("perf --verify over RDMA in 2 worker threads: every read is checked and finds what was written", () => {
   const r = nvmekit([
     ...[
       "perf",
@@ -56,6 +56,7 @@ test("perf --verify over RDMA in 2 worker threads: every read finds its pattern"
   const { total, namespaces } = JSON.parse(r.stdout);
   assert.ok(total.ios > 100, `${total.ios} I/Os`);
   assert.ok(total.reads > 0 && total.reads < total.ios, "reads and writes both ran");
+  assert.is(total.verify.checked, total.reads, "every read checked against the model");
   assert.is(total.verifyFailures, 0);
   assert.is(total.errors, 0);
   assert.is(new Set(namespaces.map((n: { worker: number }) => n.worker)).size, 2, "both workers ran");

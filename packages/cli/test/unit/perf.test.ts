@@ -108,6 +108,7 @@ test("perf --verify checks every read; --qpairs spreads the depth over queue pai
   assert.equal(out.workload.qpairs, 2);
   assert.equal(out.namespaces.length, 1);
   assert.ok(out.total.reads > 0);
+  assert.equal(out.total.verify.checked, out.total.reads, "every read was checked against the model");
   assert.equal([out.total.verifyFailures, out.total.errors], [0, 0]);
 });
 
@@ -156,7 +157,10 @@ test("perf --workers with --verify checks every read in every worker", () => {
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.namespaces.length, 2);
-  assert.ok(out.total.reads > 0);
+  for (const n of out.namespaces) {
+    assert.ok(n.reads > 0, JSON.stringify(n));
+    assert.equal(n.verify.checked, n.reads, `worker ${n.worker} checked every read`);
+  }
   assert.equal([out.total.verifyFailures, out.total.errors], [0, 0]);
 });
 

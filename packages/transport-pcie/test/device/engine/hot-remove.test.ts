@@ -8,7 +8,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { bind, makeDriver, releaseControllers } from "./rig.js";
 
-test("hot removal completes outstanding I/O with errors and the remove event fires", async () => {
+test("hot removal completes every outstanding command (success or error) and the remove event fires once", async () => {
   const bdf = bind("vfio");
   const driver = makeDriver();
   let removed = 0;
