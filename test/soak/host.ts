@@ -9,7 +9,7 @@
  * @module
  */
 import "reflect-metadata";
-import { checkWorkload, verifyModelFor, type WorkloadSpec } from "@nvmekit/cli";
+import { verifyModelFor } from "@nvmekit/cli";
 import { type Controller, ControllerState, coreModule, NvmeDriver } from "@nvmekit/core";
 import { PCI_DEVICE_PROVIDER } from "@nvmekit/pci-port";
 import {
@@ -22,13 +22,13 @@ import {
 } from "@nvmekit/softnvme";
 import { type PcieConnection, pcieTransportModule } from "@nvmekit/transport-pcie";
 import { Container, ContainerModule } from "inversify";
-import { type SoakEvent, soakPhase } from "./soak-phase.js";
+import { SOAK_DEPTH, type SoakEvent, soakPhase, soakSpec, sweepSpec } from "./soak-phase.js";
 import { SoakTally } from "./soak-tally.js";
 
 const TRID = "trtype:PCIe traddr:fffe:00:00.0";
 const PHASES = 12;
 const PHASE_IOS = Number(process.env.SOAK_PHASE_IOS ?? 90_000);
-const DEPTH = 32;
+const DEPTH = SOAK_DEPTH;
 /** How long the driver gets to notice a controller fatal status on its own before the soak resets. */
 const CFS_GRACE_MS = 2000;
 
@@ -51,18 +51,7 @@ async function open() {
 }
 
 let { ctrlr, device, ns, qp } = await open();
-const spec: WorkloadSpec = checkWorkload(
-  {
-    pattern: "randrw",
-    readPercent: 50,
-    ioSize: 4096,
-    queueDepth: DEPTH,
-    seconds: 24 * 3600,
-    maxIos: PHASE_IOS,
-    verify: true,
-  },
-  ns,
-);
+const spec = soakSpec(ns, PHASE_IOS);
 const model = verifyModelFor(ns, spec);
 const tally = new SoakTally(model);
 
@@ -92,22 +81,14 @@ function faultOf(i: number): SoakEvent[] {
           atIos: at,
           name: "media errors",
           run: async () => {
-            await arm(
-              16,
-              control.failCommands(
-                { nsid: 1, opcode: NvmOpc.Write },
-                nvmeStatus(Sct.Media, MediaSc.WriteFault, { dnr: true }),
+            for (const [opcode, sc] of [
+              [NvmOpc.Write, MediaSc.WriteFault],
+              [NvmOpc.Read, MediaSc.UnrecoveredReadError],
+            ] as const)
+              await arm(
                 16,
-              ),
-            );
-            await arm(
-              16,
-              control.failCommands(
-                { nsid: 1, opcode: NvmOpc.Read },
-                nvmeStatus(Sct.Media, MediaSc.UnrecoveredReadError, { dnr: true }),
-                16,
-              ),
-            );
+                control.failCommands({ nsid: 1, opcode }, nvmeStatus(Sct.Media, sc, { dnr: true }), 16),
+              );
           },
         },
       ];
@@ -162,9 +143,7 @@ await driver.detach(ctrlr).catch(() => undefined);
 
 // The same drive again: every block must hold what the model says.
 ({ ctrlr, device, ns, qp } = await open());
-const units = model.blocks / (spec.ioSize / ns.extendedBlockSize);
-const sweep = checkWorkload({ ...spec, pattern: "read", readPercent: 100, maxIos: units }, ns);
-tally.add(await soakPhase({ ns, qp, spec: sweep, model }, []));
+tally.add(await soakPhase({ ns, qp, spec: sweepSpec(spec, ns, model), model }, []));
 await driver.detach(ctrlr);
 
 for (const line of tally.lines()) console.log(line);

@@ -12,18 +12,18 @@
 import "reflect-metadata";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { BlockViews, checkWorkload, verifyModelFor, type WorkloadSpec } from "@nvmekit/cli";
+import { BlockViews, verifyModelFor } from "@nvmekit/cli";
 import { ControllerState, coreModule, NvmeDriver } from "@nvmekit/core";
 import type { Completion } from "@nvmekit/core/nvme-spec";
 import { pcieTransportModule, vfioModule } from "@nvmekit/transport-pcie";
 import { Container } from "inversify";
 import { bind, dmarFaults } from "../device/rig-guest.js";
-import { type SoakEvent, STALL_MS, soakPhase } from "./soak-phase.js";
+import { SOAK_DEPTH, type SoakEvent, STALL_MS, soakPhase, soakSpec, sweepSpec } from "./soak-phase.js";
 import { SoakTally } from "./soak-tally.js";
 
 const PHASES = 11;
 const PHASE_IOS = Number(process.env.SOAK_PHASE_IOS ?? 10_000);
-const DEPTH = 32;
+const DEPTH = SOAK_DEPTH;
 /** The part of namespace 1 the soak uses (1/16 of 128 MiB: 2048 I/Os of 4 KiB to pre-fill). */
 const PART = { index: 0, count: 16 };
 
@@ -41,19 +41,7 @@ await driver.probe(`trtype:PCIe traddr:${bdf}`, {
 const ctrlr = driver.controllers[0]!;
 const ns = ctrlr.getNamespace(1)!;
 const qp = await ctrlr.allocIoQpair({ ioQueueSize: DEPTH + 1, ioQueueRequests: DEPTH });
-const spec: WorkloadSpec = checkWorkload(
-  {
-    pattern: "randrw",
-    readPercent: 50,
-    ioSize: 4096,
-    queueDepth: DEPTH,
-    seconds: 24 * 3600,
-    maxIos: PHASE_IOS,
-    verify: true,
-    part: PART,
-  },
-  ns,
-);
+const spec = soakSpec(ns, PHASE_IOS, PART);
 const model = verifyModelFor(ns, spec);
 const tally = new SoakTally(model);
 
@@ -71,9 +59,7 @@ for (let i = 0; i < PHASES; i++) {
 }
 
 // Every block of the part, read back against the model.
-const units = model.blocks / (spec.ioSize / ns.extendedBlockSize);
-const sweep = checkWorkload({ ...spec, pattern: "read", readPercent: 100, maxIos: units }, ns);
-tally.add(await soakPhase({ ns, qp, spec: sweep, model }, []));
+tally.add(await soakPhase({ ns, qp, spec: sweepSpec(spec, ns, model), model }, []));
 
 // QMP hot removal with 32 I/Os outstanding: submitted (writes stamped through the model, reads
 // poisoned) and not reaped when device_del goes out; each must be called back exactly once.

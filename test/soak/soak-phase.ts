@@ -5,7 +5,42 @@
  * with the stall reported: a driver that leaves I/O hanging fails the soak rather than hanging it.
  * @module
  */
-import { runWorkloads, type WorkloadJob, type WorkloadResult } from "@nvmekit/cli";
+import {
+  checkWorkload,
+  runWorkloads,
+  type VerifyModel,
+  type WorkloadJob,
+  type WorkloadPart,
+  type WorkloadResult,
+  type WorkloadSpec,
+} from "@nvmekit/cli";
+import type { Namespace } from "@nvmekit/core";
+
+/** I/Os the soak keeps in flight. */
+export const SOAK_DEPTH = 32;
+
+/** The soak's workload on `ns` (or a part of it): verified randrw 50% at 4 KiB, QD 32, `phaseIos` per phase. */
+export function soakSpec(ns: Namespace, phaseIos: number, part?: WorkloadPart): WorkloadSpec {
+  return checkWorkload(
+    {
+      pattern: "randrw",
+      readPercent: 50,
+      ioSize: 4096,
+      queueDepth: SOAK_DEPTH,
+      seconds: 24 * 3600,
+      maxIos: phaseIos,
+      verify: true,
+      ...(part === undefined ? {} : { part }),
+    },
+    ns,
+  );
+}
+
+/** `spec` turned into one sequential read of every block `model` covers. */
+export function sweepSpec(spec: WorkloadSpec, ns: Namespace, model: VerifyModel): WorkloadSpec {
+  const units = model.blocks / (spec.ioSize / ns.extendedBlockSize);
+  return checkWorkload({ ...spec, pattern: "read", readPercent: 100, maxIos: units }, ns);
+}
 
 /** Something the soak does to the device or the driver once the phase has done `atIos` I/Os. */
 export interface SoakEvent {
