@@ -8,10 +8,10 @@
  *   and the host finds nothing more to poll, every command must have ended);
  * - no wrong completion: no callback gets CHAOS_STATUS (the status only bogus completions carry), and
  *   a successful read holds exactly its own blocks of its own round.
- * A host may fail commands (an error status it makes up, e.g. when it gives up on the controller):
- * that is allowed and counted. fast-check prints the seed and the shrunk counterexample on failure.
+ * A host may fail commands (an error status it makes up, e.g. when it gives up on the controller) or
+ * refuse them with an NvmeError: that is allowed and counted. fast-check prints the seed and the shrunk counterexample on failure.
  */
-import type { Controller, Namespace, QueuePair } from "@nvmekit/core";
+import { type Controller, type Namespace, NvmeError, type QueuePair } from "@nvmekit/core";
 import type { Completion } from "@nvmekit/core/nvme-spec";
 import fc from "fast-check";
 import { test } from "uvu";
@@ -43,7 +43,9 @@ interface Op {
 }
 
 /** Outcomes over every seed. */
-const totals = { ios: 0, ok: 0, failed: 0, bogus: 0, deferred: 0 };
+const totals = { ios: 0, ok: 0, failed: 0, refused: 0, bogus: 0, deferred: 0 };
+/** The status of an op the host refused to submit (it threw an NvmeError). */
+const REFUSED = -2;
 
 /** Runs one phase at QD 32; returns the ops. Throws (failing the property) on a lost or doubled callback. */
 async function phase(
@@ -85,9 +87,18 @@ async function phase(
           `LBA ${o.lba}: took a bogus completion (${write ? "write" : "read"})`,
         );
       };
-      const rc = write
-        ? ns.cmdWrite(qp, op.buf, op.lba, op.count, cb, op)
-        : ns.cmdRead(qp, op.buf, op.lba, op.count, cb, op);
+      let rc: number;
+      try {
+        rc = write
+          ? ns.cmdWrite(qp, op.buf, op.lba, op.count, cb, op)
+          : ns.cmdRead(qp, op.buf, op.lba, op.count, cb, op);
+      } catch (e) {
+        // A host that gave up on the controller refuses submissions: allowed, if with a typed error.
+        if (!(e instanceof NvmeError)) throw e;
+        for (const o of ops.slice(next - 1)) o.status = REFUSED;
+        next = ops.length;
+        break;
+      }
       if (rc !== 0) {
         next--;
         break;
@@ -99,9 +110,9 @@ async function phase(
     const held = device.chaos!.pending;
     await new Promise(setImmediate);
     // Nothing held by the controller and nothing to poll twice in a row: nothing more can come.
-    idle = n === 0 && held === 0 ? idle + 1 : 0;
+    idle = n <= 0 && held === 0 ? idle + 1 : 0;
     if (idle === 2 && inFlight > 0) {
-      const lost = ops.filter((o) => o.callbacks === 0).map((o) => o.lba);
+      const lost = ops.filter((o) => o.callbacks === 0 && o.status !== REFUSED).map((o) => o.lba);
       assert.unreachable(`${lost.length} commands never completed (LBAs ${lost.slice(0, 8).join(", ")})`);
     }
   }
@@ -113,6 +124,10 @@ function check(ops: Op[], round: number, write: boolean): void {
   const expected = new Uint8Array(BLOCK);
   for (const op of ops) {
     totals.ios++;
+    if (op.status === REFUSED) {
+      totals.refused++;
+      continue;
+    }
     assert.is(op.callbacks, 1, `LBA ${op.lba}: callback ran ${op.callbacks} times`);
     assert.ok(
       op.status !== CHAOS_STATUS,
@@ -155,9 +170,15 @@ async function run(seed: number): Promise<void> {
     const qp = await ctrlr.allocIoQpair();
     const buffers = Array.from({ length: SLOTS }, () => ctrlr.allocBuffer(MAX_BLOCKS * BLOCK).bytes);
     const counts = fc.sample(fc.integer({ min: 1, max: MAX_BLOCKS }), { seed, numRuns: SLOTS });
-    for (let round = 1; round <= ROUNDS; round++) {
-      check(await phase(ns, qp, device, buffers, round, true, counts), round, true);
-      check(await phase(ns, qp, device, buffers, round, false, counts), round, false);
+    // Writes then reads, each round; once the host refuses submissions (it gave up), the run ends.
+    const phases = Array.from({ length: ROUNDS * 2 }, (_, i) => ({
+      round: 1 + (i >> 1),
+      write: i % 2 === 0,
+    }));
+    for (const { round, write } of phases) {
+      const ops = await phase(ns, qp, device, buffers, round, write, counts);
+      check(ops, round, write);
+      if (ops.some((o) => o.status === REFUSED)) break;
     }
     const s = device.chaos!.stats;
     totals.bogus += s.duplicate + s.stale + s.random + s.outOfRange + s.wrongSq + s.badHead;
@@ -175,7 +196,8 @@ test(`chaos completions at QD 32: no crash, no lost or doubled callback, no wron
     { numRuns: SEEDS, includeErrorInReport: true, endOnFailure: true },
   );
   console.log(
-    `chaos I/O: ${totals.ios} I/Os (${totals.ok} succeeded, ${totals.failed} failed by the host), ` +
+    `chaos I/O: ${totals.ios} I/Os (${totals.ok} succeeded, ${totals.failed} failed by the host, ` +
+      `${totals.refused} refused at submission), ` +
       `${totals.bogus} bogus completions, ${totals.deferred} deferred executions`,
   );
   assert.ok(totals.bogus > 0 && totals.deferred > 0, "the chaos happened");
