@@ -303,7 +303,8 @@ test(`mapPrp / mapvPrp / mapvSgl: whole lengths, good or bad: exactly the bytes,
 });
 
 test(`mapPrp / mapvPrp / mapvSgl: fractional, NaN or infinite addresses and lengths: InvalidArgumentError (${RUNS} calls)`, () => {
-  encoderProperty(fc.oneof(wholeOffset, anyNumber), anyNumber);
+  const notWhole = fc.double().filter((d) => !Number.isInteger(d));
+  encoderProperty(fc.oneof(wholeOffset, notWhole), anyNumber);
 });
 
 test.run();
