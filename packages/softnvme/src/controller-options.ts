@@ -3,6 +3,7 @@
  * (interrupts, queue doorbells starting over).
  * @module
  */
+import type { ChaosOptions } from "./chaos.js";
 import type { SoftController } from "./controller.js";
 import type { SoftNamespaceOptions } from "./namespace.js";
 
@@ -57,6 +58,8 @@ export interface SoftControllerOptions {
   allIoCommandSets?: boolean;
   /** Zone Append Size Limit (Zoned Namespace Identify Controller ZASL): 2^n 4 KiB pages, 0 = MDTS (default 0). */
   zasl?: number;
+  /** Misbehave on purpose, for fuzzing a host (see {@link ChaosOptions}; default: behave). */
+  chaos?: ChaosOptions;
 }
 
 /**

@@ -10,6 +10,7 @@
  */
 import { AsyncSubject, type Observable } from "rxjs";
 import { executeAdmin } from "./admin-commands.js";
+import { Chaos } from "./chaos.js";
 import { CommandContext, PENDING } from "./command-context.js";
 import { CommandFailure } from "./command-failure.js";
 import { type CommandRecord, type RegisterWrite, recordCommand } from "./command-log.js";
@@ -88,6 +89,8 @@ export class SoftController {
   readonly mqes: number;
   /** Total NVM capacity in bytes. */
   readonly capacity: number;
+  /** Chaos mode, when the options asked for it. */
+  readonly chaos: Chaos | undefined;
 
   // Register state.
   private cc = 0;
@@ -178,6 +181,11 @@ export class SoftController {
     const lo = (this.mqes & 0xffff) | (1 << 16) | (1 << 17) | ((options.timeoutUnits ?? 2) << 24);
     const hi = (1 << (37 - 32)) | (this.offersAllIoCommandSets ? 1 << (43 - 32) : 0);
     this.cap = (BigInt(hi) << 32n) | BigInt(lo >>> 0);
+    this.chaos =
+      options.chaos &&
+      new Chaos(options.chaos, (sq, sqe) => {
+        if (!this.removed && !this.halted && this.sqs.get(sq.qid) === sq) this.execute(sq, sqe);
+      });
     if (options.initiallyEnabled) {
       // Enabled by someone else: EN with 64/16-byte entries, RDY, but no admin queue of ours.
       this.cc = 1 | (6 << 16) | (4 << 20);
@@ -499,6 +507,7 @@ export class SoftController {
     }
     sq.tail = value;
     while (sq.fetch(this.scratch)) {
+      if (qid !== 0 && this.chaos?.fetched(sq, this.scratch)) continue;
       this.execute(sq, this.scratch);
       // A command may have deleted its own queue or reset the controller.
       if (this.sqs.get(qid) !== sq) break;
@@ -541,6 +550,8 @@ export class SoftController {
         this.diagnose(record.error);
       }
     }
+    if (sq.qid === 0 && status === 0 && this.chaos)
+      status = this.chaos.adminDone(record.dwords, this.dma, this.pageSize);
     this.finish(sq, record, dw0, status, fault, status === 0 ? ctx.dw1 : 0);
   }
 
@@ -588,7 +599,8 @@ export class SoftController {
       this.held.push({ sq, record, dw0, status, dw1 });
       return;
     }
-    sq.cq.post(dw0, sq.qid, sq.head, record.cid, status, dw1);
+    if (this.chaos !== undefined) this.chaos.complete(sq, dw0, record.cid, status, dw1);
+    else sq.cq.post(dw0, sq.qid, sq.head, record.cid, status, dw1);
   }
 
   private logError(sqid: number, record: CommandRecord, status: number): void {

@@ -26,8 +26,10 @@ export class DeviceCq {
   phase = 1;
   /** Completions produced while the ring was full, posted as the host frees slots. */
   private readonly waiting: Waiting[] = [];
-  // Ring entries as dwords; views the host's DMA memory.
-  private readonly ring: Uint32Array;
+  /** The submission queues completing here, by QID: a waiting completion reports the head as it is when posted. */
+  readonly sqs = new Map<number, DeviceSq>();
+  /** Ring entries as dwords; views the host's DMA memory (chaos mode rewrites entries it posted). */
+  readonly ring: Uint32Array;
 
   /**
    * @param qid queue identifier
@@ -70,7 +72,7 @@ export class DeviceCq {
     this.head = head;
     while (this.waiting.length > 0 && (this.tail + 1) % this.size !== this.head) {
       const w = this.waiting.shift()!;
-      this.write(w.dw0, w.sqid, w.sqHead, w.cid, w.status, w.dw1);
+      this.write(w.dw0, w.sqid, this.sqs.get(w.sqid)?.head ?? w.sqHead, w.cid, w.status, w.dw1);
     }
   }
 
@@ -111,6 +113,7 @@ export class DeviceSq {
     readonly priority: number,
   ) {
     this.ring = new Uint32Array(bytes.buffer, bytes.byteOffset, size * 16);
+    cq.sqs.set(qid, this);
   }
 
   /** Fetches the entry at the head into `out` and advances the head; false when the queue is empty. */

@@ -8,6 +8,7 @@
  */
 export { BAR0_SIZE } from "./bar-mirror.js";
 export { type BlockStorage, FileStorage, MemoryStorage } from "./block-storage.js";
+export { CHAOS_STATUS, Chaos, type ChaosOptions, type ChaosStats, ENDLESS_LIST_PAGES } from "./chaos.js";
 export type { CommandRecord, RegisterWrite } from "./command-log.js";
 export type {
   DmaFaultReport,

@@ -2,8 +2,11 @@
  * DMA memory for one VFIO device: 2 MiB-aligned regions of process memory, each mapped into the
  * device's IOMMU address space when first needed and carved by a first-fit allocator. Every
  * buffer is a subarray of its region's single ArrayBuffer, marked with its IOVA (see DmaViewMarks):
- * `iovaOf` reads the mark, or for other views (subarrays of them) looks the ArrayBuffer up and takes
- * `byteOffset`: O(1), no allocation.
+ * `iovaOf` reads the mark, or for other views (subarrays of them) looks the ArrayBuffer up, checks
+ * that the view lies inside one live allocation (see LiveAllocations) and takes `byteOffset`: no
+ * allocation either way. A freed buffer's mark is replaced by one that says so, and a view of memory
+ * that is free or that spans two allocations gets -1, so the core refuses it with InvalidArgumentError
+ * instead of pointing the device at memory its caller no longer owns.
  *
  * On close each region is unmapped from the IOMMU first (the device can no longer reach it), then
  * retired (see NativeMapping); the CPU mapping itself goes only when its ArrayBuffer is collected,
@@ -22,6 +25,7 @@ import type { IommuBackend } from "../iommu/iommu-backend.js";
 import type { NativeMapping } from "../native/mapping.js";
 import { type HostMemoryKind, type HugepagePolicy, mapHostMemory, REGION_ALIGN } from "./host-memory.js";
 import { IovaSpace } from "./iova-space.js";
+import { LiveAllocations } from "./live-allocations.js";
 
 /** How much DMA memory an allocator holds. */
 export interface DmaStats {
@@ -51,8 +55,13 @@ interface Region {
   readonly bytes: Uint8Array;
   readonly iova: number;
   readonly heap: FirstFitAllocator;
+  /** What `heap` handed out, by exact byte range, for iovaOf's checks. */
+  readonly live: LiveAllocations;
   readonly kind: HostMemoryKind;
 }
+
+/** The mark a freed buffer's view carries: not an IOVA, and not "unmarked" (which means "look it up"). */
+const FREED = -2;
 
 const isPowerOfTwo = (n: number) => Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
 
@@ -110,6 +119,7 @@ export class VfioDmaAllocator implements DmaAllocator {
   #buffer(region: Region, offset: number, size: number): DmaBuffer {
     const bytes = region.bytes.subarray(offset, offset + size);
     bytes.fill(0);
+    region.live.add(offset, size);
     this.#marks.mark(bytes, region.iova + offset);
     return { bytes, iova: region.iova + offset };
   }
@@ -130,6 +140,7 @@ export class VfioDmaAllocator implements DmaAllocator {
       bytes: new Uint8Array(mapping.buffer),
       iova,
       heap: new FirstFitAllocator(size),
+      live: new LiveAllocations(),
       kind,
     };
     this.#regions.push(region);
@@ -140,10 +151,13 @@ export class VfioDmaAllocator implements DmaAllocator {
   /** @inheritdoc */
   free(buffer: DmaBuffer): void {
     if (this.#closed) return; // everything was released at close
-    const region = this.#byBuffer.get(buffer.bytes.buffer as ArrayBuffer);
-    if (!region || region.heap.free(buffer.bytes.byteOffset) < 0) {
+    const { bytes } = buffer;
+    const region = this.#byBuffer.get(bytes.buffer as ArrayBuffer);
+    if (!region?.live.remove(bytes.byteOffset, bytes.byteLength)) {
       throw new InvalidArgumentError("buffer", "not a live buffer from this DMA allocator (freed twice?)");
     }
+    region.heap.free(bytes.byteOffset);
+    this.#marks.mark(bytes, FREED);
   }
 
   /** @inheritdoc */
@@ -151,12 +165,14 @@ export class VfioDmaAllocator implements DmaAllocator {
     if (this.#closed) return -1;
     const marked = this.#marks.iovaOf(view);
     if (marked >= 0) return marked;
-    const last = this.#lastRegion;
-    if (last !== null && last.mapping.buffer === view.buffer) return last.iova + view.byteOffset;
-    const region = this.#byBuffer.get(view.buffer as ArrayBuffer);
-    if (region === undefined) return -1;
-    this.#lastRegion = region;
-    return region.iova + view.byteOffset;
+    if (marked === FREED) return -1;
+    let region = this.#lastRegion;
+    if (region === null || region.mapping.buffer !== view.buffer) {
+      region = this.#byBuffer.get(view.buffer as ArrayBuffer) ?? null;
+      if (region === null) return -1;
+      this.#lastRegion = region;
+    }
+    return region.live.covers(view.byteOffset, view.byteLength) ? region.iova + view.byteOffset : -1;
   }
 
   /** The process address of `buffer`'s byte 0 when it is one of this allocator's regions, else null. */

@@ -93,6 +93,56 @@ test("iovaOf: O(1) for any view into a buffer, -1 for memory from elsewhere", ()
   assert.is(dma.iovaOf(a.bytes), -1, "a closed allocator's memory");
 });
 
+test("iovaOf refuses a view of freed memory, even a view freed and since reused", () => {
+  const { backend } = fakeBackend();
+  const dma = new VfioDmaAllocator(backend, { hugepages: false });
+  const a = dma.alloc(4096);
+  const part = a.bytes.subarray(1024, 2048);
+  dma.free(a);
+  assert.is(dma.iovaOf(a.bytes), -1, "the freed buffer itself");
+  assert.is(dma.iovaOf(part), -1, "a view cut from it before the free");
+  assert.is(dma.iovaOf(a.bytes.subarray(0, 64)), -1, "a view cut from it after the free");
+  const b = dma.alloc(4096);
+  assert.is(b.iova, a.iova, "the same memory handed out again");
+  assert.is(dma.iovaOf(b.bytes), b.iova);
+  assert.is(dma.iovaOf(a.bytes), -1, "the old buffer stays refused once its memory is reused");
+  dma.close();
+});
+
+test("iovaOf refuses a view that runs out of its allocation into the next one or into free memory", () => {
+  const { backend } = fakeBackend();
+  const dma = new VfioDmaAllocator(backend, { hugepages: false });
+  const a = dma.alloc(4096);
+  const b = dma.alloc(4096);
+  assert.is(b.iova, a.iova + 4096, "adjacent allocations");
+  const region = a.bytes.buffer;
+  const at = (offset: number, length: number) => new Uint8Array(region, a.bytes.byteOffset + offset, length);
+  assert.is(dma.iovaOf(at(0, 4096)), a.iova, "exactly a");
+  assert.is(dma.iovaOf(at(4096, 4096)), b.iova, "exactly b");
+  assert.is(dma.iovaOf(at(4000, 200)), -1, "the end of a and the start of b");
+  assert.is(dma.iovaOf(at(0, 8192)), -1, "a and b together");
+  assert.is(dma.iovaOf(at(8192, 64)), -1, "free memory after b");
+  assert.is(dma.iovaOf(at(8000, 256)), -1, "the end of b and free memory");
+  const odd = dma.alloc(100, 64);
+  const past = new Uint8Array(region, odd.bytes.byteOffset, 128);
+  assert.is(dma.iovaOf(past), -1, "the rounding after a 100-byte buffer is not the caller's");
+  assert.is(dma.iovaOf(odd.bytes.subarray(99)), odd.iova + 99);
+  assert.is(dma.iovaOf(odd.bytes.subarray(100)), -1, "an empty view at the end points past the buffer");
+  dma.close();
+});
+
+test("free takes only a whole live buffer: not a piece of one", () => {
+  const { backend } = fakeBackend();
+  const dma = new VfioDmaAllocator(backend, { hugepages: false });
+  const a = dma.alloc(4096);
+  const invalid = (e: unknown) => e instanceof InvalidArgumentError;
+  assert.throws(() => dma.free({ bytes: a.bytes.subarray(0, 512), iova: a.iova }), invalid);
+  assert.is(dma.iovaOf(a.bytes), a.iova, "a refused free leaves the buffer live");
+  dma.free(a);
+  assert.is(dma.stats().usedBytes, 0);
+  dma.close();
+});
+
 test("bad arguments are rejected with InvalidArgumentError", () => {
   const { backend } = fakeBackend();
   const dma = new VfioDmaAllocator(backend, { hugepages: false });
