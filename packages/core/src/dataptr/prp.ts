@@ -53,7 +53,8 @@ export function mapPrp(
   pageSize: number,
   pages: PrpListPages,
 ): void {
-  if (!(length > 0)) throw new InvalidArgumentError("length", `must be positive, got ${length}`);
+  if (!(Number.isSafeInteger(length) && length > 0))
+    throw new InvalidArgumentError("length", `must be a positive whole number, got ${length}`);
   checkFirstAddress(iova, "iova");
   // Integer arithmetic only on the common path: the page size is a power of two that divides 2^32,
   // so the low dword gives the page offset, and a transfer within one page needs no division.
@@ -109,7 +110,8 @@ export function checkPrpVector(iov: readonly IoVec[], niov: number, pageSize: nu
   let pageCount = 0;
   for (let i = 0; i < niov; i++) {
     const { iova, length } = iov[i]!;
-    if (!(length > 0)) throw new InvalidArgumentError(`iov[${i}]`, `length must be positive, got ${length}`);
+    if (!(Number.isSafeInteger(length) && length > 0))
+      throw new InvalidArgumentError(`iov[${i}]`, `length must be a positive whole number, got ${length}`);
     if (i === 0) checkFirstAddress(iova, "iov[0]");
     else if (iova % pageSize !== 0) {
       throw new InvalidArgumentError(`iov[${i}]`, `must start on a ${pageSize}-byte page boundary`);

@@ -114,9 +114,12 @@ export function mapvSgl(cmd: NvmeCommand, iov: readonly IoVec[], niov: number, s
     );
   }
   for (let i = 0; i < niov; i++) {
-    const length = iov[i]!.length;
-    if (!(length > 0 && length <= 0xffff_ffff)) {
-      throw new InvalidArgumentError(`iov[${i}]`, `length must be 1..2^32-1, got ${length}`);
+    const { iova, length } = iov[i]!;
+    if (!(Number.isInteger(length) && length > 0 && length <= 0xffff_ffff)) {
+      throw new InvalidArgumentError(`iov[${i}]`, `length must be a whole number 1..2^32-1, got ${length}`);
+    }
+    if (!(Number.isSafeInteger(iova) && iova >= 0)) {
+      throw new InvalidArgumentError(`iov[${i}]`, `address ${iova} is not an IOVA`);
     }
   }
   if (niov === 1) {

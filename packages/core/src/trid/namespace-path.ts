@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync, readlinkSync } from "node:fs";
 import { basename, join } from "node:path";
+import { TransportIdError } from "../errors/errors.js";
 
 /** A parsed namespace path: the transport ID to connect to, and the namespace. */
 export interface NamespaceTarget {
@@ -17,7 +18,7 @@ export interface NamespaceTarget {
 
 /**
  * Splits `ns:N` (or `ns=N`) out of a transport ID string.
- * @throws Error for an `ns` that is not a positive integer, or an empty transport ID
+ * @throws {@link TransportIdError} for an `ns` that is not a positive integer, or an empty transport ID
  */
 export function splitNamespace(path: string): NamespaceTarget {
   const rest: string[] = [];
@@ -31,11 +32,11 @@ export function splitNamespace(path: string): NamespaceTarget {
     }
     const v = m[1]!;
     if (!/^[0-9]+$/.test(v) || Number(v) < 1 || Number(v) > 0xfffffffe)
-      throw new Error(`"${token}": the namespace must be a positive integer (e.g. ns:1)`);
+      throw new TransportIdError(token, "the namespace must be a positive integer (e.g. ns:1)");
     nsid = Number(v);
   }
   if (rest.length === 0)
-    throw new Error(`"${path}" names no controller: give e.g. "trtype:PCIe traddr:0000:01:00.0 ns:1"`);
+    throw new TransportIdError(path, 'names no controller: give e.g. "trtype:PCIe traddr:0000:01:00.0 ns:1"');
   return { trid: rest.join(" "), nsid };
 }
 
@@ -65,19 +66,21 @@ export function isDevPath(path: string): boolean {
  * this nearly always ends in the "bind it to vfio-pci" error, whose message also names the transport
  * ID to open once it is bound (the kernel name is gone then).
  * @param root the sysfs mount point (default "/sys"); tests pass a fake tree
- * @throws Error with the reason, naming the vfio-pci bind commands when the function is not bound to it
+ * @throws {@link TransportIdError} with the reason, naming the vfio-pci bind commands when the function is
+ *   not bound to it
  */
 export function resolveDevPath(path: string, root = "/sys"): NamespaceTarget {
   const m = DEV_NAME.exec(path.trim());
-  if (m === null) throw new Error(`"${path}" is not a /dev/nvmeXnY name`);
+  if (m === null) throw new TransportIdError(path, "not a /dev/nvmeXnY name");
   const ctrl = `nvme${m[1]}`;
   const classDir = join(root, "class", "nvme", ctrl);
   let addr: string;
   try {
     addr = basename(readlinkSync(join(classDir, "device")));
   } catch {
-    throw new Error(
-      `${path}: no ${classDir}: no NVMe controller ${ctrl} is known to the kernel's nvme driver ` +
+    throw new TransportIdError(
+      path,
+      `no ${classDir}: no NVMe controller ${ctrl} is known to the kernel's nvme driver ` +
         `(if you already bound it to vfio-pci, its kernel name is gone: open it by transport ID, ` +
         `"trtype:PCIe traddr:<pci address> ns:${m[2]}")`,
     );
@@ -95,8 +98,9 @@ export function resolveDevPath(path: string, root = "/sys"): NamespaceTarget {
     driver = "";
   }
   if (driver !== "vfio-pci") {
-    throw new Error(
-      `${path} is PCI function ${addr}, ${driver === "" ? "bound to no driver" : `bound to ${driver}`}, ` +
+    throw new TransportIdError(
+      path,
+      `PCI function ${addr}, ${driver === "" ? "bound to no driver" : `bound to ${driver}`}, ` +
         `not vfio-pci: bind it with: ${vfioBindCommandLine(addr)}; then open "trtype:PCIe traddr:${addr} ns:${nsid}"`,
     );
   }
