@@ -13,6 +13,7 @@ export { PrpSglBuilder } from "./dataptr/prp-sgl-builder.js";
 export * from "./dataptr/sgl.js";
 export { DmaViewMarks } from "./dma/dma-memory.js";
 export { type Block, FirstFitAllocator, GRANULE } from "./dma/first-fit.js";
+export { LiveAllocations } from "./dma/live-allocations.js";
 export { RegionDmaAllocator } from "./dma/region-allocator.js";
 export {
   type ConnectParams,

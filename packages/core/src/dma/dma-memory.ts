@@ -63,7 +63,15 @@ export class DmaViewMarks {
     (view as unknown as Record<symbol, number>)[this.#key] = iova;
   }
 
-  /** The IOVA `view` was marked with by this allocator, or -1. */
+  /** Marks `view`, just freed, so that {@link iovaOf} answers {@link DmaViewMarks.FREED} for it. */
+  markFreed(view: ArrayBufferView): void {
+    (view as unknown as Record<symbol, number>)[this.#key] = DmaViewMarks.FREED;
+  }
+
+  /** What {@link iovaOf} answers for a view freed since: not an IOVA, and not "unmarked" (look it up). */
+  static readonly FREED = -2;
+
+  /** The IOVA `view` was marked with by this allocator, {@link DmaViewMarks.FREED}, or -1 (unmarked). */
   iovaOf(view: ArrayBufferView): number {
     const iova = (view as unknown as Record<symbol, number | undefined>)[this.#key];
     return iova === undefined ? -1 : iova;

@@ -2,17 +2,21 @@
  * A {@link DmaAllocator} over one fixed piece of DMA memory: the chunk another thread carved out for a
  * worker (its PRP lists and I/O buffers), or a pool registered with an RDMA adapter. Buffers are subarrays of the piece's single view, marked with
  * their IOVA (see DmaViewMarks); `iovaOf` reads the mark, or for other views checks the ArrayBuffer's
- * identity and takes `byteOffset`: O(1), no allocation.
+ * identity and that the view lies inside one live allocation (see LiveAllocations), then takes
+ * `byteOffset`: no allocation either way. A view of freed memory, or one spanning two allocations,
+ * gets -1, so the core refuses it instead of pointing the device at memory its caller gave back.
  * @module
  */
 import { InvalidArgumentError } from "../errors/errors.js";
 import { type DmaAllocator, type DmaBuffer, DmaViewMarks } from "./dma-memory.js";
 import { FirstFitAllocator } from "./first-fit.js";
+import { LiveAllocations } from "./live-allocations.js";
 
 /** First-fit allocation inside one fixed region of DMA memory. */
 export class RegionDmaAllocator implements DmaAllocator {
   readonly #heap: FirstFitAllocator;
   readonly #marks = new DmaViewMarks();
+  readonly #live = new LiveAllocations();
 
   /**
    * @param memory the region, viewed in this thread
@@ -37,24 +41,30 @@ export class RegionDmaAllocator implements DmaAllocator {
       );
     const bytes = this.memory.subarray(offset, offset + size);
     bytes.fill(0);
+    this.#live.add(offset, size);
     this.#marks.mark(bytes, this.iova + offset);
     return { bytes, iova: this.iova + offset };
   }
 
   /** @inheritdoc */
   free(buffer: DmaBuffer): void {
-    const offset = buffer.bytes.byteOffset - this.memory.byteOffset;
-    if (buffer.bytes.buffer !== this.memory.buffer || this.#heap.free(offset) < 0)
-      throw new InvalidArgumentError("buffer", "not a live buffer of this region of DMA memory");
+    const { bytes } = buffer;
+    const offset = bytes.byteOffset - this.memory.byteOffset;
+    if (bytes.buffer !== this.memory.buffer || !this.#live.remove(offset, bytes.byteLength))
+      throw new InvalidArgumentError(
+        "buffer",
+        "not a live buffer of this region of DMA memory (freed twice?)",
+      );
+    this.#heap.free(offset);
+    this.#marks.markFreed(bytes);
   }
 
   /** @inheritdoc */
   iovaOf(view: ArrayBufferView): number {
     const marked = this.#marks.iovaOf(view);
     if (marked >= 0) return marked;
+    if (marked === DmaViewMarks.FREED || view.buffer !== this.memory.buffer) return -1;
     const offset = view.byteOffset - this.memory.byteOffset;
-    if (view.buffer !== this.memory.buffer || offset < 0 || offset + view.byteLength > this.memory.byteLength)
-      return -1;
-    return this.iova + offset;
+    return this.#live.covers(offset, view.byteLength) ? this.iova + offset : -1;
   }
 }

@@ -19,13 +19,13 @@ import {
   DmaViewMarks,
   FirstFitAllocator,
   InvalidArgumentError,
+  LiveAllocations,
   StateError,
 } from "@nvmekit/core/transport";
 import type { IommuBackend } from "../iommu/iommu-backend.js";
 import type { NativeMapping } from "../native/mapping.js";
 import { type HostMemoryKind, type HugepagePolicy, mapHostMemory, REGION_ALIGN } from "./host-memory.js";
 import { IovaSpace } from "./iova-space.js";
-import { LiveAllocations } from "./live-allocations.js";
 
 /** How much DMA memory an allocator holds. */
 export interface DmaStats {
@@ -59,9 +59,6 @@ interface Region {
   readonly live: LiveAllocations;
   readonly kind: HostMemoryKind;
 }
-
-/** The mark a freed buffer's view carries: not an IOVA, and not "unmarked" (which means "look it up"). */
-const FREED = -2;
 
 const isPowerOfTwo = (n: number) => Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
 
@@ -157,7 +154,7 @@ export class VfioDmaAllocator implements DmaAllocator {
       throw new InvalidArgumentError("buffer", "not a live buffer from this DMA allocator (freed twice?)");
     }
     region.heap.free(bytes.byteOffset);
-    this.#marks.mark(bytes, FREED);
+    this.#marks.markFreed(bytes);
   }
 
   /** @inheritdoc */
@@ -165,7 +162,7 @@ export class VfioDmaAllocator implements DmaAllocator {
     if (this.#closed) return -1;
     const marked = this.#marks.iovaOf(view);
     if (marked >= 0) return marked;
-    if (marked === FREED) return -1;
+    if (marked === DmaViewMarks.FREED) return -1;
     let region = this.#lastRegion;
     if (region === null || region.mapping.buffer !== view.buffer) {
       region = this.#byBuffer.get(view.buffer as ArrayBuffer) ?? null;

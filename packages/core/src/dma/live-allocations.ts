@@ -3,7 +3,7 @@
  * freed memory or one that runs from one allocation into the next: the device would otherwise be
  * told to write into memory its caller no longer owns. Sorted parallel arrays: insert and remove are
  * O(allocations) (they run when buffers are allocated), the lookup a view needs is a binary search
- * that allocates nothing (it runs per I/O for views cut from a buffer).
+ * that allocates nothing (it runs per I/O for views cut from a buffer). Both DMA allocators over fixed regions use it: the VFIO one and RegionDmaAllocator.
  * @module
  */
 

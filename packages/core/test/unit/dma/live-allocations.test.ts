@@ -1,4 +1,4 @@
-/** The live-range bookkeeping the VFIO DMA allocator checks views against, against a byte-map model. */
+/** The live-range bookkeeping a DMA allocator checks views against, against a byte-map model. */
 import fc from "fast-check";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
