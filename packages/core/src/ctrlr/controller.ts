@@ -55,7 +55,7 @@ import { Health, HealthWatch } from "./health.js";
 import { disableController, initializeController, shutdownController } from "./init.js";
 import { identifyNamespaces } from "./namespaces.js";
 import { ControllerState } from "./state.js";
-import { type EscalationTarget, escalateTimeout } from "./timeout-escalation.js";
+import { escalateTimeout } from "./timeout-escalation.js";
 
 /** An Asynchronous Event Request completion, decoded. */
 export interface AsyncEvent {
@@ -261,7 +261,7 @@ const FIRMWARE_CHUNK = 4096;
  * an error status, and, while the controller is not ready (initialising or resetting), with
  * {@link NvmeTimeoutError} after `adminTimeoutMs`.
  */
-export class Controller implements NamespaceOwner, EscalationTarget {
+export class Controller implements NamespaceOwner {
   /** Options actually in use, after negotiation with the controller. */
   readonly options: ControllerOptions;
   /** Identify Controller data. */
