@@ -1316,6 +1316,7 @@ export class Controller implements NamespaceOwner {
     this.detaching = true;
     this.stopWaiting?.();
     await this.reconnecting;
+    await this.resetting?.catch(() => undefined); // a reset under way finishes first, the same way
     const live = this.state === ControllerState.Ready;
     for (const queue of this.workerQueues.all()) await this.releaseWorkerQueue(queue).catch(() => undefined);
     for (const { raw } of [...this.rawQueues.values()]) await this.freeRawIoQpair(raw).catch(() => undefined);

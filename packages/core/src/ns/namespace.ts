@@ -153,7 +153,8 @@ export interface ReservationAcquireKeys {
  * for ENOMEM (it waits for a free request); it rejects with what the `cmd*` method throws, or with
  * {@link NvmeStatusError} when the command completes with an error status (aborts included). Each
  * command has a time limit (the queue pair's `promiseTimeoutMs`, from the controller's
- * `ioTimeoutMs` option; {@link readExt} and {@link writeExt} take one per call): past it the
+ * `ioTimeoutMs` option; {@link read}, {@link write}, {@link compare} and {@link writeZeroes} take
+ * one per call after `ioFlags`, {@link readExt} and {@link writeExt} in their options): past it the
  * controller aborts it and, if that does not end it, resets, and the Promise rejects with
  * {@link NvmeTimeoutError} once the command has ended, so it always settles with its buffers free.
  * The RxJS methods are the Promise methods deferred: each subscription submits once.
@@ -886,9 +887,19 @@ export class Namespace {
    * `buffer`: DMA memory, untouched until the Promise settles. Rejects with what {@link cmdRead}
    * throws, or {@link NvmeStatusError}; see the Promise face rules on {@link Namespace}.
    */
-  read(qp: QueuePair, buffer: ArrayBufferView, lba: number, count: number, ioFlags = 0): Promise<number> {
-    return awaitCompletion(qp, `Read nsid ${this.id} lba ${lba}+${count}`, (cb, p) =>
-      this.cmdRead(qp, buffer, lba, count, cb, p, ioFlags),
+  read(
+    qp: QueuePair,
+    buffer: ArrayBufferView,
+    lba: number,
+    count: number,
+    ioFlags = 0,
+    timeoutMs?: number,
+  ): Promise<number> {
+    return awaitCompletion(
+      qp,
+      `Read nsid ${this.id} lba ${lba}+${count}`,
+      (cb, p) => this.cmdRead(qp, buffer, lba, count, cb, p, ioFlags),
+      { commandMs: timeoutMs },
     );
   }
 
@@ -897,9 +908,19 @@ export class Namespace {
    * settles. Rejects with what {@link cmdWrite} throws, or {@link NvmeStatusError}; see the Promise face
    * rules on {@link Namespace}.
    */
-  write(qp: QueuePair, buffer: ArrayBufferView, lba: number, count: number, ioFlags = 0): Promise<number> {
-    return awaitCompletion(qp, `Write nsid ${this.id} lba ${lba}+${count}`, (cb, p) =>
-      this.cmdWrite(qp, buffer, lba, count, cb, p, ioFlags),
+  write(
+    qp: QueuePair,
+    buffer: ArrayBufferView,
+    lba: number,
+    count: number,
+    ioFlags = 0,
+    timeoutMs?: number,
+  ): Promise<number> {
+    return awaitCompletion(
+      qp,
+      `Write nsid ${this.id} lba ${lba}+${count}`,
+      (cb, p) => this.cmdWrite(qp, buffer, lba, count, cb, p, ioFlags),
+      { commandMs: timeoutMs },
     );
   }
 
@@ -908,9 +929,19 @@ export class Namespace {
    * settles. Rejects with what {@link cmdCompare} throws, or {@link NvmeStatusError} (Compare Failure
    * on a mismatch); see the Promise face rules on {@link Namespace}.
    */
-  compare(qp: QueuePair, buffer: ArrayBufferView, lba: number, count: number, ioFlags = 0): Promise<number> {
-    return awaitCompletion(qp, `Compare nsid ${this.id} lba ${lba}+${count}`, (cb, p) =>
-      this.cmdCompare(qp, buffer, lba, count, cb, p, ioFlags),
+  compare(
+    qp: QueuePair,
+    buffer: ArrayBufferView,
+    lba: number,
+    count: number,
+    ioFlags = 0,
+    timeoutMs?: number,
+  ): Promise<number> {
+    return awaitCompletion(
+      qp,
+      `Compare nsid ${this.id} lba ${lba}+${count}`,
+      (cb, p) => this.cmdCompare(qp, buffer, lba, count, cb, p, ioFlags),
+      { commandMs: timeoutMs },
     );
   }
 
@@ -1020,9 +1051,12 @@ export class Namespace {
    * Writes zeroes to `count` blocks at `lba`. No buffer. Rejects with what {@link cmdWriteZeroes}
    * throws, or {@link NvmeStatusError}; see the Promise face rules on {@link Namespace}.
    */
-  writeZeroes(qp: QueuePair, lba: number, count: number, ioFlags = 0): Promise<number> {
-    return awaitCompletion(qp, `Write Zeroes nsid ${this.id} lba ${lba}+${count}`, (cb, p) =>
-      this.cmdWriteZeroes(qp, lba, count, cb, p, ioFlags),
+  writeZeroes(qp: QueuePair, lba: number, count: number, ioFlags = 0, timeoutMs?: number): Promise<number> {
+    return awaitCompletion(
+      qp,
+      `Write Zeroes nsid ${this.id} lba ${lba}+${count}`,
+      (cb, p) => this.cmdWriteZeroes(qp, lba, count, cb, p, ioFlags),
+      { commandMs: timeoutMs },
     );
   }
 

@@ -128,6 +128,20 @@ test("the Promise face's own limit: Abort ends a held read, and the Promise reje
   await driver.detach(ctrlr);
 });
 
+test("a per-call limit overrides the queue pair's (none here): the held read is aborted and rejects", async () => {
+  const { driver, ctrlr, device } = await attachInThread();
+  const qp = await ctrlr.allocIoQpair({ ioTimeoutMs: 0 }); // no limit of the queue pair's
+  const buf = ctrlr.allocBuffer(512);
+  device.injectFault({ qid: qp.id, opcode: NvmOpc.Read }, { kind: "hold" }, 1);
+  const error = await ctrlr
+    .getNamespace(1)!
+    .read(qp, buf.bytes, 0, 1, 0, 20)
+    .catch((e: unknown) => e);
+  assert.instance(error, NvmeTimeoutError);
+  assert.is(aborts(device).length, 1);
+  await driver.detach(ctrlr);
+});
+
 test("the Promise face's own limit: a lost completion is ended by a reset; the Promise settles", async () => {
   const { driver, ctrlr, device } = await attachInThread();
   const qp = await ctrlr.allocIoQpair();
