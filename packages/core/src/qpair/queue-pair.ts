@@ -297,6 +297,9 @@ export class QueuePair {
    *   propagates out of this call, which stops there: the remaining completions wait for the next call.
    * - In a worker, it first follows its controller's thread: on a reset it completes every command
    *   as aborted (their callbacks run from here) and waits; when the queue is gone for good it closes.
+   * - A completion whose CID names no outstanding command (stale, duplicate), or (on queues the
+   *   device writes into host memory) whose SQ ID or SQ head is wrong, is consumed and counted in
+   *   {@link rejected}, and completes nothing.
    * @returns how many completions were consumed (may be 0), or -ENXIO when the queue pair is
    *   disconnected (its controller is resetting: poll again later) or closed (freed, or its
    *   controller failed, removed or detached: allocate a new one), as SPDK returns a negative value
