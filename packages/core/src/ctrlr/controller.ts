@@ -252,7 +252,8 @@ const FIRMWARE_CHUNK = 4096;
  * - **Returns** 0, or -ENOMEM when every admin request is in use (back-pressure: poll admin
  *   completions and submit again).
  * - **Throws** {@link StateError} when the controller is detached or removed (a failed controller
- *   still takes admin commands), {@link InvalidArgumentError} for a bad buffer. During a reset,
+ *   still takes admin commands; one failed by a controller fatal status was disabled, so they
+ *   complete only after a reset), {@link InvalidArgumentError} for a bad buffer. During a reset,
  *   between the old admin queue's teardown and the new one's creation, a command is accepted (0) but
  *   never completes: wait for `reset()` to settle.
  *
@@ -927,6 +928,9 @@ export class Controller implements NamespaceOwner {
    *   polled, and `cb` runs from that `processCompletions`; the admin queue's are found by any poll
    *   of it (timers included), and `cb` runs from inside {@link processAdminCompletions} (see the
    *   admin callback face rules on {@link Controller}). {@link timeout$} emits as soon as one is found.
+   * - Then: what the `timeoutAction` option says (none by default, as SPDK: the application may send
+   *   {@link cmdAbort} itself; `abort`: the controller sends Abort for the CID; `reset`: Abort, then
+   *   a reset when the controller declines it or the command is still out at twice the limit).
    * @throws {@link InvalidArgumentError} for a `timeoutSec` that is negative or not a finite number
    */
   registerTimeoutCallback<A>(

@@ -703,6 +703,26 @@ test("a command outstanding past timeoutMs is reported once per stage through on
   assert.equal(reports, [1], "once");
 });
 
+test("nothing completing while commands wait, or an all-ones entry, calls onStall (the health check's cue)", () => {
+  const { port, qp, record } = setup();
+  let stalls = 0;
+  qp.onStall = () => {
+    stalls++;
+  };
+  for (let i = 0; i < 64; i++) qp.processCompletions();
+  assert.is(stalls, 0, "nothing outstanding: no stall");
+  read(qp, 1, record);
+  for (let i = 0; i < 63; i++) qp.processCompletions();
+  assert.is(stalls, 0);
+  qp.processCompletions();
+  assert.is(stalls, 1, "the 64th empty poll with a command outstanding");
+  port.complete(0xffff, 0x7fff, 0xffff_ffff, 0xffff, 1, 0xffff); // what a vanished device reads as
+  qp.processCompletions();
+  assert.is(stalls, 2, "at once on a completion of all ones");
+  assert.is(qp.rejected.unknownCid, 1);
+  assert.is(qp.outstanding, 1, "it completed nothing");
+});
+
 test("a worker's pair follows its link: a reset aborts with SQ deletion, restarts the port, acknowledges; then resumes", async () => {
   const controller = new QueueLink();
   const { port, qp, seen, record } = setup({ link: new QueueLink(controller.buffer) });
