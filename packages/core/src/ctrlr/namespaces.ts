@@ -59,8 +59,11 @@ function plausible(data: IdentifyNamespace): boolean {
   );
 }
 
-/** Namespaces scanned one by one on an NVMe 1.0 controller (no active list) at most. */
-const MAX_SCANNED_NAMESPACES = 1024;
+/**
+ * Namespaces the core takes from one controller at most (four list pages; Linux's nvmet allows 1024
+ * per subsystem): an absurd NN with a list that never ends stops here instead of paging on.
+ */
+const MAX_NAMESPACES = 4096;
 /** IDs in one page of the active namespace list. */
 const IDS_PER_PAGE = IDENTIFY_DATA_SIZE / 4;
 /** Largest valid namespace ID (0xffffffff means every namespace). */
@@ -68,15 +71,15 @@ const MAX_NSID = 0xffff_fffe;
 
 /**
  * The active namespace IDs, trusting the device only within bounds: IDs in 1..NN and increasing
- * (the list's order), at most ceil(NN / 1024) pages; anything else ends the list there.
+ * (the list's order), at most ceil(min(NN, 4096) / 1024) pages; anything else ends the list there.
  */
 async function activeNamespaceIds(c: Controller): Promise<number[]> {
   const nn = Math.min(c.data.nn, MAX_NSID);
   if (c.vs.major === 1 && c.vs.minor === 0) {
-    return Array.from({ length: Math.min(nn, MAX_SCANNED_NAMESPACES) }, (_, i) => i + 1);
+    return Array.from({ length: Math.min(nn, MAX_NAMESPACES) }, (_, i) => i + 1);
   }
   const ids: number[] = [];
-  const maxPages = Math.ceil(nn / IDS_PER_PAGE);
+  const maxPages = Math.ceil(Math.min(nn, MAX_NAMESPACES) / IDS_PER_PAGE);
   // The list holds up to 1024 IDs greater than the NSID given; continue from the last one until short.
   for (let after = 0, pages = 0; pages < maxPages; pages++) {
     const page = await c.withBuffer(IDENTIFY_DATA_SIZE, async (buf) => {
