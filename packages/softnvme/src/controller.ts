@@ -107,6 +107,8 @@ export class SoftController {
   private readonly faults = new FaultTable();
   private readonly heldQueues = new Set<number>();
   private readonly held: HeldCompletion[] = [];
+  // Commands fetched under a "late" fault, not executed yet, with the generation they were fetched in.
+  private readonly late: { sq: DeviceSq; record: CommandRecord; generation: number }[] = [];
   private readonly pendingAers: HeldCompletion[] = [];
   private readonly asyncEvents: number[] = [];
   private readonly readyDelayMs: number;
@@ -373,6 +375,7 @@ export class SoftController {
     this.sqs.clear();
     this.cqs.clear();
     this.held.length = 0;
+    this.late.length = 0;
     this.heldQueues.clear();
     this.pendingAers.length = 0;
     this.features.reset();
@@ -524,6 +527,16 @@ export class SoftController {
       this.complete(sq, record, 0, fault.status);
       return;
     }
+    if (fault?.kind === "late") {
+      record.fate = "pending";
+      this.late.push({ sq, record, generation: this.generation });
+      return;
+    }
+    this.run(sq, record, fault);
+  }
+
+  // Executes a fetched command (its data transfer included) and completes it, faults applied.
+  private run(sq: DeviceSq, record: CommandRecord, fault?: FaultAction): void {
     const ctx = new CommandContext(sq.qid, record.dwords, record, this.dma, this.pageSize, this.recordData);
     let dw0 = 0;
     let status = 0;
@@ -754,18 +767,50 @@ export class SoftController {
     return released;
   }
 
+  /** Commands a "late" fault keeps, fetched and not yet executed. */
+  get lateTransfers(): number {
+    return this.late.length;
+  }
+
+  /**
+   * Executes the commands a "late" fault kept, data transfer and completion included, in fetch
+   * order; one whose queue was deleted, or fetched before the controller was last disabled, reset or
+   * removed, is dropped without touching host memory. Returns how many were executed.
+   */
+  releaseLateTransfers(): number {
+    let executed = 0;
+    for (const t of this.late.splice(0)) {
+      if (
+        this.removed ||
+        this.halted ||
+        t.generation !== this.generation ||
+        this.sqs.get(t.sq.qid) !== t.sq
+      ) {
+        t.record.fate = "dropped";
+        continue;
+      }
+      t.record.fate = undefined;
+      this.run(t.sq, t.record);
+      executed++;
+    }
+    return executed;
+  }
+
   /** Disarms every fault rule (held completions stay held). */
   clearFaults(): void {
     this.faults.clear();
   }
 
   /**
-   * Surprise removal: removed$ emits, registers read all ones, and nothing the host submits completes.
+   * Surprise removal: registers read all ones, and nothing the host submits completes; removed$
+   * emits unless `notify` is false (a device gone without the system telling: the host finds out by
+   * reading all ones).
    */
-  surpriseRemove(): void {
+  surpriseRemove(notify = true): void {
     if (this.removed) return;
     this.removed = true;
     this.generation++;
+    if (!notify) return;
     this.removedSubject.next();
     this.removedSubject.complete();
   }

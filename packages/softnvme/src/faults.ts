@@ -1,6 +1,7 @@
 /**
  * Fault injection rules for the soft controller: end matching commands with an error status, drop
- * their completion, delay it, or hold it until the test releases it.
+ * their completion, delay it, hold it until the test releases it, or perform the whole command
+ * (its data transfer included) late.
  * @module
  */
 import { NvmOpc } from "./nvme-raw.js";
@@ -45,6 +46,15 @@ export type FaultAction =
       kind: "delay";
       /** Milliseconds. */
       ms: number;
+    }
+  /**
+   * Fetch the command but execute it, data transfer and completion, only at `releaseLateTransfers`;
+   * a controller disabled or reset, a deleted queue or a removal meanwhile drops it untransferred, as
+   * a real device stops its DMA when disabled.
+   */
+  | {
+      /** Late. */
+      kind: "late";
     };
 
 /** A live fault rule; `remove()` disarms it. */

@@ -30,10 +30,10 @@ import { type Cap, type Csts, decodeCsts, Register, type Vs } from "../nvme-spec
 import { CommandSpecificStatus, GenericStatus, StatusCodeType } from "../nvme-spec/status.js";
 import { NvmeStatusError } from "../nvme-spec/status-error.js";
 import { type ZnsIdentifyController, zoneAppendLimitBytes } from "../nvme-spec/zns.js";
-import type { ControllerOptions } from "../options/controller-options.js";
+import { type ControllerOptions, TimeoutAction } from "../options/controller-options.js";
 import { parseHostId } from "../options/host-identity.js";
 import { awaitCompletion, awaitCompletionDwords } from "../qpair/promise.js";
-import { QueuePair, type QueuePairSettings, QueuePairState } from "../qpair/queue-pair.js";
+import { QueuePair, type QueuePairSettings, QueuePairState, TimeoutStage } from "../qpair/queue-pair.js";
 import { TrackerPool } from "../rq/pool.js";
 import type { CommandCallback } from "../rq/request.js";
 import type { RequestTracker } from "../rq/tracker.js";
@@ -51,9 +51,11 @@ import { formatTransportId } from "../trid/transport-id.js";
 import type { ExportedQueuePair, WorkerQueuePairHandle } from "../worker/worker-handle.js";
 import { WORKER_ACK_TIMEOUT_MS, type WorkerQueue, WorkerQueues } from "../worker/worker-queues.js";
 import { AdminCallbackGate } from "./admin-callbacks.js";
-import { initializeController, shutdownController } from "./init.js";
+import { Health, HealthWatch } from "./health.js";
+import { disableController, initializeController, shutdownController } from "./init.js";
 import { identifyNamespaces } from "./namespaces.js";
 import { ControllerState } from "./state.js";
+import { escalateTimeout } from "./timeout-escalation.js";
 
 /** An Asynchronous Event Request completion, decoded. */
 export interface AsyncEvent {
@@ -92,6 +94,8 @@ export interface IoQueuePairOptions {
   delayDoorbell?: boolean;
   /** Ask for completion interrupts (MSI-X on PCIe), which the Promise face's poller then sleeps on. */
   interrupts?: boolean;
+  /** Time limit of its Promise-face commands in ms, 0 for none (default: the controller's `ioTimeoutMs`). */
+  ioTimeoutMs?: number;
 }
 
 /**
@@ -248,7 +252,8 @@ const FIRMWARE_CHUNK = 4096;
  * - **Returns** 0, or -ENOMEM when every admin request is in use (back-pressure: poll admin
  *   completions and submit again).
  * - **Throws** {@link StateError} when the controller is detached or removed (a failed controller
- *   still takes admin commands), {@link InvalidArgumentError} for a bad buffer. During a reset,
+ *   still takes admin commands; one failed by a controller fatal status was disabled, so they
+ *   complete only after a reset), {@link InvalidArgumentError} for a bad buffer. During a reset,
  *   between the old admin queue's teardown and the new one's creation, a command is accepted (0) but
  *   never completes: wait for `reset()` to settle.
  *
@@ -333,6 +338,15 @@ export class Controller implements NamespaceOwner {
   private stopWaiting: (() => void) | null = null;
   /** Set by detach: no reconnect attempt starts from then on. */
   private detaching = false;
+  /** The reset under way, which a second reset() call joins. */
+  private resetting: Promise<void> | null = null;
+  /** PCIe: the CSTS watch the queue pairs' stalls and the admin idle tick call on. */
+  private health: HealthWatch | null = null;
+  /** The queue pairs' stall hook: the health watch's check, or nothing (fabrics). */
+  private readonly stalled = (): void => this.health?.check();
+  /** The queue pairs' timeout hook (one function for all of them). */
+  private readonly timedOut = (qp: QueuePair, cid: number, stage: TimeoutStage, own: boolean): void =>
+    this.onCommandTimeout(qp, cid, stage, own);
 
   /**
    * @param trid the controller's transport ID
@@ -606,12 +620,22 @@ export class Controller implements NamespaceOwner {
 
   /**
    * {@link cmdIoRaw} as a Promise of the completion's DW0, polling `qpair` until it completes.
-   * `buffer`: untouched until the Promise settles. Rejects with what {@link cmdIoRaw} throws, or
-   * {@link NvmeStatusError}; never for ENOMEM (it waits for a free request).
+   * `buffer`: untouched until the Promise settles. `timeoutMs`: this command's time limit (default:
+   * the queue pair's, from the `ioTimeoutMs` option; 0 for none). Rejects with what {@link cmdIoRaw}
+   * throws, {@link NvmeStatusError}, or {@link NvmeTimeoutError} when the command outlived its limit
+   * (once it has ended: aborted, or by a reset); never for ENOMEM (it waits for a free request).
    */
-  ioRaw(qpair: QueuePair, cmd: NvmeCommand, buffer: ArrayBufferView | null = null): Promise<number> {
-    return awaitCompletion(qpair, `I/O opcode 0x${cmd.opcode.toString(16)}`, (cb, p) =>
-      this.cmdIoRaw(qpair, cmd, buffer, cb, p),
+  ioRaw(
+    qpair: QueuePair,
+    cmd: NvmeCommand,
+    buffer: ArrayBufferView | null = null,
+    timeoutMs?: number,
+  ): Promise<number> {
+    return awaitCompletion(
+      qpair,
+      `I/O opcode 0x${cmd.opcode.toString(16)}`,
+      (cb, p) => this.cmdIoRaw(qpair, cmd, buffer, cb, p),
+      { commandMs: timeoutMs },
     );
   }
 
@@ -904,6 +928,9 @@ export class Controller implements NamespaceOwner {
    *   polled, and `cb` runs from that `processCompletions`; the admin queue's are found by any poll
    *   of it (timers included), and `cb` runs from inside {@link processAdminCompletions} (see the
    *   admin callback face rules on {@link Controller}). {@link timeout$} emits as soon as one is found.
+   * - Then: what the `timeoutAction` option says (none by default, as SPDK: the application may send
+   *   {@link cmdAbort} itself; `abort`: the controller sends Abort for the CID; `reset`: Abort, then
+   *   a reset when the controller declines it or the command is still out at twice the limit).
    * @throws {@link InvalidArgumentError} for a `timeoutSec` that is negative or not a finite number
    */
   registerTimeoutCallback<A>(
@@ -950,6 +977,7 @@ export class Controller implements NamespaceOwner {
     this.ioQpairs.add(qp);
     this.qpairPorts.set(qp, { port, options: o });
     this.armTimeouts(qp);
+    qp.promiseTimeoutMs = o.ioTimeoutMs;
     return qp;
   }
 
@@ -1004,15 +1032,18 @@ export class Controller implements NamespaceOwner {
   }
 
   /**
-   * Frees an I/O queue pair (spdk_nvme_ctrlr_free_io_qpair): outstanding commands complete as aborted.
+   * Frees an I/O queue pair (spdk_nvme_ctrlr_free_io_qpair): the queue is deleted from the
+   * controller, then the commands still outstanding complete as aborted.
    * - Threading: this controller's thread, which owns `qp`.
-   * - Callback: the callbacks of every outstanding and waiting command run synchronously, before
-   *   this returns its Promise, with Command Aborted due to SQ Deletion (DNR); `qp` is closed from then
-   *   on (its `cmd*` throw {@link StateError}).
-   * - Buffer: the queue is deleted after those callbacks, so the device may still move an aborted
-   *   command's data until the Promise settles.
+   * - Callback: `qp` is closed at once (its `cmd*` throw {@link StateError}); once the controller has
+   *   deleted the queue (or, when it is not ready, the queue is released), the callbacks of every
+   *   outstanding and waiting command run, with Command Aborted due to SQ Deletion (DNR), before the
+   *   Promise settles.
+   * - Buffer: an aborted command's buffer is the caller's again when its callback runs: the device
+   *   no longer has the queue, so it moves no more of its data.
    * @throws {@link InvalidArgumentError} (as a rejection) when `qp` is not an I/O queue pair of this
-   *   controller
+   *   controller; what deleting the queue throws (the commands are aborted all the same); what a
+   *   callback throws (the others still run)
    */
   async freeIoQpair(qp: QueuePair): Promise<void> {
     const entry = this.qpairPorts.get(qp);
@@ -1020,9 +1051,21 @@ export class Controller implements NamespaceOwner {
       throw new InvalidArgumentError("qpair", "is not an I/O queue pair of this controller");
     this.ioQpairs.delete(qp);
     this.qpairPorts.delete(qp);
-    qp.abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, true);
-    qp.destroy();
-    await this.deleteIoPort(entry.port);
+    qp.state = QueuePairState.Closed; // nothing more is posted or polled while the queue is deleted
+    try {
+      await this.deleteIoPort(entry.port);
+    } finally {
+      this.closeQueuePair(qp);
+    }
+  }
+
+  /** Completes what `qp` still has as aborted and frees its trackers: its queue is gone from the device. */
+  private closeQueuePair(qp: QueuePair): void {
+    try {
+      qp.abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, true);
+    } finally {
+      qp.destroy();
+    }
   }
 
   /** The I/O queue pairs currently allocated. */
@@ -1102,46 +1145,84 @@ export class Controller implements NamespaceOwner {
   // ---- reset and detach -------------------------------------------------------------------------
 
   /**
-   * Full controller reset (spdk_nvme_ctrlr_reset): outstanding commands complete with Command Aborted
-   * due to SQ Deletion, the controller is disabled and initialised again, namespaces re-identified and
-   * every I/O queue pair re-created; commands submitted meanwhile wait and then go to the device.
+   * Full controller reset (spdk_nvme_ctrlr_reset): the controller is stopped first (PCIe: disabled;
+   * a fabric: its connections closed), then outstanding commands complete with Command Aborted due
+   * to SQ Deletion, the controller is initialised again, namespaces re-identified and every I/O queue
+   * pair re-created; commands submitted meanwhile wait and then go to the device.
    * - Threading: this controller's thread. Worker queue pairs abort their own commands when they
-   *   next poll; a worker that does not poll within {@link WORKER_ACK_TIMEOUT_MS} loses its queue.
+   *   next poll (after the controller was stopped); a worker that does not poll within
+   *   {@link WORKER_ACK_TIMEOUT_MS} loses its queue.
+   * - Concurrency: a reset() while one is under way returns that reset's Promise. A failed controller
+   *   may be reset (PCIe and fabrics, unless a fabric's reconnect loop is running).
    * - Callback: this thread's I/O callbacks run from inside this call with the abort status (no DNR:
-   *   they may be resubmitted, and wait); admin callbacks with the abort status and DNR.
-   * - Buffer: the abort callbacks run before the controller is disabled, so the device may still move
-   *   an aborted command's data until the Promise settles.
-   * - Fabrics: the connection is closed and opened again (Connect on every queue); a failed fabric
-   *   controller may be reset too (reconnecting on purpose), unless its reconnect loop is running.
-   * @throws {@link StateError} (as a rejection) when the controller is detached, removed, failed (on
-   *   PCIe), or already resetting or reconnecting; when re-initialisation fails the controller is marked
+   *   they may be resubmitted, and wait); admin callbacks with the abort status and DNR. A callback
+   *   that throws does not stop the reset: the others run, the reset completes (state Ready, or
+   *   Failed), and then the Promise rejects with the first such error.
+   * - Buffer: an aborted command's buffer is the caller's again when its callback runs: the device
+   *   was stopped before (a PCIe controller that does not report CSTS.RDY = 0 within CAP.TO is
+   *   given up on, and its commands aborted all the same).
+   * @throws {@link StateError} (as a rejection) when the controller is detached or removed, or a
+   *   fabric's reconnect loop is running; when re-initialisation fails the controller is marked
    *   failed and the error rejects
    */
-  async reset(): Promise<void> {
-    if (this.state === ControllerState.Resetting || this.reconnecting !== null) {
-      throw new StateError("a reset or reconnect is already under way: wait for it (state$)");
+  reset(): Promise<void> {
+    if (this.resetting !== null) return this.resetting;
+    if (this.reconnecting !== null)
+      return Promise.reject(new StateError("a reconnect is under way: wait for it (state$)"));
+    const s = this.state;
+    if (s === ControllerState.Detached || s === ControllerState.Removed) {
+      try {
+        this.assertUsable();
+      } catch (e) {
+        return Promise.reject(e);
+      }
     }
-    if (!(this.isFabric && this.state === ControllerState.Failed)) this.assertUsable();
-    await this.reinitialize(false);
+    const running = this.reinitialize(false).finally(() => {
+      this.resetting = null;
+    });
+    this.resetting = running;
+    return running;
+  }
+
+  /** @internal A reset started from the core (timeout escalation, automatic reset): failures show in the state. */
+  resetSoon(): void {
+    setImmediate(() => {
+      if (this.state === ControllerState.Ready || this.state === ControllerState.Failed)
+        this.reset().catch(() => undefined);
+    });
+  }
+
+  /** @internal Whether a timed-out command may escalate (the controller is ready). */
+  get escalates(): boolean {
+    return this.state === ControllerState.Ready;
   }
 
   /**
-   * Reset's work, also the reconnect after a fabric connection loss: every queue released, the
-   * controller initialised again (on a fabric: Connect again) and every queue pair re-created. When
-   * it fails, the controller fails; on a fabric with a reconnect policy the reconnect loop takes over
-   * (`fromReconnectLoop`: it is the loop's own attempt).
+   * Stops the device, then completes every command it had with an abort status and re-initialises.
+   * On failure the controller is left failed; on a fabric the reconnect loop starts (unless this is
+   * one of its attempts). A callback error is kept and thrown once the reset has finished.
    */
   private async reinitialize(fromReconnectLoop: boolean): Promise<void> {
     this.setState(ControllerState.Resetting);
-    this.workerQueues.disconnect();
     this.closeRawQueues();
-    for (const qp of this.ioQpairs) {
-      qp.state = QueuePairState.Disconnected;
-      qp.abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, false);
-      await this.qpairPorts.get(qp)!.port.release();
-    }
+    for (const qp of this.ioQpairs) qp.state = QueuePairState.Disconnected;
+    let callbackError: unknown = null;
     try {
-      await this.teardownAdmin();
+      await this.stopDevice();
+      this.workerQueues.disconnect();
+      for (const qp of this.ioQpairs) {
+        await this.qpairPorts.get(qp)!.port.release();
+        try {
+          qp.abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, false);
+        } catch (e) {
+          callbackError ??= e;
+        }
+      }
+      try {
+        await this.teardownAdmin();
+      } catch (e) {
+        callbackError ??= e;
+      }
       // Before the controller is enabled again: a worker still posting would ring the doorbells of a
       // queue that does not exist yet.
       await this.workerQueues.awaitWorkers();
@@ -1153,9 +1234,30 @@ export class Controller implements NamespaceOwner {
       }
       await this.workerQueues.recreate(this.adminChannel);
     } catch (e) {
-      this.fail(this.reconnects);
+      await this.stopDevice(); // a half-initialised controller holds the admin rings: stop it first
+      try {
+        this.fail(this.reconnects);
+      } catch (thrown) {
+        callbackError ??= thrown;
+      }
       if (!fromReconnectLoop) this.startReconnecting();
       throw e;
+    }
+    if (callbackError !== null) throw callbackError;
+  }
+
+  /**
+   * Stops the device's data transfers before memory it may still use is handed back. PCIe: clears
+   * CC.EN and waits for CSTS.RDY = 0 (CAP.TO at most; a device that does not stop is given up on:
+   * nothing more can be done from here). Fabrics: nothing, their queues' connections are closed
+   * (released) before their commands are aborted.
+   */
+  private async stopDevice(): Promise<void> {
+    if (this.isFabric || this.cap === undefined) return;
+    try {
+      await disableController(this);
+    } catch {
+      // Unresponsive or gone: the callers abort what it had all the same.
     }
   }
 
@@ -1218,15 +1320,20 @@ export class Controller implements NamespaceOwner {
     this.detaching = true;
     this.stopWaiting?.();
     await this.reconnecting;
+    await this.resetting?.catch(() => undefined); // a reset under way finishes first, the same way
     const live = this.state === ControllerState.Ready;
     for (const queue of this.workerQueues.all()) await this.releaseWorkerQueue(queue).catch(() => undefined);
     for (const { raw } of [...this.rawQueues.values()]) await this.freeRawIoQpair(raw).catch(() => undefined);
     for (const qp of [...this.ioQpairs]) {
       if (live) await this.freeIoQpair(qp).catch(() => undefined);
       else {
-        qp.abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, true);
-        qp.destroy();
+        // Failed or removed: the device was stopped (or is gone) when that happened.
         this.ioQpairs.delete(qp);
+        try {
+          this.closeQueuePair(qp);
+        } catch {
+          // A throwing callback does not stop the detach.
+        }
       }
     }
     try {
@@ -1253,7 +1360,9 @@ export class Controller implements NamespaceOwner {
    */
   private awaitAdmin(what: string, submit: Parameters<typeof awaitCompletion>[2]): Promise<number> {
     const limit = this.state === ControllerState.Ready ? 0 : this.options.adminTimeoutMs;
-    return awaitCompletion(this.admin, what, (cb, p) => this.submitForPromise(submit, cb, p), limit);
+    return awaitCompletion(this.admin, what, (cb, p) => this.submitForPromise(submit, cb, p), {
+      rejectAfterMs: limit,
+    });
   }
 
   /** Runs a Promise-face submission through the `cmd*` methods without the callback gate. */
@@ -1276,7 +1385,7 @@ export class Controller implements NamespaceOwner {
     submit: Parameters<typeof awaitCompletion>[2],
   ): Promise<{ cdw0: number; cdw1: number }> {
     const limit = this.state === ControllerState.Ready ? 0 : this.options.adminTimeoutMs;
-    return awaitCompletionDwords(this.admin, what, submit, limit);
+    return awaitCompletionDwords(this.admin, what, submit, { rejectAfterMs: limit });
   }
 
   /** @internal Fabrics: Connect on the new admin queue `port`, which creates the controller on the target. */
@@ -1353,8 +1462,17 @@ export class Controller implements NamespaceOwner {
       pagesPerTracker: 1,
       sglSupported: false,
       delayDoorbell: false,
-      onIdleTick: () => this.keepAliveIfDue(),
+      onIdleTick: () => {
+        this.keepAliveIfDue();
+        this.health?.check();
+      },
     });
+    const interval = this.options.healthCheckIntervalMs;
+    const registers = this.connection.registers;
+    this.health =
+      registers !== undefined && interval > 0
+        ? new HealthWatch(registers, interval, (h) => this.onHealth(h))
+        : null;
     this.armTimeouts(this.admin);
   }
 
@@ -1509,7 +1627,10 @@ export class Controller implements NamespaceOwner {
       ioQueueRequests: options.ioQueueRequests ?? this.options.ioQueueRequests,
       delayDoorbell: options.delayDoorbell ?? false,
       interrupts: options.interrupts ?? false,
+      ioTimeoutMs: options.ioTimeoutMs ?? this.options.ioTimeoutMs,
     };
+    if (!Number.isFinite(o.ioTimeoutMs) || o.ioTimeoutMs < 0)
+      throw new InvalidArgumentError("ioTimeoutMs", `${o.ioTimeoutMs}: give a non-negative number of ms`);
     if (o.ioQueueSize < 2)
       throw new InvalidArgumentError("ioQueueSize", `${o.ioQueueSize}: a queue needs at least 2 entries`);
     this.usedQids.add(qid);
@@ -1592,11 +1713,23 @@ export class Controller implements NamespaceOwner {
     return Math.max(1, prpListPagesNeeded(listed, this.dma.pageSize));
   }
 
+  /** Sets a queue pair's time limit and hooks: timeouts, health. */
   private armTimeouts(qp: QueuePair | undefined): void {
     if (qp === undefined) return;
     qp.timeoutMs = this.timeoutMs;
-    qp.onTimeout =
-      this.timeoutMs > 0 ? (q, cid) => this.reportTimeout(q === this.admin ? null : q, cid) : null;
+    qp.onTimeout = this.timedOut;
+    qp.onStall = this.stalled;
+  }
+
+  /**
+   * A command outlived its time limit (`own`: the Promise face's, else the registered one): it is
+   * reported (registered limits), then escalated: Promise-face limits abort and then reset, so the
+   * Promise settles; registered ones follow the `timeoutAction` option.
+   */
+  private onCommandTimeout(qp: QueuePair, cid: number, stage: TimeoutStage, own: boolean): void {
+    if (stage === TimeoutStage.Expired && this.timeoutMs > 0)
+      this.reportTimeout(qp === this.admin ? null : qp, cid);
+    escalateTimeout(this, qp, cid, stage, own ? TimeoutAction.Reset : this.options.timeoutAction);
   }
 
   private reportTimeout(qpair: QueuePair | null, cid: number): void {
@@ -1608,11 +1741,19 @@ export class Controller implements NamespaceOwner {
     else this.adminGate.later(() => registered.fn(registered.arg, this, null, cid));
   }
 
+  /**
+   * Releases the admin queue, then completes its commands as aborted (the device was stopped, or
+   * its connection is gone with the release). Throws what a callback threw, once all have run.
+   */
   private async teardownAdmin(): Promise<void> {
     if (this.admin === undefined) return;
-    this.abortAdmin(GenericStatus.AbortedSqDeletion);
-    this.admin.destroy();
+    this.health = null;
     await this.admin.transportQueue.release();
+    try {
+      this.abortAdmin(GenericStatus.AbortedSqDeletion);
+    } finally {
+      this.admin.destroy();
+    }
   }
 
   /**
@@ -1624,23 +1765,68 @@ export class Controller implements NamespaceOwner {
     if (keepWorkers) this.workerQueues.disconnect();
     else this.workerQueues.fail();
     this.closeRawQueues();
+    // Disconnected: polling returns -ENXIO until a reset or reconnect brings the queue back.
+    this.abortIoQpairs(QueuePairState.Disconnected, GenericStatus.AbortedSqDeletion);
+  }
+
+  /**
+   * Puts every I/O queue pair in `state`, then completes its commands aborted (DNR) with `sc`; every
+   * queue pair's callbacks run, and the first error one threw is rethrown after.
+   */
+  private abortIoQpairs(state: QueuePairState, sc: GenericStatus): void {
+    let thrown: unknown = null;
     for (const qp of this.ioQpairs) {
-      // Disconnected: polling returns -ENXIO until a reset or reconnect brings the queue back.
-      qp.state = QueuePairState.Disconnected;
-      qp.abortAll(StatusCodeType.Generic, GenericStatus.AbortedSqDeletion, true);
+      qp.state = state;
+      try {
+        qp.abortAll(StatusCodeType.Generic, sc, true);
+      } catch (e) {
+        thrown ??= e;
+      }
+    }
+    if (thrown !== null) throw thrown;
+  }
+
+  /** The health watch found the device gone, or its controller fatal. */
+  private onHealth(health: Health): void {
+    if (this.state !== ControllerState.Ready) return;
+    if (health === Health.Gone) this.markRemoved();
+    else void this.failOnFatalStatus();
+  }
+
+  /**
+   * CSTS.CFS: the controller fails. It is disabled first (it may still move data), then every
+   * command completes aborted; with the `autoReset` option a reset follows.
+   */
+  private async failOnFatalStatus(): Promise<void> {
+    this.setState(ControllerState.Failed);
+    this.closeRawQueues();
+    for (const qp of this.ioQpairs) qp.state = QueuePairState.Disconnected;
+    await this.stopDevice();
+    if (this.state !== ControllerState.Failed) return; // removed or detached meanwhile
+    try {
+      this.fail();
+      this.abortAdmin(GenericStatus.AbortedSqDeletion);
+    } finally {
+      if (this.options.autoReset) this.resetSoon();
     }
   }
 
+  /**
+   * The device is gone, or the system asked for it back (VFIO's request): CC.EN is cleared first, as
+   * a device still there must stop moving data (a write only: a vanished device reads all ones, so
+   * there is nothing to wait for), then every command completes aborted.
+   */
   private markRemoved(): void {
-    if (this.state === ControllerState.Detached) return;
+    if (this.state === ControllerState.Detached || this.state === ControllerState.Removed) return;
+    this.connection.registers?.write32(Register.CC, 0).catch(() => undefined);
     this.setState(ControllerState.Removed);
     this.workerQueues.fail();
     this.closeRawQueues();
-    for (const qp of this.ioQpairs) {
-      qp.abortAll(StatusCodeType.Generic, GenericStatus.AbortRequested, true);
-      qp.state = QueuePairState.Closed;
+    try {
+      this.abortIoQpairs(QueuePairState.Closed, GenericStatus.AbortRequested);
+    } finally {
+      this.abortAdmin(GenericStatus.AbortRequested);
     }
-    this.abortAdmin(GenericStatus.AbortRequested);
   }
 
   /**

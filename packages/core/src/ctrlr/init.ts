@@ -59,33 +59,8 @@ export async function initializeController(c: Controller): Promise<void> {
   c.capRaw = await regs.read64(Register.CAP);
   c.cap = decodeCap(c.capRaw);
   c.vs = decodeVs(await regs.read32(Register.VS));
-  const readyTimeout = Math.max(c.cap.timeoutMs, 500);
-
-  // Disable: a controller found enabled but not yet ready must become ready before EN may drop.
-  const cc = decodeCc(await regs.read32(Register.CC));
-  const csts = decodeCsts(await regs.read32(Register.CSTS));
-  if (cc.en && !csts.rdy) {
-    c.setState(S.DisableWaitForReady1);
-    await waitForRegister(
-      regs,
-      Register.CSTS,
-      (v) => (v & 1) === 1,
-      readyTimeout,
-      "waiting for CSTS.RDY=1 before disabling",
-    );
-  }
-  if (cc.en) {
-    c.setState(S.SetEn0);
-    await regs.write32(Register.CC, (await regs.read32(Register.CC)) & ~1);
-  }
-  c.setState(S.DisableWaitForReady0);
-  await waitForRegister(
-    regs,
-    Register.CSTS,
-    (v) => (v & 1) === 0,
-    readyTimeout,
-    "waiting for CSTS.RDY=0 after disabling",
-  );
+  const readyTimeout = readyTimeoutMs(c);
+  await disableController(c, (s) => c.setState(s));
 
   if (!c.isFabric) {
     c.setState(S.EnableAdminQueue);
@@ -178,6 +153,50 @@ export async function initializeController(c: Controller): Promise<void> {
   await configureKeepAlive(c);
 
   c.setState(S.Ready);
+}
+
+/** How long CSTS.RDY may take to follow CC.EN: CAP.TO, at least 500 ms. */
+function readyTimeoutMs(c: Controller): number {
+  return Math.max(c.cap.timeoutMs, 500);
+}
+
+/**
+ * Disables the controller: clears CC.EN and waits for CSTS.RDY = 0 (first for RDY = 1 when EN is
+ * set but the controller is not ready yet, as EN may not drop then), each wait at most CAP.TO. A
+ * disabled controller has stopped processing commands and moving data. `step` hears each state of
+ * the way (initialisation publishes them; a reset or a failure keeps its own).
+ * @throws {@link NvmeTimeoutError} when CSTS.RDY does not follow in time
+ */
+export async function disableController(
+  c: Controller,
+  step: (s: S) => void = () => undefined,
+): Promise<void> {
+  const regs = c.registers;
+  const readyTimeout = readyTimeoutMs(c);
+  const cc = decodeCc(await regs.read32(Register.CC));
+  const csts = decodeCsts(await regs.read32(Register.CSTS));
+  if (cc.en && !csts.rdy && !csts.cfs) {
+    step(S.DisableWaitForReady1);
+    await waitForRegister(
+      regs,
+      Register.CSTS,
+      (v) => (v & 1) === 1,
+      readyTimeout,
+      "waiting for CSTS.RDY=1 before disabling",
+    );
+  }
+  if (cc.en) {
+    step(S.SetEn0);
+    await regs.write32(Register.CC, (await regs.read32(Register.CC)) & ~1);
+  }
+  step(S.DisableWaitForReady0);
+  await waitForRegister(
+    regs,
+    Register.CSTS,
+    (v) => (v & 1) === 0,
+    readyTimeout,
+    "waiting for CSTS.RDY=0 after disabling",
+  );
 }
 
 /** Sends the shutdown notification and waits for CSTS.SHST to report completion. */

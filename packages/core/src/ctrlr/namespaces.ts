@@ -6,7 +6,11 @@
 import { Namespace } from "../ns/namespace.js";
 import { identify } from "../nvme-spec/commands.js";
 import { Cns, IDENTIFY_DATA_SIZE } from "../nvme-spec/identify-controller.js";
-import { decodeActiveNamespaceList, decodeIdentifyNamespace } from "../nvme-spec/identify-namespace.js";
+import {
+  decodeActiveNamespaceList,
+  decodeIdentifyNamespace,
+  type IdentifyNamespace,
+} from "../nvme-spec/identify-namespace.js";
 import type { Controller } from "./controller.js";
 import { identifyZoned } from "./zoned-namespaces.js";
 
@@ -21,7 +25,7 @@ export async function identifyNamespaces(c: Controller): Promise<void> {
       await c.adminRaw(cmd, buf.bytes, `Identify Namespace ${nsid}`);
       return decodeIdentifyNamespace(buf.bytes.slice());
     });
-    if (data.nsze === 0n) {
+    if (data.nsze === 0n || !plausible(data)) {
       c.namespaces.delete(nsid);
       continue;
     }
@@ -36,20 +40,60 @@ export async function identifyNamespaces(c: Controller): Promise<void> {
   }
 }
 
+/** Smallest and largest LBA data size (LBADS) taken: 512 bytes to 1 MiB. */
+const MIN_LBADS = 9;
+const MAX_LBADS = 20;
+
+/**
+ * Whether identify data describes a namespace the core can address: its LBA format in the list it
+ * gives, a data size of 512 bytes to 1 MiB, and a size JavaScript numbers count exactly. Others are
+ * left out, as inactive (a device's bad data makes the namespace unusable, not the process fail).
+ */
+function plausible(data: IdentifyNamespace): boolean {
+  const format = data.lbaf[data.formattedLbaIndex];
+  return (
+    format !== undefined &&
+    format.lbads >= MIN_LBADS &&
+    format.lbads <= MAX_LBADS &&
+    data.nsze <= BigInt(Number.MAX_SAFE_INTEGER)
+  );
+}
+
+/**
+ * Namespaces the core takes from one controller at most (four list pages; Linux's nvmet allows 1024
+ * per subsystem): an absurd NN with a list that never ends stops here instead of paging on.
+ */
+const MAX_NAMESPACES = 4096;
+/** IDs in one page of the active namespace list. */
+const IDS_PER_PAGE = IDENTIFY_DATA_SIZE / 4;
+/** Largest valid namespace ID (0xffffffff means every namespace). */
+const MAX_NSID = 0xffff_fffe;
+
+/**
+ * The active namespace IDs, trusting the device only within bounds: IDs in 1..NN and increasing
+ * (the list's order), at most ceil(min(NN, 4096) / 1024) pages; anything else ends the list there.
+ */
 async function activeNamespaceIds(c: Controller): Promise<number[]> {
-  const nn = c.data.nn;
-  if (c.vs.major === 1 && c.vs.minor === 0) return Array.from({ length: nn }, (_, i) => i + 1);
+  const nn = Math.min(c.data.nn, MAX_NSID);
+  if (c.vs.major === 1 && c.vs.minor === 0) {
+    return Array.from({ length: Math.min(nn, MAX_NAMESPACES) }, (_, i) => i + 1);
+  }
   const ids: number[] = [];
+  const maxPages = Math.ceil(Math.min(nn, MAX_NAMESPACES) / IDS_PER_PAGE);
   // The list holds up to 1024 IDs greater than the NSID given; continue from the last one until short.
-  for (let after = 0; ; ) {
+  for (let after = 0, pages = 0; pages < maxPages; pages++) {
     const page = await c.withBuffer(IDENTIFY_DATA_SIZE, async (buf) => {
       const cmd = c.adminCommand();
       identify(cmd, Cns.ActiveNamespaceList, after);
       await c.adminRaw(cmd, buf.bytes, "Identify Active Namespace List");
       return decodeActiveNamespaceList(buf.bytes.slice());
     });
-    ids.push(...page);
-    if (page.length < IDENTIFY_DATA_SIZE / 4) return ids;
-    after = page[page.length - 1]!;
+    for (const nsid of page) {
+      if (nsid <= after || nsid > nn) return ids; // out of order or out of range: the list ends here
+      ids.push(nsid);
+      after = nsid;
+    }
+    if (page.length < IDS_PER_PAGE) return ids;
   }
+  return ids;
 }

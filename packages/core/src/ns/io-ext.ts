@@ -17,6 +17,7 @@ import { MemoryDomainError, ShortTranslationError } from "../memdomain/errors.js
 import { iovsHaveBytes, iovTotalLength, type MemoryIoVec } from "../memdomain/iovec.js";
 import { getSystemMemoryDomain } from "../memdomain/registry.js";
 import { createTranslationResult, translationLength } from "../memdomain/translation.js";
+import { checkIovs } from "../memdomain/validate.js";
 import { NvmOpcode } from "../nvme-spec/opcodes.js";
 import { awaitCompletion } from "../qpair/promise.js";
 import type { QueuePair } from "../qpair/queue-pair.js";
@@ -31,6 +32,8 @@ export interface ExtIoOptions {
   memoryDomainCtx?: unknown;
   /** {@link IoFlags}. */
   ioFlags?: number;
+  /** This command's time limit in ms, 0 for none (default: the queue pair's, from `ioTimeoutMs`). */
+  timeoutMs?: number;
 }
 
 /** How the data of one extended I/O reaches the controller. */
@@ -54,6 +57,9 @@ export async function extIo(
   checkRange(ns, lba, count, ns.numSectors);
   const ioFlags = opts.ioFlags ?? 0;
   const bytes = count * transferBlockSize(ns, ioFlags);
+  // Each run must lie inside its buffer: the device is told to move exactly these bytes.
+  const bad = checkIovs(iov, iov.length, "iov");
+  if (bad !== null) throw new InvalidArgumentError(bad.argument, bad.message);
   if (iovTotalLength(iov, iov.length) < bytes) {
     throw new InvalidArgumentError(
       "iov",
@@ -77,8 +83,12 @@ export async function extIo(
       route.kind === "direct"
         ? route.iovs
         : [{ iova: route.buffer.iova, length: bytes, view: route.buffer.bytes }];
-    await awaitCompletion(qp, what, (cb, p) =>
-      submitDataCommand(ns, qp, opcode, ioVecPayload(qp, target), lba, count, cb, p, ioFlags, 0, 0),
+    await awaitCompletion(
+      qp,
+      what,
+      (cb, p) =>
+        submitDataCommand(ns, qp, opcode, ioVecPayload(qp, target), lba, count, cb, p, ioFlags, 0, 0),
+      { commandMs: opts.timeoutMs },
     );
     if (route.kind === "bounce" && !write) {
       await lastValueFrom(

@@ -114,9 +114,9 @@ export interface ReservationAcquireKeys {
  *   ({@link sectorSize} with PRACT on a namespace whose metadata is only the 8-byte protection
  *   information). Keep a buffer allocated, and neither read nor modify it, until `cb` runs: the
  *   command may be posted later (it waits while no tracker is free, or while the controller resets)
- *   and posted again on a retryable error. A command aborted by {@link Controller.freeIoQpair} or
- *   {@link Controller.reset} calls back before its queue is deleted or the controller disabled: the
- *   device may still move its data until that call's Promise settles.
+ *   and posted again on a retryable error. When `cb` runs the buffer is the caller's again, aborts
+ *   included: {@link Controller.freeIoQpair}, {@link Controller.reset}, a controller failure and a
+ *   removal stop the device (queue deleted, controller disabled) before they call back.
  * - **Callback:** `cb(arg, cpl)` runs once, on the owning thread, normally from inside a later
  *   {@link QueuePair.processCompletions} call. That includes the calls the queue pair's
  *   {@link QueuePair.poller} makes from setImmediate or a timer while a Promise-face command on the
@@ -151,8 +151,13 @@ export interface ReservationAcquireKeys {
  * poller until the command completes; it resolves with the completion's DW0. Buffers follow the
  * callback face's rules until the Promise settles. It never throws synchronously and never fails
  * for ENOMEM (it waits for a free request); it rejects with what the `cmd*` method throws, or with
- * {@link NvmeStatusError} when the command completes with an error status (aborts included). The
- * RxJS methods are the Promise methods deferred: each subscription submits once.
+ * {@link NvmeStatusError} when the command completes with an error status (aborts included). Each
+ * command has a time limit (the queue pair's `promiseTimeoutMs`, from the controller's
+ * `ioTimeoutMs` option; {@link read}, {@link write}, {@link compare} and {@link writeZeroes} take
+ * one per call after `ioFlags`, {@link readExt} and {@link writeExt} in their options): past it the
+ * controller aborts it and, if that does not end it, resets, and the Promise rejects with
+ * {@link NvmeTimeoutError} once the command has ended, so it always settles with its buffers free.
+ * The RxJS methods are the Promise methods deferred: each subscription submits once.
  */
 export class Namespace {
   /** Identify Namespace data; replaced when the controller re-identifies (reset, namespace change). */
@@ -882,9 +887,19 @@ export class Namespace {
    * `buffer`: DMA memory, untouched until the Promise settles. Rejects with what {@link cmdRead}
    * throws, or {@link NvmeStatusError}; see the Promise face rules on {@link Namespace}.
    */
-  read(qp: QueuePair, buffer: ArrayBufferView, lba: number, count: number, ioFlags = 0): Promise<number> {
-    return awaitCompletion(qp, `Read nsid ${this.id} lba ${lba}+${count}`, (cb, p) =>
-      this.cmdRead(qp, buffer, lba, count, cb, p, ioFlags),
+  read(
+    qp: QueuePair,
+    buffer: ArrayBufferView,
+    lba: number,
+    count: number,
+    ioFlags = 0,
+    timeoutMs?: number,
+  ): Promise<number> {
+    return awaitCompletion(
+      qp,
+      `Read nsid ${this.id} lba ${lba}+${count}`,
+      (cb, p) => this.cmdRead(qp, buffer, lba, count, cb, p, ioFlags),
+      { commandMs: timeoutMs },
     );
   }
 
@@ -893,9 +908,19 @@ export class Namespace {
    * settles. Rejects with what {@link cmdWrite} throws, or {@link NvmeStatusError}; see the Promise face
    * rules on {@link Namespace}.
    */
-  write(qp: QueuePair, buffer: ArrayBufferView, lba: number, count: number, ioFlags = 0): Promise<number> {
-    return awaitCompletion(qp, `Write nsid ${this.id} lba ${lba}+${count}`, (cb, p) =>
-      this.cmdWrite(qp, buffer, lba, count, cb, p, ioFlags),
+  write(
+    qp: QueuePair,
+    buffer: ArrayBufferView,
+    lba: number,
+    count: number,
+    ioFlags = 0,
+    timeoutMs?: number,
+  ): Promise<number> {
+    return awaitCompletion(
+      qp,
+      `Write nsid ${this.id} lba ${lba}+${count}`,
+      (cb, p) => this.cmdWrite(qp, buffer, lba, count, cb, p, ioFlags),
+      { commandMs: timeoutMs },
     );
   }
 
@@ -904,9 +929,19 @@ export class Namespace {
    * settles. Rejects with what {@link cmdCompare} throws, or {@link NvmeStatusError} (Compare Failure
    * on a mismatch); see the Promise face rules on {@link Namespace}.
    */
-  compare(qp: QueuePair, buffer: ArrayBufferView, lba: number, count: number, ioFlags = 0): Promise<number> {
-    return awaitCompletion(qp, `Compare nsid ${this.id} lba ${lba}+${count}`, (cb, p) =>
-      this.cmdCompare(qp, buffer, lba, count, cb, p, ioFlags),
+  compare(
+    qp: QueuePair,
+    buffer: ArrayBufferView,
+    lba: number,
+    count: number,
+    ioFlags = 0,
+    timeoutMs?: number,
+  ): Promise<number> {
+    return awaitCompletion(
+      qp,
+      `Compare nsid ${this.id} lba ${lba}+${count}`,
+      (cb, p) => this.cmdCompare(qp, buffer, lba, count, cb, p, ioFlags),
+      { commandMs: timeoutMs },
     );
   }
 
@@ -1016,9 +1051,12 @@ export class Namespace {
    * Writes zeroes to `count` blocks at `lba`. No buffer. Rejects with what {@link cmdWriteZeroes}
    * throws, or {@link NvmeStatusError}; see the Promise face rules on {@link Namespace}.
    */
-  writeZeroes(qp: QueuePair, lba: number, count: number, ioFlags = 0): Promise<number> {
-    return awaitCompletion(qp, `Write Zeroes nsid ${this.id} lba ${lba}+${count}`, (cb, p) =>
-      this.cmdWriteZeroes(qp, lba, count, cb, p, ioFlags),
+  writeZeroes(qp: QueuePair, lba: number, count: number, ioFlags = 0, timeoutMs?: number): Promise<number> {
+    return awaitCompletion(
+      qp,
+      `Write Zeroes nsid ${this.id} lba ${lba}+${count}`,
+      (cb, p) => this.cmdWriteZeroes(qp, lba, count, cb, p, ioFlags),
+      { commandMs: timeoutMs },
     );
   }
 

@@ -6,6 +6,23 @@
 import { ArbitrationMechanism } from "../nvme-spec/registers.js";
 import { defaultHostIdentity } from "./host-identity.js";
 
+/**
+ * What the controller does when a command outlives the limit given to
+ * `Controller.registerTimeoutCallback`, after the callback and `timeout$` were told (SPDK's nvme
+ * bdev `action_on_timeout`).
+ */
+export enum TimeoutAction {
+  /** Nothing more: the application decides (e.g. sends Abort itself, as SPDK applications do). */
+  None = "none",
+  /** Send Abort for the command. */
+  Abort = "abort",
+  /**
+   * Send Abort; reset the controller when the Abort fails, the controller declines it, or the
+   * command is still outstanding at twice its limit.
+   */
+  Reset = "reset",
+}
+
 /** Options for attaching a controller. Every field has a default; see {@link defaultControllerOptions}. */
 export interface ControllerOptions {
   /** Number of I/O queues to request with the Number of Queues feature. */
@@ -60,6 +77,23 @@ export interface ControllerOptions {
   dataDigest: boolean;
   /** Time limit for admin commands issued by the core during initialisation, in milliseconds. */
   adminTimeoutMs: number;
+  /**
+   * Time limit of each Promise-face I/O command, in milliseconds (0: none), unless the queue pair or
+   * the call gives its own. Past it the command is aborted, and if that does not end it the
+   * controller is reset (Linux's order); the Promise rejects with NvmeTimeoutError once the command
+   * has ended, so every Promise-face I/O settles with its buffers free.
+   */
+  ioTimeoutMs: number;
+  /** What follows a command outliving the limit of `registerTimeoutCallback` (see {@link TimeoutAction}). */
+  timeoutAction: TimeoutAction;
+  /**
+   * PCIe: while commands are outstanding and nothing completes, read CSTS at most this often (ms; 0:
+   * never) to notice a controller fatal status (the controller fails) or a device that reads all
+   * ones (it was removed).
+   */
+  healthCheckIntervalMs: number;
+  /** Reset the controller automatically once it failed with a controller fatal status. */
+  autoReset: boolean;
 }
 
 /** The defaults, as SPDK and nvme-cli choose them; the host identity is the machine's (see {@link defaultHostIdentity}). */
@@ -82,5 +116,9 @@ export function defaultControllerOptions(): ControllerOptions {
     headerDigest: false,
     dataDigest: false,
     adminTimeoutMs: 10_000,
+    ioTimeoutMs: 30_000,
+    timeoutAction: TimeoutAction.None,
+    healthCheckIntervalMs: 100,
+    autoReset: false,
   };
 }

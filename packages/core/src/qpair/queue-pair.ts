@@ -19,6 +19,7 @@ import { TrackerPool } from "../rq/pool.js";
 import { type Request, RequestPool, RequestQueue } from "../rq/request.js";
 import type { QueuePort } from "../transport/contract.js";
 import { CompletionPoller } from "./poller.js";
+import { type Pending, settlePending } from "./promise.js";
 import { type QueueLink, QueueLinkState } from "./queue-link.js";
 
 /** Life of a queue pair. */
@@ -71,6 +72,38 @@ export const DOORBELL_BATCH = 16;
 const TIMEOUT_SCAN_INTERVAL_MS = 10;
 
 /**
+ * Empty polls in a row, with commands outstanding, after which {@link QueuePair.onStall} runs (a
+ * power of two: the check is a mask). Its owner decides, by the clock, whether to read the
+ * controller's status then.
+ */
+const STALL_POLLS = 64;
+
+/** How far past its time limit a command is when {@link QueuePair.onTimeout} reports it. */
+export enum TimeoutStage {
+  /** Its time limit passed. */
+  Expired = 1,
+  /** Twice its time limit passed: whatever was done at {@link TimeoutStage.Expired} did not end it. */
+  StillOutstanding = 2,
+}
+
+/**
+ * Completions a queue pair refused, by reason: each is counted and otherwise ignored (no request
+ * completes from it). Checked on queues whose completions the device writes into host memory
+ * (PCIe and the software controller); fabrics transports check their own PDUs.
+ */
+export interface RejectedCompletions {
+  /**
+   * The CID names no command outstanding: a duplicate, a stale completion of an earlier command
+   * whose tracker is in use again (its generation differs), or one never issued (all ones included).
+   */
+  unknownCid: number;
+  /** The SQ identifier (DW2 bits 31:16) is not this queue's. */
+  wrongSqid: number;
+  /** The SQ head pointer (DW2 bits 15:0) is not inside the submission queue. */
+  badSqHead: number;
+}
+
+/**
  * One submission/completion queue pair and its requests (spdk_nvme_qpair).
  *
  * Threading: a queue pair belongs to the thread that created it (the controller's thread for
@@ -89,12 +122,32 @@ export class QueuePair {
    */
   readonly poller: CompletionPoller;
   /**
-   * Called when a command has been outstanding longer than `timeoutMs`, once per command, from
-   * inside {@link processCompletions} (the controller sets it; see `Controller.registerTimeoutCallback`).
+   * Called when a command has been outstanding longer than its time limit, at
+   * {@link TimeoutStage.Expired} and again at {@link TimeoutStage.StillOutstanding}, once each, from inside
+   * {@link processCompletions}; `own` tells a limit given with the command (the Promise face's) from
+   * the queue pair's `timeoutMs`. The controller escalates from here (abort, then reset).
    */
-  onTimeout: ((qpair: QueuePair, cid: number) => void) | null = null;
+  onTimeout: ((qpair: QueuePair, cid: number, stage: TimeoutStage, own: boolean) => void) | null = null;
   /** Command time limit in milliseconds, 0 for none. */
   timeoutMs = 0;
+  /**
+   * Time limit in ms the Promise face gives each command it submits on this queue pair unless the
+   * call names its own (0: none); the controller sets it from its `ioTimeoutMs` option.
+   */
+  promiseTimeoutMs = 0;
+  /**
+   * @internal The time limit of the commands being submitted now (the Promise face sets it around
+   * one submission); 0: none of their own.
+   */
+  submitTimeoutMs = 0;
+  /**
+   * Called from {@link processCompletions} when it keeps finding nothing while commands are
+   * outstanding, and at once on a completion of all ones: the controller checks its health from
+   * here (cheaply: it reads the status register at most every so often).
+   */
+  onStall: (() => void) | null = null;
+  /** Completions refused, by reason (see {@link RejectedCompletions}). */
+  readonly rejected: RejectedCompletions = { unknownCid: 0, wrongSqid: 0, badSqHead: 0 };
 
   private port: QueuePort;
   private trackers: TrackerPool;
@@ -108,6 +161,11 @@ export class QueuePair {
   private lastTimeoutScan = 0;
   private linkGeneration = 0;
   private resuming = false;
+  /** Whether completions are checked beyond their CID (SQ ID and head): see {@link RejectedCompletions}. */
+  private checked: boolean;
+  private emptyPolls = 0;
+  /** Outstanding top-level requests with a time limit of their own. */
+  private ownLimits = 0;
 
   /**
    * @param port the transport's queue
@@ -122,6 +180,7 @@ export class QueuePair {
     private readonly link: QueueLink | null = null,
   ) {
     this.port = port;
+    this.checked = port.dataPointer === undefined;
     this.trackers = this.makeTrackers(port);
     this.dataPointer = this.dataPointerOf(port);
     this.requests = new RequestPool(settings.requests);
@@ -194,12 +253,18 @@ export class QueuePair {
    */
   submit(req: Request, children: Request | null): void {
     this.outstanding++;
+    const limit = this.submitTimeoutMs;
+    if (limit > 0) {
+      req.timeoutMs = limit;
+      this.ownLimits++;
+    }
     if (children === null) {
       this.startOrWait(req);
       return;
     }
     for (let c: Request | null = children; c !== null; ) {
       const next: Request | null = c.next;
+      c.timeoutMs = limit;
       this.startOrWait(c);
       c = next;
     }
@@ -232,6 +297,9 @@ export class QueuePair {
    *   propagates out of this call, which stops there: the remaining completions wait for the next call.
    * - In a worker, it first follows its controller's thread: on a reset it completes every command
    *   as aborted (their callbacks run from here) and waits; when the queue is gone for good it closes.
+   * - A completion whose CID names no outstanding command (stale, duplicate), or (on queues the
+   *   device writes into host memory) whose SQ ID or SQ head is wrong, is consumed and counted in
+   *   {@link rejected}, and completes nothing.
    * @returns how many completions were consumed (may be 0), or -ENXIO when the queue pair is
    *   disconnected (its controller is resetting: poll again later) or closed (freed, or its
    *   controller failed, removed or detached: allocate a new one), as SPDK returns a negative value
@@ -247,25 +315,49 @@ export class QueuePair {
     while (n < max && this.port.poll(cqe.dw)) {
       n++;
       const rq = this.trackers.fromCqe(cqe);
-      if (rq === null || rq.opaque === undefined) continue; // a CID we did not issue: ignore it
+      if (rq === null || rq.opaque === undefined) {
+        this.rejected.unknownCid++;
+        if (cqe.dw[3] === 0xffff_ffff) this.onStall?.(); // all ones: is the device still there?
+        continue;
+      }
+      if (this.checked && !this.fromThisQueue(cqe.dw[2]!)) continue;
       const req = rq.opaque as Request;
       this.trackers.release(rq);
       this.completed(req, cqe.dw);
       if ((n & (DOORBELL_BATCH - 1)) === 0) this.flush();
     }
-    if (n > 0) this.port.ringCompletion();
+    if (n > 0) {
+      this.port.ringCompletion();
+      this.emptyPolls = 0;
+    } else if (this.outstanding > 0 && (++this.emptyPolls & (STALL_POLLS - 1)) === 0) this.onStall?.();
     this.startWaiting();
     this.flush();
-    if (this.timeoutMs > 0) this.scanTimeouts();
+    if (this.timeoutMs > 0 || this.ownLimits > 0) this.scanTimeouts();
     return n;
+  }
+
+  /** Whether a completion's DW2 names this queue and an SQ head inside it; counts it when not. */
+  private fromThisQueue(dw2: number): boolean {
+    if (dw2 >>> 16 !== this.port.qid) {
+      this.rejected.wrongSqid++;
+      return false;
+    }
+    if ((dw2 & 0xffff) >= this.port.depth) {
+      this.rejected.badSqHead++;
+      return false;
+    }
+    return true;
   }
 
   /**
    * @internal The controller's recovery path (reset, removal, close); applications free the queue
    * pair through `Controller.freeIoQpair`.
    * Completes every outstanding and waiting request with the given status (reset, removal, close).
-   * Their trackers are forgotten: the transport queue behind them is gone or about to be.
-   * Threading: the owning thread. Callback: every callback runs synchronously from this call.
+   * Call it only once the device can no longer transfer data for them (the controller disabled,
+   * the queue deleted or its connection closed): their callbacks hand the buffers back. Their
+   * trackers are forgotten: the transport queue behind them is gone.
+   * Threading: the owning thread. Callback: every callback runs synchronously from this call; one
+   * that throws does not stop the others: the first error is rethrown once all have run.
    */
   abortAll(sct: number, sc: number, dnr: boolean): void {
     const status = encodeStatus(sct, sc, { dnr });
@@ -274,13 +366,26 @@ export class QueuePair {
     const sqid = this.port.qid << 16;
     // Only those waiting now: a callback may submit again, and that request waits for the queue's return.
     const waited = this.waiting.length;
+    let thrown: unknown = null;
     for (const rq of this.trackers.trackers) {
       if (rq.opaque === undefined) continue;
       const req = rq.opaque as Request;
+      const cid = rq.cid;
       this.trackers.release(rq);
-      this.finish(req, status, 0, 0, sqid, rq.cid);
+      try {
+        this.finish(req, status, 0, 0, sqid, cid);
+      } catch (e) {
+        thrown ??= e;
+      }
     }
-    for (let n = waited; n > 0; n--) this.finish(this.waiting.shift()!, status, 0, 0, sqid, 0);
+    for (let n = waited; n > 0; n--) {
+      try {
+        this.finish(this.waiting.shift()!, status, 0, 0, sqid, 0);
+      } catch (e) {
+        thrown ??= e;
+      }
+    }
+    if (thrown !== null) throw thrown;
   }
 
   /**
@@ -371,6 +476,7 @@ export class QueuePair {
       count: port.depth - 1,
       pagesPerTracker: port.dataPointer === undefined ? this.settings.pagesPerTracker : 0,
       sglSupported: this.settings.sglSupported,
+      cidGenerations: port.dataPointer === undefined,
     });
   }
 
@@ -398,13 +504,14 @@ export class QueuePair {
     this.trackers.prep(rq, cmd);
     const failed = this.dataPointer.build(cmd, req.payload, rq);
     if (failed !== 0) {
+      const cid = rq.cid;
       this.trackers.release(rq);
       const status = encodeStatus(StatusCodeType.Generic, failed, { dnr: true });
-      this.finish(req, status, 0, 0, this.port.qid << 16, rq.cid);
+      this.finish(req, status, 0, 0, this.port.qid << 16, cid);
       return true;
     }
     rq.opaque = req;
-    if (this.timeoutMs > 0) req.submittedAt = performance.now();
+    if (this.timeoutMs > 0 || req.timeoutMs > 0) req.submittedAt = performance.now();
     this.port.post(cmd.dw);
     if (this.settings.delayDoorbell) this.unrung = true;
     else this.port.ringSubmission();
@@ -446,6 +553,7 @@ export class QueuePair {
     cpl[1] = cdw1;
     cpl[2] = dw2;
     cpl[3] = ((dw3 & 0x1ffff) | ((status & 0x7fff) << 17)) >>> 0;
+    if (req.timeoutMs > 0) this.ownLimits--;
     const owned = req.owned;
     if (owned !== null) {
       if (req.copyOut !== null) bounceOut(owned, req.copyOut);
@@ -463,13 +571,29 @@ export class QueuePair {
     const now = performance.now();
     if (now - this.lastTimeoutScan < TIMEOUT_SCAN_INTERVAL_MS) return;
     this.lastTimeoutScan = now;
+    const registered = this.timeoutMs;
     for (const rq of this.trackers.trackers) {
       const req = rq.opaque as Request | undefined;
-      if (req === undefined || req.timeoutReported || now - req.submittedAt < this.timeoutMs) continue;
+      if (req === undefined || req.submittedAt === 0) continue;
       // An AER waits for an event, not for the device: never timed (as SPDK).
       if (this.port.qid === 0 && req.cmd.opcode === AdminOpcode.AsyncEventRequest) continue;
-      req.timeoutReported = true;
-      this.onTimeout?.(this, rq.cid);
+      const age = now - req.submittedAt;
+      if (registered > 0 && req.timeoutStage < TimeoutStage.StillOutstanding) {
+        if (age >= registered * (req.timeoutStage + 1)) {
+          req.timeoutStage++;
+          this.onTimeout?.(this, rq.cid, req.timeoutStage, false);
+        }
+      }
+      const own = req.timeoutMs;
+      if (own > 0 && req.ownTimeoutStage < TimeoutStage.StillOutstanding) {
+        if (age >= own * (req.ownTimeoutStage + 1)) {
+          req.ownTimeoutStage++;
+          // The Promise it belongs to rejects with a timeout error whatever error ends it.
+          const top = req.parent ?? req;
+          if (top.cb === (settlePending as unknown)) (top.cbArg as Pending).expired = true;
+          this.onTimeout?.(this, rq.cid, req.ownTimeoutStage, true);
+        }
+      }
     }
   }
 }

@@ -34,10 +34,18 @@ export interface TrackerPoolOptions {
   pagesPerTracker?: number;
   /** Whether the controller supports SGLs for this queue (Identify Controller SGLS); selects {@link TrackerPool.mapv}'s form. */
   sglSupported?: boolean;
+  /**
+   * Whether command identifiers carry a generation above the tracker index (default true), so that
+   * {@link TrackerPool.fromCqe} rejects a stale or duplicate completion for a tracker in use again.
+   * False for a transport that indexes its own per-command state by CID (fabrics ports do).
+   */
+  cidGenerations?: boolean;
 }
 
 const NONE = -1;
 const MAX_CID_COUNT = 0x1_0000;
+/** The CID a completion of all ones carries (a device that vanished): never issued. */
+const ALL_ONES_CID = 0xffff;
 
 /**
  * Request trackers of one queue pair, with an intrusive LIFO free stack over an Int32Array: no
@@ -67,6 +75,9 @@ export class TrackerPool {
   private closed = false;
   private acquired = 0;
   private readonly scratchCqe = new Uint32Array(4);
+  /** Bits of the CID that hold the tracker index; the generation is above them. */
+  private readonly indexBits: number;
+  private readonly indexMask: number;
 
   /**
    * @param port the queue; the pool posts commands and polls completions through it
@@ -91,6 +102,9 @@ export class TrackerPool {
     this.pageSize = dma.pageSize;
     this.sglSupported = options.sglSupported ?? false;
     this.memory = perTracker === 0 ? null : dma.alloc(count * perTracker * this.pageSize, this.pageSize);
+    // With generations, the index takes the fewest bits that hold it and the generation the rest.
+    this.indexBits = options.cidGenerations === false ? 16 : Math.max(1, Math.ceil(Math.log2(count)));
+    this.indexMask = (1 << this.indexBits) - 1;
     this.next = new Int32Array(count);
     this.busy = new Uint8Array(count);
     const trackers: RequestTracker[] = [];
@@ -138,7 +152,8 @@ export class TrackerPool {
   /**
    * Takes a tracker off the free stack (the most recently released first), or returns null when all
    * are in use: back-pressure, submit again after completions. Its `cid` is the command identifier
-   * {@link TrackerPool.prep} puts in the command.
+   * {@link TrackerPool.prep} puts in the command (the index alone the first time; see {@link
+   * RequestTracker.cid} for the generation added after each release).
    */
   acquire(): RequestTracker | null {
     const i = this.head[0]!;
@@ -163,7 +178,7 @@ export class TrackerPool {
   release(rq: RequestTracker): void {
     this.requireAcquired(rq, "release");
     this.given(rq);
-    if (!this.closed) this.push(rq.cid);
+    if (!this.closed) this.push(rq.index);
   }
 
   /** {@link release} by compare-and-swap on the free stack (nvme_rq_release_atomic); see the module's note. */
@@ -171,11 +186,11 @@ export class TrackerPool {
     this.requireAcquired(rq, "release");
     this.given(rq);
     if (this.closed) return;
-    const cid = rq.cid;
+    const index = rq.index;
     for (;;) {
       const top = Atomics.load(this.head, 0);
-      Atomics.store(this.next, cid, top);
-      if (Atomics.compareExchange(this.head, 0, top, cid) === top) return;
+      Atomics.store(this.next, index, top);
+      if (Atomics.compareExchange(this.head, 0, top, index) === top) return;
     }
   }
 
@@ -186,19 +201,28 @@ export class TrackerPool {
   }
 
   private given(rq: RequestTracker): void {
-    this.busy[rq.cid] = 0;
+    this.busy[rq.index] = 0;
     this.acquired--;
     rq.clearUserFields();
+    if (this.indexBits < 16) {
+      // Next generation (integer arithmetic only); the all-ones CID is skipped.
+      const cid = (rq.cid + (1 << this.indexBits)) & 0xffff;
+      rq.cid = cid === ALL_ONES_CID ? rq.index : cid;
+    }
   }
 
   /**
-   * The acquired tracker whose cid the completion carries, or null when that cid is not one this
-   * pool has out (a stale or corrupted completion). Accepts a Completion or its four dwords.
+   * The acquired tracker whose command the completion is for, or null when its CID names no command
+   * this pool has out: a stale completion (of an earlier command with a tracker now reused: its
+   * generation differs), a duplicate, or a corrupted one. Accepts a Completion or its four dwords.
    */
   fromCqe(cqe: Completion | Uint32Array): RequestTracker | null {
     const dw = cqe instanceof Uint32Array ? cqe : cqe.dw;
     const cid = dw[3]! & 0xffff;
-    return cid < this.trackers.length && this.busy[cid] === 1 ? this.trackers[cid]! : null;
+    const index = cid & this.indexMask;
+    if (index >= this.trackers.length || this.busy[index] !== 1) return null;
+    const rq = this.trackers[index]!;
+    return rq.cid === cid ? rq : null;
   }
 
   /** Associates `cmd` with `rq` by setting its command identifier. */
@@ -326,7 +350,7 @@ export class TrackerPool {
   }
 
   private requireAcquired(rq: RequestTracker, what: string): void {
-    if (this.trackers[rq.cid] !== rq || this.busy[rq.cid] !== 1) {
+    if (this.trackers[rq.index] !== rq || this.busy[rq.index] !== 1) {
       throw new StateError(
         `${what}: tracker cid ${rq.cid} is not acquired from this pool; acquire() it first`,
       );

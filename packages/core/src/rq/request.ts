@@ -38,8 +38,12 @@ export class Request {
   retries = 0;
   /** When it was handed to the controller (performance.now()), for timeouts; 0 when not tracked. */
   submittedAt = 0;
-  /** Whether its timeout was already reported. */
-  timeoutReported = false;
+  /** Time limit of its own in ms (the Promise face's), 0: its queue pair's. */
+  timeoutMs = 0;
+  /** How far past its queue pair's time limit it was found (a TimeoutStage), 0 while within it. */
+  timeoutStage = 0;
+  /** How far past its own time limit it was found (a TimeoutStage), 0 while within it. */
+  ownTimeoutStage = 0;
   /** DMA memory the core allocated for this command (DSM ranges, reservation data), freed when it ends. */
   owned: DmaBuffer | null = null;
   /** The caller's buffer `owned` stands in for, copied back into when the command ends (see dma/bounce.ts). */
@@ -61,7 +65,9 @@ export class Request {
     this.childStatus = 0;
     this.retries = 0;
     this.submittedAt = 0;
-    this.timeoutReported = false;
+    this.timeoutMs = 0;
+    this.timeoutStage = 0;
+    this.ownTimeoutStage = 0;
     this.owned = null;
     this.copyOut = null;
     this.next = null;

@@ -12,8 +12,14 @@ import type { SglSegment } from "../dataptr/sgl.js";
  * the completion arrives.
  */
 export class RequestTracker {
-  /** Command identifier of every command issued with this tracker: its index in the pool. */
-  readonly cid: number;
+  /** Index of this tracker in its pool. */
+  readonly index: number;
+  /**
+   * Command identifier of the next command issued with this tracker: its index in the low bits and,
+   * on pools that keep generations, a generation in the high bits that changes at every release, so
+   * that a late completion of an earlier command with this tracker is told from the current one's.
+   */
+  cid: number;
   /** PRP list pages of this tracker (page-aligned DMA memory). */
   readonly prpPages: PrpListPages;
   /** SGL segment of this tracker: the same memory as the first PRP list page, as libvfn shares rq->page. */
@@ -22,8 +28,9 @@ export class RequestTracker {
   opaque: unknown = undefined;
 
   /** Created by {@link TrackerPool} only: acquire trackers from a pool, never construct them. */
-  constructor(cid: number, prpPages: PrpListPages, sglSegment: SglSegment) {
-    this.cid = cid;
+  constructor(index: number, prpPages: PrpListPages, sglSegment: SglSegment) {
+    this.index = index;
+    this.cid = index;
     this.prpPages = prpPages;
     this.sglSegment = sglSegment;
   }

@@ -27,6 +27,7 @@ test("write and read back through trackers: map, exec, spin; the CQE names the t
   assert.equal([cqe.status, cqe.cid, cqe.sqid], [0, w.cid, raw.qid]);
   assert.is(ctrlr.rqFromCqe(cqe), w, "nvme_rq_from_cqe(ctrl, cqe): by SQ ID and CID");
   assert.is(w.opaque, "write");
+  const cids = [w.cid];
   raw.trackers.release(w);
 
   // Two in flight: spinning for the second consumes the first's completion (EAGAIN), dispatched by CQE.
@@ -40,6 +41,7 @@ test("write and read back through trackers: map, exec, spin; the CQE names the t
   raw.trackers.exec(r2, cmd);
   assert.is(raw.trackers.spin(r2, cqe), false, "the first completion is r1's");
   assert.is(ctrlr.rqFromCqe(cqe), r1);
+  cids.push(r1.cid, r2.cid);
   raw.trackers.releaseAtomic(r1);
   while (!raw.trackers.reap(cqe)) await new Promise((r) => setImmediate(r));
   assert.is(raw.trackers.fromCqe(cqe), r2);
@@ -48,9 +50,10 @@ test("write and read back through trackers: map, exec, spin; the CQE names the t
   const posted = device.commandsOn(raw.qid);
   assert.equal(
     posted.map((c) => c.cid),
-    [w.cid, r1.cid, r2.cid],
-    "each command carries its tracker's CID",
+    cids,
+    "each command carries its tracker's CID (as it was: a release moves it to the next generation)",
   );
+  assert.not.equal(w.cid, cids[0], "released: a late completion under the old CID no longer names it");
   assert.is(ctrlr.rqFromCqe(new Uint32Array([0, 0, (99 << 16) >>> 0, 0])), null, "no raw queue 99");
   await ctrlr.freeRawIoQpair(raw);
   await driver.detach(ctrlr);

@@ -17,6 +17,7 @@ import {
   QueuePair,
   type QueuePairSettings,
   QueuePairState,
+  TimeoutStage,
 } from "../../../src/qpair/queue-pair.js";
 import type { CommandCallback, Request } from "../../../src/rq/request.js";
 import type { QueuePort } from "../../../src/transport/contract.js";
@@ -241,7 +242,7 @@ test("the callback's completion is the controller's entry: CID, phase tag, SQ he
   const { port, qp, seen, record } = setup({ depth: 4 }); // the fifth entry wraps the ring
   const fields = (): number[][] => seen.map((s) => [s.cid, s.phase, s.sqhd, s.sqid]);
   for (const lba of [0, 1, 2]) read(qp, lba, record);
-  port.complete(1, 0, 0, 2, undefined, 0x7777); // an SQ ID other than the queue's: passed on as is
+  port.complete(1, 0, 0, 2);
   port.complete(2, 0, 0, 3);
   port.complete(0, 0, 0, 0);
   qp.processCompletions();
@@ -251,11 +252,11 @@ test("the callback's completion is the controller's entry: CID, phase tag, SQ he
     qp.processCompletions();
   }
   assert.equal(fields(), [
-    [1, 1, 2, 0x7777],
+    [1, 1, 2, 1],
     [2, 1, 3, 1],
     [0, 1, 0, 1],
-    [0, 1, 1, 1],
-    [0, 0, 2, 1], // the ring's second pass: phase 0
+    [4, 1, 1, 1], // tracker 0 again, one generation on (3 trackers: the index takes 2 bits)
+    [8, 0, 2, 1], // the ring's second pass: phase 0
   ]);
 });
 
@@ -270,7 +271,7 @@ test("a command completed by the host carries its queue's SQ ID and the CID it w
     seen.map((s) => [s.arg, s.cid, s.phase, s.sqhd, s.sqid]),
     [
       [0, 0, 1, 1, 1],
-      [2, 0, 0, 0, 1], // posted with CID 0 once the first command freed it
+      [2, 2, 0, 0, 1], // posted with tracker 0 (CID 2: its next generation) once the first command freed it
       [1, 1, 0, 0, 1],
       [3, 0, 0, 0, 1],
     ],
@@ -325,7 +326,7 @@ test("a full ring is not back-pressure: commands beyond the trackers wait, and s
   port.complete(1);
   qp.processCompletions();
   assert.equal(port.lbas(), [0, 1, 2, 3], "the oldest waiting command took the freed tracker");
-  assert.is(port.cids()[3], 1);
+  assert.is(port.cids()[3], 5, "tracker 1, its next generation");
   port.complete(0);
   port.complete(2);
   qp.processCompletions();
@@ -418,8 +419,8 @@ test("hundreds of commands through a four-entry ring: each is called back once w
     Array.from({ length: 300 }, (_, i) => i),
   );
   assert.ok(
-    port.cids().every((cid) => cid < 3),
-    "CIDs are the three trackers', reused",
+    port.cids().every((cid) => (cid & 3) < 3),
+    "CIDs are the three trackers', reused (a generation above the index's two bits)",
   );
 });
 
@@ -431,11 +432,16 @@ test("a retryable status is posted again up to retryCount times, then called bac
   qp.processCompletions();
   assert.equal(seen, [], "retried, not called back");
   assert.is(port.posted.length, 2);
-  assert.equal([...port.posted[1]!], [...port.posted[0]!], "the same command again");
-  port.complete(0, notReady);
+  assert.equal(
+    [...port.posted[1]!].slice(1),
+    [...port.posted[0]!].slice(1),
+    "the same command again, under its new tracker's CID",
+  );
+  const latest = (): number => port.cids().at(-1)!;
+  port.complete(latest(), notReady);
   qp.processCompletions();
   assert.is(port.posted.length, 3);
-  port.complete(0, notReady);
+  port.complete(latest(), notReady);
   qp.processCompletions();
   assert.is(port.posted.length, 3, "no third retry");
   assert.equal(
@@ -445,11 +451,11 @@ test("a retryable status is posted again up to retryCount times, then called bac
   assert.is(qp.outstanding, 0);
 
   read(qp, 5, record);
-  port.complete(0, status(StatusCodeType.Generic, GenericStatus.NamespaceNotReady, true));
+  port.complete(latest(), status(StatusCodeType.Generic, GenericStatus.NamespaceNotReady, true));
   read(qp, 6, record);
-  port.complete(1, status(StatusCodeType.Generic, GenericStatus.LbaOutOfRange));
+  port.complete(latest(), status(StatusCodeType.Generic, GenericStatus.LbaOutOfRange));
   read(qp, 7, record);
-  port.complete(2, status(StatusCodeType.Path, PathStatus.InternalPathError));
+  port.complete(latest(), status(StatusCodeType.Path, PathStatus.InternalPathError));
   qp.processCompletions();
   assert.equal(
     seen.slice(1).map((s) => s.arg),
@@ -588,7 +594,11 @@ test("a scattered payload is walked into the data pointer; a walk that fails end
   assert.is(qp.outstanding, 1);
   assert.is(qp.freeRequests, 15);
   read(qp, 1, record);
-  assert.equal(port.cids(), [0, 1], "the failed walks gave their tracker back");
+  assert.equal(
+    port.cids().map((cid) => cid & 7),
+    [0, 1],
+    "the failed walks gave their tracker back (tracker 1, a later generation)",
+  );
 });
 
 test("a request's owned DMA memory is freed when it ends", () => {
@@ -671,13 +681,14 @@ test("destroy closes the pair: assertUsable throws StateError, polling takes not
   assert.equal(dma.freed, dma.allocated);
 });
 
-test("a command outstanding past timeoutMs is reported once through onTimeout, with its CID", async () => {
+test("a command outstanding past timeoutMs is reported once per stage through onTimeout, with its CID", async () => {
   const { port, qp, record } = setup();
   const reports: number[] = [];
   qp.timeoutMs = 5;
-  qp.onTimeout = (q, cid) => {
+  qp.onTimeout = (q, cid, stage, own) => {
     assert.is(q, qp);
-    reports.push(cid);
+    assert.is(own, false, "the queue pair's limit, not one of the command's own");
+    if (stage === TimeoutStage.Expired) reports.push(cid);
   };
   read(qp, 1, record);
   read(qp, 2, record);
@@ -690,6 +701,26 @@ test("a command outstanding past timeoutMs is reported once through onTimeout, w
   await new Promise((r) => setTimeout(r, 20));
   qp.processCompletions();
   assert.equal(reports, [1], "once");
+});
+
+test("nothing completing while commands wait, or an all-ones entry, calls onStall (the health check's cue)", () => {
+  const { port, qp, record } = setup();
+  let stalls = 0;
+  qp.onStall = () => {
+    stalls++;
+  };
+  for (let i = 0; i < 64; i++) qp.processCompletions();
+  assert.is(stalls, 0, "nothing outstanding: no stall");
+  read(qp, 1, record);
+  for (let i = 0; i < 63; i++) qp.processCompletions();
+  assert.is(stalls, 0);
+  qp.processCompletions();
+  assert.is(stalls, 1, "the 64th empty poll with a command outstanding");
+  port.complete(0xffff, 0x7fff, 0xffff_ffff, 0xffff, 1, 0xffff); // what a vanished device reads as
+  qp.processCompletions();
+  assert.is(stalls, 2, "at once on a completion of all ones");
+  assert.is(qp.rejected.unknownCid, 1);
+  assert.is(qp.outstanding, 1, "it completed nothing");
 });
 
 test("a worker's pair follows its link: a reset aborts with SQ deletion, restarts the port, acknowledges; then resumes", async () => {
@@ -744,7 +775,7 @@ test("the Promise face resolves with DW0, rejects with NvmeStatusError, and wait
     assert.is(await ok, 0xbeef);
     for (let i = 0; i < 100 && port.posted.length < 2; i++) await new Promise((r) => setImmediate(r));
     assert.equal(port.lbas(), [1, 2]);
-    port.complete(0, status(StatusCodeType.Generic, GenericStatus.LbaOutOfRange));
+    port.complete(port.cids()[1]!, status(StatusCodeType.Generic, GenericStatus.LbaOutOfRange));
     const error = await failing;
     assert.instance(error, NvmeStatusError);
     assert.is((error as NvmeStatusError).sc, GenericStatus.LbaOutOfRange);

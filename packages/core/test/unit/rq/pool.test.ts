@@ -309,4 +309,39 @@ test("reap takes the next completion without blocking, or returns false", () => 
   assert.is(port.cqRings, 1);
 });
 
+test("a released tracker's CID moves to its next generation: fromCqe refuses the old one, takes the new", () => {
+  const { pool } = setup(5); // 4 trackers: the index takes 2 bits, the generation the 14 above
+  const rq = pool.acquire()!;
+  const first = rq.cid;
+  pool.release(rq);
+  assert.is(pool.acquire(), rq, "the same tracker (LIFO)");
+  assert.is(rq.cid, first + 4, "index kept, generation + 1");
+  assert.is(
+    pool.fromCqe(new Uint32Array([0, 0, 0, first])),
+    null,
+    "the earlier command's completion is stale",
+  );
+  assert.is(pool.fromCqe(new Uint32Array([0, 0, 0, rq.cid])), rq);
+  const last = [pool.acquire(), pool.acquire(), pool.acquire()].find((t) => t?.index === 3)!;
+  const seen = new Set<number>();
+  for (let i = 0; i < 0x4000; i++) {
+    pool.release(last);
+    assert.is(pool.acquire(), last);
+    seen.add(last.cid);
+  }
+  assert.not.ok(seen.has(0xffff), "tracker 3's CIDs skip all ones (a vanished device's completion)");
+  assert.is(seen.size, 0x4000 - 1, "every other generation of index 3 was used");
+  assert.ok(
+    [...seen].every((cid) => (cid & 3) === 3),
+    "the index stays as the generation wraps",
+  );
+});
+
+test("without generations (a fabrics port's pool) the CID is the index, reuse or not", () => {
+  const { pool } = setup(5, { cidGenerations: false, pagesPerTracker: 0 });
+  const rq = pool.acquire()!;
+  pool.release(rq);
+  assert.is(pool.acquire()!.cid, rq.index);
+});
+
 test.run();
