@@ -18,7 +18,7 @@ export interface NamespaceTarget {
 
 /**
  * Splits `ns:N` (or `ns=N`) out of a transport ID string.
- * @throws {@link TransportIdError} for an `ns` that is not a positive integer, or an empty transport ID
+ * @throws TransportIdError for an `ns` that is not a positive integer, or an empty transport ID
  */
 export function splitNamespace(path: string): NamespaceTarget {
   const rest: string[] = [];
@@ -66,7 +66,7 @@ export function isDevPath(path: string): boolean {
  * this nearly always ends in the "bind it to vfio-pci" error, whose message also names the transport
  * ID to open once it is bound (the kernel name is gone then).
  * @param root the sysfs mount point (default "/sys"); tests pass a fake tree
- * @throws {@link TransportIdError} with the reason, naming the vfio-pci bind commands when the function is
+ * @throws TransportIdError with the reason, naming the vfio-pci bind commands when the function is
  *   not bound to it
  */
 export function resolveDevPath(path: string, root = "/sys"): NamespaceTarget {
