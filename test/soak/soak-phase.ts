@@ -55,7 +55,11 @@ export interface SoakEvent {
 /** How long the I/O count may stand still before the soak gives up (a hang, not a slow device). */
 export const STALL_MS = 20_000;
 
-/** Runs `job` (with `spec.maxIos` set) and `events`; returns its figures once every event ran. */
+/**
+ * Runs `job` and `events`; returns its figures once every event ran. The job ends at `spec.maxIos`
+ * I/Os, or (with events) later if one is still due or running then (an event's own awaits, such as arming a
+ * fault in the controller's thread, can outlast the rest of a fast phase).
+ */
 export async function soakPhase(job: WorkloadJob, events: readonly SoakEvent[]): Promise<WorkloadResult> {
   const queue = [...events].sort((a, b) => a.atIos - b.atIos);
   const stopper = new AbortController();
@@ -65,7 +69,10 @@ export async function soakPhase(job: WorkloadJob, events: readonly SoakEvent[]):
   let failure: unknown;
   let lastIos = -1;
   let lastChange = 0;
-  const [result] = await runWorkloads([job], {
+  // With events, the phase itself stops the job at its count once none is due (see `stop` below).
+  const target = events.length > 0 ? (job.spec.maxIos ?? Number.POSITIVE_INFINITY) : Number.POSITIVE_INFINITY;
+  const run = events.length > 0 ? { ...job, spec: { ...job.spec, maxIos: undefined } } : job;
+  const [result] = await runWorkloads([run], {
     progressMs: 5,
     signal: stopper.signal,
     onProgress: (ios, ms) => {
@@ -73,6 +80,7 @@ export async function soakPhase(job: WorkloadJob, events: readonly SoakEvent[]):
       else if (ms - lastChange > STALL_MS)
         stalled(`after ${ios} I/Os${running ? ` (during "${current}")` : ""}`);
       const next = queue[0];
+      if (running === undefined && next === undefined && ios >= target) stop();
       if (running !== undefined || next === undefined || ios < next.atIos) return;
       queue.shift();
       current = next.name;
