@@ -1,33 +1,16 @@
 /**
  * A device with nothing in it, for measuring host code alone: DMA memory as one ArrayBuffer with
- * made-up IOVAs, queues whose "device" completes each command as soon as it is posted, and a namespace
+ * made-up IOVAs (core's RegionDmaAllocator over it), queues whose "device" completes each command as soon as it is posted, and a namespace
  * on them. Used by `pnpm bench:engine` (core's per-I/O path) and `pnpm bench:nvmed`'s host part
  * (nvmed-compat's AIO path over core's).
  * @module
  */
-import type { DmaAllocator, DmaBuffer, NamespaceOwner } from "@nvmekit/core";
+import type { DmaAllocator, NamespaceOwner } from "@nvmekit/core";
 import { createMemoryDomain, DmaDeviceType, Namespace, QueuePair } from "@nvmekit/core";
 import type { IdentifyController, IdentifyNamespace } from "@nvmekit/core/nvme-spec";
-import type { QueuePort } from "@nvmekit/core/transport";
+import { type QueuePort, RegionDmaAllocator } from "@nvmekit/core/transport";
 
 const PAGE = 4096;
-
-/** DMA memory as one ArrayBuffer with made-up IOVAs. */
-function arena(bytes: number): DmaAllocator {
-  const memory = new ArrayBuffer(bytes);
-  const base = 0x10_0000;
-  let next = 0;
-  return {
-    pageSize: PAGE,
-    alloc(size: number): DmaBuffer {
-      const at = next;
-      next += Math.ceil(size / PAGE) * PAGE;
-      return { bytes: new Uint8Array(memory, at, size), iova: base + at };
-    },
-    free(): void {},
-    iovaOf: (v: ArrayBufferView): number => (v.buffer === memory ? base + v.byteOffset : -1),
-  };
-}
 
 /** A queue whose "device" completes each command as soon as it is posted. */
 class LoopbackQueue implements QueuePort {
@@ -61,7 +44,7 @@ class LoopbackQueue implements QueuePort {
 
 /** A loopback device: its memory, a namespace, and a way to make queue pairs on it. */
 export interface LoopbackDevice {
-  /** DMA memory (64 MiB, never reused). */
+  /** DMA memory (64 MiB). */
   readonly dma: DmaAllocator;
   /** Namespace 1. */
   readonly ns: Namespace;
@@ -71,7 +54,8 @@ export interface LoopbackDevice {
 
 /** A loopback device whose namespace 1 has `blocks` blocks of `sectorSize` bytes. */
 export function loopbackDevice(sectorSize: number, blocks: bigint): LoopbackDevice {
-  const dma = arena(64 << 20);
+  // The allocator a worker thread's queue pairs use: views it hands out carry their IOVA.
+  const dma = new RegionDmaAllocator(new Uint8Array(64 << 20), 0x10_0000, PAGE);
   const owner: NamespaceOwner = {
     dma,
     data: { oncs: 0, vwc: 0 } as IdentifyController,

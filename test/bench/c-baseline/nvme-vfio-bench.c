@@ -192,6 +192,93 @@ static double percentile_us(const uint64_t *hist, uint64_t n, double p)
 	return HIST_BUCKETS * HIST_NS / 1000.0;
 }
 
+// The measured run: one I/O queue pair, one data buffer per command ID (CID).
+struct run {
+	struct queue *q;
+	uint32_t nsid, opcode, blocks_per_io, qd;
+	uint64_t slots; // I/O-size-aligned positions in the namespace
+	uint32_t rng;
+	uint64_t *start_tsc; // per CID: when its command was posted
+	uint16_t *free_cids; // CIDs whose command completed, to post again
+	uint32_t nfree, inflight;
+	int stopping;
+	uint64_t ios, errors, sum_tsc, tsc_per_bucket, stall_tsc;
+	uint64_t *hist;
+};
+
+// Writes a read or write of a random I/O-size-aligned position for `cid` at the SQ tail.
+static void post(struct run *r, uint16_t cid, uint64_t now)
+{
+	struct queue *q = r->q;
+	uint64_t rnd = xorshift32(&r->rng);
+	if (r->slots > UINT32_MAX)
+		rnd = rnd << 32 | xorshift32(&r->rng);
+	uint64_t slba = (rnd % r->slots) * r->blocks_per_io;
+	q->sq[q->sq_tail] = (struct sqe){.cdw0 = r->opcode | (uint32_t)cid << 16,
+	                                 .nsid = r->nsid,
+	                                 .prp1 = iova(OFF_DATA + cid * IO_SIZE),
+	                                 .cdw10 = (uint32_t)slba,
+	                                 .cdw11 = (uint32_t)(slba >> 32),
+	                                 .cdw12 = r->blocks_per_io - 1};
+	r->start_tsc[cid] = now;
+	if (++q->sq_tail == q->size)
+		q->sq_tail = 0;
+}
+
+// Posts a command for every free CID, then rings the SQ tail doorbell once. Latency counts from
+// before the first entry is written.
+static void post_all(struct run *r)
+{
+	if (r->nfree == 0)
+		return;
+	uint64_t now = __rdtsc();
+	r->inflight += r->nfree;
+	while (r->nfree)
+		post(r, r->free_cids[--r->nfree], now);
+	__atomic_thread_fence(__ATOMIC_RELEASE); // the entries are in memory before the doorbell
+	*r->q->sq_db = r->q->sq_tail;
+}
+
+// Spins on the phase bit at the CQ head until a completion arrives, then takes every completion
+// there is, timing each, and rings the CQ head doorbell once. Returns the TSC of the last one.
+static uint64_t reap_all(struct run *r)
+{
+	struct queue *q = r->q;
+	volatile struct cqe *c = &q->cq[q->cq_head];
+	uint64_t now, waiting_since = 0;
+	for (uint32_t spins = 0; (c->status & 1) != q->phase;) {
+		if (++spins == 1u << 20) { // a TSC read costs a helper call under emulation: only now and then
+			spins = 0;
+			now = __rdtsc();
+			if (!waiting_since)
+				waiting_since = now;
+			else if (now - waiting_since > r->stall_tsc)
+				die("no completion for 10 s (%u commands in flight)", r->inflight);
+		}
+	}
+	do {
+		__atomic_thread_fence(__ATOMIC_ACQUIRE); // the entry is read after its phase bit
+		uint16_t st = c->status, cid = c->cid;
+		if (cid >= r->qd)
+			die("completion with unknown cid %u", cid);
+		now = __rdtsc();
+		uint64_t lat = now - r->start_tsc[cid], b = lat / r->tsc_per_bucket;
+		r->hist[b < HIST_BUCKETS ? b : HIST_BUCKETS - 1]++;
+		r->sum_tsc += lat;
+		r->errors += (st >> 1) != 0;
+		r->ios++;
+		r->inflight--;
+		r->free_cids[r->nfree++] = cid;
+		if (++q->cq_head == q->size) {
+			q->cq_head = 0;
+			q->phase ^= 1;
+		}
+		c = &q->cq[q->cq_head];
+	} while ((c->status & 1) == q->phase);
+	*q->cq_db = q->cq_head;
+	return now;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 6)
@@ -316,89 +403,44 @@ int main(int argc, char **argv)
 	      "Create I/O SQ");
 
 	// --- Measured loop ---------------------------------------------------------------------------
-	uint64_t *hist = calloc(HIST_BUCKETS, sizeof *hist);
-	uint64_t *start_tsc = calloc(qd, sizeof *start_tsc);
-	if (!hist || !start_tsc)
+	struct run r = {
+		.q = &ioq,
+		.nsid = nsid,
+		.opcode = write ? 0x01 : 0x02, // Write, Read
+		.blocks_per_io = blocks_per_io,
+		.qd = qd,
+		.slots = slots,
+		.rng = 0x9e3779b9u ^ (uint32_t)getpid(),
+		.start_tsc = calloc(qd, sizeof(uint64_t)),
+		.free_cids = calloc(qd, sizeof(uint16_t)),
+		.hist = calloc(HIST_BUCKETS, sizeof(uint64_t)),
+	};
+	if (!r.start_tsc || !r.free_cids || !r.hist)
 		die("out of memory");
-	memset(hist, 0, HIST_BUCKETS * sizeof *hist); // fault the pages in now, not in the loop
+	memset(r.hist, 0, HIST_BUCKETS * sizeof *r.hist); // fault the pages in now, not in the loop
 	for (uint32_t i = 0; i < qd * IO_SIZE; i++)
 		dma[OFF_DATA + i] = (uint8_t)(i * 7 + 1); // something other than zeroes to write
+	for (uint32_t cid = 0; cid < qd; cid++)
+		r.free_cids[r.nfree++] = (uint16_t)(qd - 1 - cid);
 
 	double tpus = tsc_per_us();
-	uint64_t tsc_per_bucket = (uint64_t)(tpus * HIST_NS / 1000.0);
-	if (tsc_per_bucket == 0)
-		tsc_per_bucket = 1;
-	uint32_t rng = 0x9e3779b9u ^ (uint32_t)getpid();
-	uint32_t opcode = write ? 0x01 : 0x02;
-	uint64_t ios = 0, errors = 0, sum_tsc = 0;
-	uint32_t inflight = 0;
+	r.tsc_per_bucket = (uint64_t)(tpus * HIST_NS / 1000.0);
+	if (r.tsc_per_bucket == 0)
+		r.tsc_per_bucket = 1;
+	r.stall_tsc = (uint64_t)(10e6 * tpus);
 
-	// Fill SQ slot sq_tail with a new command for buffer/CID `cid` (doorbell is rung by the caller).
-#define SUBMIT(cid, now)                                                                                 \
-	do {                                                                                             \
-		uint64_t r = xorshift32(&rng);                                                           \
-		if (slots > UINT32_MAX)                                                                  \
-			r = r << 32 | xorshift32(&rng);                                                  \
-		uint64_t slba = (r % slots) * blocks_per_io;                                             \
-		struct sqe *e = &ioq.sq[ioq.sq_tail];                                                    \
-		*e = (struct sqe){.cdw0 = opcode | (uint32_t)(cid) << 16, .nsid = nsid,                  \
-		                  .prp1 = iova(OFF_DATA + (cid) * IO_SIZE), .cdw10 = (uint32_t)slba,     \
-		                  .cdw11 = (uint32_t)(slba >> 32), .cdw12 = blocks_per_io - 1};          \
-		start_tsc[cid] = (now);                                                                  \
-		if (++ioq.sq_tail == ioq.size)                                                           \
-			ioq.sq_tail = 0;                                                                 \
-		inflight++;                                                                              \
-	} while (0)
-
+	// Post every free command and ring once; reap every completion there is and ring once; repeat.
+	// When the time is up, stop posting and drain what is in flight.
 	double cpu0 = rusage_s(), t0 = now_s();
-	uint64_t tsc0 = __rdtsc(), tsc_end = tsc0 + (uint64_t)(seconds * 1e6 * tpus);
-	for (uint32_t cid = 0; cid < qd; cid++)
-		SUBMIT(cid, tsc0);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	*ioq.sq_db = ioq.sq_tail;
-
-	// Poll the CQ by phase bit; reap everything available, resubmit into each freed CID, then ring
-	// each doorbell once per batch (MMIO writes are the expensive part, especially under emulation).
-	int stopping = 0;
-	uint64_t last_progress = tsc0;
-	while (inflight) {
-		uint32_t reaped = 0;
-		uint64_t now = __rdtsc();
-		for (;;) {
-			volatile struct cqe *c = &ioq.cq[ioq.cq_head];
-			uint16_t st = c->status;
-			if ((st & 1) != ioq.phase)
-				break;
-			uint16_t cid = c->cid;
-			if (cid >= qd)
-				die("completion with unknown cid %u", cid);
-			if (st >> 1)
-				errors++;
-			now = __rdtsc();
-			uint64_t lat = now - start_tsc[cid];
-			uint64_t b = lat / tsc_per_bucket;
-			hist[b < HIST_BUCKETS ? b : HIST_BUCKETS - 1]++;
-			sum_tsc += lat;
-			ios++;
-			inflight--;
-			reaped++;
-			if (++ioq.cq_head == ioq.size) {
-				ioq.cq_head = 0;
-				ioq.phase ^= 1;
-			}
-			if (!stopping)
-				SUBMIT(cid, now);
-		}
-		if (reaped) {
-			__atomic_thread_fence(__ATOMIC_RELEASE); // SQ entries are in memory before the doorbell
-			if (!stopping)
-				*ioq.sq_db = ioq.sq_tail;
-			*ioq.cq_db = ioq.cq_head;
-			last_progress = now;
-			if (now >= tsc_end)
-				stopping = 1; // stop resubmitting; drain what is in flight
-		} else if (now - last_progress > (uint64_t)(10e6 * tpus)) {
-			die("no completion for 10 s (%u commands in flight)", inflight);
+	uint64_t tsc_end = __rdtsc() + (uint64_t)(seconds * 1e6 * tpus);
+	post_all(&r);
+	while (r.inflight) {
+		uint64_t seen = reap_all(&r);
+		if (!r.stopping) {
+			if (seen >= tsc_end)
+				r.stopping = 1;
+			else
+				post_all(&r);
 		}
 	}
 	double elapsed = now_s() - t0, cpu = rusage_s() - cpu0;
@@ -421,11 +463,12 @@ int main(int argc, char **argv)
 	printf("{\"engine\":\"C VFIO driver\",\"workload\":\"%s\",\"queueDepth\":%u,\"nsid\":%u,"
 	       "\"iops\":%.0f,\"mibps\":%.1f,\"avgUs\":%.2f,\"p50Us\":%.1f,\"p99Us\":%.1f,\"p999Us\":%.1f,"
 	       "\"cpuUsPerIo\":%.3f,\"ios\":%llu,\"errors\":%llu,\"seconds\":%.3f}\n",
-	       argv[3], qd, nsid, ios / elapsed, ios * (double)IO_SIZE / (1 << 20) / elapsed,
-	       ios ? sum_tsc / tpus / ios : 0.0, percentile_us(hist, ios, 0.50), percentile_us(hist, ios, 0.99),
-	       percentile_us(hist, ios, 0.999), ios ? cpu * 1e6 / ios : 0.0, (unsigned long long)ios,
-	       (unsigned long long)errors, elapsed);
-	free(hist);
-	free(start_tsc);
+	       argv[3], qd, nsid, r.ios / elapsed, r.ios * (double)IO_SIZE / (1 << 20) / elapsed,
+	       r.ios ? r.sum_tsc / tpus / r.ios : 0.0, percentile_us(r.hist, r.ios, 0.50),
+	       percentile_us(r.hist, r.ios, 0.99), percentile_us(r.hist, r.ios, 0.999),
+	       r.ios ? cpu * 1e6 / r.ios : 0.0, (unsigned long long)r.ios, (unsigned long long)r.errors, elapsed);
+	free(r.hist);
+	free(r.start_tsc);
+	free(r.free_cids);
 	return 0;
 }
