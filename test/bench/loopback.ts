@@ -6,7 +6,7 @@
  * @module
  */
 import type { DmaAllocator, NamespaceOwner } from "@nvmekit/core";
-import { createMemoryDomain, DmaDeviceType, Namespace, QueuePair } from "@nvmekit/core";
+import { createMemoryDomain, DmaDeviceType, DOORBELL_BATCH, Namespace, QueuePair } from "@nvmekit/core";
 import type { IdentifyController, IdentifyNamespace } from "@nvmekit/core/nvme-spec";
 import { type QueuePort, RegionDmaAllocator } from "@nvmekit/core/transport";
 
@@ -80,6 +80,7 @@ export function loopbackDevice(sectorSize: number, blocks: bigint): LoopbackDevi
       pagesPerTracker: 1,
       sglSupported: false,
       delayDoorbell: false,
+      doorbellBatch: DOORBELL_BATCH,
     });
   return { dma, ns, queuePair };
 }

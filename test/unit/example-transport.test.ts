@@ -75,7 +75,7 @@ test("connect, identify, write and read back through both faces, detach", async 
   assert.is(ns.isActive, true);
   assert.is(ns.sectorSize, 512);
   // Four-entry rings, so that the I/O below goes round them several times (phase tag flips, wrap).
-  const qp: QueuePair = await ctrlr.allocIoQpair({ ioQueueSize: 4 });
+  const qp: QueuePair = await ctrlr.allocIoQpair({ ioQueueSize: 4, delayDoorbell: false });
   assert.is(qp.id, 1);
   assert.ok(loop.device.sqs.has(1), "the example's Create I/O SQ reached the controller");
 

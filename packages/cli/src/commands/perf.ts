@@ -12,6 +12,7 @@ import type { Command } from "commander";
 import { jsonOption, nsOption, type TargetFlags, tridOption } from "../options/common.js";
 import { byteSize, integer, oneOf, seconds } from "../options/numbers.js";
 import { PerfProgress } from "../perf/progress.js";
+import { perfQueueOptions } from "../perf/queue-sizing.js";
 import { type PerfSummary, summaryJson, summaryNotes, summaryTable } from "../perf/summary.js";
 import { runInWorkers, type WorkerJob } from "../perf/worker-pool.js";
 import { combineResults, type RunOptions, runWorkloads, type WorkloadResult } from "../perf/workload.js";
@@ -112,7 +113,7 @@ async function runJobs(
     const withQpairs = [];
     for (const job of jobs) {
       const depth = job.spec.queueDepth;
-      const qp = await ctrlr.allocIoQpair({ ioQueueSize: Math.max(depth + 1, 2), ioQueueRequests: depth });
+      const qp = await ctrlr.allocIoQpair(perfQueueOptions(ctrlr, depth));
       withQpairs.push({ ...job, qp });
     }
     const results = await runWorkloads(withQpairs, options);

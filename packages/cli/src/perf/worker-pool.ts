@@ -12,6 +12,7 @@ import type {
   TransportType,
   WorkerQueuePairHandle,
 } from "@nvmekit/core";
+import { perfQueueOptions } from "./queue-sizing.js";
 import { type PostedResult, receivedResult } from "./result-transfer.js";
 import type { RunOptions, WorkloadResult } from "./workload.js";
 import type { WorkloadSpec } from "./workload-spec.js";
@@ -116,8 +117,7 @@ export async function runInWorkers(
       for (const { ns, spec } of jobs) {
         const depth = spec.queueDepth;
         const e = await ctrlr.allocIoQpairForWorker({
-          ioQueueSize: Math.max(depth + 1, 2),
-          ioQueueRequests: depth,
+          ...perfQueueOptions(ctrlr, depth),
           bufferBytes: depth * spec.ioSize,
         });
         exported.push(e);

@@ -112,9 +112,14 @@ class BatchClock {
     }
     return this.time;
   }
-  /** The time (us) for a completion: every {@link COMPLETIONS_PER_CLOCK_READ}th one reads the clock afresh. */
-  completionTime(): number {
-    if (++this.completions === COMPLETIONS_PER_CLOCK_READ) {
+  /**
+   * The time (us) for a completion of an I/O submitted at `startedAt`: every
+   * {@link COMPLETIONS_PER_CLOCK_READ}th one reads the clock afresh, and so does one whose I/O was
+   * submitted since the last reading (at QD 1, every I/O: its latency is never the 0 of a reused
+   * reading).
+   */
+  completionTime(startedAt: number): number {
+    if (++this.completions === COMPLETIONS_PER_CLOCK_READ || this.time <= startedAt) {
       this.completions = 0;
       this.stale = true;
     }
@@ -306,7 +311,7 @@ class WorkloadRun {
 function onComplete(slot: Slot, cpl: Completion): void {
   const run = slot.run;
   const wasInFlight = slot.inFlight;
-  run.completed(slot, cpl, run.clock.completionTime());
+  run.completed(slot, cpl, run.clock.completionTime(slot.startedAt));
   if (wasInFlight && !run.stopping) run.submit(slot);
 }
 

@@ -33,7 +33,13 @@ import { type ZnsIdentifyController, zoneAppendLimitBytes } from "../nvme-spec/z
 import { type ControllerOptions, TimeoutAction } from "../options/controller-options.js";
 import { parseHostId } from "../options/host-identity.js";
 import { awaitCompletion, awaitCompletionDwords } from "../qpair/promise.js";
-import { QueuePair, type QueuePairSettings, QueuePairState, TimeoutStage } from "../qpair/queue-pair.js";
+import {
+  DOORBELL_BATCH,
+  QueuePair,
+  type QueuePairSettings,
+  QueuePairState,
+  TimeoutStage,
+} from "../qpair/queue-pair.js";
 import { TrackerPool } from "../rq/pool.js";
 import type { CommandCallback } from "../rq/request.js";
 import type { RequestTracker } from "../rq/tracker.js";
@@ -90,8 +96,18 @@ export interface IoQueuePairOptions {
   ioQueueSize?: number;
   /** Requests to preallocate (default: the controller's ioQueueRequests). */
   ioQueueRequests?: number;
-  /** Post commands and ring the doorbell once per processCompletions/flush (SPDK's delayed doorbell). */
+  /**
+   * Post commands and ring the doorbell once per processCompletions/flush, SPDK's delayed doorbell
+   * (default true: one doorbell write per batch, and the completion doorbell rung before the
+   * submission one, as a C driver's loop does). False rings at every submission, for an application
+   * that submits and then does not poll for a while.
+   */
   delayDoorbell?: boolean;
+  /**
+   * Under `delayDoorbell`, ring for the commands callbacks posted at least every this many completions
+   * within one processCompletions (a power of two; default {@link DOORBELL_BATCH}).
+   */
+  doorbellBatch?: number;
   /** Ask for completion interrupts (MSI-X on PCIe), which the Promise face's poller then sleeps on. */
   interrupts?: boolean;
   /** Time limit of its Promise-face commands in ms, 0 for none (default: the controller's `ioTimeoutMs`). */
@@ -1462,6 +1478,7 @@ export class Controller implements NamespaceOwner {
       pagesPerTracker: 1,
       sglSupported: false,
       delayDoorbell: false,
+      doorbellBatch: DOORBELL_BATCH,
       onIdleTick: () => {
         this.keepAliveIfDue();
         this.health?.check();
@@ -1625,7 +1642,8 @@ export class Controller implements NamespaceOwner {
       priority: options.priority ?? QueuePriority.Urgent,
       ioQueueSize: Math.min(options.ioQueueSize ?? this.options.ioQueueSize, this.cap.mqes + 1),
       ioQueueRequests: options.ioQueueRequests ?? this.options.ioQueueRequests,
-      delayDoorbell: options.delayDoorbell ?? false,
+      delayDoorbell: options.delayDoorbell ?? true,
+      doorbellBatch: options.doorbellBatch ?? DOORBELL_BATCH,
       interrupts: options.interrupts ?? false,
       ioTimeoutMs: options.ioTimeoutMs ?? this.options.ioTimeoutMs,
     };
@@ -1633,6 +1651,9 @@ export class Controller implements NamespaceOwner {
       throw new InvalidArgumentError("ioTimeoutMs", `${o.ioTimeoutMs}: give a non-negative number of ms`);
     if (o.ioQueueSize < 2)
       throw new InvalidArgumentError("ioQueueSize", `${o.ioQueueSize}: a queue needs at least 2 entries`);
+    const batch = o.doorbellBatch;
+    if (!(Number.isInteger(batch) && batch > 0 && (batch & (batch - 1)) === 0 && batch <= 0x8000))
+      throw new InvalidArgumentError("doorbellBatch", `${batch}: give a power of two`);
     this.usedQids.add(qid);
     try {
       return { port: await this.openIoPort(this.ioQueueRequest(qid, o)), o };
@@ -1673,6 +1694,7 @@ export class Controller implements NamespaceOwner {
       pagesPerTracker: this.pagesPerTracker(),
       sglSupported: this.sglSupported,
       delayDoorbell: o.delayDoorbell,
+      doorbellBatch: o.doorbellBatch,
     };
   }
 

@@ -52,9 +52,11 @@ export interface QueuePairSettings {
   onIdleTick?: () => void;
   /**
    * Post commands without ringing the doorbell; rung by flush, at the end of processCompletions, and
-   * every {@link DOORBELL_BATCH} completions within it (SPDK's delayed doorbell).
+   * every `doorbellBatch` completions within it (SPDK's delayed doorbell).
    */
   delayDoorbell: boolean;
+  /** Under delayDoorbell, completions between two rings within one processCompletions (a power of two). */
+  doorbellBatch: number;
 }
 
 /**
@@ -64,7 +66,7 @@ export interface QueuePairSettings {
  * into an emulated controller) and the device's idle time, so the best value moves with the host's
  * per-I/O cost: the cheaper the host's work per completion, the larger the batch can be before the
  * device waits (figures: BENCHMARKS.md, "Figures behind design choices"). A power of two: the check
- * is a mask.
+ * is a mask. The default of the per-queue `doorbellBatch` setting.
  */
 export const DOORBELL_BATCH = 16;
 
@@ -164,6 +166,8 @@ export class QueuePair {
   /** Whether completions are checked beyond their CID (SQ ID and head): see {@link RejectedCompletions}. */
   private checked: boolean;
   private emptyPolls = 0;
+  /** `doorbellBatch` - 1: completions within a batch are counted with a mask. */
+  private readonly batchMask: number;
   /** Outstanding top-level requests with a time limit of their own. */
   private ownLimits = 0;
 
@@ -181,6 +185,7 @@ export class QueuePair {
   ) {
     this.port = port;
     this.checked = port.dataPointer === undefined;
+    this.batchMask = settings.doorbellBatch - 1;
     this.trackers = this.makeTrackers(port);
     this.dataPointer = this.dataPointerOf(port);
     this.requests = new RequestPool(settings.requests);
@@ -324,7 +329,7 @@ export class QueuePair {
       const req = rq.opaque as Request;
       this.trackers.release(rq);
       this.completed(req, cqe.dw);
-      if ((n & (DOORBELL_BATCH - 1)) === 0) this.flush();
+      if ((n & this.batchMask) === 0) this.flush();
     }
     if (n > 0) {
       this.port.ringCompletion();

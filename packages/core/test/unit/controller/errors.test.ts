@@ -105,6 +105,7 @@ test("more requests than ring entries: the extra ones wait in software and all c
     order.push(lba);
   };
   for (let i = 0; i < 16; i++) assert.equal(ns.cmdRead(qp, buf.bytes, i, 1, cb, i), 0);
+  qp.flush(); // delayed doorbell (the default): the device sees the posted commands from here
   assert.equal(device.commandsOn(qp.id).length, 3, "depth 4 holds 3 commands");
   while (order.length < 16) qp.processCompletions();
   assert.equal(order, [...Array(16).keys()]);

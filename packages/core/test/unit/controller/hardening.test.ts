@@ -10,7 +10,7 @@ import * as assert from "uvu/assert";
 test("stale and duplicate completions are rejected and counted; the reused tracker's command completes once", async () => {
   const { driver, ctrlr, device } = await attachInThread();
   const ns = ctrlr.getNamespace(1)!;
-  const qp = await ctrlr.allocIoQpair({ ioQueueSize: 4 }); // 3 trackers: the index takes 2 bits
+  const qp = await ctrlr.allocIoQpair({ ioQueueSize: 4, delayDoorbell: false }); // 3 trackers: the index takes 2 bits
   const buf = ctrlr.allocBuffer(512);
   const done: string[] = [];
   const cb = (what: string, _cpl: Completion): void => void done.push(what);
@@ -40,7 +40,7 @@ test("stale and duplicate completions are rejected and counted; the reused track
 test("a completion naming another SQ, or an SQ head outside the queue, is rejected and counted", async () => {
   const { driver, ctrlr, device } = await attachInThread();
   const ns = ctrlr.getNamespace(1)!;
-  const qp = await ctrlr.allocIoQpair({ ioQueueSize: 8 });
+  const qp = await ctrlr.allocIoQpair({ ioQueueSize: 8, delayDoorbell: false });
   const buf = ctrlr.allocBuffer(512);
   let calls = 0;
   device.holdCompletions(qp.id);

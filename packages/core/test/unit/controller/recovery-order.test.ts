@@ -27,7 +27,7 @@ async function lateReadInFlight(): Promise<{
 }> {
   const { driver, ctrlr, device } = await attachInThread();
   const ns = ctrlr.getNamespace(1)!;
-  const qp = await ctrlr.allocIoQpair();
+  const qp = await ctrlr.allocIoQpair({ delayDoorbell: false }); // the device fetches each command as it is posted
   const buf = ctrlr.allocBuffer(4096);
   pattern(buf.bytes, 11);
   await ns.write(qp, buf.bytes, 0, 8);

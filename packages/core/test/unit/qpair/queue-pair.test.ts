@@ -138,6 +138,7 @@ function setup(options: Partial<QueuePairSettings> & { depth?: number; link?: Qu
       pagesPerTracker: 1,
       sglSupported: options.sglSupported ?? false,
       delayDoorbell: options.delayDoorbell ?? false,
+      doorbellBatch: options.doorbellBatch ?? DOORBELL_BATCH,
     },
     options.link ?? null,
   );
@@ -365,21 +366,26 @@ test("delayDoorbell: submissions post without ringing; flush rings once for all,
   assert.equal(port.sqRings, [3, 4]);
 });
 
-test(`delayDoorbell: what callbacks post is rung every DOORBELL_BATCH (${DOORBELL_BATCH}) completions and at the end`, () => {
-  const { port, qp } = setup({ depth: 64, requests: 64, delayDoorbell: true });
-  const n = 40;
-  assert.ok(2 * DOORBELL_BATCH < n && n < 3 * DOORBELL_BATCH, "the batch is crossed twice, with a rest");
-  const resubmit = (lba: number): void => {
-    assert.is(read(qp, lba + 100, null), 0);
-  };
-  for (let lba = 0; lba < n; lba++) assert.is(read(qp, lba, resubmit), 0);
-  qp.flush();
-  assert.equal(port.sqRings, [n]);
-  for (const cid of port.cids()) port.complete(cid);
-  assert.is(qp.processCompletions(), n);
-  assert.equal(port.sqRings, [n, n + DOORBELL_BATCH, n + 2 * DOORBELL_BATCH, 2 * n]);
-  assert.equal(port.cqRings.length, 1, "the CQ head doorbell once, after the batch");
-});
+for (const batch of [DOORBELL_BATCH, 4]) {
+  test(`delayDoorbell: what callbacks post is rung every doorbellBatch (${batch}) completions and at the end`, () => {
+    const { port, qp } = setup({ depth: 64, requests: 64, delayDoorbell: true, doorbellBatch: batch });
+    const n = 2 * batch + batch / 2;
+    const resubmit = (lba: number): void => {
+      assert.is(read(qp, lba + 100, null), 0);
+    };
+    for (let lba = 0; lba < n; lba++) assert.is(read(qp, lba, resubmit), 0);
+    qp.flush();
+    assert.equal(port.sqRings, [n]);
+    for (const cid of port.cids()) port.complete(cid);
+    assert.is(qp.processCompletions(), n);
+    assert.equal(
+      port.sqRings,
+      [n, n + batch, n + 2 * batch, 2 * n],
+      "the batch crossed twice, then the rest",
+    );
+    assert.equal(port.cqRings.length, 1, "the CQ head doorbell once, after the batch");
+  });
+}
 
 test("processCompletions(max) takes at most max completions; 0 (or more than the cap) means depth - 1", () => {
   const { port, qp, seen, record } = setup({ depth: 8 }); // 7 trackers
