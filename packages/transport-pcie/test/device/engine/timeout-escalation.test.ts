@@ -8,6 +8,7 @@ import {
   type CommandTimeout,
   type Controller,
   ControllerState,
+  type NvmeDriver,
   type QueuePair,
   TimeoutAction,
 } from "@nvmekit/core";
@@ -86,17 +87,50 @@ async function pollUntil(qp: QueuePair, done: () => boolean, what: string): Prom
   }
 }
 
-/** Records the timeout reports of both kinds: the registered callback's and timeout$'s. */
-function watchTimeouts(ctrlr: Controller): { called: CommandTimeout[]; emitted: CommandTimeout[] } {
-  const called: CommandTimeout[] = [];
-  const emitted: CommandTimeout[] = [];
+/** One scenario's controller and what it recorded: Aborts, timeout reports, states, read endings. */
+interface Run {
+  driver: NvmeDriver;
+  ctrlr: Controller;
+  qp: QueuePair;
+  aborts: AbortSeen[];
+  /** The registered callback's reports, and timeout$'s. */
+  called: CommandTimeout[];
+  emitted: CommandTimeout[];
+  states: ControllerState[];
+  endings: Endings[];
+}
+
+/** Attaches with `action`, taps Aborts, registers a LIMIT_SEC limit, records states, then submits the burst. */
+async function start(action: TimeoutAction): Promise<Run> {
+  const { driver, ctrlr } = await attachVfio({ timeoutAction: action });
+  const qp = await ctrlr.allocIoQpair();
+  const run: Run = {
+    driver,
+    ctrlr,
+    qp,
+    aborts: tapAborts(ctrlr),
+    called: [],
+    emitted: [],
+    states: [],
+    endings: [],
+  };
   ctrlr.registerTimeoutCallback(
     LIMIT_SEC,
-    (_a: null, _c, qpair, cid) => void called.push({ qpair, cid }),
+    (_a: null, _c, qpair, cid) => void run.called.push({ qpair, cid }),
     null,
   );
-  ctrlr.timeout$.subscribe((t) => emitted.push(t));
-  return { called, emitted };
+  ctrlr.timeout$.subscribe((t) => run.emitted.push(t));
+  ctrlr.state$.subscribe((s) => run.states.push(s));
+  run.endings = burst(ctrlr, qp);
+  return run;
+}
+
+/** Some reads timed out; both report paths name the same commands, each a read of `qp` by its CID. */
+function assertReports({ qp, called, emitted, endings }: Run): void {
+  assert.ok(called.length > 0, "some reads outlived the limit");
+  assert.equal(emitted, called, "timeout$ and the callback report the same commands");
+  const cids = endings.map((e) => e[0]!.cid);
+  for (const t of called) assert.ok(t.qpair === qp && cids.includes(t.cid), `report names a read: ${t.cid}`);
 }
 
 /**
@@ -115,19 +149,11 @@ async function roundTrip(ctrlr: Controller, qp: QueuePair): Promise<void> {
 }
 
 test('timeoutAction "abort": reported with its queue pair and CID, Abort sent, QEMU declines it, the read still succeeds', async () => {
-  const { driver, ctrlr } = await attachVfio({ timeoutAction: TimeoutAction.Abort });
-  const qp = await ctrlr.allocIoQpair();
-  const aborts = tapAborts(ctrlr);
-  const { called, emitted } = watchTimeouts(ctrlr);
-  const states: ControllerState[] = [];
-  ctrlr.state$.subscribe((s) => states.push(s));
-  const endings = burst(ctrlr, qp);
+  const run = await start(TimeoutAction.Abort);
+  const { driver, ctrlr, qp, aborts, called, states, endings } = run;
   await pollUntil(qp, () => endings.every((e) => e.length > 0) && aborts.every((a) => a.answer), "the reads");
 
-  assert.ok(called.length > 0, "some reads outlived the limit");
-  assert.equal(emitted, called, "timeout$ and the callback report the same commands");
-  const cids = endings.map((e) => e[0]!.cid);
-  for (const t of called) assert.ok(t.qpair === qp && cids.includes(t.cid), `report names a read: ${t.cid}`);
+  assertReports(run);
   assert.equal(
     aborts.map((a) => [a.sqid, a.target]),
     called.map((t) => [qp.id, t.cid]),
@@ -146,26 +172,13 @@ test('timeoutAction "abort": reported with its queue pair and CID, Abort sent, Q
 });
 
 test('timeoutAction "reset": the declined Abort is followed by one reset; every read ends once; I/O works after', async () => {
-  const { driver, ctrlr } = await attachVfio({ timeoutAction: TimeoutAction.Reset });
-  const qp = await ctrlr.allocIoQpair();
-  const aborts = tapAborts(ctrlr);
-  const { called, emitted } = watchTimeouts(ctrlr);
-  const states: ControllerState[] = [];
-  ctrlr.state$.subscribe((s) => states.push(s));
-  const endings = burst(ctrlr, qp);
-  await pollUntil(
-    qp,
-    () =>
-      endings.every((e) => e.length > 0) &&
-      states.includes(ControllerState.Resetting) &&
-      ctrlr.state === ControllerState.Ready,
-    "the reads and the reset",
-  );
+  const run = await start(TimeoutAction.Reset);
+  const { driver, ctrlr, qp, aborts, called, states, endings } = run;
+  const reset = (): boolean =>
+    states.includes(ControllerState.Resetting) && ctrlr.state === ControllerState.Ready;
+  await pollUntil(qp, () => endings.every((e) => e.length > 0) && reset(), "the reads and the reset");
 
-  assert.ok(called.length > 0, "some reads outlived the limit");
-  assert.equal(emitted, called, "timeout$ and the callback report the same commands");
-  const cids = endings.map((e) => e[0]!.cid);
-  for (const t of called) assert.ok(t.qpair === qp && cids.includes(t.cid), `report names a read: ${t.cid}`);
+  assertReports(run);
   const answered = aborts.filter((a) => a.answer !== null);
   assert.ok(answered.length > 0, "an Abort reached QEMU and was answered");
   for (const a of aborts)
