@@ -10,6 +10,8 @@
  *   backing 'file' (default) is a sparse file in the run's temp folder; 'null' reads zeroes and stores
  *   nothing; badLbas puts blkdebug in front of the file so reads and writes of those LBAs fail with EIO,
  *   which QEMU's controller reports as a media error (Unrecovered Read Error / Write Fault).
+ *   throttleIops puts QEMU's throttle filter in front of the file: that many commands a second, the
+ *   rest wait inside QEMU (a slow device whose commands outlive a host's time limit).
  *   zoned: { zoneSize (bytes), zoneCapacity? (bytes, at most zoneSize; default zoneSize), maxOpen?,
  *   maxActive? (0 or absent: no limit) } makes it a Zoned Namespace (QEMU's zoned=true, zoned.zone_size,
  *   zoned.zone_capacity, zoned.max_open, zoned.max_active); QEMU offers the ZNS command set only to a host
@@ -112,12 +114,17 @@ export const configs = {
     ],
   },
   "media-error": {
-    description: "namespace 1 (512-byte LBAs) fails I/O to LBAs 1000 and 1001 with a media error",
+    description:
+      "namespace 1 (512-byte LBAs) fails I/O to LBAs 1000 and 1001 with a media error; " +
+      "namespace 2 (512-byte LBAs) completes 4 commands a second (timeouts)",
     controllers: [
       {
         id: "nvme0",
         serial: "nvmekit-media-error",
-        namespaces: [{ size: 64 * MiB, lbaSize: 512, badLbas: [1000, 1001] }],
+        namespaces: [
+          { size: 64 * MiB, lbaSize: 512, badLbas: [1000, 1001] },
+          { size: 16 * MiB, lbaSize: 512, throttleIops: 4 },
+        ],
       },
     ],
   },

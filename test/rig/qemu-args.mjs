@@ -26,18 +26,41 @@ function blkdebugRules(sectors) {
   return sectors.flatMap((s) => [rule("read_aio", "read", s), rule("write_aio", "write", s)]).join("\n");
 }
 
-/** The -drive argument for one namespace, creating what backs it in `dir`. */
-function driveFor(ns, driveId, dir) {
-  if (ns.backing === "null") return `driver=null-co,read-zeroes=on,size=${ns.size},if=none,id=${driveId}`;
+/** Creates the sparse backing file of one namespace in `dir` and returns its path. */
+function sparseImage(ns, driveId, dir) {
   const image = join(dir, `${driveId}.img`);
   writeFileSync(image, "");
   truncateSync(image, ns.size); // sparse: costs no disk until written
+  return image;
+}
+
+/** The -drive argument for one namespace, creating what backs it in `dir`. */
+function driveFor(ns, driveId, dir) {
+  if (ns.backing === "null") return `driver=null-co,read-zeroes=on,size=${ns.size},if=none,id=${driveId}`;
+  const image = sparseImage(ns, driveId, dir);
   if (!ns.badLbas) return `file=${image},format=raw,if=none,id=${driveId},discard=unmap`;
   const sectorsPerLba = (ns.lbaSize ?? 512) / 512;
   const sectors = ns.badLbas.map((lba) => lba * sectorsPerLba);
   const rules = join(dir, `${driveId}.blkdebug`);
   writeFileSync(rules, blkdebugRules(sectors));
   return `file=blkdebug:${rules}:${image},format=raw,if=none,id=${driveId},discard=unmap`;
+}
+
+/**
+ * Backing for a namespace with `throttleIops`: its image behind QEMU's throttle filter, in a throttle
+ * group of its own that passes that many requests a second, so further commands queue inside QEMU.
+ * The node is named `driveId`, which nvme-ns takes as its drive.
+ */
+function throttledBacking(ns, driveId, dir) {
+  const image = sparseImage(ns, driveId, dir);
+  return [
+    ...["-object", `throttle-group,id=${driveId}-tg,x-iops-total=${ns.throttleIops}`],
+    ...["-blockdev", `driver=file,filename=${image},node-name=${driveId}-file`],
+    ...[
+      "-blockdev",
+      `driver=throttle,throttle-group=${driveId}-tg,file=${driveId}-file,node-name=${driveId}`,
+    ],
+  ];
 }
 
 /** The nvme-ns -device argument for one namespace. */
@@ -72,7 +95,9 @@ function deviceArgs(config, dir, qmpSocket) {
     for (const ns of c.namespaces) {
       nsid += 1;
       const driveId = `${c.id}n${nsid}`;
-      args.push("-drive", driveFor(ns, driveId, dir), "-device", namespaceDevice(ns, nsid, c.id, driveId));
+      if (ns.throttleIops) args.push(...throttledBacking(ns, driveId, dir));
+      else args.push("-drive", driveFor(ns, driveId, dir));
+      args.push("-device", namespaceDevice(ns, nsid, c.id, driveId));
     }
   }
   if (config.qmp) args.push("-qmp", `unix:${qmpSocket},server=on,wait=off`);
