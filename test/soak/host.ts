@@ -27,7 +27,7 @@ import { SoakTally } from "./soak-tally.js";
 
 const TRID = "trtype:PCIe traddr:fffe:00:00.0";
 const PHASES = 12;
-const PHASE_IOS = Number(process.env.SOAK_PHASE_IOS ?? 90_000);
+const PHASE_IOS = Number(process.env.SOAK_PHASE_IOS ?? 100_000);
 const DEPTH = SOAK_DEPTH;
 /** How long the driver gets to notice a controller fatal status on its own before the soak resets. */
 const CFS_GRACE_MS = 2000;
