@@ -66,25 +66,33 @@ export interface BenchRow {
   cDriver: BenchFigures | null;
 }
 
+/** `a / b` as a multiple, e.g. "0.84x", or "" when there is no `b`. */
+export function ratio(a: number, b: number | undefined): string {
+  return b === undefined ? "" : `${(a / b).toFixed(2)}x`;
+}
+
 /**
- * Prints one table: a row per engine per workload, each engine's IOPS as a multiple of the kernel's,
- * and its average latency as a multiple of the C driver's.
+ * Prints one table: a row per engine per workload (an engine's figures once, when several rows share
+ * them), each engine's IOPS as a multiple of the kernel's and of the C driver's, and its CPU per I/O
+ * and average latency as multiples of the C driver's.
  */
 export function printTable(title: string, rows: readonly BenchRow[]): void {
   const f = (n: number, d = 0): string => n.toFixed(d);
   const lines = [
     `## ${title}`,
     "",
-    "| workload | engine | IOPS | MiB/s | avg us | p50 us | p99 us | p99.9 us | CPU us/IO | heap growth | IOPS vs kernel | avg latency vs C |",
-    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| workload | engine | IOPS | MiB/s | avg us | p50 us | p99 us | p99.9 us | CPU us/IO | heap growth | IOPS vs kernel | IOPS vs C | CPU/IO vs C | avg latency vs C |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
+  const printed = new Set<BenchFigures>();
   for (const { workload, ours, kernel, cDriver } of rows) {
     for (const r of [ours, cDriver, kernel]) {
-      if (r === null) continue;
+      if (r === null || printed.has(r)) continue;
+      printed.add(r);
       const heap = r.heapGrowthBytes === null ? "" : `${f(r.heapGrowthBytes / 1024)} KiB`;
-      const latencyVsC = cDriver === null ? "" : `${f(r.avgUs / cDriver.avgUs, 2)}x`;
+      const c = cDriver ?? undefined;
       lines.push(
-        `| ${workloadLabel(workload)} | ${r.engine} | ${f(r.iops)} | ${f(r.mibps, 1)} | ${f(r.avgUs, 1)} | ${f(r.p50Us)} | ${f(r.p99Us)} | ${f(r.p999Us)} | ${f(r.cpuUsPerIo, 1)} | ${heap} | ${f(r.iops / kernel.iops, 2)}x | ${latencyVsC} |`,
+        `| ${workloadLabel(workload)} | ${r.engine} | ${f(r.iops)} | ${f(r.mibps, 1)} | ${f(r.avgUs, 1)} | ${f(r.p50Us)} | ${f(r.p99Us)} | ${f(r.p999Us)} | ${f(r.cpuUsPerIo, 1)} | ${heap} | ${ratio(r.iops, kernel.iops)} | ${ratio(r.iops, c?.iops)} | ${ratio(r.cpuUsPerIo, c?.cpuUsPerIo)} | ${ratio(r.avgUs, c?.avgUs)} |`,
       );
     }
   }
