@@ -128,7 +128,12 @@ test("geometry and chunk report agree with nvme-cli; writes, append, async, limi
   }
   assert.ok(sawEagain, "eight submissions at depth 4 met EAGAIN");
   await n.nvm_async_wait(dev, ctx);
-  assert.equal(done, [0, 1, 2, 3, 4, 5, 6, 7]);
+  // Each once, successfully; in any order: NVMe does not order completions, and with the doorbell rung
+  // once for a batch QEMU works on the batch's writes at once.
+  assert.equal(
+    [...done].sort((x, y) => x - y),
+    [0, 1, 2, 3, 4, 5, 6, 7],
+  );
   expected.push({ lba: lbaOf(FIRST + 1), bytes: v.slice() });
   assert.is(await n.nvm_async_term(dev, ctx), 0);
 
