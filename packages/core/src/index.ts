@@ -31,6 +31,7 @@ export * from "./options/host-identity.js";
 export * from "./qpair/poller.js";
 export * from "./qpair/queue-pair.js";
 export type { CommandCallback } from "./rq/request.js";
+export * from "./shared-controllers.js";
 export { QueuePriority } from "./transport/contract.js";
 export * from "./trid/namespace-path.js";
 export * from "./trid/pci-address.js";

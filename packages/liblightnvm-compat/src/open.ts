@@ -2,9 +2,14 @@
  * nvm_dev_open / nvm_dev_openf / nvm_dev_close and the device getters.
  * @module
  */
-import { type Namespace, type NvmeDriver, parseNamespacePath } from "@nvmekit/core";
+import {
+  acquireController,
+  type Namespace,
+  type NvmeDriver,
+  parseNamespacePath,
+  releaseController,
+} from "@nvmekit/core";
 import { nvm_async_term, nvm_async_wait } from "./async.js";
-import { acquireController, releaseController } from "./connections.js";
 import {
   EINVAL,
   ENODEV,

@@ -13,10 +13,6 @@ import type { NvmedError } from "./errors.js";
 export interface SharedController {
   /** The attached controller. */
   readonly ctrlr: Controller;
-  /** The driver that attached it, or null when the application gave the controller. */
-  readonly driver: NvmeDriver | null;
-  /** The registry key. */
-  readonly key: string;
   /** Open NVMEDs on it. */
   refs: number;
   /** Block caches by namespace ID (created by the first cached open of that namespace). */
@@ -47,6 +43,8 @@ export class NVMED {
     readonly ns: Namespace,
     /** @internal */
     readonly shared: SharedController,
+    /** @internal The driver whose connection this open acquired; null when the application gave the controller. */
+    readonly driver: NvmeDriver | null,
     /** @internal The block cache, or null under NVMED_NO_CACHE. */
     readonly cache: BlockCache | null,
   ) {}

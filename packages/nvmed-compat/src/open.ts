@@ -2,7 +2,7 @@
  * nvmed_open, nvmed_close and the device features (nvmed_feature_set/get).
  * @module
  */
-import { type Controller, compareTransportIds, formatTransportId, type NvmeDriver } from "@nvmekit/core";
+import { acquireController, type Controller, type NvmeDriver, releaseController } from "@nvmekit/core";
 import { freeBuffers } from "./buffer.js";
 import { BlockCache } from "./cache/block-cache.js";
 import {
@@ -18,60 +18,30 @@ import { builtInDriver, type NvmedOpenOptions, nvmed_get_driver } from "./driver
 import { fail, failNull } from "./errors.js";
 import { parseNvmedPath } from "./path.js";
 
-const byDriver = new WeakMap<NvmeDriver, Map<string, Promise<SharedController>>>();
 const byController = new Map<Controller, SharedController>();
 
-async function connectShared(driver: NvmeDriver, trid: string): Promise<SharedController> {
-  const parsed = driver.parseTransportId(trid);
-  const key = formatTransportId(parsed);
-  let map = byDriver.get(driver);
-  if (map === undefined) {
-    map = new Map();
-    byDriver.set(driver, map);
-  }
-  const existing = map.get(key);
-  if (existing !== undefined) {
-    const s = await existing;
-    s.refs++;
-    return s;
-  }
-  const pending = (async (): Promise<SharedController> => {
-    // The application may have attached it itself: use it, and leave it attached at the end.
-    const mine = driver.controllers.find((c) => compareTransportIds(c.trid, parsed) === 0);
-    const ctrlr = mine ?? (await driver.connect(parsed));
-    return { ctrlr, driver: mine === undefined ? driver : null, key, refs: 0, caches: new Map() };
-  })();
-  map.set(key, pending);
-  try {
-    const s = await pending;
-    s.refs++;
-    return s;
-  } catch (e) {
-    map.delete(key);
-    throw e;
-  }
-}
-
-function givenShared(ctrlr: Controller): SharedController {
+/** The sharing record of `ctrlr` (created by its first open), with one more open counted on it. */
+function shareOf(ctrlr: Controller): SharedController {
   let s = byController.get(ctrlr);
   if (s === undefined) {
-    s = { ctrlr, driver: null, key: "", refs: 0, caches: new Map() };
+    s = { ctrlr, refs: 0, caches: new Map() };
     byController.set(ctrlr, s);
   }
   s.refs++;
   return s;
 }
 
-async function release(s: SharedController): Promise<void> {
-  if (--s.refs > 0) return;
-  for (const c of s.caches.values()) c.dispose();
-  s.caches.clear();
-  if (s.driver === null) {
+/**
+ * Gives back one open of `s`: the last disposes its caches; `driver` (null when the application gave
+ * the controller) gives back the connection the open acquired.
+ */
+async function release(s: SharedController, driver: NvmeDriver | null): Promise<void> {
+  if (--s.refs === 0) {
+    for (const c of s.caches.values()) c.dispose();
+    s.caches.clear();
     byController.delete(s.ctrlr);
-    return;
   }
-  byDriver.get(s.driver)?.delete(s.key);
-  await s.driver.detach(s.ctrlr);
+  if (driver !== null) await releaseController(driver, s.ctrlr);
 }
 
 /**
@@ -107,11 +77,11 @@ export async function nvmed_open(
       -NVMED_INVALID,
       `flags 0x${flags.toString(16)}: only NVMED_NO_CACHE and NVMED_CACHE_LAZY_INIT`,
     );
-  let shared: SharedController;
-  if (options.controller !== undefined) {
-    shared = givenShared(options.controller);
-  } else {
-    const driver = options.driver ?? nvmed_get_driver() ?? builtInDriver(target.trid);
+  let ctrlr: Controller;
+  let driver: NvmeDriver | null = null;
+  if (options.controller !== undefined) ctrlr = options.controller;
+  else {
+    driver = options.driver ?? nvmed_get_driver() ?? builtInDriver(target.trid);
     if (driver === null)
       return failNull(
         null,
@@ -120,14 +90,15 @@ export async function nvmed_open(
           "(only the software controller, trtype:SOFT, opens without one)",
       );
     try {
-      shared = await connectShared(driver, target.trid);
+      ctrlr = await acquireController(driver, target.trid);
     } catch (e) {
       return failNull(null, -NVMED_NOENTRY, `cannot connect to "${target.trid}"`, e);
     }
   }
-  const ns = shared.ctrlr.getNamespace(target.nsid);
+  const shared = shareOf(ctrlr);
+  const ns = ctrlr.getNamespace(target.nsid);
   if (ns === undefined || !ns.isActive) {
-    await release(shared).catch(() => {});
+    await release(shared, driver).catch(() => {});
     return failNull(
       null,
       -NVMED_NOENTRY,
@@ -139,7 +110,7 @@ export async function nvmed_open(
     cache = shared.caches.get(ns.id) ?? new BlockCache(shared.ctrlr, ns);
     shared.caches.set(ns.id, cache);
   }
-  return new NVMED(path, flags, ns, shared, cache);
+  return new NVMED(path, flags, ns, shared, driver, cache);
 }
 
 /**
@@ -173,7 +144,7 @@ export async function nvmed_close(nvmed: NVMED | null | undefined): Promise<numb
   freeBuffers(nvmed);
   nvmed.open = false;
   try {
-    await release(nvmed.shared);
+    await release(nvmed.shared, nvmed.driver);
   } catch (e) {
     return fail(nvmed, -NVMED_FAULT, "detaching the controller failed", e);
   }
