@@ -64,16 +64,25 @@ const reset = (c: Controller): SoakEvent => ({
   },
 });
 
-/** The fault of phase `i`, by turns; each phase also resets (which also ends dropped commands). */
-function faultOf(i: number): SoakEvent[] {
+/**
+ * The events of phase `i`: a fault, by turns, then a reset (which also ends dropped commands). The
+ * fatal status brings its own reset: once the controller is Failed the job may stop (submissions
+ * throw StateError), and an event after that would never come due.
+ */
+function phaseEvents(i: number): SoakEvent[] {
   const at = PHASE_IOS * 0.3;
   const control = device.control;
+  const resetAfter = reset(ctrlr);
   switch (i % 5) {
     case 1:
-      return [{ atIos: at, name: "drop", run: () => arm(4, control.dropCompletions({ nsid: 1 }, 4)) }];
+      return [
+        { atIos: at, name: "drop", run: () => arm(4, control.dropCompletions({ nsid: 1 }, 4)) },
+        resetAfter,
+      ];
     case 2:
       return [
         { atIos: at, name: "delay", run: () => arm(64, control.delayCompletions({ nsid: 1 }, 20, 64)) },
+        resetAfter,
       ];
     case 3:
       return [
@@ -91,11 +100,12 @@ function faultOf(i: number): SoakEvent[] {
               );
           },
         },
+        resetAfter,
       ];
     case 4:
       return [{ atIos: at, name: "fatal status", run: () => fatal(ctrlr) }];
     default:
-      return [];
+      return [resetAfter];
   }
 }
 
@@ -121,9 +131,7 @@ async function fatal(c: Controller): Promise<void> {
 }
 
 for (let i = 0; i < PHASES - 1; i++) {
-  // The fatal status's own reset is the phase's: once the controller is Failed the job may stop
-  // (submissions throw StateError), and an event after that would never come due.
-  const events = i % 5 === 4 ? faultOf(i) : [...faultOf(i), reset(ctrlr)];
+  const events = phaseEvents(i);
   console.error(`phase ${i + 1}: ${events.map((e) => e.name).join(", ")}`);
   tally.add(await soakPhase({ ns, qp, spec, model }, events));
   console.error(`  ${JSON.stringify(model.counts)}`);
