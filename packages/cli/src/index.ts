@@ -9,3 +9,4 @@ export * from "./perf/latency-recorder.js";
 export * from "./perf/verify-model.js";
 export * from "./perf/workload.js";
 export * from "./perf/workload-spec.js";
+export * from "./perf/yield-pacer.js";

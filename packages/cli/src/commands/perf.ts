@@ -28,6 +28,7 @@ interface PerfFlags extends TargetFlags {
   ioPattern: Pattern;
   rwmixread?: number;
   time: number;
+  warmupTime: number;
   qpairs: number;
   workers?: number;
   ns?: number;
@@ -35,6 +36,13 @@ interface PerfFlags extends TargetFlags {
   report?: string;
   verify?: boolean;
 }
+
+/**
+ * The warm-up `perf` runs unless told otherwise. SPDK's perf (compiled C) needs none; here the first
+ * second or so runs while V8 is still compiling the I/O path on background threads (seconds, in an
+ * emulated guest), so without a warm-up the figures measure the compiler as much as the driver.
+ */
+export const DEFAULT_WARMUP_SECONDS = 1;
 
 /** The workload the flags describe, before it is checked against each namespace. */
 function workloadOf(flags: PerfFlags): WorkloadSpec {
@@ -53,6 +61,7 @@ function workloadOf(flags: PerfFlags): WorkloadSpec {
     ioSize: flags.ioSize,
     queueDepth: flags.ioDepth,
     seconds: flags.time,
+    warmupSeconds: flags.warmupTime,
     verify: flags.verify ?? false,
   };
 }
@@ -203,6 +212,12 @@ export function registerPerf(program: Command): void {
     )
     .option("-M, --rwmixread <percent>", "percentage of reads for rw and randrw", integer(0, 100))
     .option("-t, --time <seconds>", "run time in seconds", seconds(), 3)
+    .option(
+      "-a, --warmup-time <seconds>",
+      "seconds of I/O before measuring, not counted: V8 compiles the I/O path meanwhile (SPDK perf -a)",
+      seconds(3600, true),
+      DEFAULT_WARMUP_SECONDS,
+    )
     .option("-P, --qpairs <n>", "I/O queue pairs per namespace, sharing -q", integer(1, 1024), 1)
     .option(
       "--workers <n>",

@@ -36,12 +36,14 @@ export function byteSize(min = 1, max = 1024 ** 3): (value: string) => number {
   };
 }
 
-/** Parses a positive duration in seconds (fractions allowed, e.g. 0.5). */
-export function seconds(max = 86_400): (value: string) => number {
+/** Parses a duration in seconds (fractions allowed, e.g. 0.5): positive, or with `allowZero` also 0. */
+export function seconds(max = 86_400, allowZero = false): (value: string) => number {
   return (value) => {
     const n = /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : NaN;
-    if (!(n > 0 && n <= max))
-      throw new InvalidArgumentError(`give a time in seconds, more than 0 and at most ${max}.`);
+    if (!((n > 0 || (allowZero && n === 0)) && n <= max))
+      throw new InvalidArgumentError(
+        `give a time in seconds, ${allowZero ? "from 0" : "more than 0"} and at most ${max}.`,
+      );
     return n;
   };
 }

@@ -2,8 +2,9 @@
  * Runs a perf workload through the callback face, keeping `queueDepth` I/Os in flight per job (one
  * namespace on one queue pair): each completion records its latency and submits the next I/O from
  * the same preallocated slot, so the measured path allocates nothing per I/O. Several jobs (more
- * namespaces, more queue pairs) share one polling loop, which yields to the event loop regularly so
- * timers (the progress bar) keep running.
+ * namespaces, more queue pairs) share one polling loop, which yields to the event loop every few
+ * milliseconds (yield-pacer.ts) so timers (the progress bar) keep running. The figures start after a
+ * warm-up (`warmupSeconds`) while V8 compiles the path.
  * @module
  */
 
@@ -21,6 +22,7 @@ import { BlockViews } from "./block-stamp.js";
 import { LatencyRecorder, newLatencyHistogram } from "./latency-recorder.js";
 import { addVerifyCounts, noVerifyCounts, type VerifyCounts, VerifyModel } from "./verify-model.js";
 import { unitsOf, type WorkloadSpec } from "./workload-spec.js";
+import { YieldPacer } from "./yield-pacer.js";
 
 /** Latency figures of a run, in microseconds. */
 export interface LatencySummary {
@@ -68,7 +70,10 @@ export interface WorkloadResult {
   iopsSamples: number[];
   /** Verification failures (with `verify`): reads that did not return what the model says was written. */
   verifyFailures: number;
-  /** What verify counted (all 0 without `verify`); with a model kept across runs, its counts so far. */
+  /**
+   * What verify counted (all 0 without `verify`), the warm-up included; with a model kept across runs,
+   * its counts so far.
+   */
   verify: VerifyCounts;
   /** The first verification failure, described (with `verify`, when there was one). */
   firstVerifyFailure?: string;
@@ -148,7 +153,6 @@ class Slot {
   ) {}
 }
 
-const YIELD_EVERY = 256;
 /** Longest sleep waiting for a socket's completions before checking the clock (ms). */
 const EVENT_WAIT_MS = 5;
 /** Length in milliseconds of the intervals of {@link WorkloadResult.iopsSamples}. */
@@ -180,9 +184,11 @@ class RateSeries {
 
 /** The state of a run; created by {@link runWorkload}. */
 class WorkloadRun {
-  readonly latencies = new LatencyRecorder();
-  readonly perSecond = new RateSeries(1_000_000);
-  readonly samples = new RateSeries(SAMPLE_MS * 1000);
+  latencies = new LatencyRecorder();
+  perSecond = new RateSeries(1_000_000);
+  samples = new RateSeries(SAMPLE_MS * 1000);
+  /** False during the warm-up: `maxIos` counts measured I/Os only. */
+  measuring = false;
   ios = 0;
   reads = 0;
   errors = 0;
@@ -274,7 +280,7 @@ class WorkloadRun {
     slot.inFlight = false;
     this.inFlight--;
     if (this.busy !== undefined) this.busy[slot.lba / this.blocksPerIo - this.firstUnit] = 0;
-    if (++this.ios === this.spec.maxIos) this.stopping = true;
+    if (++this.ios === this.spec.maxIos && this.measuring) this.stopping = true;
     if (slot.read) this.reads++;
     if (cpl.isError) this.errors++;
     const model = this.model;
@@ -288,8 +294,19 @@ class WorkloadRun {
     this.samples.add(now);
   }
 
-  /** Starts the IOPS series. */
-  startClock(now: number): void {
+  /**
+   * Starts the figures at `now` (us on the run's clock), after the warm-up: I/O counts, latencies and
+   * the IOPS series begin again; errors and verification failures carry on.
+   */
+  beginMeasuring(now: number): void {
+    if (this.ios > 0) {
+      this.ios = 0;
+      this.reads = 0;
+      this.latencies = new LatencyRecorder();
+      this.perSecond = new RateSeries(1_000_000);
+      this.samples = new RateSeries(SAMPLE_MS * 1000);
+    }
+    this.measuring = true;
     this.perSecond.begin(now);
     this.samples.begin(now);
   }
@@ -390,7 +407,8 @@ export async function runWorkload(
 
 /**
  * Runs every job at once, in one polling loop, until the longest job's time is up (or its `maxIos`
- * are done), and returns each job's figures in order. With `verify`, each job pre-fills its part of
+ * are done), and returns each job's figures in order. The figures start after the longest
+ * `warmupSeconds` of the jobs (the clock, CPU time and progress too). With `verify`, each job pre-fills its part of
  * its namespace (unless its model is already filled) and checks every read against its model. Combine the figures with {@link combineResults}. I/O buffers come from each
  * namespace's own DMA memory (its controller's, or a worker thread's).
  */
@@ -430,15 +448,20 @@ export async function runWorkloads(
     for (const [i, run] of runs.entries())
       if (run.model?.filled === false) await prefill(run, slotsOf[i]![0]!);
     const eventDriven = runs.filter((run) => run.qp.completionsNeedEventLoop).map((run) => run.qp);
-    const cpu = process.cpuUsage();
-    const started = performance.now();
-    clock.start(started);
-    for (const run of runs) run.startClock(0);
-    const deadlines = runs.map((run) => started + run.spec.seconds * 1000);
+    const warmupMs = Math.max(...runs.map((run) => (run.spec.warmupSeconds ?? 0) * 1000));
+    let cpu = process.cpuUsage();
+    const origin = performance.now();
+    let started = origin;
+    clock.start(origin);
+    const deadlinesFrom = (start: number) => runs.map((run) => start + run.spec.seconds * 1000);
+    let measuring = warmupMs === 0;
+    if (measuring) for (const run of runs) run.beginMeasuring(0);
+    let deadlines = deadlinesFrom(origin + warmupMs);
     const pending = slotsOf.map((slots, i) => slots.filter((s) => !runs[i]!.submit(s)));
     const progressMs = options.progressMs ?? 1000;
     let lastReport = started;
-    for (let spin = 1; ; spin++) {
+    const pacer = new YieldPacer(origin);
+    for (;;) {
       let busy = false;
       let completions = 0;
       // Index loops: an entries() iterator would be an allocation per round.
@@ -453,11 +476,19 @@ export async function runWorkloads(
       if (completions === 0) clock.waited();
       // Over a socket (NVMe/TCP) nothing completes until the event loop has run: sleep until data comes.
       if (completions === 0 && eventDriven.length > 0) await waitForAny(eventDriven);
-      if (spin % YIELD_EVERY === 0) {
+      if (pacer.due()) {
         const now = performance.now();
+        pacer.yielded(now);
+        if (!measuring && now - origin >= warmupMs) {
+          measuring = true;
+          started = lastReport = now;
+          cpu = process.cpuUsage();
+          deadlines = deadlinesFrom(now);
+          for (const run of runs) run.beginMeasuring(Math.round((now - origin) * 1000));
+        }
         const stop = options.shouldStop?.() ?? false;
         for (let i = 0; i < runs.length; i++) if (stop || now >= deadlines[i]!) runs[i]!.stopping = true;
-        if (now - lastReport >= progressMs) {
+        if (measuring && now - lastReport >= progressMs) {
           lastReport = now;
           options.onProgress?.(
             runs.reduce((n, r) => n + r.ios, 0),

@@ -50,6 +50,7 @@ test("perf --json --report: figures per namespace and in total, and one self-con
     ioSize: 4096,
     queueDepth: 16,
     seconds: 1.5,
+    warmupSeconds: 1,
     verify: false,
     qpairs: 1,
   });
@@ -100,6 +101,8 @@ test("perf --verify checks every read; --qpairs spreads the depth over queue pai
     "50",
     "-t",
     "1",
+    "-a",
+    "0", // no warm-up: its reads are checked too but not counted, and this compares the two
     "--verify",
     "--json",
   ]);
@@ -151,6 +154,8 @@ test("perf --workers with --verify checks every read in every worker", () => {
     "1",
     "--workers",
     "2",
+    "-a",
+    "0", // as above: every read counted is every read checked
     "--verify",
     "--json",
   ]);

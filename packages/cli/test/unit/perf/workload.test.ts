@@ -83,6 +83,26 @@ test("--verify: pre-filled stamps read back clean; a media error is counted, not
   await driver.detach(ctrlr);
 });
 
+test("a warm-up's I/Os reach the device but not the figures; maxIos counts measured I/Os only", async () => {
+  const { driver, ctrlr, device } = await attachInThread();
+  const ns = ctrlr.getNamespace(1)!;
+  const qp = await ctrlr.allocIoQpair();
+  device.clearLogs();
+  const spec = { pattern: "randread", readPercent: 0, ioSize: 4096, queueDepth: 4, verify: false } as const;
+  const r = await runWorkload(
+    ns,
+    qp,
+    checkWorkload({ ...spec, seconds: 60, warmupSeconds: 0.2, maxIos: 500 }, ns),
+  );
+  const reads = device.commandsOn(qp.id).filter((c) => c.opcode === NvmOpc.Read).length;
+  // Submitting stops at 500; the I/Os then in flight still complete and count.
+  assert.ok(r.ios >= 500 && r.ios < 500 + spec.queueDepth, `${r.ios} I/Os measured, maxIos 500`);
+  assert.ok(reads > r.ios + 100, `${reads} reads reached the device, ${r.ios} counted`);
+  assert.is(r.histogram.totalCount, r.ios, "latencies of measured I/Os only");
+  assert.is(r.reads, r.ios);
+  await driver.detach(ctrlr);
+});
+
 test("bad settings are rejected with the argument named", async () => {
   const { driver, ctrlr } = await attachInThread();
   const ns = ctrlr.getNamespace(2)!;
@@ -99,6 +119,8 @@ test("bad settings are rejected with the argument named", async () => {
     [{ queueDepth: 0 }, "queueDepth"],
     [{ pattern: "randrw", readPercent: 101 }, "readPercent"],
     [{ seconds: 0 }, "seconds"],
+    [{ warmupSeconds: -1 }, "warmupSeconds"],
+    [{ warmupSeconds: Number.NaN }, "warmupSeconds"],
     [{ pattern: "trim" }, "pattern"],
   ] as const) {
     try {
