@@ -21,7 +21,7 @@ import {
 import type { nvm_dev } from "./device.js";
 import { releaseBuffers, startRecord } from "./engine.js";
 import { fail } from "./errors.js";
-import { attachBuffers, type Data, plan } from "./prepare.js";
+import { attachBuffers, type Data, plan, type Refusal } from "./prepare.js";
 import { CmdRecord, Op } from "./record.js";
 import { nvm_ret } from "./ret.js";
 
@@ -46,10 +46,10 @@ function refuse(async: boolean, errno: number, op: Op, why: string): NvmCmdResul
 }
 
 const unknownFlags = (flags: number): string => `flags 0x${Number(flags).toString(16)}: unknown bits`;
-const atDepth = (ctx: nvm_async_ctx): string =>
-  `${ctx.outstanding} commands outstanding = depth; poke, then retry`;
-const noRoom = (rec: CmdRecord): string =>
-  `the context's queue has no room for ${rec.reserved} more commands; poke, then retry`;
+const noRoom = (rec: CmdRecord): Refusal => [
+  EAGAIN,
+  `the context's queue has no room for ${rec.reserved} more commands; poke, then retry`,
+];
 
 function statusFailure(rec: CmdRecord): number {
   const what = OP_WHAT[rec.op];
@@ -114,8 +114,10 @@ function asyncDone(rec: CmdRecord): void {
 }
 
 /**
- * One nvm_cmd_* call: the flag checks, then a synchronous run or an asynchronous submission. Arguments
- * are positional: the asynchronous path runs per command and allocates nothing.
+ * One nvm_cmd_* call: the flag checks, a record (the context's next free one, or the device's for a
+ * synchronous command), the addresses planned and the buffers attached into it, then an asynchronous
+ * submission or a synchronous run. Arguments are positional: the asynchronous path runs per command
+ * and allocates nothing.
  */
 function command(
   op: Op,
@@ -136,46 +138,23 @@ function command(
     return refuse(async, EINVAL, op, "NVM_CMD_SYNC and NVM_CMD_ASYNC together");
   if ((flags & NVM_CMD_SCALAR) !== 0 && (flags & NVM_CMD_VECTOR) !== 0)
     return refuse(async, EINVAL, op, "NVM_CMD_SCALAR and NVM_CMD_VECTOR together");
-  const scalar = (flags & NVM_CMD_SCALAR) !== 0;
-  if (!async) {
-    // Reused across synchronous commands: a record holds two arrays of 64 pieces.
-    const rec = dev.syncRecords.pop() ?? new CmdRecord();
-    rec.dev = dev;
-    const bad =
-      plan(dev, rec, op, addrs, naddrs, scalar, dst) ?? attachBuffers(dev, rec, op, naddrs, data, meta);
-    if (bad !== null) {
-      dev.syncRecords.push(rec);
-      return refuse(false, bad[0], op, bad[1]);
-    }
+  const ctx = async ? usableContext(op, dev, ret) : null;
+  if (async && ctx === null) return -1;
+  // Reused: an async context's are preallocated; synchronous ones hold two arrays of 64 pieces each.
+  const rec = ctx !== null ? ctx.free[ctx.free.length - 1]! : (dev.syncRecords.pop() ?? new CmdRecord());
+  rec.dev = dev;
+  const bad =
+    plan(dev, rec, op, addrs, naddrs, (flags & NVM_CMD_SCALAR) !== 0, dst) ??
+    (ctx !== null && ctx.piecesInFlight + rec.reserved > ctx.pieceRoom ? noRoom(rec) : null) ??
+    attachBuffers(dev, rec, op, naddrs, data, meta);
+  if (bad !== null) {
+    if (ctx === null) dev.syncRecords.push(rec);
+    return refuse(async, bad[0], op, bad[1]);
+  }
+  if (ctx === null) {
     rec.ret = ret ?? new nvm_ret();
     return runSync(dev, rec);
   }
-  return submitAsync(op, dev, addrs, naddrs, data, meta, scalar, ret, dst);
-}
-
-/** The asynchronous half of {@link command}: on the context of `ret.async`, completing in poke / wait. */
-function submitAsync(
-  op: Op,
-  dev: nvm_dev,
-  addrs: readonly nvm_addr[],
-  naddrs: number,
-  data: Data,
-  meta: Data,
-  scalar: boolean,
-  ret: nvm_ret | null | undefined,
-  dst: readonly nvm_addr[] | null,
-): number {
-  const ctx = ret?.async?.ctx;
-  if (!(ctx instanceof nvm_async_ctx) || !ctx.live || ctx.dev !== dev)
-    return failOp(EINVAL, op, "NVM_CMD_ASYNC needs ret.async.ctx, a live context of this device");
-  if (ctx.outstanding >= ctx.depth) return failOp(EAGAIN, op, atDepth(ctx));
-  const rec = ctx.free[ctx.free.length - 1]!;
-  rec.dev = dev;
-  const bad = plan(dev, rec, op, addrs, naddrs, scalar, dst);
-  if (bad !== null) return failOp(bad[0], op, bad[1]);
-  if (ctx.piecesInFlight + rec.reserved > ctx.pieceRoom) return failOp(EAGAIN, op, noRoom(rec));
-  const badBuf = attachBuffers(dev, rec, op, naddrs, data, meta);
-  if (badBuf !== null) return failOp(badBuf[0], op, badBuf[1]);
   ctx.free.pop();
   rec.ctx = ctx;
   rec.ret = ret!;
@@ -185,6 +164,20 @@ function submitAsync(
   ctx.piecesInFlight += rec.reserved;
   const rc = startRecord(rec);
   return rc === 0 ? 0 : unsubmit(ctx, rec, rc);
+}
+
+/** The context `ret.async` names when it is live, of `dev` and below its depth; else null (errno set). */
+function usableContext(op: Op, dev: nvm_dev, ret: nvm_ret | null | undefined): nvm_async_ctx | null {
+  const ctx = ret?.async?.ctx;
+  if (!(ctx instanceof nvm_async_ctx) || !ctx.live || ctx.dev !== dev) {
+    failOp(EINVAL, op, "NVM_CMD_ASYNC needs ret.async.ctx, a live context of this device");
+    return null;
+  }
+  if (ctx.outstanding >= ctx.depth) {
+    failOp(EAGAIN, op, `${ctx.outstanding} commands outstanding = depth; poke, then retry`);
+    return null;
+  }
+  return ctx;
 }
 
 /** Takes back an asynchronous command nothing of which was submitted, and says why. */
