@@ -57,13 +57,13 @@ function drain(e: Engine): number {
   return ios;
 }
 
-/** A round: `e` alone for `seconds`, then drained and closed. */
+/** A round: `e` alone for `seconds`, then drained (and ready for the next). */
 function round(e: Engine, seconds: number): Result {
   const r = timed(seconds, e.spin, () => {
     e.stopped = true;
     return e.inFlight();
   });
-  e.close();
+  e.stopped = false;
   return r;
 }
 
@@ -155,7 +155,7 @@ const lines = [
 /**
  * Measures one workload and adds its rows: in the rig alternating rounds (who goes first alternating
  * pair by pair), with --soft slices in turns. `make` builds an engine over the write cursor both
- * share; `written` resets every zone after each round or the slices (the writes filled them). The
+ * share; `written` resets every zone at the end (the writes filled them). The
  * overhead is the median over pairs of compat's CPU per I/O minus core's in the same pair, beside
  * the quartiles of those differences: a disturbed round or slice moves the totals, not the median.
  */
@@ -166,34 +166,27 @@ function compare(
   written: boolean,
 ): void {
   if (!label.includes(only)) return;
-  const settle = (): void => {
-    if (written) resetAll(dev.ns, qp);
-  };
+  // Both engines are built once and write at one cursor: each goes on where the other stopped.
+  const cur = new Cursor(g);
+  const c = makeCore(cur);
+  const v = makeNvm(cur);
   let cores: Result[] = [];
   let nvms: Result[] = [];
   if (soft) {
-    const cur = new Cursor(g);
-    const c = makeCore(cur);
-    const v = makeNvm(cur);
     sliced(c, v, 1); // warm-up
     [cores, nvms] = sliced(c, v, SOFT_SECONDS);
-    c.close();
-    v.close();
-    settle();
   } else {
-    const run = (make: (cur: Cursor) => Engine, seconds: number): Result => {
-      const r = round(make(new Cursor(g)), seconds);
-      settle();
-      return r;
-    };
-    run(makeCore, 0.5);
-    run(makeNvm, 0.5);
+    round(c, 0.5);
+    round(v, 0.5);
     for (let r = 0; r < ROUNDS; r++) {
-      if (r % 2 === 0) cores.push(run(makeCore, BENCH_SECONDS));
-      nvms.push(run(makeNvm, BENCH_SECONDS));
-      if (r % 2 === 1) cores.push(run(makeCore, BENCH_SECONDS));
+      if (r % 2 === 0) cores.push(round(c, BENCH_SECONDS));
+      nvms.push(round(v, BENCH_SECONDS));
+      if (r % 2 === 1) cores.push(round(c, BENCH_SECONDS));
     }
   }
+  c.close();
+  v.close();
+  if (written) resetAll(dev.ns, qp);
   const core = sum(cores);
   const nvm = sum(nvms);
   const diffs = cores.map((c, i) => cpuPerIo(nvms[i]!) - cpuPerIo(c));
