@@ -3,224 +3,96 @@
  * (@nvmekit/liblightnvm-compat: nvm_cmd_write / nvm_cmd_read with NVM_CMD_ASYNC on an nvm_async_ctx,
  * reaped with nvm_async_poke, callbacks re-submitting) against core's callback face (`ns.cmdWrite` /
  * `ns.cmdRead` + `processCompletions`) on the same zoned namespace (QEMU's, through VFIO), with the
- * same queue-pair settings and workloads: sequential 4 KiB chunk writes at the write pointer (QD 8),
- * and 4 KiB random reads of written sectors (QD 1 and 32). When the chunks are all written, both
- * drain and reset every zone the same way (core's Zone Management Send, Select All) and go on. Prints a
- * Markdown table for BENCHMARKS.md. A benchmark, not a test: it asserts nothing.
+ * same queue-pair settings and workloads (liblightnvm-engines.ts): sequential 4 KiB chunk writes at
+ * the write pointer (QD 8), and 4 KiB random reads of written sectors (QD 1 and 32). Alternating
+ * rounds of each engine. Prints a Markdown table for BENCHMARKS.md. A benchmark, not a test: it
+ * asserts nothing.
  *
  * `--soft` runs the same on softnvme's in-thread controller with a zoned namespace of the rig's
  * geometry (no rig, no command log): the device then costs the same for both engines and takes no
- * time of its own, so the difference is the compat layer's CPU per command alone.
+ * time of its own, so the difference is the compat layer's CPU per command alone. There the engines
+ * take turns in short slices instead of rounds (the host is shared and its load moves within a
+ * second; a slice pair sees the same load), and the overhead is the median of the pairs' differences.
+ * `--only=SUBSTRING` runs the workloads whose label holds it (to profile one).
  * @module
  */
 import "reflect-metadata";
 import { execFileSync } from "node:child_process";
-import { coreModule, type Namespace, NvmeDriver, type QueuePair, ZoneSendAction } from "@nvmekit/core";
+import { coreModule, NvmeDriver } from "@nvmekit/core";
 import * as n from "@nvmekit/liblightnvm-compat";
 import { inThreadRig } from "@nvmekit/softnvme";
 import { pcieTransportModule, vfioModule } from "@nvmekit/transport-pcie";
 import { Container } from "inversify";
 import { BENCH_SECONDS } from "./figures.js";
-import { type CoreSlot, coreDone, type Result, randomBelow, timed } from "./timed-loop.js";
+import {
+  Cursor,
+  coreReader,
+  coreWriter,
+  type Engine,
+  nvmReader,
+  nvmWriter,
+  resetAll,
+} from "./liblightnvm-engines.js";
+import { type Result, timed } from "./timed-loop.js";
 
-/** Alternating rounds per engine and workload (the guest's timing drifts; alternation shares it out). */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const WRITE_QD = 8;
 const READ_QDS = [1, 32];
 /** Deepest context: its queue pair's requests are the same for both engines. */
 const DEPTH = 32;
 
-/** Where the next sequential write goes: chunk and sector, wrapping (with a reset of all zones) at the end. */
-class Cursor {
-  chunk = 0;
-  sectr = 0;
-  constructor(private readonly geo: n.nvm_geo) {}
-  /** Advances; true when every chunk is written and the zones must be reset before going on. */
-  advance(): boolean {
-    if (++this.sectr < this.geo.nsectr) return false;
-    this.sectr = 0;
-    if (++this.chunk < this.geo.nchunk) return false;
-    this.chunk = 0;
-    return true;
+const soft = process.argv.includes("--soft");
+/** Rig: alternating rounds per engine and workload (the guest's timing drifts; alternation shares it out). */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+/** --soft: seconds of slices per workload, and the length of one slice. */
+const SOFT_SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const SLICE_MS = Number(process.env.BENCH_SLICE_MS ?? 20);
+const only = process.argv.find((a) => a.startsWith("--only="))?.slice("--only=".length) ?? "";
+
+/** Runs `e` until `inFlight()` is 0 without submitting more, then lets it submit again; returns what completed. */
+function drain(e: Engine): number {
+  e.stopped = true;
+  let ios = 0;
+  while (e.inFlight() > 0) ios += e.spin();
+  e.stopped = false;
+  return ios;
+}
+
+/** A round: `e` alone for `seconds`, then drained (and ready for the next). */
+function round(e: Engine, seconds: number): Result {
+  const r = timed(seconds, e.spin, () => {
+    e.stopped = true;
+    return e.inFlight();
+  });
+  e.stopped = false;
+  return r;
+}
+
+/** One slice of `e`: spins for SLICE_MS, then drains (counted: a slice starts and ends with nothing in flight). */
+function slice(e: Engine): Result {
+  let ios = 0;
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const end = started + SLICE_MS;
+  for (let i = 1; ; i++) {
+    ios += e.spin();
+    if ((i & 63) === 0 && performance.now() >= end) break;
   }
+  ios += drain(e);
+  const used = process.cpuUsage(cpu);
+  return { ios, seconds: (performance.now() - started) / 1000, cpuUs: used.user + used.system };
 }
 
-/** Resets every zone on `qp` through the callback face and spins until it completed (both engines' housekeeping). */
-function resetAll(ns: Namespace, qp: QueuePair): void {
-  let done = false;
-  ns.cmdZoneManagementSend(
-    qp,
-    0,
-    ZoneSendAction.Reset,
-    true,
-    () => {
-      done = true;
-    },
-    null,
-  );
-  while (!done) qp.processCompletions(0);
-}
-
-// ---- the compat layer's asynchronous path ----
-
-interface NvmSlot {
-  ret: n.nvm_ret;
-  addrs: n.nvm_addr[];
-  buf: Uint8Array;
-}
-
-function nvmEngine(dev: n.nvm_dev, ctx: n.nvm_async_ctx, qd: number) {
-  const ready: NvmSlot[] = [];
-  const onDone = (_ret: n.nvm_ret, slot: unknown): void => {
-    ready.push(slot as NvmSlot);
-  };
-  for (let i = 0; i < qd; i++) {
-    const s: NvmSlot = {
-      ret: new n.nvm_ret(),
-      addrs: [n.nvm_addr()],
-      buf: n.nvm_buf_alloc(dev, dev.geo.nbytes)!,
-    };
-    s.ret.async = { ctx, cb: onDone, cb_arg: s };
-    ready.push(s);
+/** Slices of `a` and `b` in turns (who goes first alternating) for `seconds`; their results, pair by pair. */
+function sliced(a: Engine, b: Engine, seconds: number): [Result[], Result[]] {
+  const as: Result[] = [];
+  const bs: Result[] = [];
+  const deadline = performance.now() + seconds * 1000;
+  for (let k = 0; performance.now() < deadline; k++) {
+    if (k % 2 === 0) as.push(slice(a));
+    bs.push(slice(b));
+    if (k % 2 === 1) as.push(slice(a));
   }
-  const poke = (): number => n.nvm_async_poke(dev, ctx, 0);
-  const outstanding = (): number => n.nvm_async_get_outstanding(ctx);
-  const free = (): void => {
-    for (const s of ready) n.nvm_buf_free(dev, s.buf);
-  };
-  return { ready, poke, outstanding, free };
-}
-
-function nvmWrites(dev: n.nvm_dev, ctx: n.nvm_async_ctx, seconds: number): Result {
-  const e = nvmEngine(dev, ctx, WRITE_QD);
-  const cur = new Cursor(dev.geo);
-  let wrap = false;
-  let stopping = false;
-  const flags = n.NVM_CMD_ASYNC | n.NVM_CMD_SCALAR;
-  const r = timed(
-    seconds,
-    () => {
-      const done = e.poke();
-      if (wrap && e.outstanding() === 0) {
-        resetAll(dev.ns, ctx.qp);
-        wrap = false;
-      }
-      while (!stopping && !wrap && e.ready.length > 0) {
-        const s = e.ready.pop()!;
-        s.addrs[0]!.chunk = cur.chunk;
-        s.addrs[0]!.sectr = cur.sectr;
-        if (n.nvm_cmd_write(dev, s.addrs, 1, s.buf, null, flags, s.ret) !== 0) throw n.nvm_last_error();
-        wrap = cur.advance();
-      }
-      return done;
-    },
-    () => {
-      stopping = true;
-      return e.outstanding();
-    },
-  );
-  e.free();
-  resetAll(dev.ns, ctx.qp);
-  return r;
-}
-
-function nvmReads(dev: n.nvm_dev, ctx: n.nvm_async_ctx, qd: number, seconds: number): Result {
-  const e = nvmEngine(dev, ctx, qd);
-  let stopping = false;
-  const flags = n.NVM_CMD_ASYNC | n.NVM_CMD_SCALAR;
-  const r = timed(
-    seconds,
-    () => {
-      const done = e.poke();
-      while (!stopping && e.ready.length > 0) {
-        const s = e.ready.pop()!;
-        s.addrs[0]!.chunk = randomBelow(dev.geo.nchunk);
-        s.addrs[0]!.sectr = randomBelow(dev.geo.nsectr);
-        if (n.nvm_cmd_read(dev, s.addrs, 1, s.buf, null, flags, s.ret) !== 0) throw n.nvm_last_error();
-      }
-      return done;
-    },
-    () => {
-      stopping = true;
-      return e.outstanding();
-    },
-  );
-  e.free();
-  return r;
-}
-
-// ---- core's callback face ----
-
-function coreEngine(dev: n.nvm_dev, qd: number) {
-  const ready: CoreSlot[] = [];
-  const buffers = Array.from({ length: qd }, () => dev.ctrlr.allocBuffer(dev.geo.nbytes, 4096));
-  for (const b of buffers) ready.push({ view: b.bytes, ready });
-  const free = (): void => {
-    for (const b of buffers) dev.ctrlr.freeBuffer(b);
-  };
-  return { ready, free };
-}
-
-function coreWrites(dev: n.nvm_dev, qp: QueuePair, seconds: number): Result {
-  const { ns } = dev;
-  const e = coreEngine(dev, WRITE_QD);
-  const cur = new Cursor(dev.geo);
-  let inFlight = 0;
-  let wrap = false;
-  let stopping = false;
-  const r = timed(
-    seconds,
-    () => {
-      const done = Math.max(0, qp.processCompletions(0)); // negative: resetting or gone
-      inFlight -= done;
-      if (wrap && inFlight === 0) {
-        resetAll(ns, qp);
-        wrap = false;
-      }
-      while (!stopping && !wrap && e.ready.length > 0) {
-        const s = e.ready.pop()!;
-        if (ns.cmdWrite(qp, s.view, cur.chunk * dev.chunkStride + cur.sectr, 1, coreDone, s) !== 0)
-          throw new Error("no free request");
-        inFlight++;
-        wrap = cur.advance();
-      }
-      return done;
-    },
-    () => {
-      stopping = true;
-      return inFlight;
-    },
-  );
-  e.free();
-  resetAll(ns, qp);
-  return r;
-}
-
-function coreReads(dev: n.nvm_dev, qp: QueuePair, qd: number, seconds: number): Result {
-  const { ns } = dev;
-  const e = coreEngine(dev, qd);
-  let inFlight = 0;
-  let stopping = false;
-  const r = timed(
-    seconds,
-    () => {
-      const done = Math.max(0, qp.processCompletions(0)); // negative: resetting or gone
-      inFlight -= done;
-      while (!stopping && e.ready.length > 0) {
-        const s = e.ready.pop()!;
-        const lba = randomBelow(dev.geo.nchunk) * dev.chunkStride + randomBelow(dev.geo.nsectr);
-        if (ns.cmdRead(qp, s.view, lba, 1, coreDone, s) !== 0) throw new Error("no free request");
-        inFlight++;
-      }
-      return done;
-    },
-    () => {
-      stopping = true;
-      return inFlight;
-    },
-  );
-  e.free();
-  return r;
+  return [as, bs];
 }
 
 const sum = (rs: Result[]): Result =>
@@ -232,9 +104,16 @@ const sum = (rs: Result[]): Result =>
 const iops = (r: Result): number => r.ios / r.seconds;
 const cpuPerIo = (r: Result): number => r.cpuUs / r.ios;
 const usPerIo = (r: Result): number => (r.seconds * 1e6) / r.ios;
+/** The `q` quantile of `xs` (0.5: the median), interpolated between neighbours. */
+const quantile = (xs: number[], q: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (s.length - 1) * q;
+  const lo = Math.floor(at);
+  return s[lo]! + (s[Math.min(lo + 1, s.length - 1)]! - s[lo]!) * (at - lo);
+};
 const f = (x: number, d = 1): string => x.toFixed(d);
+const signed = (x: number, d: number): string => `${x >= 0 ? "+" : ""}${f(x, d)}`;
 
-const soft = process.argv.includes("--soft");
 let driver: NvmeDriver;
 let where: string;
 if (soft) {
@@ -250,8 +129,9 @@ if (soft) {
   driver = container.get(NvmeDriver);
   where = `trtype:PCIe traddr:${bdf}`;
 }
-const dev = await n.nvm_dev_open(`${where} ns:1`, { driver });
-if (dev === null) throw n.nvm_last_error();
+const opened = await n.nvm_dev_open(`${where} ns:1`, { driver });
+if (opened === null) throw n.nvm_last_error();
+const dev: n.nvm_dev = opened;
 const ctx = await n.nvm_async_init(dev, DEPTH, 0);
 if (ctx === null) throw n.nvm_last_error();
 // core's side: a queue pair with the requests an nvm_async_ctx of the same depth has.
@@ -262,58 +142,93 @@ const g = dev.geo;
 console.log(
   `# liblightnvm-compat benchmark: ${dev.ctrlr.data.mn.trim()} at ${where}${soft ? " (in-thread)" : " through VFIO"}, zoned namespace 1 ` +
     `(${g.nchunk} chunks of ${g.nsectr} ${g.nbytes}-byte sectors, backend ${n.nvm_dev_get_be_name(dev)}), ` +
-    `${ROUNDS} alternating rounds of ${BENCH_SECONDS} s per engine and workload, one queue pair each ` +
-    `(${dev.ctrlr.options.ioQueueSize} entries, ${DEPTH + n.NVM_NADDR_MAX} requests)\n`,
+    (soft
+      ? `${SLICE_MS} ms slices in turns for ${SOFT_SECONDS} s per workload after 1 s of warm-up, `
+      : `${ROUNDS} alternating rounds of ${BENCH_SECONDS} s per engine and workload after 0.5 s each of warm-up, `) +
+    `one queue pair each (${dev.ctrlr.options.ioQueueSize} entries, ${DEPTH + n.NVM_NADDR_MAX} requests)\n`,
 );
 const lines = [
-  "| workload | engine | IOPS | wall us/IO | CPU us/IO | compat overhead per command (CPU) |",
+  `| workload | engine | IOPS | wall us/IO | CPU us/IO | compat overhead per command (CPU): median of ${soft ? "slice" : "round"} pairs [quartiles] |`,
   "| --- | --- | ---: | ---: | ---: | ---: |",
 ];
-const row = (label: string, cores: Result[], nvms: Result[]): void => {
+
+/**
+ * Measures one workload and adds its rows: in the rig alternating rounds (who goes first alternating
+ * pair by pair), with --soft slices in turns. `make` builds an engine over the write cursor both
+ * share; `written` resets every zone at the end (the writes filled them). The
+ * overhead is the median over pairs of compat's CPU per I/O minus core's in the same pair, beside
+ * the quartiles of those differences: a disturbed round or slice moves the totals, not the median.
+ */
+function compare(
+  label: string,
+  makeCore: (cur: Cursor) => Engine,
+  makeNvm: (cur: Cursor) => Engine,
+  written: boolean,
+): void {
+  if (!label.includes(only)) return;
+  // Both engines are built once and write at one cursor: each goes on where the other stopped.
+  const cur = new Cursor(g);
+  const c = makeCore(cur);
+  const v = makeNvm(cur);
+  let cores: Result[] = [];
+  let nvms: Result[] = [];
+  if (soft) {
+    sliced(c, v, 1); // warm-up
+    [cores, nvms] = sliced(c, v, SOFT_SECONDS);
+  } else {
+    round(c, 0.5);
+    round(v, 0.5);
+    for (let r = 0; r < ROUNDS; r++) {
+      if (r % 2 === 0) cores.push(round(c, BENCH_SECONDS));
+      nvms.push(round(v, BENCH_SECONDS));
+      if (r % 2 === 1) cores.push(round(c, BENCH_SECONDS));
+    }
+  }
+  c.close();
+  v.close();
+  if (written) resetAll(dev.ns, qp);
   const core = sum(cores);
   const nvm = sum(nvms);
-  const over = cpuPerIo(nvm) - cpuPerIo(core);
+  const diffs = cores.map((c, i) => cpuPerIo(nvms[i]!) - cpuPerIo(c));
+  const base = quantile(cores.map(cpuPerIo), 0.5);
+  const over = quantile(diffs, 0.5);
+  const pct = (x: number): string => `${signed((x / base) * 100, 1)}%`;
   lines.push(
-    `| ${label} | core callback face | ${f(iops(core), 0)} | ${f(usPerIo(core))} | ${f(cpuPerIo(core))} | |`,
+    `| ${label} | core callback face | ${f(iops(core), 0)} | ${f(usPerIo(core))} | ${f(cpuPerIo(core), 2)} | |`,
   );
   lines.push(
-    `| ${label} | liblightnvm-compat NVM_CMD_ASYNC + nvm_async_poke | ${f(iops(nvm), 0)} | ${f(usPerIo(nvm))} | ${f(cpuPerIo(nvm))} | ` +
-      `${over >= 0 ? "+" : ""}${f(over, 2)} us (${over >= 0 ? "+" : ""}${f((over / cpuPerIo(core)) * 100)}%) |`,
+    `| ${label} | liblightnvm-compat NVM_CMD_ASYNC + nvm_async_poke | ${f(iops(nvm), 0)} | ${f(usPerIo(nvm))} | ${f(cpuPerIo(nvm), 2)} | ` +
+      `${signed(over * 1000, 0)} ns (${pct(over)}) [${pct(quantile(diffs, 0.25))}, ${pct(quantile(diffs, 0.75))}] |`,
   );
-  const rounds = (rs: Result[]): string => rs.map((r) => f(iops(r), 0)).join(", ");
-  console.log(`${label}: core rounds ${rounds(cores)} IOPS; compat rounds ${rounds(nvms)} IOPS`);
-};
+  const q = (rs: Result[], at: number): string => f(quantile(rs.map(cpuPerIo), at), 2);
+  const spread = (rs: Result[]): string => `${q(rs, 0.25)} / ${q(rs, 0.5)} / ${q(rs, 0.75)}`;
+  console.log(
+    `${label}: ${cores.length} ${soft ? "slice" : "round"} pairs; CPU us/IO quartiles core ${spread(cores)}, ` +
+      `compat ${spread(nvms)}`,
+  );
+}
 
 // Sequential chunk writes; then fill every chunk once so the reads read written sectors.
-coreWrites(dev, qp, 0.5);
-nvmWrites(dev, ctx, 0.5);
+compare(
+  `seq chunk write 4k qd${WRITE_QD}`,
+  (cur) => coreWriter(dev, qp, WRITE_QD, cur),
+  (cur) => nvmWriter(dev, ctx, WRITE_QD, cur),
+  true,
+);
 {
-  const core: Result[] = [];
-  const nvm: Result[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    core.push(coreWrites(dev, qp, BENCH_SECONDS));
-    nvm.push(nvmWrites(dev, ctx, BENCH_SECONDS));
-  }
-  row(`seq chunk write 4k qd${WRITE_QD}`, core, nvm);
-}
-{
-  const e = coreEngine(dev, 1);
-  const s = e.ready[0]!;
+  const buf = dev.ctrlr.allocBuffer(g.nbytes, 4096);
   for (let c = 0; c < g.nchunk; c++)
-    for (let sec = 0; sec < g.nsectr; sec += 1) await dev.ns.write(qp, s.view, c * dev.chunkStride + sec, 1);
-  e.free();
+    for (let sec = 0; sec < g.nsectr; sec += 1)
+      await dev.ns.write(qp, buf.bytes, c * dev.chunkStride + sec, 1);
+  dev.ctrlr.freeBuffer(buf);
 }
-for (const qd of READ_QDS) {
-  coreReads(dev, qp, qd, 0.5);
-  nvmReads(dev, ctx, qd, 0.5);
-  const core: Result[] = [];
-  const nvm: Result[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    core.push(coreReads(dev, qp, qd, BENCH_SECONDS));
-    nvm.push(nvmReads(dev, ctx, qd, BENCH_SECONDS));
-  }
-  row(`randread 4k qd${qd}`, core, nvm);
-}
+for (const qd of READ_QDS)
+  compare(
+    `randread 4k qd${qd}`,
+    () => coreReader(dev, qp, qd),
+    () => nvmReader(dev, ctx, qd),
+    false,
+  );
 console.log(`\n${lines.join("\n")}\n`);
 
 resetAll(dev.ns, qp);

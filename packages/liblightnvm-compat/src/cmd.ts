@@ -1,6 +1,6 @@
 /**
- * nvm_cmd_read / write / erase / copy, and nvm_cmd_append (ours): checks, planning into a record,
- * then a synchronous run (a Promise, one command at a time per device) or an asynchronous submission
+ * nvm_cmd_read / write / erase / copy, and nvm_cmd_append (ours): the flag checks, the record
+ * prepared (prepare.ts), then a synchronous run (a Promise, one command at a time per device) or an asynchronous submission
  * on the context named in `ret.async` (synchronous; completion in nvm_async_poke / nvm_async_wait).
  * @module
  */
@@ -12,9 +12,6 @@ import {
   EINVAL,
   EIO,
   ENODEV,
-  ENOMEM,
-  ENOSYS,
-  NVM_BE_NOCD,
   NVM_CMD_ASYNC,
   NVM_CMD_MASK,
   NVM_CMD_SCALAR,
@@ -24,15 +21,7 @@ import {
 import type { nvm_dev } from "./device.js";
 import { releaseBuffers, startRecord } from "./engine.js";
 import { fail } from "./errors.js";
-import {
-  checkChunks,
-  checkScalar,
-  checkVector,
-  type PieceLimit,
-  planChunks,
-  planScalar,
-  planVector,
-} from "./plan.js";
+import { attachBuffers, type Data, plan, type Refusal } from "./prepare.js";
 import { CmdRecord, Op } from "./record.js";
 import { nvm_ret } from "./ret.js";
 
@@ -42,126 +31,25 @@ export type NvmCmdResult = number | Promise<number>;
 /** Each operation's function name, for messages (indexed by Op; no string built per call). */
 const OP_WHAT = ["nvm_cmd_read", "nvm_cmd_write", "nvm_cmd_erase", "nvm_cmd_copy", "nvm_cmd_append"] as const;
 
-/** An errno failure in the shape the call returns. */
-function refuse(async: boolean, errno: number, message: string, cause?: unknown): NvmCmdResult {
-  const rc = fail(errno, message, cause);
+/**
+ * An errno failure of `op`. Refusals build their messages here and in the helpers below, never in
+ * the per-command functions: those stay small enough to be inlined.
+ */
+function failOp(errno: number, op: Op, why: string): -1 {
+  return fail(errno, `${OP_WHAT[op]}: ${why}`);
+}
+
+/** {@link failOp} in the shape the call returns. */
+function refuse(async: boolean, errno: number, op: Op, why: string): NvmCmdResult {
+  const rc = failOp(errno, op, why);
   return async ? rc : Promise.resolve(rc);
 }
 
-/** Whether the controller must be handed a copy of `view` (not its DMA memory, or misaligned). */
-function needsBounce(dev: nvm_dev, view: Uint8Array): boolean {
-  if (dev.ctrlr.dma.byCopy === true) return false;
-  const iova = dev.ctrlr.dma.iovaOf(view);
-  return iova < 0 || iova % 4 !== 0;
-}
-
-// Filled per call rather than made: the namespace's limits can change when its controller resets.
-const limit: PieceLimit = { maxBlocks: 1, boundary: 0 };
-
-function pieceLimit(dev: nvm_dev): PieceLimit {
-  limit.maxBlocks = dev.ns.maxBlocksPerIo;
-  limit.boundary = dev.ns.splitBoundary;
-  return limit;
-}
-
-/** The arguments of one command. */
-interface Args {
-  op: Op;
-  addrs: readonly nvm_addr[];
-  naddrs: number;
-  data: ArrayBufferView | null | undefined;
-  meta: ArrayBufferView | null | undefined;
-  scalar: boolean;
-  dst: readonly nvm_addr[] | null;
-}
-
-/** Checks `a` and plans it into `rec` (no memory taken yet). Returns null, or [errno, why]. */
-function plan(dev: nvm_dev, rec: CmdRecord, a: Args): [number, string] | null {
-  const lim = pieceLimit(dev);
-  rec.op = a.op;
-  rec.nwrites = 0;
-  switch (a.op) {
-    case Op.Erase: {
-      const bad = checkChunks(dev, a.addrs, a.naddrs);
-      if (bad !== null) return [EINVAL, bad];
-      rec.npieces = planChunks(dev, a.addrs, a.naddrs, rec.pieces);
-      rec.reserved = dev.backend === NVM_BE_NOCD ? 1 : rec.npieces;
-      return null;
-    }
-    case Op.Append: {
-      if (dev.backend === NVM_BE_NOCD)
-        return [ENOSYS, "append needs a zoned namespace (this device is NOCD)"];
-      const bad = checkChunks(dev, a.addrs, 1);
-      if (bad !== null) return [EINVAL, bad];
-      const max = Math.min(dev.geo.nsectr, dev.ns.zoneAppendMaxBlocks);
-      if (!Number.isInteger(a.naddrs) || a.naddrs < 1 || a.naddrs > max)
-        return [EINVAL, `naddrs ${a.naddrs}: an append carries 1 to ${max} sectors (zone append size limit)`];
-      rec.npieces = planChunks(dev, a.addrs, 1, rec.pieces);
-      rec.pieces[0]!.count = a.naddrs;
-      rec.pieces[0]!.offset = 0;
-      rec.reserved = 1;
-      return null;
-    }
-    case Op.Copy: {
-      const bad = checkVector(dev, a.addrs, a.naddrs) ?? checkVector(dev, a.dst ?? [], a.naddrs);
-      if (bad !== null) return [EINVAL, `${bad} (copy: src, then dst)`];
-      rec.npieces = planVector(dev, a.addrs, a.naddrs, lim, rec.pieces);
-      rec.nwrites = planVector(dev, a.dst!, a.naddrs, lim, rec.writes);
-      rec.reserved = Math.max(rec.npieces, rec.nwrites);
-      return null;
-    }
-    default: {
-      const bad = a.scalar ? checkScalar(dev, a.addrs, a.naddrs) : checkVector(dev, a.addrs, a.naddrs);
-      if (bad !== null) return [EINVAL, bad];
-      const n = a.scalar
-        ? planScalar(dev, a.addrs[0]!, a.naddrs, lim, rec.pieces)
-        : planVector(dev, a.addrs, a.naddrs, lim, rec.pieces);
-      if (n < 0) return [EINVAL, `naddrs ${a.naddrs}: more than 64 commands of ${lim.maxBlocks} sectors`];
-      rec.npieces = n;
-      rec.reserved = n;
-      return null;
-    }
-  }
-}
-
-/** Checks the buffers and points the record at them, taking DMA memory where needed. Null, or [errno, why]. */
-function attachBuffers(dev: nvm_dev, rec: CmdRecord, a: Args): [number, string] | null {
-  rec.user = null;
-  rec.bounce = null;
-  rec.data = null;
-  rec.meta = null;
-  if (a.op === Op.Erase) return null;
-  const bytes = a.naddrs * dev.ns.extendedBlockSize;
-  if (a.meta !== null && a.meta !== undefined) {
-    const ms = dev.ns.metadataSize;
-    if (ms === 0 || dev.ns.extendedLba || a.op === Op.Append || a.op === Op.Copy)
-      return [EINVAL, "meta: this namespace has no separate out-of-band bytes (or the command takes none)"];
-    const m = a.meta;
-    if (!ArrayBuffer.isView(m) || m.byteLength < a.naddrs * ms)
-      return [EINVAL, `meta: give ${a.naddrs * ms} bytes of nvm_buf_alloc memory`];
-    const mv = new Uint8Array(m.buffer, m.byteOffset, a.naddrs * ms);
-    if (needsBounce(dev, mv)) return [EINVAL, "meta is not DMA memory: allocate it with nvm_buf_alloc"];
-    rec.meta = mv;
-  }
-  if (a.op !== Op.Copy) {
-    const d = a.data;
-    if (!ArrayBuffer.isView(d) || d.byteLength < bytes)
-      return [EINVAL, `data: give a buffer of at least ${bytes} bytes (${a.naddrs} sectors)`];
-    rec.data = d instanceof Uint8Array ? d : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
-    if (!needsBounce(dev, rec.data)) return null;
-    rec.user = rec.data.subarray(0, bytes);
-  }
-  try {
-    rec.bounce = dev.ctrlr.allocBuffer(bytes);
-  } catch (e) {
-    rec.user = null;
-    rec.data = null;
-    return [ENOMEM, `no DMA memory for ${bytes} bytes: ${(e as Error).message}`];
-  }
-  if (rec.user !== null && a.op !== Op.Read) rec.bounce.bytes.set(rec.user);
-  rec.data = rec.bounce.bytes;
-  return null;
-}
+const unknownFlags = (flags: number): string => `flags 0x${Number(flags).toString(16)}: unknown bits`;
+const noRoom = (rec: CmdRecord): Refusal => [
+  EAGAIN,
+  `the context's queue has no room for ${rec.reserved} more commands; poke, then retry`,
+];
 
 function statusFailure(rec: CmdRecord): number {
   const what = OP_WHAT[rec.op];
@@ -225,45 +113,48 @@ function asyncDone(rec: CmdRecord): void {
   ret.async.cb?.(ret, ret.async.cb_arg);
 }
 
-function command(dev: nvm_dev, a: Args, flags: number, ret: nvm_ret | null | undefined): NvmCmdResult {
+/**
+ * One nvm_cmd_* call: the flag checks, a record (the context's next free one, or the device's for a
+ * synchronous command), the addresses planned and the buffers attached into it, then an asynchronous
+ * submission or a synchronous run. Arguments are positional: the asynchronous path runs per command
+ * and allocates nothing.
+ */
+function command(
+  op: Op,
+  dev: nvm_dev,
+  addrs: readonly nvm_addr[],
+  naddrs: number,
+  data: Data,
+  meta: Data,
+  flags: number,
+  ret: nvm_ret | null | undefined,
+  dst: readonly nvm_addr[] | null,
+): NvmCmdResult {
   const async = typeof flags === "number" && (flags & NVM_CMD_ASYNC) !== 0;
-  const what = OP_WHAT[a.op];
-  if (!(dev?.open === true)) return refuse(async, ENODEV, `${what}: the device is not open`);
+  if (!(dev?.open === true)) return refuse(async, ENODEV, op, "the device is not open");
   if (!Number.isInteger(flags) || (flags & ~NVM_CMD_MASK) !== 0)
-    return refuse(async, EINVAL, `${what}: flags 0x${Number(flags).toString(16)}: unknown bits`);
+    return refuse(async, EINVAL, op, unknownFlags(flags));
   if ((flags & NVM_CMD_SYNC) !== 0 && async)
-    return refuse(async, EINVAL, `${what}: NVM_CMD_SYNC and NVM_CMD_ASYNC together`);
+    return refuse(async, EINVAL, op, "NVM_CMD_SYNC and NVM_CMD_ASYNC together");
   if ((flags & NVM_CMD_SCALAR) !== 0 && (flags & NVM_CMD_VECTOR) !== 0)
-    return refuse(async, EINVAL, `${what}: NVM_CMD_SCALAR and NVM_CMD_VECTOR together`);
-  a.scalar = (flags & NVM_CMD_SCALAR) !== 0;
-  if (!async) {
-    // Reused across synchronous commands: a record holds two arrays of 64 pieces.
-    const rec = dev.syncRecords.pop() ?? new CmdRecord();
-    rec.dev = dev;
-    const bad = plan(dev, rec, a) ?? attachBuffers(dev, rec, a);
-    if (bad !== null) {
-      dev.syncRecords.push(rec);
-      return refuse(false, bad[0], `${what}: ${bad[1]}`);
-    }
+    return refuse(async, EINVAL, op, "NVM_CMD_SCALAR and NVM_CMD_VECTOR together");
+  const ctx = async ? usableContext(op, dev, ret) : null;
+  if (async && ctx === null) return -1;
+  // Reused: an async context's are preallocated; synchronous ones hold two arrays of 64 pieces each.
+  const rec = ctx !== null ? ctx.free[ctx.free.length - 1]! : (dev.syncRecords.pop() ?? new CmdRecord());
+  rec.dev = dev;
+  const bad =
+    plan(dev, rec, op, addrs, naddrs, (flags & NVM_CMD_SCALAR) !== 0, dst) ??
+    (ctx !== null && ctx.piecesInFlight + rec.reserved > ctx.pieceRoom ? noRoom(rec) : null) ??
+    attachBuffers(dev, rec, op, naddrs, data, meta);
+  if (bad !== null) {
+    if (ctx === null) dev.syncRecords.push(rec);
+    return refuse(async, bad[0], op, bad[1]);
+  }
+  if (ctx === null) {
     rec.ret = ret ?? new nvm_ret();
     return runSync(dev, rec);
   }
-  const ctx = ret?.async?.ctx;
-  if (!(ctx instanceof nvm_async_ctx) || !ctx.live || ctx.dev !== dev)
-    return fail(EINVAL, `${what}: NVM_CMD_ASYNC needs ret.async.ctx, a live context of this device`);
-  if (ctx.outstanding >= ctx.depth)
-    return fail(EAGAIN, `${what}: ${ctx.outstanding} commands outstanding = depth; poke, then retry`);
-  const rec = ctx.free[ctx.free.length - 1]!;
-  rec.dev = dev;
-  const bad = plan(dev, rec, a);
-  if (bad !== null) return fail(bad[0], `${what}: ${bad[1]}`);
-  if (ctx.piecesInFlight + rec.reserved > ctx.pieceRoom)
-    return fail(
-      EAGAIN,
-      `${what}: the context's queue has no room for ${rec.reserved} more commands; poke, then retry`,
-    );
-  const badBuf = attachBuffers(dev, rec, a);
-  if (badBuf !== null) return fail(badBuf[0], `${what}: ${badBuf[1]}`);
   ctx.free.pop();
   rec.ctx = ctx;
   rec.ret = ret!;
@@ -272,54 +163,32 @@ function command(dev: nvm_dev, a: Args, flags: number, ret: nvm_ret | null | und
   ctx.outstanding++;
   ctx.piecesInFlight += rec.reserved;
   const rc = startRecord(rec);
-  if (rc === 0) return 0;
+  return rc === 0 ? 0 : unsubmit(ctx, rec, rc);
+}
+
+/** The context `ret.async` names when it is live, of `dev` and below its depth; else null (errno set). */
+function usableContext(op: Op, dev: nvm_dev, ret: nvm_ret | null | undefined): nvm_async_ctx | null {
+  const ctx = ret?.async?.ctx;
+  if (!(ctx instanceof nvm_async_ctx) || !ctx.live || ctx.dev !== dev) {
+    failOp(EINVAL, op, "NVM_CMD_ASYNC needs ret.async.ctx, a live context of this device");
+    return null;
+  }
+  if (ctx.outstanding >= ctx.depth) {
+    failOp(EAGAIN, op, `${ctx.outstanding} commands outstanding = depth; poke, then retry`);
+    return null;
+  }
+  return ctx;
+}
+
+/** Takes back an asynchronous command nothing of which was submitted, and says why. */
+function unsubmit(ctx: nvm_async_ctx, rec: CmdRecord, rc: number | Error): -1 {
   ctx.outstanding--;
   ctx.piecesInFlight -= rec.reserved;
   rec.ret = null;
   rec.ctx = null;
   releaseBuffers(rec);
   ctx.free.push(rec);
-  return submitFailure(rc, what);
-}
-
-// The arguments of the call being checked: commands are checked and planned synchronously, so one
-// object serves every call and the asynchronous path allocates nothing for them.
-const NO_ADDRS: readonly nvm_addr[] = [];
-const args: Args = {
-  op: Op.Read,
-  addrs: NO_ADDRS,
-  naddrs: 0,
-  data: null,
-  meta: null,
-  scalar: false,
-  dst: null,
-};
-
-function call(
-  op: Op,
-  dev: nvm_dev,
-  addrs: readonly nvm_addr[],
-  naddrs: number,
-  data: ArrayBufferView | null | undefined,
-  meta: ArrayBufferView | null | undefined,
-  flags: number,
-  ret: nvm_ret | null | undefined,
-  dst: readonly nvm_addr[] | null = null,
-): NvmCmdResult {
-  args.op = op;
-  args.addrs = addrs;
-  args.naddrs = naddrs;
-  args.data = data;
-  args.meta = meta;
-  args.dst = dst;
-  try {
-    return command(dev, args, flags, ret);
-  } finally {
-    args.addrs = NO_ADDRS;
-    args.data = null;
-    args.meta = null;
-    args.dst = null;
-  }
+  return submitFailure(rc, OP_WHAT[rec.op]);
 }
 
 /**
@@ -349,7 +218,7 @@ export function nvm_cmd_read(
   flags: number,
   ret?: nvm_ret | null,
 ): NvmCmdResult {
-  return call(Op.Read, dev, addrs, naddrs, data, meta, flags, ret);
+  return command(Op.Read, dev, addrs, naddrs, data, meta, flags, ret, null);
 }
 
 /**
@@ -367,7 +236,7 @@ export function nvm_cmd_write(
   flags: number,
   ret?: nvm_ret | null,
 ): NvmCmdResult {
-  return call(Op.Write, dev, addrs, naddrs, data, meta, flags, ret);
+  return command(Op.Write, dev, addrs, naddrs, data, meta, flags, ret, null);
 }
 
 /**
@@ -385,7 +254,7 @@ export function nvm_cmd_erase(
   ret?: nvm_ret | null,
 ): NvmCmdResult {
   void meta;
-  return call(Op.Erase, dev, addrs, naddrs, null, null, flags, ret);
+  return command(Op.Erase, dev, addrs, naddrs, null, null, flags, ret, null);
 }
 
 /**
@@ -402,7 +271,7 @@ export function nvm_cmd_copy(
   flags: number,
   ret?: nvm_ret | null,
 ): NvmCmdResult {
-  return call(Op.Copy, dev, src, naddrs, null, null, flags & ~NVM_CMD_SCALAR, ret, dst);
+  return command(Op.Copy, dev, src, naddrs, null, null, flags & ~NVM_CMD_SCALAR, ret, dst);
 }
 
 /**
@@ -419,5 +288,5 @@ export function nvm_cmd_append(
   flags: number,
   ret?: nvm_ret | null,
 ): NvmCmdResult {
-  return call(Op.Append, dev, addrs, naddrs, data, null, flags & ~NVM_CMD_SCALAR, ret);
+  return command(Op.Append, dev, addrs, naddrs, data, null, flags & ~NVM_CMD_SCALAR, ret, null);
 }

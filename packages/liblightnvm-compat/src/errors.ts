@@ -28,21 +28,37 @@ export class NvmError extends Error {
   }
 }
 
+// The most recent failure, kept as its parts: the NvmError (and its stack capture, microseconds) is
+// made when someone asks for it, so a failure the caller only counts on (EAGAIN from a full
+// context, poke, retry) costs no more than a few stores.
+let lastErrno = 0;
+let lastMessage = "";
+let lastCause: unknown;
 let last: NvmError | null = null;
 
 /** The errno of the most recent failed nvm_* call on this thread, 0 before any failed. */
 export function nvm_errno(): number {
-  return last?.errno ?? 0;
+  return lastErrno;
 }
 
-/** The error of the most recent failed nvm_* call on this thread, or null. Not in liblightnvm. */
+/**
+ * The error of the most recent failed nvm_* call on this thread, or null. Not in liblightnvm. It is
+ * made on the first call after the failure (its stack trace is that call's), the same object after.
+ */
 export function nvm_last_error(): NvmError | null {
+  if (last === null && lastErrno !== 0) {
+    const why = lastCause instanceof Error ? `${lastMessage}: ${lastCause.message}` : lastMessage;
+    last = new NvmError(lastErrno, why, lastCause);
+  }
   return last;
 }
 
 /** Records a failure and returns -1, so callers write `return fail(EINVAL, "why")`. @internal */
 export function fail(errno: number, message: string, cause?: unknown): -1 {
-  last = new NvmError(errno, cause instanceof Error ? `${message}: ${cause.message}` : message, cause);
+  lastErrno = errno;
+  lastMessage = message;
+  lastCause = cause;
+  last = null;
   return -1;
 }
 

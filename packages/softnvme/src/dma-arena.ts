@@ -6,6 +6,7 @@
  * @module
  */
 import type { DmaAllocator, DmaBuffer } from "@nvmekit/core";
+import { DmaViewMarks } from "@nvmekit/core/transport";
 import { DMA_GRANULE, DmaRegion } from "./dma-region.js";
 import type { DmaSpace } from "./dma-space.js";
 
@@ -40,6 +41,8 @@ export class DmaArena implements DmaAllocator, DmaSpace {
   private readonly freeList: Block[];
   // Sizes of live allocations by region offset.
   private readonly live = new Map<number, number>();
+  // The IOVA on each view handed out (FREED once returned): iovaOf's common case is a property load.
+  private readonly marks = new DmaViewMarks();
 
   /** @param options arena size, IOVA base, page size and sharing */
   constructor(options: DmaArenaOptions = {}) {
@@ -101,6 +104,7 @@ export class DmaArena implements DmaAllocator, DmaSpace {
       bytes.fill(0);
       // Tag last: a device thread must never see the tags before the zeroing.
       this.region.claim(start, want);
+      this.marks.mark(bytes, this.iovaBase + start);
       return { bytes, iova: this.iovaBase + start };
     }
     return undefined;
@@ -116,11 +120,14 @@ export class DmaArena implements DmaAllocator, DmaSpace {
     this.live.delete(offset);
     this.region.release(offset, size);
     this.insertFree({ offset, size });
+    this.marks.markFreed(buffer.bytes);
   }
 
   /** IOVA of `view[0]` when the whole view lies inside one live allocation of this arena, else -1. */
   iovaOf(view: ArrayBufferView): number {
-    if (view.buffer !== this.region.memory.buffer) return -1;
+    const marked = this.marks.iovaOf(view);
+    if (marked >= 0) return marked;
+    if (marked === DmaViewMarks.FREED || view.buffer !== this.region.memory.buffer) return -1;
     const offset = view.byteOffset - this.region.memory.byteOffset;
     return this.region.covers(offset, view.byteLength) ? this.iovaBase + offset : -1;
   }

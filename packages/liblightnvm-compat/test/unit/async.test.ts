@@ -52,7 +52,13 @@ test("depth: submissions return at once; at outstanding == depth, EAGAIN; poke r
     -1,
   );
   assert.is(n.nvm_errno(), n.EAGAIN);
-  assert.is(n.nvm_last_error()!.code, "EAGAIN");
+  const eagain = n.nvm_last_error()!;
+  assert.is(eagain.code, "EAGAIN");
+  assert.match(eagain.message, /nvm_cmd_write: 4 commands outstanding = depth; poke, then retry/);
+  assert.is(n.nvm_last_error(), eagain, "the same error until the next failure");
+  assert.is(n.nvm_async_poke(dev, null, 0), -1);
+  assert.is(n.nvm_errno(), n.EINVAL, "errno is the latest failure's");
+  assert.is(n.nvm_last_error()!.code, "EINVAL", "and so is the error, though the earlier one was asked for");
   assert.is(ioCommands(sd, from).length, 0, "the refused one was not submitted");
   assert.equal(log, [], "no callback outside poke/wait");
   // Poke until all four completed; callbacks run inside poke, in order, with their ret and cb_arg.

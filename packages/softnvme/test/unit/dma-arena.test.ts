@@ -39,6 +39,16 @@ test("iovaOf: inside a live allocation, sub-views, and everything else", () => {
   assert.is(arena.iovaOf(a.bytes), -1, "freed");
 });
 
+test("iovaOf: a freed buffer's view stays refused when its memory is handed out again", () => {
+  const arena = new DmaArena({ size: 1 << 20 });
+  const a = arena.alloc(4096);
+  arena.free(a);
+  const b = arena.alloc(4096);
+  assert.is(b.iova, a.iova, "the same memory again");
+  assert.is(arena.iovaOf(b.bytes), b.iova);
+  assert.is(arena.iovaOf(a.bytes), -1, "the old view is of a buffer its owner gave back");
+});
+
 test("iovaOf rejects a view spilling past its allocation", () => {
   const arena = new DmaArena({ size: 1 << 20 });
   const a = arena.alloc(4096);

@@ -1,0 +1,197 @@
+/**
+ * Preparing one nvm_cmd_* command in its record before anything reaches the device: the address
+ * checks and the plan of NVMe commands (pieces), then the buffers (the caller's DMA memory as it is,
+ * other memory through a DMA copy). This runs per command, so reads and writes take short functions
+ * the compiler inlines, and every refusal's message is built in a helper of its own, off that path.
+ * @module
+ */
+import type { nvm_addr } from "./addr.js";
+import { EINVAL, ENOMEM, ENOSYS, NVM_BE_NOCD } from "./constants.js";
+import type { nvm_dev } from "./device.js";
+import {
+  checkChunks,
+  checkScalar,
+  checkVector,
+  type PieceLimit,
+  planChunks,
+  planScalar,
+  planVector,
+} from "./plan.js";
+import { type CmdRecord, Op } from "./record.js";
+
+/** A command's data and out-of-band buffers, as given. */
+export type Data = ArrayBufferView | null | undefined;
+
+/** Why a command is refused: [errno, message], or null when it may go ahead. */
+export type Refusal = [number, string] | null;
+
+// Filled per call rather than made: the namespace's limits can change when its controller resets.
+const limit: PieceLimit = { maxBlocks: 1, boundary: 0 };
+
+function pieceLimit(dev: nvm_dev): PieceLimit {
+  limit.maxBlocks = dev.ns.maxBlocksPerIo;
+  limit.boundary = dev.ns.splitBoundary;
+  return limit;
+}
+
+/**
+ * Checks the addresses of `op` and plans them into `rec` (no memory taken yet). Arguments are
+ * positional: no object per command.
+ */
+export function plan(
+  dev: nvm_dev,
+  rec: CmdRecord,
+  op: Op,
+  addrs: readonly nvm_addr[],
+  naddrs: number,
+  scalar: boolean,
+  dst: readonly nvm_addr[] | null,
+): Refusal {
+  rec.op = op;
+  rec.nwrites = 0;
+  return op === Op.Read || op === Op.Write
+    ? planData(dev, rec, addrs, naddrs, scalar)
+    : planChunkOp(dev, rec, op, addrs, naddrs, dst);
+}
+
+/** A read or write: a scalar range or a vector, in pieces within the namespace's limits. */
+function planData(
+  dev: nvm_dev,
+  rec: CmdRecord,
+  addrs: readonly nvm_addr[],
+  naddrs: number,
+  scalar: boolean,
+): Refusal {
+  const lim = pieceLimit(dev);
+  const bad = scalar ? checkScalar(dev, addrs, naddrs) : checkVector(dev, addrs, naddrs);
+  if (bad !== null) return [EINVAL, bad];
+  const n = scalar
+    ? planScalar(dev, addrs[0]!, naddrs, lim, rec.pieces)
+    : planVector(dev, addrs, naddrs, lim, rec.pieces);
+  if (n < 0) return tooManyPieces(naddrs, lim);
+  rec.npieces = n;
+  rec.reserved = n;
+  return null;
+}
+
+const tooManyPieces = (naddrs: number, lim: PieceLimit): Refusal => [
+  EINVAL,
+  `naddrs ${naddrs}: more than 64 commands of ${lim.maxBlocks} sectors`,
+];
+
+/** An erase, an append or a copy. */
+function planChunkOp(
+  dev: nvm_dev,
+  rec: CmdRecord,
+  op: Op,
+  addrs: readonly nvm_addr[],
+  naddrs: number,
+  dst: readonly nvm_addr[] | null,
+): Refusal {
+  switch (op) {
+    case Op.Erase: {
+      const bad = checkChunks(dev, addrs, naddrs);
+      if (bad !== null) return [EINVAL, bad];
+      rec.npieces = planChunks(dev, addrs, naddrs, rec.pieces);
+      rec.reserved = dev.backend === NVM_BE_NOCD ? 1 : rec.npieces;
+      return null;
+    }
+    case Op.Append: {
+      if (dev.backend === NVM_BE_NOCD)
+        return [ENOSYS, "append needs a zoned namespace (this device is NOCD)"];
+      const bad = checkChunks(dev, addrs, 1);
+      if (bad !== null) return [EINVAL, bad];
+      const max = Math.min(dev.geo.nsectr, dev.ns.zoneAppendMaxBlocks);
+      if (!Number.isInteger(naddrs) || naddrs < 1 || naddrs > max)
+        return [EINVAL, `naddrs ${naddrs}: an append carries 1 to ${max} sectors (zone append size limit)`];
+      rec.npieces = planChunks(dev, addrs, 1, rec.pieces);
+      rec.pieces[0]!.count = naddrs;
+      rec.pieces[0]!.offset = 0;
+      rec.reserved = 1;
+      return null;
+    }
+    default: {
+      const lim = pieceLimit(dev);
+      const bad = checkVector(dev, addrs, naddrs) ?? checkVector(dev, dst ?? [], naddrs);
+      if (bad !== null) return [EINVAL, `${bad} (copy: src, then dst)`];
+      rec.npieces = planVector(dev, addrs, naddrs, lim, rec.pieces);
+      rec.nwrites = planVector(dev, dst!, naddrs, lim, rec.writes);
+      rec.reserved = Math.max(rec.npieces, rec.nwrites);
+      return null;
+    }
+  }
+}
+
+/**
+ * Whether the controller must be handed a copy of `view` (not its DMA memory, or misaligned). Asked
+ * of the allocator every time, never remembered: a buffer may be freed through core, which only the
+ * allocator hears of (allocators mark the views they hand out, so the common answer is a property
+ * load). `& 3` (exact below 2^53), not `% 4`: IOVAs pass 2^31, where a modulo is a C call.
+ */
+function needsBounce(dev: nvm_dev, view: Uint8Array): boolean {
+  const dma = dev.ctrlr.dma;
+  if (dma.byCopy === true) return false;
+  const iova = dma.iovaOf(view);
+  return iova < 0 || (iova & 3) !== 0;
+}
+
+/** Checks the buffers and points the record at them, taking DMA memory where needed. */
+export function attachBuffers(
+  dev: nvm_dev,
+  rec: CmdRecord,
+  op: Op,
+  naddrs: number,
+  data: Data,
+  meta: Data,
+): Refusal {
+  rec.user = null;
+  rec.bounce = null;
+  rec.data = null;
+  rec.meta = null;
+  if (op === Op.Erase) return null;
+  if (meta !== null && meta !== undefined) {
+    const bad = attachMeta(dev, rec, op, naddrs, meta);
+    if (bad !== null) return bad;
+  }
+  if (op === Op.Copy) return attachBounce(dev, rec, op, naddrs);
+  const bytes = naddrs * dev.ns.extendedBlockSize;
+  if (!ArrayBuffer.isView(data) || data.byteLength < bytes) return shortData(bytes, naddrs);
+  const d = data instanceof Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  rec.data = d;
+  if (!needsBounce(dev, d)) return null;
+  rec.user = d.subarray(0, bytes);
+  return attachBounce(dev, rec, op, naddrs);
+}
+
+const shortData = (bytes: number, naddrs: number): Refusal => [
+  EINVAL,
+  `data: give a buffer of at least ${bytes} bytes (${naddrs} sectors)`,
+];
+
+/** Separate out-of-band bytes: nvm_buf_alloc memory, never copied. */
+function attachMeta(dev: nvm_dev, rec: CmdRecord, op: Op, naddrs: number, meta: ArrayBufferView): Refusal {
+  const ms = dev.ns.metadataSize;
+  if (ms === 0 || dev.ns.extendedLba || op === Op.Append || op === Op.Copy)
+    return [EINVAL, "meta: this namespace has no separate out-of-band bytes (or the command takes none)"];
+  if (!ArrayBuffer.isView(meta) || meta.byteLength < naddrs * ms)
+    return [EINVAL, `meta: give ${naddrs * ms} bytes of nvm_buf_alloc memory`];
+  const mv = new Uint8Array(meta.buffer, meta.byteOffset, naddrs * ms);
+  if (needsBounce(dev, mv)) return [EINVAL, "meta is not DMA memory: allocate it with nvm_buf_alloc"];
+  rec.meta = mv;
+  return null;
+}
+
+/** DMA memory of the command's own for its data (a write's copied in now; a read's copied out when done). */
+function attachBounce(dev: nvm_dev, rec: CmdRecord, op: Op, naddrs: number): Refusal {
+  const bytes = naddrs * dev.ns.extendedBlockSize;
+  try {
+    rec.bounce = dev.ctrlr.allocBuffer(bytes);
+  } catch (e) {
+    rec.user = null;
+    rec.data = null;
+    return [ENOMEM, `no DMA memory for ${bytes} bytes: ${(e as Error).message}`];
+  }
+  if (rec.user !== null && op !== Op.Read) rec.bounce.bytes.set(rec.user);
+  rec.data = rec.bounce.bytes;
+  return null;
+}
