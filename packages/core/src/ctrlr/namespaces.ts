@@ -46,8 +46,9 @@ const MAX_LBADS = 20;
 
 /**
  * Whether identify data describes a namespace the core can address: its LBA format in the list it
- * gives, a data size of 512 bytes to 1 MiB, and a size JavaScript numbers count exactly. Others are
- * left out, as inactive (a device's bad data makes the namespace unusable, not the process fail).
+ * gives, a data size of 512 bytes to 1 MiB, and a size in bytes (metadata included) JavaScript
+ * numbers count exactly. Others are left out, as inactive (a device's bad data makes the namespace
+ * unusable, not the process fail).
  */
 function plausible(data: IdentifyNamespace): boolean {
   const format = data.lbaf[data.formattedLbaIndex];
@@ -55,7 +56,7 @@ function plausible(data: IdentifyNamespace): boolean {
     format !== undefined &&
     format.lbads >= MIN_LBADS &&
     format.lbads <= MAX_LBADS &&
-    data.nsze <= BigInt(Number.MAX_SAFE_INTEGER)
+    data.nsze * BigInt((1 << format.lbads) + format.ms) <= BigInt(Number.MAX_SAFE_INTEGER)
   );
 }
 

@@ -119,7 +119,13 @@ test(`corrupt identify data on namespace rescans (attach/detach): bounded values
         assert.not.ok(chaos.stats.listExhausted, "the host paged an endless namespace list to its end");
         checkBounded(ctrlr);
       }),
-      { numRuns: RESCANS, includeErrorInReport: true, endOnFailure: true },
+      {
+        numRuns: RESCANS,
+        includeErrorInReport: true,
+        endOnFailure: true,
+        // Once served a size whose blocks counted exactly but whose bytes did not (past 2^53).
+        examples: [[1696625969, 1]],
+      },
     );
   } finally {
     await typed(() => driver.detach(ctrlr));
