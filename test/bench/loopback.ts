@@ -32,7 +32,7 @@ class LoopbackQueue implements QueuePort {
     if (this.count === 0) return false;
     out[0] = 0;
     out[1] = 0;
-    out[2] = 0;
+    out[2] = (this.qid << 16) | this.head; // SQ ID and head: core rejects a completion from another queue
     out[3] = this.cids[this.head]!;
     this.head = (this.head + 1) % this.depth;
     this.count--;
