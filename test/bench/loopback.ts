@@ -30,11 +30,12 @@ class LoopbackQueue implements QueuePort {
   ringSubmission(): void {}
   poll(out: Uint32Array): boolean {
     if (this.count === 0) return false;
+    const slot = this.head;
+    this.head = (slot + 1) % this.depth;
     out[0] = 0;
     out[1] = 0;
-    out[2] = (this.qid << 16) | this.head; // SQ ID and head: core rejects a completion from another queue
-    out[3] = this.cids[this.head]!;
-    this.head = (this.head + 1) % this.depth;
+    out[2] = (this.qid << 16) | this.head; // the SQ ID and SQ head the queue pair checks
+    out[3] = this.cids[slot]!;
     this.count--;
     return true;
   }
