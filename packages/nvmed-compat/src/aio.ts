@@ -90,6 +90,8 @@ const NO_VIEW = new Uint8Array(0);
 class AioState {
   /** The handle the context was submitted on (the caller may change `ctx.handle` meanwhile). */
   handle: NVMED_HANDLE | null = null;
+  /** The byte offset it was submitted at (likewise). */
+  pos = 0;
   /** The caller's bytes of this transfer. */
   view: Uint8Array = NO_VIEW;
   /** DMA memory standing in for `view` when the controller cannot reach it. */
@@ -109,33 +111,45 @@ function stateOf(ctx: NVMED_AIO_CTX): AioState {
   return st;
 }
 
-// The one static completion callback of every AIO command.
+// The one static completion callback of every AIO command: the common case (success, the caller's own
+// DMA memory, a polled queue) is the cache's counter check, the status and one count; the rare cases
+// (a failed command, a bounce buffer, an interrupt queue) are a function of their own.
 function aioDone(st: AioState, cpl: Completion): void {
   const ctx = st.ctx;
   const handle = st.handle!;
-  const nvmed = handle.nvmed;
-  const read = ctx.opcode === NVME_CMD_READ;
-  if (cpl.isError) {
-    ctx.result = -1;
-    const cause = new NvmeStatusError(
-      cpl.status,
-      `${read ? "Read" : "Write"} bytes ${ctx.start_lba}+${ctx.len}`,
-    );
-    ctx.error = new NvmedError(-NVMED_FAULT, cause.message, cause);
-    handle.lastError = ctx.error;
-  } else if (read) {
-    if (st.bounce !== null) st.view.set(st.bounce.bytes.subarray(0, ctx.len));
-    nvmed.sharedCache?.overlayDirty(ctx.start_lba, st.view);
-  } else {
-    nvmed.sharedCache?.directWritten(ctx.start_lba, st.view);
-  }
-  if (st.bounce !== null) dropBounce(st);
-  if (st.interruptQueue !== null) leaveInterruptQueue(st);
+  if (cpl.isError || st.bounce !== null || st.interruptQueue !== null) settleUnusual(st, cpl);
+  else coherent(st);
   ctx.num_complete_io++;
   ctx.status = AIO_COMPLETE;
-  handle.aioInFlight--;
-  handle.aioCompleted++;
+  handle.aioDone++;
   ctx.aio_callback?.(ctx, ctx.cb_userdata);
+}
+
+// A completed direct transfer keeps the namespace's block cache coherent: a read takes the dirty cached
+// bytes (newer than the device's), a write updates the cached copies. Each is a counter check when the
+// cache holds nothing it would touch.
+function coherent(st: AioState): void {
+  const cache = st.handle!.nvmed.sharedCache;
+  if (cache === null) return;
+  if (st.ctx.opcode === NVME_CMD_READ) cache.overlayDirty(st.pos, st.view);
+  else cache.directWritten(st.pos, st.view);
+}
+
+function settleUnusual(st: AioState, cpl: Completion): void {
+  const ctx = st.ctx;
+  if (cpl.isError) {
+    ctx.result = -1;
+    const what = `${ctx.opcode === NVME_CMD_READ ? "Read" : "Write"} bytes ${st.pos}+${st.view.length}`;
+    const cause = new NvmeStatusError(cpl.status, what);
+    ctx.error = new NvmedError(-NVMED_FAULT, cause.message, cause);
+    st.handle!.lastError = ctx.error;
+  } else {
+    if (st.bounce !== null && ctx.opcode === NVME_CMD_READ)
+      st.view.set(st.bounce.bytes.subarray(0, st.view.length));
+    coherent(st);
+  }
+  dropBounce(st);
+  if (st.interruptQueue !== null) leaveInterruptQueue(st);
 }
 
 /** Refuses `ctx` (-1): the reason goes on the context and its handle. */
@@ -146,7 +160,37 @@ function refuse(ctx: NVMED_AIO_CTX, why: string): number {
   return code;
 }
 
+/**
+ * Queues `ctx`. The common case first, in few operations (small enough for V8 to inline into the
+ * caller's loop): a whole nvmed_get_buffer buffer of this device on a single-queue handle without
+ * interrupts, with every check of enqueueChecked holding. Anything else, every refusal included, goes
+ * through enqueueChecked, which checks again and says why.
+ */
 function enqueue(ctx: NVMED_AIO_CTX | null | undefined, opcode: number): number {
+  const handle = ctx?.handle;
+  if (
+    handle?.live === true &&
+    handle.select === null &&
+    (handle.flags & HANDLE_INTERRUPT) === 0 &&
+    handle.nvmed.open &&
+    ctx!.status !== AIO_PROCESS
+  ) {
+    const { start_lba: pos, len, buf } = ctx!;
+    const nvmed = handle.nvmed;
+    // A whole buffer's size is a positive integer: equal to it, `len` is a number in range.
+    if (buf != null && wholeDeviceBufferSize(nvmed, buf) === len && typeof pos === "number") {
+      const ns = nvmed.ns;
+      const lba = pos / ns.sectorSize;
+      const count = len / ns.sectorSize;
+      if (lba >= 0 && lba === Math.floor(lba) && count === Math.floor(count) && lba + count <= ns.numSectors)
+        return submit(ctx!, opcode, handle, handle.queues[0]!, buf as Uint8Array, null, lba, count);
+    }
+  }
+  return enqueueChecked(ctx, opcode);
+}
+
+// Every check, with its reason; then the view and the bounce buffer, when needed.
+function enqueueChecked(ctx: NVMED_AIO_CTX | null | undefined, opcode: number): number {
   if (!ctx) return fail(null, -1, "no context");
   const handle = ctx.handle;
   if (!usable(handle)) return refuse(ctx, "the context's handle does not exist");
@@ -184,9 +228,34 @@ function enqueue(ctx: NVMED_AIO_CTX | null | undefined, opcode: number): number 
     size === len && (whole || buf instanceof Uint8Array)
       ? (buf as Uint8Array)
       : new Uint8Array(buf.buffer, buf.byteOffset, len);
+  let bounce: DmaBuffer | null = null;
+  if (!whole && needsBounce(nvmed.ctrlr, view)) {
+    try {
+      bounce = nvmed.ctrlr.allocBuffer(len);
+    } catch (e) {
+      return fail(handle, -1, "AIO submission failed", e);
+    }
+    if (opcode === NVME_CMD_WRITE) bounce.bytes.set(view);
+  }
+  return submit(ctx, opcode, handle, q, view, bounce, lba, count);
+}
+
+// Submits a checked context: `view` is the caller's bytes, `bounce` DMA memory standing in for them.
+function submit(
+  ctx: NVMED_AIO_CTX,
+  opcode: number,
+  handle: NVMED_HANDLE,
+  q: NVMED_QUEUE,
+  view: Uint8Array,
+  bounce: DmaBuffer | null,
+  lba: number,
+  count: number,
+): number {
   const st = stateOf(ctx);
   st.handle = handle;
+  st.pos = ctx.start_lba;
   st.view = view;
+  st.bounce = bounce;
   ctx.opcode = opcode;
   // In flight before the call: a command the core fails at once completes from inside it.
   ctx.status = AIO_PROCESS;
@@ -194,19 +263,15 @@ function enqueue(ctx: NVMED_AIO_CTX | null | undefined, opcode: number): number 
   ctx.num_complete_io = 0;
   ctx.result = 0;
   ctx.error = null;
-  handle.aioInFlight++;
+  handle.aioSubmitted++;
   if ((handle.flags & HANDLE_INTERRUPT) !== 0) {
     st.interruptQueue = q;
     q.interruptWaiters++;
   }
+  const data = bounce === null ? view : bounce.bytes;
+  const ns = handle.nvmed.ns;
   let rc: number;
   try {
-    let data = view;
-    if (!whole && needsBounce(nvmed.ctrlr, view)) {
-      st.bounce = nvmed.ctrlr.allocBuffer(len);
-      if (opcode === NVME_CMD_WRITE) st.bounce.bytes.set(view);
-      data = st.bounce.bytes;
-    }
     rc =
       opcode === NVME_CMD_READ
         ? ns.cmdRead(q.qp, data, lba, count, aioDone, st)
@@ -223,7 +288,6 @@ function enqueue(ctx: NVMED_AIO_CTX | null | undefined, opcode: number): number 
       "the queue is full (NVMED_AIO_BUSY): reap with nvmed_aio_handle_complete and retry",
     );
   }
-  handle.aioQueued++;
   if (st.interruptQueue !== null) reapOnInterrupts(q);
   return 0;
 }
@@ -232,7 +296,7 @@ function enqueue(ctx: NVMED_AIO_CTX | null | undefined, opcode: number): number 
 function unsubmit(ctx: NVMED_AIO_CTX, st: AioState): void {
   ctx.status = AIO_INIT;
   ctx.num_init_io = 0;
-  st.handle!.aioInFlight--;
+  st.handle!.aioSubmitted--;
   if (st.interruptQueue !== null) leaveInterruptQueue(st);
   dropBounce(st);
 }
@@ -276,8 +340,8 @@ export function nvmed_aio_queue_submit(handle: NVMED_HANDLE | null | undefined):
   if (!usable(handle)) return -1;
   const queues = handle.distinctQueues;
   for (let i = 0; i < queues.length; i++) if (queues[i]!.live) queues[i]!.qp.flush();
-  const n = handle.aioQueued;
-  handle.aioQueued = 0;
+  const n = handle.aioSubmitted - handle.aioSubmittedSeen;
+  handle.aioSubmittedSeen = handle.aioSubmitted;
   return n;
 }
 
@@ -295,8 +359,8 @@ export function nvmed_aio_handle_complete(handle: NVMED_HANDLE | null | undefine
   if (!handle || (!handle.live && handle.aioInFlight === 0))
     return fail(handle, -2, "the handle does not exist");
   const queues = handle.distinctQueues;
-  for (let i = 0; i < queues.length; i++) if (queues[i]!.live) queues[i]!.qp.processCompletions();
-  const n = handle.aioCompleted;
-  handle.aioCompleted = 0;
+  for (let i = 0; i < queues.length; i++) if (queues[i]!.live) queues[i]!.qp.processCompletions(0);
+  const n = handle.aioDone - handle.aioDoneSeen;
+  handle.aioDoneSeen = handle.aioDone;
   return n;
 }

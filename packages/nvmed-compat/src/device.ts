@@ -115,12 +115,21 @@ export class NVMED_HANDLE {
   offset = 0;
   /** False once destroyed. */
   live = true;
-  /** AIO contexts queued since the last nvmed_aio_queue_submit. @internal */
-  aioQueued = 0;
-  /** AIO contexts completed since the last nvmed_aio_handle_complete. @internal */
-  aioCompleted = 0;
+  // AIO counts, only ever increased (one increment per I/O on each side): in flight and "since the
+  // last call" are differences.
+  /** AIO contexts submitted on this handle, ever. @internal */
+  aioSubmitted = 0;
+  /** Of those, completed. @internal */
+  aioDone = 0;
+  /** aioSubmitted at the last nvmed_aio_queue_submit. @internal */
+  aioSubmittedSeen = 0;
+  /** aioDone at the last nvmed_aio_handle_complete. @internal */
+  aioDoneSeen = 0;
+
   /** AIO contexts submitted and not yet completed. */
-  aioInFlight = 0;
+  get aioInFlight(): number {
+    return this.aioSubmitted - this.aioDone;
+  }
 
   /** @internal */
   constructor(

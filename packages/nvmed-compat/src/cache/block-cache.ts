@@ -101,6 +101,7 @@ export class BlockCache {
 
   /** Direct I/O wrote `src` at byte `pos` (completed): cached copies of those bytes take them. */
   directWritten(pos: number, src: Uint8Array): void {
+    if (this.table.size === 0 && this.filling.size === 0) return; // nothing cached: a check per direct write
     this.eachOverlap(pos, src.length, (i, pageOff, bufOff, n) => {
       const f = this.filling.get(i);
       if (f !== undefined) f.stale = true;
