@@ -4,15 +4,14 @@
  * reaped with nvm_async_poke, callbacks re-submitting) against core's callback face (`ns.cmdWrite` /
  * `ns.cmdRead` + `processCompletions`) on the same zoned namespace (QEMU's, through VFIO), with the
  * same queue-pair settings and workloads (liblightnvm-engines.ts): sequential 4 KiB chunk writes at
- * the write pointer (QD 8), and 4 KiB random reads of written sectors (QD 1 and 32). Alternating
- * rounds of each engine. Prints a Markdown table for BENCHMARKS.md. A benchmark, not a test: it
- * asserts nothing.
+ * the write pointer (QD 8), and 4 KiB random reads of written sectors (QD 1 and 32). The engines
+ * take turns in short slices (the host is shared and its load moves within a second; a slice pair
+ * sees the same load), and the overhead is the median of the pairs' differences. Prints a Markdown
+ * table for BENCHMARKS.md. A benchmark, not a test: it asserts nothing.
  *
  * `--soft` runs the same on softnvme's in-thread controller with a zoned namespace of the rig's
  * geometry (no rig, no command log): the device then costs the same for both engines and takes no
- * time of its own, so the difference is the compat layer's CPU per command alone. There the engines
- * take turns in short slices instead of rounds (the host is shared and its load moves within a
- * second; a slice pair sees the same load), and the overhead is the median of the pairs' differences.
+ * time of its own, so the difference is the compat layer's CPU per command alone.
  * `--only=SUBSTRING` runs the workloads whose label holds it (to profile one).
  * @module
  */
@@ -23,7 +22,6 @@ import * as n from "@nvmekit/liblightnvm-compat";
 import { inThreadRig } from "@nvmekit/softnvme";
 import { pcieTransportModule, vfioModule } from "@nvmekit/transport-pcie";
 import { Container } from "inversify";
-import { BENCH_SECONDS } from "./figures.js";
 import {
   Cursor,
   coreReader,
@@ -33,7 +31,7 @@ import {
   nvmWriter,
   resetAll,
 } from "./liblightnvm-engines.js";
-import { type Result, timed } from "./timed-loop.js";
+import type { Result } from "./timed-loop.js";
 
 const WRITE_QD = 8;
 const READ_QDS = [1, 32];
@@ -41,11 +39,15 @@ const READ_QDS = [1, 32];
 const DEPTH = 32;
 
 const soft = process.argv.includes("--soft");
-/** Rig: alternating rounds per engine and workload (the guest's timing drifts; alternation shares it out). */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-/** --soft: seconds of slices per workload, and the length of one slice. */
-const SOFT_SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
-const SLICE_MS = Number(process.env.BENCH_SLICE_MS ?? 20);
+/**
+ * Seconds of slices per workload, and the length of one slice: the engines take turns, so a drift in
+ * the host's load or the guest's timing falls on both. In the rig's guest a slice is longer (an I/O
+ * takes tens of microseconds there).
+ */
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const SLICE_MS = Number(process.env.BENCH_SLICE_MS ?? (soft ? 20 : 100));
+/** Slices in turns before the measured ones: under TCG V8 compiles the I/O path for seconds. */
+const WARMUP_SECONDS = soft ? 1 : 3;
 const only = process.argv.find((a) => a.startsWith("--only="))?.slice("--only=".length) ?? "";
 
 /** Runs `e` until `inFlight()` is 0 without submitting more, then lets it submit again; returns what completed. */
@@ -55,16 +57,6 @@ function drain(e: Engine): number {
   while (e.inFlight() > 0) ios += e.spin();
   e.stopped = false;
   return ios;
-}
-
-/** A round: `e` alone for `seconds`, then drained (and ready for the next). */
-function round(e: Engine, seconds: number): Result {
-  const r = timed(seconds, e.spin, () => {
-    e.stopped = true;
-    return e.inFlight();
-  });
-  e.stopped = false;
-  return r;
 }
 
 /** One slice of `e`: spins for SLICE_MS, then drains (counted: a slice starts and ends with nothing in flight). */
@@ -142,22 +134,19 @@ const g = dev.geo;
 console.log(
   `# liblightnvm-compat benchmark: ${dev.ctrlr.data.mn.trim()} at ${where}${soft ? " (in-thread)" : " through VFIO"}, zoned namespace 1 ` +
     `(${g.nchunk} chunks of ${g.nsectr} ${g.nbytes}-byte sectors, backend ${n.nvm_dev_get_be_name(dev)}), ` +
-    (soft
-      ? `${SLICE_MS} ms slices in turns for ${SOFT_SECONDS} s per workload after 1 s of warm-up, `
-      : `${ROUNDS} alternating rounds of ${BENCH_SECONDS} s per engine and workload after 0.5 s each of warm-up, `) +
+    `${SLICE_MS} ms slices in turns for ${SECONDS} s per workload after ${WARMUP_SECONDS} s of warm-up, ` +
     `one queue pair each (${dev.ctrlr.options.ioQueueSize} entries, ${DEPTH + n.NVM_NADDR_MAX} requests)\n`,
 );
 const lines = [
-  `| workload | engine | IOPS | wall us/IO | CPU us/IO | compat overhead per command (CPU): median of ${soft ? "slice" : "round"} pairs [quartiles] |`,
+  `| workload | engine | IOPS | wall us/IO | CPU us/IO | compat overhead per command (CPU): median of slice pairs [quartiles] |`,
   "| --- | --- | ---: | ---: | ---: | ---: |",
 ];
 
 /**
- * Measures one workload and adds its rows: in the rig alternating rounds (who goes first alternating
- * pair by pair), with --soft slices in turns. `make` builds an engine over the write cursor both
- * share; `written` resets every zone at the end (the writes filled them). The
- * overhead is the median over pairs of compat's CPU per I/O minus core's in the same pair, beside
- * the quartiles of those differences: a disturbed round or slice moves the totals, not the median.
+ * Measures one workload and adds its rows: slices in turns. `make` builds an engine over the write
+ * cursor both share; `written` resets every zone at the end (the writes filled them). The overhead
+ * is the median over pairs of compat's CPU per I/O minus core's in the same pair, beside the
+ * quartiles of those differences: a disturbed slice moves the totals, not the median.
  */
 function compare(
   label: string,
@@ -170,20 +159,8 @@ function compare(
   const cur = new Cursor(g);
   const c = makeCore(cur);
   const v = makeNvm(cur);
-  let cores: Result[] = [];
-  let nvms: Result[] = [];
-  if (soft) {
-    sliced(c, v, 1); // warm-up
-    [cores, nvms] = sliced(c, v, SOFT_SECONDS);
-  } else {
-    round(c, 0.5);
-    round(v, 0.5);
-    for (let r = 0; r < ROUNDS; r++) {
-      if (r % 2 === 0) cores.push(round(c, BENCH_SECONDS));
-      nvms.push(round(v, BENCH_SECONDS));
-      if (r % 2 === 1) cores.push(round(c, BENCH_SECONDS));
-    }
-  }
+  sliced(c, v, WARMUP_SECONDS);
+  const [cores, nvms] = sliced(c, v, SECONDS);
   c.close();
   v.close();
   if (written) resetAll(dev.ns, qp);

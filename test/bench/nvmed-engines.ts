@@ -131,17 +131,23 @@ export const ENGINE_TABLE_HEAD = [
 ];
 
 /**
- * Runs `c` for `rounds` alternating rounds of `seconds` per engine after a 0.5 s warm-up of each (the
- * engine that goes first alternates, so neither always runs later in a drift), prints each round and
- * the overhead of each pair of rounds, and returns the case's two table rows (the rounds' totals).
+ * Runs `c` for `rounds` alternating rounds of `seconds` per engine after a warm-up of each of
+ * `warmupSeconds` (the engine that goes first alternates, so neither always runs later in a drift),
+ * prints each round and the overhead of each pair of rounds, and returns the case's two table rows
+ * (the rounds' totals).
  */
-export function compareEngines(c: EngineCase, rounds: number, seconds: number): string[] {
+export function compareEngines(
+  c: EngineCase,
+  rounds: number,
+  seconds: number,
+  warmupSeconds = 0.5,
+): string[] {
   const ctrlr = c.handle.nvmed.ctrlr;
   const nsid = c.handle.nvmed.ns.id;
   const core: Result[] = [];
   const aio: Result[] = [];
-  coreCallback(ctrlr, nsid, c.qp, c.qd, 0.5);
-  nvmedAio(c.handle, c.qd, 0.5);
+  coreCallback(ctrlr, nsid, c.qp, c.qd, warmupSeconds);
+  nvmedAio(c.handle, c.qd, warmupSeconds);
   for (let r = 0; r < rounds; r++) {
     if (r % 2 === 0) core.push(coreCallback(ctrlr, nsid, c.qp, c.qd, seconds));
     aio.push(nvmedAio(c.handle, c.qd, seconds));
