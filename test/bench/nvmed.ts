@@ -34,7 +34,8 @@ if (q === null || qDelayed === null) throw nvmed.lastError;
 const direct = n.nvmed_handle_create(q, n.HANDLE_DIRECT_IO | n.HANDLE_HINT_DMEM)!;
 const directDelayed = n.nvmed_handle_create(qDelayed, n.HANDLE_DIRECT_IO | n.HANDLE_HINT_DMEM)!;
 // core's side: its own queue pairs with the options nvmed_queue_create uses for those flags.
-const qp = await ctrlr.allocIoQpair();
+// nvmed_queue_create without QUEUE_DELAYED_DOORBELL rings per submission; core's default is delayed.
+const qp = await ctrlr.allocIoQpair({ delayDoorbell: false });
 const qpDelayed = await ctrlr.allocIoQpair({ delayDoorbell: true });
 
 console.log(
