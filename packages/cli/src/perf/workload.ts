@@ -408,8 +408,9 @@ export async function runWorkload(
 /**
  * Runs every job at once, in one polling loop, until the longest job's time is up (or its `maxIos`
  * are done), and returns each job's figures in order. The figures start after the longest
- * `warmupSeconds` of the jobs (the clock, CPU time and progress too). With `verify`, each job pre-fills its part of
- * its namespace (unless its model is already filled) and checks every read against its model. Combine the figures with {@link combineResults}. I/O buffers come from each
+ * `warmupSeconds` of the jobs (the clock, CPU time and progress too). With `verify`, each job
+ * pre-fills its part of its namespace (unless its model is already filled) and checks every read
+ * against its model. Combine the figures with {@link combineResults}. I/O buffers come from each
  * namespace's own DMA memory (its controller's, or a worker thread's).
  */
 export async function runWorkloads(
