@@ -40,6 +40,12 @@ export interface BenchFigures {
 /** Seconds per workload: BENCH_SECONDS, default 5. */
 export const BENCH_SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 
+/**
+ * Seconds an engine runs in the rig's guest before it is measured: under TCG V8 compiles the I/O
+ * path on background threads for the first seconds of a run.
+ */
+export const RIG_WARMUP_SECONDS = 3;
+
 /** The workloads the device benchmarks run on every engine: 4 KiB random at QD 1 and 32, 128 KiB sequential reads. */
 export const BENCH_WORKLOADS: readonly BenchWorkload[] = [
   { pattern: "randread", ioSize: 4096, queueDepth: 1, seconds: BENCH_SECONDS },

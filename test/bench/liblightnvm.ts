@@ -22,6 +22,7 @@ import * as n from "@nvmekit/liblightnvm-compat";
 import { inThreadRig } from "@nvmekit/softnvme";
 import { pcieTransportModule, vfioModule } from "@nvmekit/transport-pcie";
 import { Container } from "inversify";
+import { RIG_WARMUP_SECONDS } from "./figures.js";
 import {
   Cursor,
   coreReader,
@@ -46,8 +47,8 @@ const soft = process.argv.includes("--soft");
  */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const SLICE_MS = Number(process.env.BENCH_SLICE_MS ?? (soft ? 20 : 100));
-/** Slices in turns before the measured ones: under TCG V8 compiles the I/O path for seconds. */
-const WARMUP_SECONDS = soft ? 1 : 3;
+/** Slices in turns before the measured ones. */
+const WARMUP_SECONDS = soft ? 1 : RIG_WARMUP_SECONDS;
 const only = process.argv.find((a) => a.startsWith("--only="))?.slice("--only=".length) ?? "";
 
 /** Runs `e` until `inFlight()` is 0 without submitting more, then lets it submit again; returns what completed. */

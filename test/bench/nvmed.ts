@@ -13,13 +13,11 @@ import { coreModule, NvmeDriver } from "@nvmekit/core";
 import * as n from "@nvmekit/nvmed-compat";
 import { pcieTransportModule, vfioModule } from "@nvmekit/transport-pcie";
 import { Container } from "inversify";
-import { BENCH_SECONDS } from "./figures.js";
+import { BENCH_SECONDS, RIG_WARMUP_SECONDS } from "./figures.js";
 import { compareEngines, ENGINE_TABLE_HEAD } from "./nvmed-engines.js";
 
 /** Alternating rounds per engine and workload (the guest's timing drifts; alternation shares it out). */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
-/** Warm-up per engine and workload: under TCG V8 compiles the I/O path for seconds. */
-const WARMUP_SECONDS = 3;
 
 const bdf = execFileSync("sh", ["test/rig/guest/nvme-bind.sh", "vfio"], { encoding: "utf8" }).trim();
 const container = new Container();
@@ -41,7 +39,7 @@ const qpDelayed = await ctrlr.allocIoQpair({ delayDoorbell: true });
 console.log(
   `# nvmed-compat benchmark: ${ctrlr.data.mn.trim()} at ${bdf} through VFIO, namespace 1 ` +
     `(${nvmed.capacity / 2 ** 30} GiB null-backed, ${nvmed.sectorSize}-byte LBAs), ` +
-    `${ROUNDS} alternating rounds of ${BENCH_SECONDS} s per engine and workload after ${WARMUP_SECONDS} s of ` +
+    `${ROUNDS} alternating rounds of ${BENCH_SECONDS} s per engine and workload after ${RIG_WARMUP_SECONDS} s of ` +
     `warm-up each, one queue pair each ` +
     `(${ctrlr.options.ioQueueSize} entries; the doorbell rung per submission, or per batch where delayed)\n`,
 );
@@ -51,7 +49,7 @@ lines.push(
     { label: "randread 4k qd1", qd: 1, handle: direct, qp },
     ROUNDS,
     BENCH_SECONDS,
-    WARMUP_SECONDS,
+    RIG_WARMUP_SECONDS,
   ),
 );
 lines.push(
@@ -59,7 +57,7 @@ lines.push(
     { label: "randread 4k qd32", qd: 32, handle: direct, qp },
     ROUNDS,
     BENCH_SECONDS,
-    WARMUP_SECONDS,
+    RIG_WARMUP_SECONDS,
   ),
 );
 lines.push(
@@ -67,7 +65,7 @@ lines.push(
     { label: "randread 4k qd32, delayed doorbell", qd: 32, handle: directDelayed, qp: qpDelayed },
     ROUNDS,
     BENCH_SECONDS,
-    WARMUP_SECONDS,
+    RIG_WARMUP_SECONDS,
   ),
 );
 console.log(`\n${lines.join("\n")}\n`);
