@@ -12,7 +12,8 @@
  * duplicate CID with a later command; a random CID, chosen blind, could equal a CID the host issues
  * afterwards, so when the controller fetches a command whose CID equals a random one still in the
  * ring, it rewrites that entry's CID (the host cannot have taken it for this command yet: in this
- * thread the controller fetches before the host polls again).
+ * thread the controller fetches as soon as the doorbell rings, and a host rejects completions for
+ * commands it posted but has not rung).
  *
  * With `identify` on, Identify data comes back corrupt: absurd NN or MDTS, queue entry sizes and
  * versions that make no sense, namespace lists that never end (until {@link ENDLESS_LIST_PAGES}

@@ -17,6 +17,7 @@ import { AdminOpcode } from "../nvme-spec/opcodes.js";
 import { GenericStatus, isRetryableStatus, StatusCodeType } from "../nvme-spec/status.js";
 import { TrackerPool } from "../rq/pool.js";
 import { type Request, RequestPool, RequestQueue } from "../rq/request.js";
+import type { RequestTracker } from "../rq/tracker.js";
 import type { QueuePort } from "../transport/contract.js";
 import { CompletionPoller } from "./poller.js";
 import { type Pending, settlePending } from "./promise.js";
@@ -97,6 +98,8 @@ export interface RejectedCompletions {
   /**
    * The CID names no command outstanding: a duplicate, a stale completion of an earlier command
    * whose tracker is in use again (its generation differs), or one never issued (all ones included).
+   * On queues the device reads from host memory, also a CID of a command posted after the last
+   * doorbell: the device cannot have seen it yet.
    */
   unknownCid: number;
   /** The SQ identifier (DW2 bits 31:16) is not this queue's. */
@@ -165,6 +168,11 @@ export class QueuePair {
   private resuming = false;
   /** Whether completions are checked beyond their CID (SQ ID and head): see {@link RejectedCompletions}. */
   private checked: boolean;
+  /** Commands posted so far, and how many of them the last doorbell announced to the device. */
+  private posted = 0;
+  private rung = 0;
+  /** Per tracker index: the post count its command was posted at (announced when at most `rung`). */
+  private postedAt: Float64Array;
   private emptyPolls = 0;
   /** `doorbellBatch` - 1: completions within a batch are counted with a mask. */
   private readonly batchMask: number;
@@ -187,6 +195,7 @@ export class QueuePair {
     this.checked = port.dataPointer === undefined;
     this.batchMask = settings.doorbellBatch - 1;
     this.trackers = this.makeTrackers(port);
+    this.postedAt = new Float64Array(port.depth);
     this.dataPointer = this.dataPointerOf(port);
     this.requests = new RequestPool(settings.requests);
     this.poller = new CompletionPoller(
@@ -286,6 +295,7 @@ export class QueuePair {
     if (this.unrung) {
       this.unrung = false;
       this.port.ringSubmission();
+      this.rung = this.posted;
     }
   }
 
@@ -325,7 +335,7 @@ export class QueuePair {
         if (cqe.dw[3] === 0xffff_ffff) this.onStall?.(); // all ones: is the device still there?
         continue;
       }
-      if (this.checked && !this.fromThisQueue(cqe.dw[2]!)) continue;
+      if (this.checked && !(this.fromThisQueue(cqe.dw[2]!) && this.announced(rq))) continue;
       const req = rq.opaque as Request;
       this.trackers.release(rq);
       this.completed(req, cqe.dw);
@@ -339,6 +349,17 @@ export class QueuePair {
     this.flush();
     if (this.timeoutMs > 0 || this.ownLimits > 0) this.scanTimeouts();
     return n;
+  }
+
+  /**
+   * Whether the command of `rq` was announced by a doorbell; counts the completion when not. Under
+   * delayed doorbells the host polls between posting and ringing, and a bogus CID may name a command
+   * only just posted.
+   */
+  private announced(rq: RequestTracker): boolean {
+    if (this.postedAt[rq.index]! <= this.rung) return true;
+    this.rejected.unknownCid++;
+    return false;
   }
 
   /** Whether a completion's DW2 names this queue and an SQ head inside it; counts it when not. */
@@ -402,6 +423,7 @@ export class QueuePair {
     this.trackers.destroy();
     this.port = port;
     this.trackers = this.makeTrackers(port);
+    this.postedAt = new Float64Array(port.depth);
     this.dataPointer = this.dataPointerOf(port);
     this.state = QueuePairState.Active;
     this.startWaiting();
@@ -518,8 +540,12 @@ export class QueuePair {
     rq.opaque = req;
     if (this.timeoutMs > 0 || req.timeoutMs > 0) req.submittedAt = performance.now();
     this.port.post(cmd.dw);
+    this.postedAt[rq.index] = ++this.posted;
     if (this.settings.delayDoorbell) this.unrung = true;
-    else this.port.ringSubmission();
+    else {
+      this.port.ringSubmission();
+      this.rung = this.posted;
+    }
     return true;
   }
 

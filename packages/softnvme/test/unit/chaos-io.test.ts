@@ -193,7 +193,13 @@ async function run(seed: number): Promise<void> {
 test(`chaos completions at QD 32: no crash, no lost or doubled callback, no wrong completion (${SEEDS} seeds x ${SLOTS * ROUNDS * 2} I/Os)`, async () => {
   await fc.assert(
     fc.asyncProperty(fc.integer(), (seed) => run(seed)),
-    { numRuns: SEEDS, includeErrorInReport: true, endOnFailure: true },
+    {
+      numRuns: SEEDS,
+      includeErrorInReport: true,
+      endOnFailure: true,
+      // Once planted a random CID that the host gave a command it had posted but not yet rung.
+      examples: [[-1316849887]],
+    },
   );
   console.log(
     `chaos I/O: ${totals.ios} I/Os (${totals.ok} succeeded, ${totals.failed} failed by the host, ` +
