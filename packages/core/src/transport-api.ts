@@ -4,7 +4,8 @@
  * contract and its injection token, the transport registry, libvfn-shaped request trackers, the
  * payload descriptor and the PRP/SGL data pointer builders, I/O splitting, the IOVA marks a DMA allocator puts on its views, a first-fit allocator over one region of DMA memory, and the pieces a
  * transport uses to open a queue pair in a worker thread (`attachQueuePair`, the queue link, and on
- * fabrics `connectQueue`).
+ * fabrics `connectQueue`). API layers built on core (the compat packages) take from here the
+ * submission that trusts their own checks (`submitPrechecked`).
  * @module
  */
 export * from "./dataptr/payload.js";
@@ -23,6 +24,7 @@ export {
   whileQueueIdBusy,
 } from "./fabrics/queue-connect.js";
 export * from "./index.js";
+export { submitPrechecked } from "./ns/io.js";
 export * from "./ns/split.js";
 export { CompletionRing } from "./qpair/completion-ring.js";
 export * from "./qpair/queue-link.js";

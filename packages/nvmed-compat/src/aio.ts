@@ -8,7 +8,8 @@
 import type { DmaBuffer } from "@nvmekit/core";
 import { NvmeStatusError } from "@nvmekit/core";
 import type { Completion } from "@nvmekit/core/nvme-spec";
-import { isDeviceBuffer, wholeDeviceBufferSize } from "./buffer.js";
+import { submitPrechecked } from "@nvmekit/core/transport";
+import { isDeviceBuffer, wholeDeviceBuffer } from "./buffer.js";
 import {
   AIO_COMPLETE,
   AIO_INIT,
@@ -177,13 +178,24 @@ function enqueue(ctx: NVMED_AIO_CTX | null | undefined, opcode: number): number 
   ) {
     const { start_lba: pos, len, buf } = ctx!;
     const nvmed = handle.nvmed;
+    const whole = buf != null ? wholeDeviceBuffer(nvmed, buf) : null;
     // A whole buffer's size is a positive integer: equal to it, `len` is a number in range.
-    if (buf != null && wholeDeviceBufferSize(nvmed, buf) === len && typeof pos === "number") {
+    if (whole !== null && whole.size === len && typeof pos === "number") {
       const ns = nvmed.ns;
       const lba = pos / ns.sectorSize;
       const count = len / ns.sectorSize;
       if (lba >= 0 && lba === Math.floor(lba) && count === Math.floor(count) && lba + count <= ns.numSectors)
-        return submit(ctx!, opcode, handle, handle.queues[0]!, buf as Uint8Array, null, lba, count);
+        return submit(
+          ctx!,
+          opcode,
+          handle,
+          handle.queues[0]!,
+          buf as Uint8Array,
+          null,
+          lba,
+          count,
+          whole.iova,
+        );
     }
   }
   return enqueueChecked(ctx, opcode);
@@ -202,9 +214,10 @@ function enqueueChecked(ctx: NVMED_AIO_CTX | null | undefined, opcode: number): 
   if (!buf) return refuse(ctx, "no buf");
   // A whole nvmed_get_buffer buffer (known by a property of it) is a Uint8Array of page-aligned DMA
   // memory of this controller: no type check, no search of the device's buffers, no bounce.
-  let size = wholeDeviceBufferSize(nvmed, buf);
-  const whole = size >= 0;
-  if (!whole) {
+  const whole = wholeDeviceBuffer(nvmed, buf);
+  let size: number;
+  if (whole !== null) size = whole.size;
+  else {
     if (!ArrayBuffer.isView(buf)) return refuse(ctx, "buf is not an ArrayBufferView");
     size = buf.byteLength;
   }
@@ -218,18 +231,19 @@ function enqueueChecked(ctx: NVMED_AIO_CTX | null | undefined, opcode: number): 
     return refuse(ctx, `AIO needs ${ss}-byte aligned start_lba and len: ${pos}+${len}`);
   if (lba + count > ns.numSectors)
     return refuse(ctx, `bytes ${pos}+${len} run past the device's ${nvmed.capacity}`);
-  if (!whole && (handle.flags & HANDLE_HINT_DMEM) !== 0 && !isDeviceBuffer(nvmed, buf))
+  if (whole === null && (handle.flags & HANDLE_HINT_DMEM) !== 0 && !isDeviceBuffer(nvmed, buf))
     return refuse(ctx, "HANDLE_HINT_DMEM: buf is not a buffer from nvmed_get_buffer on this device");
   const q = selectQueue(handle, opcode, pos, len);
   if (typeof q === "number") return refuse(ctx, "the select function chose no queue");
   // The caller's own view when it is exactly the transfer: no view made per I/O, and a DMA buffer
   // keeps the mark that gives its device address without a lookup.
+  const exact = size === len;
   const view =
-    size === len && (whole || buf instanceof Uint8Array)
+    exact && (whole !== null || buf instanceof Uint8Array)
       ? (buf as Uint8Array)
       : new Uint8Array(buf.buffer, buf.byteOffset, len);
   let bounce: DmaBuffer | null = null;
-  if (!whole && needsBounce(nvmed.ctrlr, view)) {
+  if (whole === null && needsBounce(nvmed.ctrlr, view)) {
     try {
       bounce = nvmed.ctrlr.allocBuffer(len);
     } catch (e) {
@@ -237,10 +251,15 @@ function enqueueChecked(ctx: NVMED_AIO_CTX | null | undefined, opcode: number): 
     }
     if (opcode === NVME_CMD_WRITE) bounce.bytes.set(view);
   }
-  return submit(ctx, opcode, handle, q, view, bounce, lba, count);
+  return submit(ctx, opcode, handle, q, view, bounce, lba, count, whole !== null && exact ? whole.iova : -1);
 }
 
-// Submits a checked context: `view` is the caller's bytes, `bounce` DMA memory standing in for them.
+/**
+ * Submits a checked context: `view` is the caller's bytes, `bounce` DMA memory standing in for them.
+ * `iova` is `view`'s device address when it is a whole nvmed_get_buffer buffer: the command then goes
+ * through core's submission that trusts the checks made here (they are the same as its own, in the
+ * seed's terms); -1 takes core's callback face, which checks again.
+ */
 function submit(
   ctx: NVMED_AIO_CTX,
   opcode: number,
@@ -250,6 +269,7 @@ function submit(
   bounce: DmaBuffer | null,
   lba: number,
   count: number,
+  iova: number,
 ): number {
   const st = stateOf(ctx);
   st.handle = handle;
@@ -268,14 +288,19 @@ function submit(
     st.interruptQueue = q;
     q.interruptWaiters++;
   }
-  const data = bounce === null ? view : bounce.bytes;
   const ns = handle.nvmed.ns;
   let rc: number;
   try {
-    rc =
-      opcode === NVME_CMD_READ
-        ? ns.cmdRead(q.qp, data, lba, count, aioDone, st)
-        : ns.cmdWrite(q.qp, data, lba, count, aioDone, st);
+    // The checks above hold `count` blocks of sectorSize bytes each; nvmed's opcodes are NVMe's.
+    if (iova >= 0 && ns.extendedBlockSize === ns.sectorSize)
+      rc = submitPrechecked(ns, q.qp, opcode, view, iova, lba, count, aioDone, st);
+    else {
+      const data = bounce === null ? view : bounce.bytes;
+      rc =
+        opcode === NVME_CMD_READ
+          ? ns.cmdRead(q.qp, data, lba, count, aioDone, st)
+          : ns.cmdWrite(q.qp, data, lba, count, aioDone, st);
+    }
   } catch (e) {
     unsubmit(ctx, st);
     return fail(handle, -1, "AIO submission failed", e);

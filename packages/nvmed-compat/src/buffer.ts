@@ -8,13 +8,19 @@ import { NVMED_NOENTRY, NVMED_PAGE_SIZE } from "./constants.js";
 import type { NVMED } from "./device.js";
 import { fail, failNull } from "./errors.js";
 
-// The device whose nvmed_get_buffer gave a view, and the view's size, as a property of the view: AIO
-// reads it per I/O, where a Map lookup and a typed array's byteLength (a V8 builtin call) showed in
-// profiles. Cleared when the buffer is put back or freed.
+// The device whose nvmed_get_buffer gave a view, the view's size and device address, as a property of
+// the view: AIO reads it per I/O, where a Map lookup and a typed array's byteLength (a V8 builtin call)
+// showed in profiles. Cleared when the buffer is put back or freed.
 const OWNER = Symbol("nvmed.buffer-owner");
-interface Ownership {
+
+/** What AIO knows of a whole nvmed_get_buffer buffer without asking anyone. @internal */
+export interface Ownership {
+  /** The device it was taken for. */
   readonly nvmed: NVMED;
+  /** Its size in bytes. */
   readonly size: number;
+  /** Where the controller reaches it. */
+  readonly iova: number;
 }
 type Owned = Uint8Array & { [OWNER]?: Ownership | null };
 
@@ -31,7 +37,7 @@ export function nvmed_get_buffer(nvmed: NVMED | null | undefined, num_pages: num
   try {
     const buf = nvmed.ctrlr.allocBuffer(num_pages * NVMED_PAGE_SIZE, NVMED_PAGE_SIZE);
     nvmed.buffers.set(buf.bytes, buf);
-    (buf.bytes as Owned)[OWNER] = { nvmed, size: buf.bytes.byteLength };
+    (buf.bytes as Owned)[OWNER] = { nvmed, size: buf.bytes.byteLength, iova: buf.iova };
     return buf.bytes;
   } catch (e) {
     return failNull(nvmed, -1, `no DMA memory for ${num_pages} pages`, e);
@@ -65,17 +71,17 @@ export function freeBuffers(nvmed: NVMED): void {
 }
 
 /**
- * The size of `view` when it is exactly a buffer nvmed_get_buffer gave for `nvmed` and not yet put
- * back, else -1. @internal
+ * What is known of `view` when it is exactly a buffer nvmed_get_buffer gave for `nvmed` and not yet
+ * put back, else null. @internal
  */
-export function wholeDeviceBufferSize(nvmed: NVMED, view: ArrayBufferView): number {
+export function wholeDeviceBuffer(nvmed: NVMED, view: ArrayBufferView): Ownership | null {
   const o = (view as Owned)[OWNER];
-  return o != null && o.nvmed === nvmed ? o.size : -1;
+  return o != null && o.nvmed === nvmed ? o : null;
 }
 
 /** Whether `view` lies inside a buffer `nvmed_get_buffer` gave for `nvmed` and not yet put back. @internal */
 export function isDeviceBuffer(nvmed: NVMED, view: ArrayBufferView): boolean {
-  if (wholeDeviceBufferSize(nvmed, view) >= 0) return true;
+  if (wholeDeviceBuffer(nvmed, view) !== null) return true;
   for (const b of nvmed.buffers.keys()) {
     if (
       b.buffer === view.buffer &&

@@ -50,7 +50,8 @@ export function payloadIova(ns: Namespace, view: ArrayBufferView, needed: number
   if (view.byteLength < needed) {
     throw new InvalidArgumentError(what, `holds ${view.byteLength} bytes, the command needs ${needed}`);
   }
-  if (iova % 4 !== 0)
+  // `& 3`, not `% 4`: IOVAs pass 2^31, where a modulo is a C call in V8 (exact below 2^53).
+  if ((iova & 3) !== 0)
     throw new InvalidArgumentError(what, "must start on a 4-byte boundary (NVMe requirement)");
   return iova;
 }
@@ -104,13 +105,65 @@ export function submitContiguous(
   ioFlags: number,
 ): number {
   checkDataCommand(ns, qpair, lba, count, ioFlags);
-  if (ns.piType !== 0 || countChildren(lba, count, ns.maxBlocksPerIo, ns.splitBoundary) !== 1) {
+  if (needsGeneralPath(ns, lba, count)) {
     const payload = contiguousPayload(qpair, view, null);
     return submitDataCommand(ns, qpair, opcode, payload, lba, count, cb, cbArg, ioFlags, 0, 0);
   }
-  const blockSize = transferBlockSize(ns, ioFlags);
-  const length = count * blockSize;
+  const length = count * transferBlockSize(ns, ioFlags);
   const iova = payloadIova(ns, view, length, "buffer");
+  return submitOne(qpair, ns, opcode, view, iova, length, lba, count, cb, cbArg, ioFlags);
+}
+
+/**
+ * A Read or Write of one contiguous buffer for a layer built on core that has checked the command
+ * with its own API's rules before calling (nvmed-compat, liblightnvm-compat): {@link submitContiguous}
+ * without the checks such a caller already made, which would otherwise run twice per I/O. The caller
+ * guarantees that `lba` and `count` are whole numbers, `count` at least 1 and `lba + count` at most
+ * the namespace's size, and that `view` is DMA memory of the namespace's controller reaching the
+ * device at `iova` (4-byte aligned) and holding `count` blocks. Breaking one of these submits a wrong
+ * command: the device may move data outside `view`. What the caller cannot know is still checked: a
+ * closed queue pair or controller throws StateError before anything is taken, and an I/O that must
+ * be split, or a namespace with protection information, takes the fully checked path.
+ * Threading: the thread that owns `qpair`. Returns 0, or -ENOMEM when `qpair` has no free request.
+ */
+export function submitPrechecked(
+  ns: Namespace,
+  qpair: QueuePair,
+  opcode: number,
+  view: ArrayBufferView,
+  iova: number,
+  lba: number,
+  count: number,
+  cb: CommandCallback<never> | null,
+  cbArg: unknown,
+): number {
+  ns.owner.assertUsable();
+  qpair.assertUsable();
+  if (needsGeneralPath(ns, lba, count))
+    return submitContiguous(ns, qpair, opcode, view, lba, count, cb, cbArg, 0);
+  const length = count * ns.extendedBlockSize;
+  return submitOne(qpair, ns, opcode, view, iova, length, lba, count, cb, cbArg, 0);
+}
+
+/** Whether a contiguous I/O needs the general path: protection information, or a split. */
+function needsGeneralPath(ns: Namespace, lba: number, count: number): boolean {
+  return ns.piType !== 0 || countChildren(lba, count, ns.maxBlocksPerIo, ns.splitBoundary) !== 1;
+}
+
+/** Takes a request for one checked contiguous command and submits it; 0, or -ENOMEM when none is free. */
+function submitOne(
+  qpair: QueuePair,
+  ns: Namespace,
+  opcode: number,
+  view: ArrayBufferView,
+  iova: number,
+  length: number,
+  lba: number,
+  count: number,
+  cb: CommandCallback<never> | null,
+  cbArg: unknown,
+  ioFlags: number,
+): number {
   const req = qpair.takeRequest();
   if (req === null) return -ENOMEM;
   req.cb = cb;
