@@ -2,12 +2,20 @@
  * The two engines `pnpm bench:nvmed` compares, on whatever device it is given: nvmed-compat's direct
  * AIO (one handle, HANDLE_DIRECT_IO | HANDLE_HINT_DMEM, `qd` contexts kept in flight with a
  * submit/complete loop, as NVMeDirect's fio plugin does) and core's callback face (`ns.cmdRead` +
- * `processCompletions`) with the same loop, in alternating rounds, as Markdown table rows.
+ * `processCompletions`) with the same loop, in slices taken in turns, as Markdown table rows.
  * @module
  */
-import type { Controller, QueuePair } from "@nvmekit/core";
+import type { Controller, DmaBuffer, Namespace, QueuePair } from "@nvmekit/core";
 import * as n from "@nvmekit/nvmed-compat";
-import { type CoreSlot, coreDone, type Result, randomBelow, timed } from "./timed-loop.js";
+import {
+  type CoreSlot,
+  comparisonRows,
+  coreDone,
+  randomBelow,
+  type SlicedEngine,
+  sliced,
+  spreadLine,
+} from "./timed-loop.js";
 
 const IO = 4096;
 
@@ -17,100 +25,103 @@ function aioReady(c: n.NVMED_AIO_CTX, ready: unknown): void {
 }
 
 /** nvmed direct AIO: `qd` contexts with their own nvmed_get_buffer page, resubmitted as they complete. */
-function nvmedAio(h: n.NVMED_HANDLE, qd: number, seconds: number): Result {
-  const nvmed = h.nvmed;
-  const span = Math.floor(nvmed.capacity / IO);
-  const ready: n.NVMED_AIO_CTX[] = [];
-  const bufs: Uint8Array[] = [];
-  for (let i = 0; i < qd; i++) {
-    const buf = n.nvmed_get_buffer(nvmed, 1);
-    if (buf === null) throw n.nvmed_last_error();
-    bufs.push(buf);
-    ready.push(n.nvmed_aio_ctx({ handle: h, len: IO, buf, aio_callback: aioReady, cb_userdata: ready }));
+class NvmedEngine implements SlicedEngine {
+  stopped = false;
+  private readonly ready: n.NVMED_AIO_CTX[] = [];
+  private readonly buffers: Uint8Array[] = [];
+  private readonly span: number;
+
+  constructor(
+    private readonly h: n.NVMED_HANDLE,
+    qd: number,
+  ) {
+    this.span = Math.floor(h.nvmed.capacity / IO);
+    for (let i = 0; i < qd; i++) {
+      const buf = n.nvmed_get_buffer(h.nvmed, 1);
+      if (buf === null) throw n.nvmed_last_error();
+      this.buffers.push(buf);
+      this.ready.push(
+        n.nvmed_aio_ctx({ handle: h, len: IO, buf, aio_callback: aioReady, cb_userdata: this.ready }),
+      );
+    }
   }
-  let stopping = false;
-  const submitReady = (): void => {
-    while (ready.length > 0) {
-      const c = ready.pop()!;
-      c.start_lba = randomBelow(span) * IO;
-      if (n.nvmed_aio_read(c) !== 0) {
-        ready.push(c); // queue full: reap first
-        break;
+
+  spin(): number {
+    const done = n.nvmed_aio_handle_complete(this.h);
+    if (!this.stopped && this.ready.length > 0) {
+      while (this.ready.length > 0) {
+        const c = this.ready.pop()!;
+        c.start_lba = randomBelow(this.span) * IO;
+        if (n.nvmed_aio_read(c) !== 0) {
+          this.ready.push(c); // queue full: reap first
+          break;
+        }
       }
+      n.nvmed_aio_queue_submit(this.h);
     }
-    n.nvmed_aio_queue_submit(h);
-  };
-  submitReady();
-  const r = timed(
-    seconds,
-    () => {
-      const done = n.nvmed_aio_handle_complete(h);
-      if (!stopping && ready.length > 0) submitReady();
-      return done;
-    },
-    () => {
-      stopping = true;
-      return h.aioInFlight;
-    },
-  );
-  for (const b of bufs) n.nvmed_put_buffer(b);
-  return r;
+    return done;
+  }
+
+  inFlight(): number {
+    return this.h.aioInFlight;
+  }
+
+  close(): void {
+    for (const b of this.buffers) n.nvmed_put_buffer(b);
+  }
 }
 
-/** core's callback face: `qd` slots on `qp`, reading namespace `ns` of `ctrlr`. */
-function coreCallback(ctrlr: Controller, nsid: number, qp: QueuePair, qd: number, seconds: number): Result {
-  const ns = ctrlr.getNamespace(nsid)!;
-  const blocks = IO / ns.sectorSize;
-  const span = Math.floor(ns.numSectors / blocks);
-  const ready: CoreSlot[] = [];
-  const buffers = Array.from({ length: qd }, () => ctrlr.allocBuffer(IO, 4096));
-  for (const b of buffers) ready.push({ view: b.bytes, ready });
-  let inFlight = 0;
-  let stopping = false;
-  const submitReady = (): void => {
-    while (ready.length > 0) {
-      const s = ready.pop()!;
-      if (ns.cmdRead(qp, s.view, randomBelow(span) * blocks, blocks, coreDone, s) !== 0) {
-        ready.push(s);
-        break;
-      }
-      inFlight++;
-    }
-    qp.flush();
-  };
-  submitReady();
-  const r = timed(
-    seconds,
-    () => {
-      const done = Math.max(0, qp.processCompletions(0)); // negative: resetting or gone
-      inFlight -= done;
-      if (!stopping && ready.length > 0) submitReady();
-      return done;
-    },
-    () => {
-      stopping = true;
-      return inFlight;
-    },
-  );
-  for (const b of buffers) ctrlr.freeBuffer(b);
-  return r;
-}
+/** core's callback face: `qd` slots on `qp`, reading namespace `nsid` of `ctrlr`, with nvmed's loop. */
+class CoreEngine implements SlicedEngine {
+  stopped = false;
+  private readonly ready: CoreSlot[] = [];
+  private readonly buffers: DmaBuffer[];
+  private readonly ns: Namespace;
+  private readonly blocks: number;
+  private readonly span: number;
+  private outstanding = 0;
 
-const sum = (rs: Result[]): Result =>
-  rs.reduce((a, r) => ({ ios: a.ios + r.ios, seconds: a.seconds + r.seconds, cpuUs: a.cpuUs + r.cpuUs }), {
-    ios: 0,
-    seconds: 0,
-    cpuUs: 0,
-  });
-const iops = (r: Result): number => r.ios / r.seconds;
-const cpuPerIo = (r: Result): number => r.cpuUs / r.ios;
-const f = (x: number, d = 1): string => x.toFixed(d);
-/** The median of sorted `xs`. */
-const median = (xs: number[]): number => {
-  const m = xs.length >> 1;
-  return xs.length % 2 === 1 ? xs[m]! : (xs[m - 1]! + xs[m]!) / 2;
-};
-const pct = (x: number): string => `${x >= 0 ? "+" : ""}${f(x * 100)}%`;
+  constructor(
+    private readonly ctrlr: Controller,
+    nsid: number,
+    private readonly qp: QueuePair,
+    qd: number,
+  ) {
+    this.ns = ctrlr.getNamespace(nsid)!;
+    this.blocks = IO / this.ns.sectorSize;
+    this.span = Math.floor(this.ns.numSectors / this.blocks);
+    this.buffers = Array.from({ length: qd }, () => ctrlr.allocBuffer(IO, 4096));
+    for (const b of this.buffers) this.ready.push({ view: b.bytes, ready: this.ready });
+  }
+
+  spin(): number {
+    const done = Math.max(0, this.qp.processCompletions(0)); // negative: resetting or gone
+    this.outstanding -= done;
+    if (!this.stopped && this.ready.length > 0) {
+      while (this.ready.length > 0) {
+        const s = this.ready.pop()!;
+        if (
+          this.ns.cmdRead(this.qp, s.view, randomBelow(this.span) * this.blocks, this.blocks, coreDone, s) !==
+          0
+        ) {
+          this.ready.push(s);
+          break;
+        }
+        this.outstanding++;
+      }
+      this.qp.flush();
+    }
+    return done;
+  }
+
+  inFlight(): number {
+    return this.outstanding;
+  }
+
+  close(): void {
+    for (const b of this.buffers) this.ctrlr.freeBuffer(b);
+  }
+}
 
 /** One workload: both engines at `qd`, on queues set up alike. */
 export interface EngineCase {
@@ -124,49 +135,28 @@ export interface EngineCase {
   qp: QueuePair;
 }
 
-/** The table's header rows. */
-export const ENGINE_TABLE_HEAD = [
-  "| workload | engine | IOPS | wall us/IO | CPU us/IO | nvmed overhead per I/O (CPU) |",
-  "| --- | --- | ---: | ---: | ---: | ---: |",
-];
+/** How long the engines run. */
+export interface SliceSettings {
+  /** Seconds of measured slices per workload. */
+  seconds: number;
+  /** One slice, in milliseconds. */
+  sliceMs: number;
+  /** Seconds of slices before the measured ones (V8 compiles the path meanwhile). */
+  warmupSeconds: number;
+}
 
 /**
- * Runs `c` for `rounds` alternating rounds of `seconds` per engine after a warm-up of each of
- * `warmupSeconds` (the engine that goes first alternates, so neither always runs later in a drift),
- * prints each round and the overhead of each pair of rounds, and returns the case's two table rows
- * (the rounds' totals).
+ * Runs `c` in slices of the two engines in turns (see timed-loop.ts), prints the slices' spread and
+ * returns the case's two table rows.
  */
-export function compareEngines(
-  c: EngineCase,
-  rounds: number,
-  seconds: number,
-  warmupSeconds = 0.5,
-): string[] {
-  const ctrlr = c.handle.nvmed.ctrlr;
-  const nsid = c.handle.nvmed.ns.id;
-  const core: Result[] = [];
-  const aio: Result[] = [];
-  coreCallback(ctrlr, nsid, c.qp, c.qd, warmupSeconds);
-  nvmedAio(c.handle, c.qd, warmupSeconds);
-  for (let r = 0; r < rounds; r++) {
-    if (r % 2 === 0) core.push(coreCallback(ctrlr, nsid, c.qp, c.qd, seconds));
-    aio.push(nvmedAio(c.handle, c.qd, seconds));
-    if (r % 2 === 1) core.push(coreCallback(ctrlr, nsid, c.qp, c.qd, seconds));
-  }
-  const cs = sum(core);
-  const as = sum(aio);
-  const over = cpuPerIo(as) - cpuPerIo(cs);
-  const pairs = core.map((cr, i) => cpuPerIo(aio[i]!) / cpuPerIo(cr) - 1).sort((x, y) => x - y);
-  console.log(
-    `${c.label}: core rounds ${core.map((r) => f(iops(r), 0)).join(", ")} IOPS; nvmed rounds ` +
-      `${aio.map((r) => f(iops(r), 0)).join(", ")} IOPS; overhead per pair of rounds ` +
-      `${pairs.map(pct).join(" ")}, median ${pct(median(pairs))}`,
-  );
-  const cells = (r: Result): string =>
-    `${f(iops(r), 0)} | ${f((r.seconds * 1e6) / r.ios, 2)} | ${f(cpuPerIo(r), 2)}`;
-  return [
-    `| ${c.label} | core callback face (cmdRead + processCompletions) | ${cells(cs)} | |`,
-    `| ${c.label} | nvmed direct AIO (DIRECT_IO + HINT_DMEM) | ${cells(as)} | ` +
-      `${over >= 0 ? "+" : ""}${f(over, 3)} us (${pct(over / cpuPerIo(cs))}) |`,
-  ];
+export function compareEngines(c: EngineCase, settings: SliceSettings): string[] {
+  const nvmed = c.handle.nvmed;
+  const core = new CoreEngine(nvmed.ctrlr, nvmed.ns.id, c.qp, c.qd);
+  const aio = new NvmedEngine(c.handle, c.qd);
+  sliced(core, aio, settings.warmupSeconds, settings.sliceMs);
+  const [cores, aios] = sliced(core, aio, settings.seconds, settings.sliceMs);
+  core.close();
+  aio.close();
+  console.log(spreadLine(c.label, cores, aios));
+  return comparisonRows(c.label, "nvmed direct AIO (DIRECT_IO + HINT_DMEM)", cores, aios);
 }

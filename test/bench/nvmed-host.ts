@@ -13,11 +13,15 @@ import * as n from "@nvmekit/nvmed-compat";
 import { EMBEDDED_SOFT_TRID } from "@nvmekit/softnvme";
 import { BENCH_SECONDS } from "./figures.js";
 import { loopbackDevice } from "./loopback.js";
-import { compareEngines, ENGINE_TABLE_HEAD } from "./nvmed-engines.js";
+import { compareEngines, type SliceSettings } from "./nvmed-engines.js";
+import { COMPARISON_HEAD } from "./timed-loop.js";
 
-/** Loopback rounds: more and shorter than the rig's (the host is shared; CPU time per I/O is steady). */
-const LOOPBACK_ROUNDS = Number(process.env.BENCH_LOOPBACK_ROUNDS ?? 8);
-const LOOPBACK_SECONDS = 1;
+/** Loopback slices: shorter than the rig's (an I/O takes a tenth of a microsecond here). */
+const LOOPBACK: SliceSettings = {
+  seconds: Number(process.env.BENCH_LOOPBACK_SECONDS ?? 10),
+  sliceMs: 20,
+  warmupSeconds: 1,
+};
 
 const IO = 4096;
 /** The hot set: 1 MiB, well inside the default cache. */
@@ -69,16 +73,12 @@ const lh = n.nvmed_handle_create(lq, n.HANDLE_DIRECT_IO | n.HANDLE_HINT_DMEM)!;
 const coreQp = dev.queuePair();
 console.log(
   `# nvmed-compat on the host: direct AIO against core's callback face over a loopback device, ` +
-    `${LOOPBACK_ROUNDS} alternating rounds of ${LOOPBACK_SECONDS} s per engine and workload\n`,
+    `${LOOPBACK.sliceMs} ms slices in turns for ${LOOPBACK.seconds} s per workload after ${LOOPBACK.warmupSeconds} s of warm-up\n`,
 );
-const lines = [...ENGINE_TABLE_HEAD];
+const lines = [...COMPARISON_HEAD];
 for (const qd of [1, 32])
   lines.push(
-    ...compareEngines(
-      { label: `loopback randread 4k qd${qd}`, qd, handle: lh, qp: coreQp },
-      LOOPBACK_ROUNDS,
-      LOOPBACK_SECONDS,
-    ),
+    ...compareEngines({ label: `loopback randread 4k qd${qd}`, qd, handle: lh, qp: coreQp }, LOOPBACK),
   );
 console.log(`\n${lines.join("\n")}\n`);
 n.nvmed_handle_destroy(lh);

@@ -13,11 +13,16 @@ import { coreModule, NvmeDriver } from "@nvmekit/core";
 import * as n from "@nvmekit/nvmed-compat";
 import { pcieTransportModule, vfioModule } from "@nvmekit/transport-pcie";
 import { Container } from "inversify";
-import { BENCH_SECONDS, RIG_WARMUP_SECONDS } from "./figures.js";
-import { compareEngines, ENGINE_TABLE_HEAD } from "./nvmed-engines.js";
+import { RIG_WARMUP_SECONDS } from "./figures.js";
+import { compareEngines, type SliceSettings } from "./nvmed-engines.js";
+import { COMPARISON_HEAD } from "./timed-loop.js";
 
-/** Alternating rounds per engine and workload (the guest's timing drifts; alternation shares it out). */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+/** Slices in the guest: longer than on the host (an I/O takes tens of microseconds there). */
+const SLICES: SliceSettings = {
+  seconds: Number(process.env.BENCH_SECONDS ?? 20),
+  sliceMs: Number(process.env.BENCH_SLICE_MS ?? 100),
+  warmupSeconds: RIG_WARMUP_SECONDS,
+};
 
 const bdf = execFileSync("sh", ["test/rig/guest/nvme-bind.sh", "vfio"], { encoding: "utf8" }).trim();
 const container = new Container();
@@ -39,33 +44,17 @@ const qpDelayed = await ctrlr.allocIoQpair({ delayDoorbell: true });
 console.log(
   `# nvmed-compat benchmark: ${ctrlr.data.mn.trim()} at ${bdf} through VFIO, namespace 1 ` +
     `(${nvmed.capacity / 2 ** 30} GiB null-backed, ${nvmed.sectorSize}-byte LBAs), ` +
-    `${ROUNDS} alternating rounds of ${BENCH_SECONDS} s per engine and workload after ${RIG_WARMUP_SECONDS} s of ` +
-    `warm-up each, one queue pair each ` +
+    `${SLICES.sliceMs} ms slices in turns for ${SLICES.seconds} s per workload after ${SLICES.warmupSeconds} s of ` +
+    `warm-up, one queue pair each ` +
     `(${ctrlr.options.ioQueueSize} entries; the doorbell rung per submission, or per batch where delayed)\n`,
 );
-const lines = [...ENGINE_TABLE_HEAD];
-lines.push(
-  ...compareEngines(
-    { label: "randread 4k qd1", qd: 1, handle: direct, qp },
-    ROUNDS,
-    BENCH_SECONDS,
-    RIG_WARMUP_SECONDS,
-  ),
-);
-lines.push(
-  ...compareEngines(
-    { label: "randread 4k qd32", qd: 32, handle: direct, qp },
-    ROUNDS,
-    BENCH_SECONDS,
-    RIG_WARMUP_SECONDS,
-  ),
-);
+const lines = [...COMPARISON_HEAD];
+lines.push(...compareEngines({ label: "randread 4k qd1", qd: 1, handle: direct, qp }, SLICES));
+lines.push(...compareEngines({ label: "randread 4k qd32", qd: 32, handle: direct, qp }, SLICES));
 lines.push(
   ...compareEngines(
     { label: "randread 4k qd32, delayed doorbell", qd: 32, handle: directDelayed, qp: qpDelayed },
-    ROUNDS,
-    BENCH_SECONDS,
-    RIG_WARMUP_SECONDS,
+    SLICES,
   ),
 );
 console.log(`\n${lines.join("\n")}\n`);

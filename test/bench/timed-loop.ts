@@ -1,7 +1,10 @@
 /**
- * The timed loop the compat benchmarks run each engine in (nvmed, liblightnvm): a spin function
- * polls and resubmits for a fixed time, then what is in flight drains; CPU time is the process's.
- * Also the slot core's callback-face engine resubmits.
+ * How the compat benchmarks (nvmed, liblightnvm) set a layer beside core's callback face: the two
+ * engines take turns in short slices, so a drift in the host's load or the guest's timing falls on
+ * both (the host is shared and its load moves within a second; a slice pair sees the same load), and
+ * the overhead is the median of the pairs' differences in CPU time per I/O, beside their quartiles: a
+ * disturbed slice moves the totals, not the median. Also the slot core's callback-face engines
+ * resubmit, and a cheap random index.
  * @module
  */
 
@@ -20,17 +23,25 @@ export function coreDone(slot: CoreSlot, _cpl: Completion): void {
   slot.ready.push(slot);
 }
 
-/** What one round did. */
+/** An engine the slices drive. */
+export interface SlicedEngine {
+  /** Polls once and resubmits every ready slot (none while stopped); returns the I/Os completed. */
+  spin(): number;
+  /** I/Os outstanding. */
+  inFlight(): number;
+  /** Stops or resumes submitting (to drain). */
+  stopped: boolean;
+}
+
+/** What one slice did. */
 export interface Result {
-  /** I/Os completed within the time. */
+  /** I/Os completed within it. */
   ios: number;
-  /** Seconds the round ran. */
+  /** Seconds it ran. */
   seconds: number;
   /** CPU microseconds the process used meanwhile. */
   cpuUs: number;
 }
-
-const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
 
 /**
  * xorshift32: a cheap random index below `span` with no allocation. Scaled by a multiplication: a
@@ -44,22 +55,99 @@ export const randomBelow = (span: number): number => {
   return Math.floor(((rnd >>> 0) * span) / 0x1_0000_0000);
 };
 
-/**
- * Runs `spin` (one poll-and-resubmit round, returning I/Os completed) for `seconds`, then spins until
- * `inFlight()` is 0.
- */
-export function timed(seconds: number, spin: () => number, inFlight: () => number): Result {
-  gc();
+/** Runs `e` until nothing is in flight without submitting more, then lets it submit again; returns what completed. */
+function drain(e: SlicedEngine): number {
+  e.stopped = true;
+  let ios = 0;
+  while (e.inFlight() > 0) ios += e.spin();
+  e.stopped = false;
+  return ios;
+}
+
+/** One slice of `e`: spins for `ms`, then drains (counted: a slice starts and ends with nothing in flight). */
+function slice(e: SlicedEngine, ms: number): Result {
   let ios = 0;
   const cpu = process.cpuUsage();
   const started = performance.now();
-  const deadline = started + seconds * 1000;
+  const end = started + ms;
   for (let i = 1; ; i++) {
-    ios += spin();
-    if ((i & 1023) === 0 && performance.now() >= deadline) break;
+    ios += e.spin();
+    if ((i & 63) === 0 && performance.now() >= end) break;
   }
-  const elapsed = (performance.now() - started) / 1000;
+  ios += drain(e);
   const used = process.cpuUsage(cpu);
-  while (inFlight() > 0) spin();
-  return { ios, seconds: elapsed, cpuUs: used.user + used.system };
+  return { ios, seconds: (performance.now() - started) / 1000, cpuUs: used.user + used.system };
+}
+
+/**
+ * Slices of `sliceMs` of `a` and `b` in turns (who goes first alternating) for `seconds`; their
+ * results, pair by pair.
+ */
+export function sliced(
+  a: SlicedEngine,
+  b: SlicedEngine,
+  seconds: number,
+  sliceMs: number,
+): [Result[], Result[]] {
+  const as: Result[] = [];
+  const bs: Result[] = [];
+  const deadline = performance.now() + seconds * 1000;
+  for (let k = 0; performance.now() < deadline; k++) {
+    if (k % 2 === 0) as.push(slice(a, sliceMs));
+    bs.push(slice(b, sliceMs));
+    if (k % 2 === 1) as.push(slice(a, sliceMs));
+  }
+  return [as, bs];
+}
+
+/** The results' totals. */
+export const sum = (rs: Result[]): Result =>
+  rs.reduce((a, r) => ({ ios: a.ios + r.ios, seconds: a.seconds + r.seconds, cpuUs: a.cpuUs + r.cpuUs }), {
+    ios: 0,
+    seconds: 0,
+    cpuUs: 0,
+  });
+/** I/Os per second. */
+export const iops = (r: Result): number => r.ios / r.seconds;
+/** CPU microseconds per I/O. */
+export const cpuPerIo = (r: Result): number => r.cpuUs / r.ios;
+/** Wall microseconds per I/O. */
+export const usPerIo = (r: Result): number => (r.seconds * 1e6) / r.ios;
+/** The `q` quantile of `xs` (0.5: the median), interpolated between neighbours. */
+export const quantile = (xs: number[], q: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (s.length - 1) * q;
+  const lo = Math.floor(at);
+  return s[lo]! + (s[Math.min(lo + 1, s.length - 1)]! - s[lo]!) * (at - lo);
+};
+const f = (x: number, d = 1): string => x.toFixed(d);
+const signed = (x: number, d: number): string => `${x >= 0 ? "+" : ""}${f(x, d)}`;
+
+/** A workload's two table rows: core's slices and the layer's, with the layer's overhead per I/O. */
+export function comparisonRows(label: string, layer: string, cores: Result[], layers: Result[]): string[] {
+  const core = sum(cores);
+  const other = sum(layers);
+  const diffs = cores.map((c, i) => cpuPerIo(layers[i]!) - cpuPerIo(c));
+  const base = quantile(cores.map(cpuPerIo), 0.5);
+  const over = quantile(diffs, 0.5);
+  const pct = (x: number): string => `${signed((x / base) * 100, 1)}%`;
+  const cells = (r: Result): string => `${f(iops(r), 0)} | ${f(usPerIo(r), 2)} | ${f(cpuPerIo(r), 2)}`;
+  return [
+    `| ${label} | core callback face | ${cells(core)} | |`,
+    `| ${label} | ${layer} | ${cells(other)} | ` +
+      `${signed(over * 1000, 0)} ns (${pct(over)}) [${pct(quantile(diffs, 0.25))}, ${pct(quantile(diffs, 0.75))}] |`,
+  ];
+}
+
+/** The header of {@link comparisonRows}' table. */
+export const COMPARISON_HEAD = [
+  "| workload | engine | IOPS | wall us/IO | CPU us/IO | layer's overhead per I/O (CPU): median of slice pairs [quartiles] |",
+  "| --- | --- | ---: | ---: | ---: | ---: |",
+];
+
+/** A line on the slices' spread: their count and the quartiles of each engine's CPU per I/O. */
+export function spreadLine(label: string, cores: Result[], layers: Result[]): string {
+  const q = (rs: Result[], at: number): string => f(quantile(rs.map(cpuPerIo), at), 2);
+  const spread = (rs: Result[]): string => `${q(rs, 0.25)} / ${q(rs, 0.5)} / ${q(rs, 0.75)}`;
+  return `${label}: ${cores.length} slice pairs; CPU us/IO quartiles core ${spread(cores)}, layer ${spread(layers)}`;
 }
