@@ -62,7 +62,11 @@ export class RegionDmaAllocator implements DmaAllocator {
   /** @inheritdoc */
   iovaOf(view: ArrayBufferView): number {
     const marked = this.#marks.iovaOf(view);
-    if (marked >= 0) return marked;
+    return marked >= 0 ? marked : this.#unmarked(view, marked);
+  }
+
+  /** {@link iovaOf} of a view without a mark (or freed): apart, so the marked case inlines. */
+  #unmarked(view: ArrayBufferView, marked: number): number {
     if (marked === DmaViewMarks.FREED || view.buffer !== this.memory.buffer) return -1;
     const offset = view.byteOffset - this.memory.byteOffset;
     return this.#live.covers(offset, view.byteLength) ? this.iova + offset : -1;

@@ -65,7 +65,15 @@ export function countChildren(
   if (blocks <= 0) return 0;
   const max = childLimit(maxBlocksPerIo);
   if (boundaryBlocks <= 0) return blocks <= max ? 1 : Math.ceil(blocks / max); // no division when unsplit
-  // The piece up to the first boundary, then whole boundary intervals, then the tail: each cut by max.
+  return countAcrossBoundaries(lba, blocks, max, boundaryBlocks);
+}
+
+/**
+ * {@link countChildren} with a boundary, apart so that the common case stays small enough for V8 to
+ * inline into the per-I/O path: the piece up to the first boundary, then whole boundary intervals,
+ * then the tail, each cut by `max`.
+ */
+function countAcrossBoundaries(lba: number, blocks: number, max: number, boundaryBlocks: number): number {
   const head = Math.min(blocks, boundaryBlocks - (lba % boundaryBlocks));
   const whole = Math.floor((blocks - head) / boundaryBlocks);
   const tail = blocks - head - whole * boundaryBlocks;

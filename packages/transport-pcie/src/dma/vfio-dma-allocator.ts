@@ -159,9 +159,12 @@ export class VfioDmaAllocator implements DmaAllocator {
 
   /** @inheritdoc */
   iovaOf(view: ArrayBufferView): number {
-    if (this.#closed) return -1;
-    const marked = this.#marks.iovaOf(view);
-    if (marked >= 0) return marked;
+    const marked = this.#closed ? DmaViewMarks.FREED : this.#marks.iovaOf(view);
+    return marked >= 0 ? marked : this.#unmarked(view, marked);
+  }
+
+  /** {@link iovaOf} of a view without a mark (or freed, or after close): apart, so the marked case inlines. */
+  #unmarked(view: ArrayBufferView, marked: number): number {
     if (marked === DmaViewMarks.FREED) return -1;
     let region = this.#lastRegion;
     if (region === null || region.mapping.buffer !== view.buffer) {
