@@ -405,7 +405,7 @@ export class RdmaQueuePort implements QueuePort, DataPointerBuilder {
    * is ready. The sends chained so far go out just before that reap, not at every call: the commands
    * that the callbacks of one reap's completions submit then leave in one `ibv_post_send` (on
    * soft-RoCE a system call that also runs the target's side of each packet; one per completion
-   * halved the IOPS at QD 32, BENCHMARKS.md).
+   * cost 4-55% of the IOPS at QD 32 in the rig, BENCHMARKS.md).
    */
   poll(out: Uint32Array): boolean {
     if (this.cq.count === 0) {
