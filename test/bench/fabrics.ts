@@ -18,7 +18,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { runWorkload } from "@nvmekit/cli";
 import { type Controller, coreModule, NvmeDriver } from "@nvmekit/core";
-import { dataPathCalls, rdmaTransportModule } from "@nvmekit/transport-rdma";
+import { channelWaits, dataPathCalls, rdmaTransportModule } from "@nvmekit/transport-rdma";
 import { tcpTransportModule } from "@nvmekit/transport-tcp";
 import { Container, type ContainerModule } from "inversify";
 import type { BenchFigures, BenchRow, BenchWorkload } from "./figures.js";
@@ -55,7 +55,7 @@ if (fabric === undefined) throw new Error(`usage: fabrics.js ${Object.keys(FABRI
 const TRADDR = fabric.traddr;
 const TRSVCID = "4420";
 const NQN = "nqn.2024-01.io.nvmekit:null";
-const callsPerIo = new Map<string, number>();
+const callsPerIo = new Map<string, { calls: number; waits: number }>();
 
 const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
 
@@ -83,6 +83,7 @@ async function ours(ctrlr: Controller, w: BenchWorkload): Promise<BenchFigures> 
     gc();
     const heapBefore = process.memoryUsage().heapUsed;
     const callsBefore = dataPathCalls.count;
+    const waitsBefore = channelWaits.count;
     const { result: r, cpuUs } = await machineCpuUs(() =>
       runWorkload(ns, qp, {
         ...w,
@@ -91,7 +92,10 @@ async function ours(ctrlr: Controller, w: BenchWorkload): Promise<BenchFigures> 
         maxIos: 0,
       }),
     );
-    callsPerIo.set(workloadLabel(w), (dataPathCalls.count - callsBefore) / r.ios);
+    callsPerIo.set(workloadLabel(w), {
+      calls: (dataPathCalls.count - callsBefore) / r.ios,
+      waits: (channelWaits.count - waitsBefore) / r.ios,
+    });
     gc();
     return {
       engine: `nvmekit ${fabric.label}`,
@@ -166,8 +170,9 @@ for (const w of BENCH_WORKLOADS) {
 printTable(`nvmet over ${fabric.label}, null_blk namespace`, rows);
 if (fabric.trtype === "RDMA") {
   console.log(
-    "\n| workload | data-path verbs calls per I/O (post send, post recv, poll CQ) |\n| --- | ---: |",
+    "\n| workload | data-path verbs calls per I/O (post send, post recv, poll CQ, arm CQ) | completion-channel sleeps per I/O |\n| --- | ---: | ---: |",
   );
-  for (const [label, calls] of callsPerIo) console.log(`| ${label} | ${calls.toFixed(2)} |`);
+  for (const [label, { calls, waits }] of callsPerIo)
+    console.log(`| ${label} | ${calls.toFixed(2)} | ${waits.toFixed(3)} |`);
 }
 await driver.detach(ctrlr);

@@ -19,7 +19,7 @@ export {
 } from "./host/registered-memory.js";
 export { attachRdmaWorkerQueuePair, type RdmaQueueHandle, workerQueueBytes } from "./host/worker-queue.js";
 export { rdmaTransportModule } from "./module.js";
-export { type CallCounter, dataPathCalls } from "./native/data-path.js";
+export { type CallCounter, channelWaits, dataPathCalls } from "./native/data-path.js";
 export { NativeBlock } from "./native/native-block.js";
 export type { DeviceLimits } from "./native/verbs.js";
 export {

@@ -22,6 +22,12 @@ export interface CallCounter {
 /** Data-path verbs calls made by this thread so far (posts, polls, arming): what benchmarks divide by I/Os. */
 export const dataPathCalls: CallCounter = { count: 0 };
 
+/**
+ * Sleeps on a completion channel begun by this thread so far (each a thread-pool round trip, an
+ * event-loop wake and a completion event read): what benchmarks divide by I/Os.
+ */
+export const channelWaits: CallCounter = { count: 0 };
+
 /** Posts a chain of work requests; returns 0 or an errno value (the failed request is stored at `bad_wr`). */
 export type PostFunction = (qp: bigint, wr: bigint, badWr: bigint) => number;
 /** Fills up to `n` work completions at `wc`; returns how many, or a negative value on error. */

@@ -14,6 +14,7 @@ import {
   ControllerState,
   coreModule,
   createMemoryDomain,
+  type DmaBuffer,
   DmaDeviceType,
   destroyMemoryDomain,
   memoryIoVec,
@@ -22,11 +23,18 @@ import {
   type RdmaMemoryDomainContext,
   TransportError,
 } from "@nvmekit/core";
+import type { Completion } from "@nvmekit/core/nvme-spec";
 import { createBounceMemoryDomain } from "@nvmekit/memdomain";
 import { Container } from "inversify";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { deregisterMemory, NativeBlock, rdmaTransportModule, registerMemory } from "../../src/index.js";
+import {
+  dataPathCalls,
+  deregisterMemory,
+  NativeBlock,
+  rdmaTransportModule,
+  registerMemory,
+} from "../../src/index.js";
 
 const TRADDR = "10.66.0.1";
 const TRSVCID = "4420";
@@ -158,6 +166,44 @@ test("reset: the controller reconnects every queue over RDMA and the same queue 
     await ns.read(qp, buf.bytes, 8, 8);
     await roundTrips(ctrlr, 2);
   } finally {
+    await d.detach(ctrlr);
+  }
+});
+
+test("at QD 32 the commands a reap's completions resubmit leave together: fewer verbs calls than I/Os", async () => {
+  const d = driver();
+  const ctrlr = await d.connect(trid(NULL_NQN));
+  const ns = ctrlr.getNamespace(1)!;
+  const qp = await ctrlr.allocIoQpair();
+  const total = 2000;
+  const blocks = 4096 / ns.sectorSize;
+  const buffers = Array.from({ length: 32 }, () => ctrlr.allocBuffer(4096));
+  let submitted = 0;
+  let completed = 0;
+  let errors = 0;
+  const submit = (buffer: DmaBuffer): void => {
+    const lba = ((submitted++ * 7919) % 4096) * blocks;
+    assert.is(ns.cmdRead(qp, buffer.bytes, lba, blocks, done, buffer), 0);
+  };
+  const done = (buffer: DmaBuffer, cpl: Completion): void => {
+    completed++;
+    if (cpl.isError) errors++;
+    if (submitted < total) submit(buffer);
+  };
+  try {
+    const before = dataPathCalls.count;
+    for (const buffer of buffers) submit(buffer);
+    while (completed < total) {
+      const n = qp.processCompletions(0);
+      assert.ok(n >= 0, `processCompletions: ${n}`);
+      if (n === 0) await qp.waitForCompletions(5);
+    }
+    const calls = dataPathCalls.count - before;
+    assert.is(errors, 0);
+    // One post per completion (and a poll per reap) would make it more than one per I/O.
+    assert.ok(calls < total, `${calls} verbs calls for ${total} I/Os`);
+  } finally {
+    for (const buffer of buffers) ctrlr.freeBuffer(buffer);
     await d.detach(ctrlr);
   }
 });
