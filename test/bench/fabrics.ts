@@ -3,7 +3,9 @@
  * guest: the same workloads against the same Linux nvmet target (its null_blk subsystem: NVMe/TCP on
  * 127.0.0.1:4420, RDMA on soft-RoCE at 10.66.0.1:4420), through nvmekit's host for that transport with
  * default queue-pair options (what `nvmekit perf -r` runs) and through the kernel's host (nvme-tcp or
- * nvme-rdma) with fio/io_uring on the block device it creates, in one boot, side by side. Prints
+ * nvme-rdma) with fio/io_uring on the block device it creates, in one boot, side by side: each
+ * workload runs on the kernel's host and then at once on nvmekit's (after a warm-up of
+ * RIG_WARMUP_SECONDS, in which V8 compiles the path), so both see the host's load of the same minute. Prints
  * Markdown tables for BENCHMARKS.md, and for RDMA the data-path verbs calls per I/O. A benchmark, not
  * a test: it asserts nothing.
  *
@@ -22,7 +24,7 @@ import { channelWaits, dataPathCalls, rdmaTransportModule } from "@nvmekit/trans
 import { tcpTransportModule } from "@nvmekit/transport-tcp";
 import { Container, type ContainerModule } from "inversify";
 import type { BenchFigures, BenchRow, BenchWorkload } from "./figures.js";
-import { BENCH_SECONDS, BENCH_WORKLOADS, printTable, workloadLabel } from "./figures.js";
+import { BENCH_SECONDS, BENCH_WORKLOADS, printTable, RIG_WARMUP_SECONDS, workloadLabel } from "./figures.js";
 import { runFio } from "./fio.js";
 
 /** What differs between the fabrics: where the rig's target listens, and which hosts talk to it. */
@@ -90,6 +92,7 @@ async function ours(ctrlr: Controller, w: BenchWorkload): Promise<BenchFigures> 
         readPercent: w.pattern.includes("read") ? 100 : 0,
         verify: false,
         maxIos: 0,
+        warmupSeconds: RIG_WARMUP_SECONDS,
       }),
     );
     callsPerIo.set(workloadLabel(w), {
@@ -113,7 +116,8 @@ async function ours(ctrlr: Controller, w: BenchWorkload): Promise<BenchFigures> 
   }
 }
 
-async function kernelHost(): Promise<Map<string, BenchFigures>> {
+/** The kernel's host connected to the target: its block device, and how to let go of it. */
+async function connectKernelHost(): Promise<{ block: string; disconnect: () => void }> {
   execFileSync("modprobe", [fabric.kernelModule]);
   const connect = [
     "connect",
@@ -129,25 +133,22 @@ async function kernelHost(): Promise<Map<string, BenchFigures>> {
     "json",
   ];
   const { device } = JSON.parse(execFileSync("nvme", connect, { encoding: "utf8" }));
-  const figures = new Map<string, BenchFigures>();
-  try {
-    const block = `/dev/${device}n1`;
-    for (let i = 0; i < 50 && !existsSync(block); i++) await sleep(100);
-    for (const w of BENCH_WORKLOADS) {
-      const { result, cpuUs } = await machineCpuUs(() => runFio(block, w));
-      figures.set(workloadLabel(w), {
-        ...result,
-        engine: `kernel ${fabric.kernelModule} + io_uring (fio)`,
-        cpuUsPerIo: cpuUs / (result.iops * w.seconds),
-      });
-    }
-  } finally {
-    execFileSync("nvme", ["disconnect", "-d", device]);
-  }
-  return figures;
+  const block = `/dev/${device}n1`;
+  for (let i = 0; i < 50 && !existsSync(block); i++) await sleep(100);
+  return { block, disconnect: () => execFileSync("nvme", ["disconnect", "-d", device]) };
 }
 
-const kernel = await kernelHost();
+/** `w` through the kernel's host with fio. */
+async function kernelRun(block: string, w: BenchWorkload): Promise<BenchFigures> {
+  const { result, cpuUs } = await machineCpuUs(() => runFio(block, w));
+  return {
+    ...result,
+    engine: `kernel ${fabric.kernelModule} + io_uring (fio)`,
+    cpuUsPerIo: cpuUs / (result.iops * w.seconds),
+  };
+}
+
+const kernel = await connectKernelHost();
 const container = new Container();
 container.load(coreModule, fabric.module);
 const driver = container.get(NvmeDriver);
@@ -155,17 +156,18 @@ const ctrlr = await driver.connect(
   `trtype:${fabric.trtype} adrfam:IPv4 traddr:${TRADDR} trsvcid:${TRSVCID} subnqn:${NQN}`,
 );
 console.log(
-  `# nvmekit ${fabric.label} benchmark: Linux nvmet (null_blk) at ${TRADDR}:${TRSVCID}, ${BENCH_SECONDS} s per workload, ` +
+  `# nvmekit ${fabric.label} benchmark: Linux nvmet (null_blk) at ${TRADDR}:${TRSVCID}, ${BENCH_SECONDS} s per workload ` +
+    `(nvmekit after ${RIG_WARMUP_SECONDS} s of warm-up), each workload on the kernel's host then on nvmekit's, ` +
     `default queue-pair options; CPU us/IO is the whole guest's\n`,
 );
 const rows: BenchRow[] = [];
-for (const w of BENCH_WORKLOADS) {
-  rows.push({
-    workload: w,
-    ours: await ours(ctrlr, w),
-    kernel: kernel.get(workloadLabel(w))!,
-    cDriver: null,
-  });
+try {
+  for (const w of BENCH_WORKLOADS) {
+    const k = await kernelRun(kernel.block, w);
+    rows.push({ workload: w, ours: await ours(ctrlr, w), kernel: k, cDriver: null });
+  }
+} finally {
+  kernel.disconnect();
 }
 printTable(`nvmet over ${fabric.label}, null_blk namespace`, rows);
 if (fabric.trtype === "RDMA") {
