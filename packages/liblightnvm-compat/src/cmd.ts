@@ -88,6 +88,8 @@ function runSync(dev: nvm_dev, rec: CmdRecord): Promise<number> {
           settle(r.status === 0 ? 0 : statusFailure(r));
         };
         qp.poller.hold();
+        // The caller's memory may have been freed while the command waited its turn: core checks it.
+        if (rec.bounce === null) rec.iova = -1;
         const rc = startRecord(rec);
         if (rc !== 0) {
           qp.poller.release();

@@ -5,7 +5,8 @@
  * @module
  */
 import { ENOMEM as CORE_ENOMEM, type DsmRange, ZoneSendAction, zoneAppendResultLba } from "@nvmekit/core";
-import type { Completion } from "@nvmekit/core/nvme-spec";
+import { type Completion, NvmOpcode } from "@nvmekit/core/nvme-spec";
+import { submitPrechecked } from "@nvmekit/core/transport";
 import type { Piece } from "./plan.js";
 import { type CmdRecord, Op } from "./record.js";
 import { packStatus } from "./ret.js";
@@ -26,7 +27,7 @@ function pieceDone(rec: CmdRecord, cpl: Completion): void {
 
 function view(rec: CmdRecord, p: Piece): Uint8Array {
   const data = rec.data!;
-  const bs = rec.dev.ns.extendedBlockSize;
+  const bs = rec.blockSize;
   // The whole buffer when the piece starts it: no view made on the common one-piece path.
   return p.offset === 0 ? data : data.subarray(p.offset * bs, (p.offset + p.count) * bs);
 }
@@ -36,7 +37,8 @@ function metaView(rec: CmdRecord, p: Piece): Uint8Array {
   return rec.meta!.subarray(p.offset * ms, (p.offset + p.count) * ms);
 }
 
-function submitOne(rec: CmdRecord, p: Piece, write: boolean): number {
+/** Submits one piece; `iova` is where the device reaches the data for core's submitPrechecked, or -1. */
+function submitOne(rec: CmdRecord, p: Piece, write: boolean, iova: number): number {
   const { ns } = rec.dev;
   const qp = rec.qp;
   switch (rec.op) {
@@ -50,6 +52,11 @@ function submitOne(rec: CmdRecord, p: Piece, write: boolean): number {
           ? ns.cmdWriteWithMd(qp, view(rec, p), metaView(rec, p), p.lba, p.count, pieceDone, rec, 0, 0, 0)
           : ns.cmdReadWithMd(qp, view(rec, p), metaView(rec, p), p.lba, p.count, pieceDone, rec, 0, 0, 0);
       }
+      if (iova >= 0) {
+        const opcode = write ? NvmOpcode.Write : NvmOpcode.Read;
+        const at = iova + p.offset * rec.blockSize;
+        return submitPrechecked(ns, qp, opcode, view(rec, p), at, p.lba, p.count, pieceDone, rec);
+      }
       return write
         ? ns.cmdWrite(qp, view(rec, p), p.lba, p.count, pieceDone, rec)
         : ns.cmdRead(qp, view(rec, p), p.lba, p.count, pieceDone, rec);
@@ -62,13 +69,20 @@ function submitOne(rec: CmdRecord, p: Piece, write: boolean): number {
  * with nothing submitted, -ENOMEM (no free request) or the error the first submission threw.
  */
 function submitPieces(rec: CmdRecord, pieces: Piece[], n: number, write: boolean): number | Error {
+  // What prepare.ts checked holds while the namespace is as it was then (a controller reset may
+  // re-read it before a copy's writes or a queued synchronous command): same sector size, and the
+  // geometry inside it. Core re-checks a piece its limits no longer hold (it takes the checked path).
+  const { dev } = rec;
+  const ns = dev.ns;
+  const iova =
+    rec.iova >= 0 && rec.blockSize === ns.extendedBlockSize && dev.lbaEnd <= ns.numSectors ? rec.iova : -1;
   // One extra count guards against completing while submitting (a piece can complete inside cmd*).
   rec.left = n + 1;
   for (let i = 0; i < n; i++) {
     let rc: number;
     let err: unknown = null;
     try {
-      rc = submitOne(rec, pieces[i]!, write);
+      rc = submitOne(rec, pieces[i]!, write, iova);
     } catch (e) {
       rc = -1;
       err = e;
