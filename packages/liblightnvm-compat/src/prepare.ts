@@ -6,6 +6,7 @@
  * @module
  */
 import type { nvm_addr } from "./addr.js";
+import { bufferMark } from "./buffer.js";
 import { EINVAL, ENOMEM, ENOSYS, NVM_BE_NOCD } from "./constants.js";
 import type { nvm_dev } from "./device.js";
 import {
@@ -177,6 +178,13 @@ export function attachBuffers(
   }
   if (op === Op.Copy) return attachBounce(dev, rec, op, naddrs);
   const bytes = naddrs * bs;
+  // A whole nvm_buf_alloc buffer says what the checks below would find out, without calls.
+  const mark = bufferMark(dev, data);
+  if (mark !== null && mark.size >= bytes) {
+    rec.data = data as Uint8Array;
+    rec.iova = precheckedIova(rec, mark.iova, bs);
+    return null;
+  }
   if (!ArrayBuffer.isView(data) || data.byteLength < bytes) return shortData(bytes, naddrs);
   const d = data instanceof Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   rec.data = d;

@@ -113,6 +113,35 @@ test("scattered pieces of one command each reach their own sectors of a buffer t
   await n.nvm_dev_close(dev);
 });
 
+test("a whole nvm_buf_alloc buffer needs no look-up of its address; once freed, it is not trusted", async () => {
+  const sd = softDevice();
+  const dev = await openSoft(sd);
+  const ctx = (await n.nvm_async_init(dev, 2, 0))!;
+  const data = n.nvm_buf_alloc(dev, 2 * BS)!;
+  data.set(pattern(2 * BS, 15));
+  const lookups = countLookups(dev);
+  const w = await runAsync(ctx, (ret) =>
+    n.nvm_cmd_write(dev, [A(9, 0), A(10, 0)], 2, data, null, ASYNC, ret),
+  );
+  assert.is(w.rc, 0, String(n.nvm_last_error()));
+  assert.is(lookups.calls, 0, "the buffer carries its address");
+  assert.ok(Buffer.compare(onDevice(sd, 9, 0, 1), data.subarray(0, BS)) === 0, "chunk 9");
+  assert.ok(Buffer.compare(onDevice(sd, 10, 0, 1), data.subarray(BS)) === 0, "chunk 10");
+  // Freed, its view is no DMA memory of a command any more: the allocator is asked again (and has
+  // the command copy it). Using a freed buffer is the caller's bug; it just does not reach the device.
+  assert.is(n.nvm_buf_free(dev, data), 0);
+  lookups.calls = 0;
+  const again = await runAsync(ctx, (ret) =>
+    n.nvm_cmd_write(dev, [A(9, 1)], 1, data, null, ASYNC | n.NVM_CMD_SCALAR, ret),
+  );
+  assert.is(again.rc, 0, String(n.nvm_last_error()));
+  assert.is(again.ret.status, 0);
+  assert.ok(lookups.calls >= 1, "asked again");
+  lookups.stop();
+  assert.is(await n.nvm_async_term(dev, ctx), 0);
+  await n.nvm_dev_close(dev);
+});
+
 test("a scalar range split at MDTS (8 + 8 + 4 sectors): each piece at its offset of the data", async () => {
   const sd = softDevice();
   const dev = await openSoft(sd);
