@@ -88,6 +88,8 @@ function runSync(dev: nvm_dev, rec: CmdRecord): Promise<number> {
           settle(r.status === 0 ? 0 : statusFailure(r));
         };
         qp.poller.hold();
+        // The caller's memory may have been freed while the command waited its turn: core checks it.
+        if (rec.bounce === null) rec.iova = -1;
         const rc = startRecord(rec);
         if (rc !== 0) {
           qp.poller.release();
@@ -169,15 +171,17 @@ function command(
 /** The context `ret.async` names when it is live, of `dev` and below its depth; else null (errno set). */
 function usableContext(op: Op, dev: nvm_dev, ret: nvm_ret | null | undefined): nvm_async_ctx | null {
   const ctx = ret?.async?.ctx;
-  if (!(ctx instanceof nvm_async_ctx) || !ctx.live || ctx.dev !== dev) {
+  return ctx instanceof nvm_async_ctx && ctx.live && ctx.dev === dev && ctx.outstanding < ctx.depth
+    ? ctx
+    : refuseContext(op, dev, ctx);
+}
+
+/** Why `ctx` cannot take a command of `dev` (errno set); off the per-command path. */
+function refuseContext(op: Op, dev: nvm_dev, ctx: unknown): null {
+  if (!(ctx instanceof nvm_async_ctx) || !ctx.live || ctx.dev !== dev)
     failOp(EINVAL, op, "NVM_CMD_ASYNC needs ret.async.ctx, a live context of this device");
-    return null;
-  }
-  if (ctx.outstanding >= ctx.depth) {
-    failOp(EAGAIN, op, `${ctx.outstanding} commands outstanding = depth; poke, then retry`);
-    return null;
-  }
-  return ctx;
+  else failOp(EAGAIN, op, `${ctx.outstanding} commands outstanding = depth; poke, then retry`);
+  return null;
 }
 
 /** Takes back an asynchronous command nothing of which was submitted, and says why. */

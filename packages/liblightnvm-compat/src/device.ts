@@ -39,6 +39,11 @@ export class nvm_dev implements AddressSpace {
   readonly geo: nvm_geo;
   /** LBAs from one chunk's start to the next: the zone size, or the synthetic chunk size. */
   readonly chunkStride: number;
+  /**
+   * One past the highest LBA an address of the geometry names: the end of the last chunk's writable
+   * sectors. @internal
+   */
+  readonly lbaEnd: number;
   /** Smallest write in sectors. */
   readonly wsMin = 1;
   /** Optimal write in sectors. */
@@ -75,6 +80,9 @@ export class nvm_dev implements AddressSpace {
     this.ns = p.ns;
     this.geo = p.geo;
     this.chunkStride = p.chunkStride;
+    const g = p.geo;
+    const chunks = g.npugrp * g.npunit * g.nchunk;
+    this.lbaEnd = chunks === 0 ? 0 : (chunks - 1) * p.chunkStride + g.nsectr;
     this.wsOpt = p.wsOpt;
     this.syncQp = p.syncQp;
     this.synthetic = p.synthetic;

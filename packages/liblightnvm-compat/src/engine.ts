@@ -5,7 +5,8 @@
  * @module
  */
 import { ENOMEM as CORE_ENOMEM, type DsmRange, ZoneSendAction, zoneAppendResultLba } from "@nvmekit/core";
-import type { Completion } from "@nvmekit/core/nvme-spec";
+import { type Completion, NvmOpcode } from "@nvmekit/core/nvme-spec";
+import { submitPrechecked } from "@nvmekit/core/transport";
 import type { Piece } from "./plan.js";
 import { type CmdRecord, Op } from "./record.js";
 import { packStatus } from "./ret.js";
@@ -26,7 +27,7 @@ function pieceDone(rec: CmdRecord, cpl: Completion): void {
 
 function view(rec: CmdRecord, p: Piece): Uint8Array {
   const data = rec.data!;
-  const bs = rec.dev.ns.extendedBlockSize;
+  const bs = rec.blockSize;
   // The whole buffer when the piece starts it: no view made on the common one-piece path.
   return p.offset === 0 ? data : data.subarray(p.offset * bs, (p.offset + p.count) * bs);
 }
@@ -36,7 +37,26 @@ function metaView(rec: CmdRecord, p: Piece): Uint8Array {
   return rec.meta!.subarray(p.offset * ms, (p.offset + p.count) * ms);
 }
 
-function submitOne(rec: CmdRecord, p: Piece, write: boolean): number {
+/**
+ * Submits one piece of a read or write without out-of-band bytes (a copy's too): with `prechecked`,
+ * through core's submitPrechecked at the data's device address plus the piece's offset; otherwise
+ * through core's callback face, which checks it.
+ */
+function submitData(rec: CmdRecord, p: Piece, write: boolean, prechecked: boolean): number {
+  const ns = rec.dev.ns;
+  const data = view(rec, p);
+  if (prechecked) {
+    const opcode = write ? NvmOpcode.Write : NvmOpcode.Read;
+    const at = rec.iova + p.offset * rec.blockSize;
+    return submitPrechecked(ns, rec.qp, opcode, data, at, p.lba, p.count, pieceDone, rec);
+  }
+  return write
+    ? ns.cmdWrite(rec.qp, data, p.lba, p.count, pieceDone, rec)
+    : ns.cmdRead(rec.qp, data, p.lba, p.count, pieceDone, rec);
+}
+
+/** Submits one piece of an erase, an append, or a read or write with out-of-band bytes. */
+function submitOther(rec: CmdRecord, p: Piece, write: boolean): number {
   const { ns } = rec.dev;
   const qp = rec.qp;
   switch (rec.op) {
@@ -45,15 +65,21 @@ function submitOne(rec: CmdRecord, p: Piece, write: boolean): number {
     case Op.Append:
       return ns.cmdZoneAppend(qp, view(rec, p), p.lba, p.count, pieceDone, rec);
     default:
-      if (rec.meta !== null) {
-        return write
-          ? ns.cmdWriteWithMd(qp, view(rec, p), metaView(rec, p), p.lba, p.count, pieceDone, rec, 0, 0, 0)
-          : ns.cmdReadWithMd(qp, view(rec, p), metaView(rec, p), p.lba, p.count, pieceDone, rec, 0, 0, 0);
-      }
       return write
-        ? ns.cmdWrite(qp, view(rec, p), p.lba, p.count, pieceDone, rec)
-        : ns.cmdRead(qp, view(rec, p), p.lba, p.count, pieceDone, rec);
+        ? ns.cmdWriteWithMd(qp, view(rec, p), metaView(rec, p), p.lba, p.count, pieceDone, rec, 0, 0, 0)
+        : ns.cmdReadWithMd(qp, view(rec, p), metaView(rec, p), p.lba, p.count, pieceDone, rec, 0, 0, 0);
   }
+}
+
+/**
+ * Whether `rec`'s pieces may go through core's submitPrechecked: prepare.ts found its data's device
+ * address, and what it checked holds while the namespace is as it was then (a controller reset may
+ * re-read it before a copy's writes): the same sector size, and the geometry inside it. A piece the
+ * namespace's limits no longer hold, core re-checks (it takes its checked path).
+ */
+function precheckedHolds(rec: CmdRecord): boolean {
+  const ns = rec.dev.ns;
+  return rec.iova >= 0 && rec.blockSize === ns.extendedBlockSize && rec.dev.lbaEnd <= ns.numSectors;
 }
 
 /**
@@ -62,13 +88,15 @@ function submitOne(rec: CmdRecord, p: Piece, write: boolean): number {
  * with nothing submitted, -ENOMEM (no free request) or the error the first submission threw.
  */
 function submitPieces(rec: CmdRecord, pieces: Piece[], n: number, write: boolean): number | Error {
+  const plain = rec.op !== Op.Erase && rec.op !== Op.Append && rec.meta === null;
+  const prechecked = plain && precheckedHolds(rec);
   // One extra count guards against completing while submitting (a piece can complete inside cmd*).
   rec.left = n + 1;
   for (let i = 0; i < n; i++) {
     let rc: number;
     let err: unknown = null;
     try {
-      rc = submitOne(rec, pieces[i]!, write);
+      rc = plain ? submitData(rec, pieces[i]!, write, prechecked) : submitOther(rec, pieces[i]!, write);
     } catch (e) {
       rc = -1;
       err = e;
@@ -78,13 +106,18 @@ function submitPieces(rec: CmdRecord, pieces: Piece[], n: number, write: boolean
       rec.left = 0;
       return err === null ? -CORE_ENOMEM : (err as Error);
     }
-    rec.left -= n - i;
-    rec.status ||= INTERNAL_ERROR;
-    rec.submitError = err ?? new Error("no free request for a later part of the command");
+    laterPieceFailed(rec, n - i, err);
     break;
   }
   if (--rec.left === 0) complete(rec);
   return 0;
+}
+
+/** `unsent` pieces were not submitted after the first ones were: the command fails with Internal Error. */
+function laterPieceFailed(rec: CmdRecord, unsent: number, err: unknown): void {
+  rec.left -= unsent;
+  rec.status ||= INTERNAL_ERROR;
+  rec.submitError = err ?? new Error("no free request for a later part of the command");
 }
 
 /** Submits a Dataset Management deallocate of every piece (an erase on the NOCD backend). */

@@ -10,6 +10,7 @@ import {
   releaseController,
 } from "@nvmekit/core";
 import { nvm_async_term, nvm_async_wait } from "./async.js";
+import { unmark } from "./buffer.js";
 import {
   EINVAL,
   ENODEV,
@@ -150,7 +151,10 @@ export async function nvm_dev_close(dev: nvm_dev | null | undefined): Promise<vo
     await nvm_async_term(dev, ctx);
   }
   dev.open = false;
-  for (const b of dev.buffers.values()) dev.ctrlr.freeBuffer(b);
+  for (const b of dev.buffers.values()) {
+    unmark(b.bytes);
+    dev.ctrlr.freeBuffer(b);
+  }
   dev.buffers.clear();
   await dev.ctrlr.freeIoQpair(dev.syncQp).catch(() => {});
   await releaseController(dev.driver, dev.ctrlr).catch(() => {});

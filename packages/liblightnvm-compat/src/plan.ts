@@ -24,14 +24,22 @@ export function pieceArray(): Piece[] {
 
 /** What is wrong with `naddrs` addresses of `addrs` for a vector command, or null. */
 export function checkVector(dev: AddressSpace, addrs: readonly nvm_addr[], naddrs: number): string | null {
+  if (!Array.isArray(addrs) || !Number.isInteger(naddrs) || naddrs < 1 || naddrs > NVM_NADDR_MAX)
+    return vectorProblem(dev, addrs, naddrs);
+  if (naddrs > addrs.length) return vectorProblem(dev, addrs, naddrs);
+  for (let i = 0; i < naddrs; i++)
+    if (nvm_addr_check(dev, addrs[i]!) !== 0) return vectorProblem(dev, addrs, naddrs);
+  return null;
+}
+
+/** The message of a vector {@link checkVector} refuses (built off the per-command path). */
+function vectorProblem(dev: AddressSpace, addrs: readonly nvm_addr[], naddrs: number): string {
   if (!Array.isArray(addrs)) return "addrs is not an array of nvm_addr";
   if (!Number.isInteger(naddrs) || naddrs < 1 || naddrs > NVM_NADDR_MAX || naddrs > addrs.length)
     return `naddrs ${naddrs}: give 1 to ${Math.min(NVM_NADDR_MAX, addrs.length)} (addrs holds ${addrs.length}, a vector at most ${NVM_NADDR_MAX})`;
-  for (let i = 0; i < naddrs; i++) {
-    const bad = nvm_addr_check(dev, addrs[i]!);
-    if (bad !== 0) return `addrs[${i}] is outside the geometry (nvm_addr_check 0x${bad.toString(16)})`;
-  }
-  return null;
+  let i = 0;
+  while (nvm_addr_check(dev, addrs[i]!) === 0) i++;
+  return `addrs[${i}] is outside the geometry (nvm_addr_check 0x${nvm_addr_check(dev, addrs[i]!).toString(16)})`;
 }
 
 /** How long a piece may be: `maxBlocks` sectors, never across a multiple of `boundary` (0: none). */
@@ -82,13 +90,22 @@ export function planVector(
 
 /** What is wrong with a scalar range of `naddrs` sectors from `addrs[0]`, or null. */
 export function checkScalar(dev: AddressSpace, addrs: readonly nvm_addr[], naddrs: number): string | null {
+  return Array.isArray(addrs) &&
+    addrs.length >= 1 &&
+    nvm_addr_check(dev, addrs[0]!) === 0 &&
+    Number.isInteger(naddrs) &&
+    naddrs >= 1 &&
+    naddrs <= dev.geo.nsectr - addrs[0]!.sectr
+    ? null
+    : scalarProblem(dev, addrs, naddrs);
+}
+
+/** The message of a range {@link checkScalar} refuses (built off the per-command path). */
+function scalarProblem(dev: AddressSpace, addrs: readonly nvm_addr[], naddrs: number): string {
   if (!Array.isArray(addrs) || addrs.length < 1) return "addrs must hold the start address";
   const bad = nvm_addr_check(dev, addrs[0]!);
   if (bad !== 0) return `addrs[0] is outside the geometry (nvm_addr_check 0x${bad.toString(16)})`;
-  const room = dev.geo.nsectr - addrs[0]!.sectr;
-  if (!Number.isInteger(naddrs) || naddrs < 1 || naddrs > room)
-    return `naddrs ${naddrs}: a scalar range stays in its chunk: give 1 to ${room}`;
-  return null;
+  return `naddrs ${naddrs}: a scalar range stays in its chunk: give 1 to ${dev.geo.nsectr - addrs[0]!.sectr}`;
 }
 
 /**
@@ -107,10 +124,12 @@ export function planScalar(
   for (let done = 0; done < naddrs; ) {
     if (n === NVM_NADDR_MAX) return -1;
     const at = lba + done;
-    const toBoundary = limit.boundary === 0 ? Infinity : limit.boundary - (at % limit.boundary);
+    const left = naddrs - done;
+    // One sector crosses no boundary: the common 4 KiB command divides nothing.
+    const toBoundary = limit.boundary === 0 || left === 1 ? left : limit.boundary - (at % limit.boundary);
     const p = out[n++]!;
     p.lba = at;
-    p.count = Math.min(limit.maxBlocks, naddrs - done, toBoundary);
+    p.count = Math.min(limit.maxBlocks, left, toBoundary);
     p.offset = done;
     done += p.count;
   }

@@ -6,6 +6,7 @@
  * @module
  */
 import type { nvm_addr } from "./addr.js";
+import { bufferMark } from "./buffer.js";
 import { EINVAL, ENOMEM, ENOSYS, NVM_BE_NOCD } from "./constants.js";
 import type { nvm_dev } from "./device.js";
 import {
@@ -122,18 +123,37 @@ function planChunkOp(
   }
 }
 
+/** What {@link dmaAddress} answers for memory the controller cannot use as it is: hand it a copy. */
+const BOUNCE = -1;
+/** What {@link dmaAddress} answers on a transport that copies (NVMe/TCP): any memory, no device address. */
+const BY_COPY = -2;
+
 /**
- * Whether the controller must be handed a copy of `view` (not its DMA memory, or misaligned). Asked
- * of the allocator every time, never remembered: a buffer may be freed through core, which only the
+ * Where the controller reaches `view`: its IOVA, 4-byte aligned; {@link BOUNCE} when it must be
+ * handed a copy (not its DMA memory, or misaligned); {@link BY_COPY}. Asked of the allocator for
+ * every command, never remembered past it: a buffer may be freed through core, which only the
  * allocator hears of (allocators mark the views they hand out, so the common answer is a property
  * load). `& 3` (exact below 2^53), not `% 4`: IOVAs pass 2^31, where a modulo is a C call.
  */
-function needsBounce(dev: nvm_dev, view: Uint8Array): boolean {
+function dmaAddress(dev: nvm_dev, view: Uint8Array): number {
   const dma = dev.ctrlr.dma;
-  if (dma.byCopy === true) return false;
+  if (dma.byCopy === true) return BY_COPY;
   const iova = dma.iovaOf(view);
-  return iova < 0 || (iova & 3) !== 0;
+  return iova < 0 || (iova & 3) !== 0 ? BOUNCE : iova;
 }
+
+/**
+ * The record's `iova` for data the device reaches at `iova` (negative: no address), sized for
+ * `naddrs` sectors of `bs` bytes: the address when its reads and writes may go through core's
+ * `submitPrechecked`, else -1. Its contract then holds for every piece: the addresses passed the
+ * geometry (within the namespace: engine.ts compares the geometry's end with its size at
+ * submission), the planner kept each piece within the namespace's limits and one chunk, the data
+ * is DMA memory at `iova` holding the `naddrs` sectors the pieces index, and a piece's offset of
+ * whole sectors keeps its address 4-byte aligned when `bs` is a multiple of 4. Out-of-band bytes
+ * take core's WithMd calls, which check them.
+ */
+const precheckedIova = (rec: CmdRecord, iova: number, bs: number): number =>
+  iova >= 0 && rec.meta === null && (bs & 3) === 0 ? iova : -1;
 
 /** Checks the buffers and points the record at them, taking DMA memory where needed. */
 export function attachBuffers(
@@ -148,17 +168,31 @@ export function attachBuffers(
   rec.bounce = null;
   rec.data = null;
   rec.meta = null;
+  rec.iova = -1;
   if (op === Op.Erase) return null;
+  const bs = dev.ns.extendedBlockSize;
+  rec.blockSize = bs;
   if (meta !== null && meta !== undefined) {
     const bad = attachMeta(dev, rec, op, naddrs, meta);
     if (bad !== null) return bad;
   }
   if (op === Op.Copy) return attachBounce(dev, rec, op, naddrs);
-  const bytes = naddrs * dev.ns.extendedBlockSize;
+  const bytes = naddrs * bs;
+  // A whole nvm_buf_alloc buffer says what the checks below would find out, without calls.
+  const mark = bufferMark(dev, data);
+  if (mark !== null && mark.size >= bytes) {
+    rec.data = data as Uint8Array;
+    rec.iova = precheckedIova(rec, mark.iova, bs);
+    return null;
+  }
   if (!ArrayBuffer.isView(data) || data.byteLength < bytes) return shortData(bytes, naddrs);
   const d = data instanceof Uint8Array ? data : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   rec.data = d;
-  if (!needsBounce(dev, d)) return null;
+  const iova = dmaAddress(dev, d);
+  if (iova !== BOUNCE) {
+    rec.iova = precheckedIova(rec, iova, bs);
+    return null;
+  }
   rec.user = d.subarray(0, bytes);
   return attachBounce(dev, rec, op, naddrs);
 }
@@ -176,14 +210,15 @@ function attachMeta(dev: nvm_dev, rec: CmdRecord, op: Op, naddrs: number, meta: 
   if (!ArrayBuffer.isView(meta) || meta.byteLength < naddrs * ms)
     return [EINVAL, `meta: give ${naddrs * ms} bytes of nvm_buf_alloc memory`];
   const mv = new Uint8Array(meta.buffer, meta.byteOffset, naddrs * ms);
-  if (needsBounce(dev, mv)) return [EINVAL, "meta is not DMA memory: allocate it with nvm_buf_alloc"];
+  if (dmaAddress(dev, mv) === BOUNCE)
+    return [EINVAL, "meta is not DMA memory: allocate it with nvm_buf_alloc"];
   rec.meta = mv;
   return null;
 }
 
 /** DMA memory of the command's own for its data (a write's copied in now; a read's copied out when done). */
 function attachBounce(dev: nvm_dev, rec: CmdRecord, op: Op, naddrs: number): Refusal {
-  const bytes = naddrs * dev.ns.extendedBlockSize;
+  const bytes = naddrs * rec.blockSize;
   try {
     rec.bounce = dev.ctrlr.allocBuffer(bytes);
   } catch (e) {
@@ -193,5 +228,6 @@ function attachBounce(dev: nvm_dev, rec: CmdRecord, op: Op, naddrs: number): Ref
   }
   if (rec.user !== null && op !== Op.Read) rec.bounce.bytes.set(rec.user);
   rec.data = rec.bounce.bytes;
+  rec.iova = precheckedIova(rec, dmaAddress(dev, rec.data), rec.blockSize);
   return null;
 }

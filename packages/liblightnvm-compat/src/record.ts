@@ -51,6 +51,14 @@ export class CmdRecord {
   user: Uint8Array | null = null;
   /** DMA memory of this command, freed when it completes. */
   bounce: DmaBuffer | null = null;
+  /**
+   * Where the device reaches `data[0]` when the command's own checks hold core's `submitPrechecked`
+   * contract for its pieces (see prepare.ts), else -1: its reads and writes then go through core's
+   * checked calls.
+   */
+  iova = -1;
+  /** Bytes per sector `data` was sized with (the namespace's extended block size then). */
+  blockSize = 0;
   /** Out-of-band bytes (DMA memory), or null. */
   meta: Uint8Array | null = null;
   /** The caller's nvm_ret. */
