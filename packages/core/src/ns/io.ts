@@ -139,14 +139,15 @@ export function submitContiguous(
 
 /**
  * A Read or Write of one contiguous buffer for a layer built on core that has checked the command
- * with its own API's rules before calling (nvmed-compat, liblightnvm-compat): {@link submitContiguous}
- * without the checks such a caller already made, which would otherwise run twice per I/O. The caller
- * guarantees that `lba` and `count` are whole numbers, `count` at least 1 and `lba + count` at most
- * the namespace's size, and that `view` is DMA memory of the namespace's controller reaching the
- * device at `iova` (4-byte aligned) and holding `count` blocks. Breaking one of these submits a wrong
- * command: the device may move data outside `view`. What the caller cannot know is still checked: a
- * closed queue pair or controller throws StateError before anything is taken, and an I/O that must
- * be split, or a namespace with protection information, takes the fully checked path.
+ * with its own API's rules before calling (nvmed-compat, liblightnvm-compat): what
+ * {@link Namespace.cmdRead} and {@link Namespace.cmdWrite} submit, without the checks such a caller
+ * already made, which would otherwise run twice per I/O. The caller guarantees that `lba` and `count`
+ * are whole numbers, `count` at least 1 and `lba + count` at most the namespace's size, and that
+ * `view` is DMA memory of the namespace's controller reaching the device at `iova` (4-byte aligned)
+ * and holding `count` blocks. Breaking one of these submits a wrong command: the device may move
+ * data outside `view`. What the caller cannot know is still checked: a closed queue pair or
+ * controller throws StateError before anything is taken, and an I/O that must be split, or a
+ * namespace with protection information, takes the fully checked path.
  * Threading: the thread that owns `qpair`. Returns 0, or -ENOMEM when `qpair` has no free request.
  */
 export function submitPrechecked(
