@@ -10,7 +10,7 @@
  */
 import { type Namespace, type QueuePair, ZoneSendAction } from "@nvmekit/core";
 import * as n from "@nvmekit/liblightnvm-compat";
-import { type CoreSlot, coreDone, randomBelow } from "./timed-loop.js";
+import { type CoreSlot, coreDone, randomBelow, type SlicedEngine } from "./timed-loop.js";
 
 /** Where the next sequential write goes: chunk and sector, wrapping (with a reset of all zones) at the end. */
 export class Cursor {
@@ -46,13 +46,7 @@ export function resetAll(ns: Namespace, qp: QueuePair): void {
 }
 
 /** One engine on one workload, with its slots. */
-export interface Engine {
-  /** Polls once and resubmits every ready slot (none while stopped); returns the commands completed. */
-  spin(): number;
-  /** Commands outstanding. */
-  inFlight(): number;
-  /** Stops or resumes submitting (to drain). */
-  stopped: boolean;
+export interface Engine extends SlicedEngine {
   /** Frees the slots' buffers (nothing may be in flight). */
   close(): void;
 }

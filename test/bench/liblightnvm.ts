@@ -32,7 +32,7 @@ import {
   nvmWriter,
   resetAll,
 } from "./liblightnvm-engines.js";
-import type { Result } from "./timed-loop.js";
+import { COMPARISON_HEAD, comparisonRows, sliced, spreadLine } from "./timed-loop.js";
 
 const WRITE_QD = 8;
 const READ_QDS = [1, 32];
@@ -50,62 +50,6 @@ const SLICE_MS = Number(process.env.BENCH_SLICE_MS ?? (soft ? 20 : 100));
 /** Slices in turns before the measured ones. */
 const WARMUP_SECONDS = soft ? 1 : RIG_WARMUP_SECONDS;
 const only = process.argv.find((a) => a.startsWith("--only="))?.slice("--only=".length) ?? "";
-
-/** Runs `e` until `inFlight()` is 0 without submitting more, then lets it submit again; returns what completed. */
-function drain(e: Engine): number {
-  e.stopped = true;
-  let ios = 0;
-  while (e.inFlight() > 0) ios += e.spin();
-  e.stopped = false;
-  return ios;
-}
-
-/** One slice of `e`: spins for SLICE_MS, then drains (counted: a slice starts and ends with nothing in flight). */
-function slice(e: Engine): Result {
-  let ios = 0;
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  const end = started + SLICE_MS;
-  for (let i = 1; ; i++) {
-    ios += e.spin();
-    if ((i & 63) === 0 && performance.now() >= end) break;
-  }
-  ios += drain(e);
-  const used = process.cpuUsage(cpu);
-  return { ios, seconds: (performance.now() - started) / 1000, cpuUs: used.user + used.system };
-}
-
-/** Slices of `a` and `b` in turns (who goes first alternating) for `seconds`; their results, pair by pair. */
-function sliced(a: Engine, b: Engine, seconds: number): [Result[], Result[]] {
-  const as: Result[] = [];
-  const bs: Result[] = [];
-  const deadline = performance.now() + seconds * 1000;
-  for (let k = 0; performance.now() < deadline; k++) {
-    if (k % 2 === 0) as.push(slice(a));
-    bs.push(slice(b));
-    if (k % 2 === 1) as.push(slice(a));
-  }
-  return [as, bs];
-}
-
-const sum = (rs: Result[]): Result =>
-  rs.reduce((a, r) => ({ ios: a.ios + r.ios, seconds: a.seconds + r.seconds, cpuUs: a.cpuUs + r.cpuUs }), {
-    ios: 0,
-    seconds: 0,
-    cpuUs: 0,
-  });
-const iops = (r: Result): number => r.ios / r.seconds;
-const cpuPerIo = (r: Result): number => r.cpuUs / r.ios;
-const usPerIo = (r: Result): number => (r.seconds * 1e6) / r.ios;
-/** The `q` quantile of `xs` (0.5: the median), interpolated between neighbours. */
-const quantile = (xs: number[], q: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const at = (s.length - 1) * q;
-  const lo = Math.floor(at);
-  return s[lo]! + (s[Math.min(lo + 1, s.length - 1)]! - s[lo]!) * (at - lo);
-};
-const f = (x: number, d = 1): string => x.toFixed(d);
-const signed = (x: number, d: number): string => `${x >= 0 ? "+" : ""}${f(x, d)}`;
 
 let driver: NvmeDriver;
 let where: string;
@@ -138,10 +82,7 @@ console.log(
     `${SLICE_MS} ms slices in turns for ${SECONDS} s per workload after ${WARMUP_SECONDS} s of warm-up, ` +
     `one queue pair each (${dev.ctrlr.options.ioQueueSize} entries, ${DEPTH + n.NVM_NADDR_MAX} requests)\n`,
 );
-const lines = [
-  `| workload | engine | IOPS | wall us/IO | CPU us/IO | compat overhead per command (CPU): median of slice pairs [quartiles] |`,
-  "| --- | --- | ---: | ---: | ---: | ---: |",
-];
+const lines = [...COMPARISON_HEAD];
 
 /**
  * Measures one workload and adds its rows: slices in turns. `make` builds an engine over the write
@@ -160,30 +101,13 @@ function compare(
   const cur = new Cursor(g);
   const c = makeCore(cur);
   const v = makeNvm(cur);
-  sliced(c, v, WARMUP_SECONDS);
-  const [cores, nvms] = sliced(c, v, SECONDS);
+  sliced(c, v, WARMUP_SECONDS, SLICE_MS);
+  const [cores, nvms] = sliced(c, v, SECONDS, SLICE_MS);
   c.close();
   v.close();
   if (written) resetAll(dev.ns, qp);
-  const core = sum(cores);
-  const nvm = sum(nvms);
-  const diffs = cores.map((c, i) => cpuPerIo(nvms[i]!) - cpuPerIo(c));
-  const base = quantile(cores.map(cpuPerIo), 0.5);
-  const over = quantile(diffs, 0.5);
-  const pct = (x: number): string => `${signed((x / base) * 100, 1)}%`;
-  lines.push(
-    `| ${label} | core callback face | ${f(iops(core), 0)} | ${f(usPerIo(core))} | ${f(cpuPerIo(core), 2)} | |`,
-  );
-  lines.push(
-    `| ${label} | liblightnvm-compat NVM_CMD_ASYNC + nvm_async_poke | ${f(iops(nvm), 0)} | ${f(usPerIo(nvm))} | ${f(cpuPerIo(nvm), 2)} | ` +
-      `${signed(over * 1000, 0)} ns (${pct(over)}) [${pct(quantile(diffs, 0.25))}, ${pct(quantile(diffs, 0.75))}] |`,
-  );
-  const q = (rs: Result[], at: number): string => f(quantile(rs.map(cpuPerIo), at), 2);
-  const spread = (rs: Result[]): string => `${q(rs, 0.25)} / ${q(rs, 0.5)} / ${q(rs, 0.75)}`;
-  console.log(
-    `${label}: ${cores.length} ${soft ? "slice" : "round"} pairs; CPU us/IO quartiles core ${spread(cores)}, ` +
-      `compat ${spread(nvms)}`,
-  );
+  console.log(spreadLine(label, cores, nvms));
+  lines.push(...comparisonRows(label, "liblightnvm-compat NVM_CMD_ASYNC + nvm_async_poke", cores, nvms));
 }
 
 // Sequential chunk writes; then fill every chunk once so the reads read written sectors.
