@@ -16,7 +16,7 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
+import { constants, tmpdir } from "node:os";
 import { join } from "node:path";
 import { getConfig } from "./configs.mjs";
 import { checkoutDir } from "./paths.mjs";
@@ -65,9 +65,17 @@ function tail(path, lines) {
 }
 
 /** Says why a guest that left no exit status failed. */
+/** Whether QEMU's exit status says it crashed: killed by SIGSEGV, SIGBUS or SIGABRT. */
+function crashStatus(qemuStatus) {
+  return [constants.signals.SIGSEGV, constants.signals.SIGBUS, constants.signals.SIGABRT].some(
+    (n) => qemuStatus === 128 + n,
+  );
+}
+
 function diagnose(qemuStatus, timeoutSeconds, consoleLog, qemuStderr) {
   const log = existsSync(consoleLog) ? readFileSync(consoleLog, "utf8") : "";
   if (qemuStatus === 124 || qemuStatus === 137) return `guest timed out after ${timeoutSeconds} s`;
+  if (crashStatus(qemuStatus)) return `QEMU crashed (signal ${qemuStatus - 128})`;
   if (/Kernel panic/.test(log)) return "guest kernel panicked";
   if (qemuStatus !== 0) return `QEMU failed (exit ${qemuStatus}): ${qemuStderr.trim()}`;
   return "guest stopped without reporting an exit status";
@@ -83,8 +91,9 @@ function diagnose(qemuStatus, timeoutSeconds, consoleLog, qemuStderr) {
  * @param {Record<string, string>} [options.env] extra environment variables for the command
  * @param {(chunk: Buffer) => void} [options.onStdout] receives the command's stdout as it comes
  * @param {(chunk: Buffer) => void} [options.onStderr] receives the command's stderr as it comes
- * @returns {Promise<{ exitCode: number | null, failure: string | null, seconds: number }>}
- *   exitCode is the command's; failure says why the guest failed, in which case exitCode is null.
+ * @returns {Promise<{ exitCode: number | null, failure: string | null, seconds: number, emulatorCrashed: boolean }>}
+ *   exitCode is the command's; failure says why the guest failed, in which case exitCode is null;
+ *   emulatorCrashed, whether QEMU itself crashed (not the guest, not a time limit).
  */
 export async function runInGuest({
   command,
@@ -124,7 +133,8 @@ export async function runInGuest({
       qemuStderr += d;
     });
     const exited = new Promise((resolve) =>
-      qemu.on("close", (code, signal) => resolve(code ?? 128 + (signal === "SIGKILL" ? 9 : 15))),
+      // `timeout` re-raises on itself the signal that ended QEMU (SIGSEGV when QEMU crashed).
+      qemu.on("close", (code, signal) => resolve(code ?? 128 + (constants.signals[signal] ?? 15))),
     );
     const followStdout = follower(join(share, "stdout"), onStdout);
     const followStderr = follower(join(share, "stderr"), onStderr);
@@ -143,7 +153,12 @@ export async function runInGuest({
     const seconds = (Date.now() - started) / 1000;
     const statusFile = join(share, "status");
     if (existsSync(statusFile) && qemuStatus === 0) {
-      return { exitCode: Number(readFileSync(statusFile, "utf8").trim()), failure: null, seconds };
+      return {
+        exitCode: Number(readFileSync(statusFile, "utf8").trim()),
+        failure: null,
+        seconds,
+        emulatorCrashed: false,
+      };
     }
     const guestError = join(share, "guest-error");
     const failure = existsSync(guestError)
@@ -151,7 +166,7 @@ export async function runInGuest({
       : diagnose(qemuStatus, timeoutSeconds, consoleLog, qemuStderr);
     const lastLines = tail(consoleLog, 30);
     const report = lastLines ? `${failure}\n--- guest console (last lines) ---\n${lastLines}` : failure;
-    return { exitCode: null, failure: report, seconds };
+    return { exitCode: null, failure: report, seconds, emulatorCrashed: crashStatus(qemuStatus) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
