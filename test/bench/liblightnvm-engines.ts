@@ -10,7 +10,7 @@
  */
 import { type Namespace, type QueuePair, ZoneSendAction } from "@nvmekit/core";
 import * as n from "@nvmekit/liblightnvm-compat";
-import { type CoreSlot, coreDone, randomBelow, type SlicedEngine } from "./timed-loop.js";
+import { coreDone, coreEngine, type Engine, randomBelow } from "./timed-loop.js";
 
 /** Where the next sequential write goes: chunk and sector, wrapping (with a reset of all zones) at the end. */
 export class Cursor {
@@ -43,12 +43,6 @@ export function resetAll(ns: Namespace, qp: QueuePair): void {
     null,
   );
   while (!done) qp.processCompletions(0);
-}
-
-/** One engine on one workload, with its slots. */
-export interface Engine extends SlicedEngine {
-  /** Frees the slots' buffers (nothing may be in flight). */
-  close(): void;
 }
 
 /** One compat slot: its nvm_ret (whose callback is {@link nvmDone}), address and buffer. */
@@ -144,68 +138,37 @@ export function nvmReader(dev: n.nvm_dev, ctx: n.nvm_async_ctx, qd: number): Eng
   );
 }
 
-/** Core's engine: `qd` slots of DMA memory on `qp`; `before` as the compat engine's, `submit` returns 0 or -ENOMEM. */
-function coreEngine(
-  dev: n.nvm_dev,
-  qp: QueuePair,
-  qd: number,
-  before: (inFlight: number) => boolean,
-  submit: (s: CoreSlot) => number,
-): Engine {
-  const ready: CoreSlot[] = [];
-  const buffers = Array.from({ length: qd }, () => dev.ctrlr.allocBuffer(dev.geo.nbytes, 4096));
-  for (const b of buffers) ready.push({ view: b.bytes, ready });
-  let inFlight = 0;
-  const e: Engine = {
-    stopped: false,
-    spin() {
-      const done = Math.max(0, qp.processCompletions(0)); // negative: resetting or gone
-      inFlight -= done;
-      while (!e.stopped && ready.length > 0 && before(inFlight)) {
-        if (submit(ready.pop()!) !== 0) throw new Error("no free request");
-        inFlight++;
-      }
-      return done;
-    },
-    inFlight: () => inFlight,
-    close() {
-      for (const b of buffers) dev.ctrlr.freeBuffer(b);
-    },
-  };
-  return e;
-}
-
 /** Sequential writes at `cur` through core's callback face, QD `qd`. */
 export function coreWriter(dev: n.nvm_dev, qp: QueuePair, qd: number, cur: Cursor): Engine {
   return coreEngine(
-    dev,
+    dev.ctrlr,
     qp,
     qd,
-    (inFlight) => {
-      if (!cur.wrap) return true;
-      if (inFlight > 0) return false;
-      resetAll(dev.ns, qp);
-      cur.wrap = false;
-      return true;
-    },
+    dev.geo.nbytes,
     (s) => {
       const rc = dev.ns.cmdWrite(qp, s.view, cur.chunk * dev.chunkStride + cur.sectr, 1, coreDone, s);
+      if (rc !== 0) throw new Error("no free request");
       cur.advance();
       return rc;
+    },
+    {
+      before: (inFlight) => {
+        if (!cur.wrap) return true;
+        if (inFlight > 0) return false;
+        resetAll(dev.ns, qp);
+        cur.wrap = false;
+        return true;
+      },
     },
   );
 }
 
 /** Random reads of written sectors through core's callback face, QD `qd`. */
 export function coreReader(dev: n.nvm_dev, qp: QueuePair, qd: number): Engine {
-  return coreEngine(
-    dev,
-    qp,
-    qd,
-    () => true,
-    (s) => {
-      const lba = randomBelow(dev.geo.nchunk) * dev.chunkStride + randomBelow(dev.geo.nsectr);
-      return dev.ns.cmdRead(qp, s.view, lba, 1, coreDone, s);
-    },
-  );
+  return coreEngine(dev.ctrlr, qp, qd, dev.geo.nbytes, (s) => {
+    const lba = randomBelow(dev.geo.nchunk) * dev.chunkStride + randomBelow(dev.geo.nsectr);
+    const rc = dev.ns.cmdRead(qp, s.view, lba, 1, coreDone, s);
+    if (rc !== 0) throw new Error("no free request");
+    return rc;
+  });
 }

@@ -23,16 +23,8 @@ import { inThreadRig } from "@nvmekit/softnvme";
 import { pcieTransportModule, vfioModule } from "@nvmekit/transport-pcie";
 import { Container } from "inversify";
 import { RIG_WARMUP_SECONDS } from "./figures.js";
-import {
-  Cursor,
-  coreReader,
-  coreWriter,
-  type Engine,
-  nvmReader,
-  nvmWriter,
-  resetAll,
-} from "./liblightnvm-engines.js";
-import { COMPARISON_HEAD, comparisonRows, sliced, spreadLine } from "./timed-loop.js";
+import { Cursor, coreReader, coreWriter, nvmReader, nvmWriter, resetAll } from "./liblightnvm-engines.js";
+import { COMPARISON_HEAD, comparisonRows, type Engine, sliced, spreadLine } from "./timed-loop.js";
 
 const WRITE_QD = 8;
 const READ_QDS = [1, 32];

@@ -5,14 +5,15 @@
  * `processCompletions`) with the same loop, in slices taken in turns, as Markdown table rows.
  * @module
  */
-import type { Controller, DmaBuffer, Namespace, QueuePair } from "@nvmekit/core";
+import type { QueuePair } from "@nvmekit/core";
 import * as n from "@nvmekit/nvmed-compat";
 import {
   type CoreSlot,
   comparisonRows,
   coreDone,
+  coreEngine,
+  type Engine,
   randomBelow,
-  type SlicedEngine,
   sliced,
   spreadLine,
 } from "./timed-loop.js";
@@ -25,7 +26,7 @@ function aioReady(c: n.NVMED_AIO_CTX, ready: unknown): void {
 }
 
 /** nvmed direct AIO: `qd` contexts with their own nvmed_get_buffer page, resubmitted as they complete. */
-class NvmedEngine implements SlicedEngine {
+class NvmedEngine implements Engine {
   stopped = false;
   private readonly ready: n.NVMED_AIO_CTX[] = [];
   private readonly buffers: Uint8Array[] = [];
@@ -71,58 +72,6 @@ class NvmedEngine implements SlicedEngine {
   }
 }
 
-/** core's callback face: `qd` slots on `qp`, reading namespace `nsid` of `ctrlr`, with nvmed's loop. */
-class CoreEngine implements SlicedEngine {
-  stopped = false;
-  private readonly ready: CoreSlot[] = [];
-  private readonly buffers: DmaBuffer[];
-  private readonly ns: Namespace;
-  private readonly blocks: number;
-  private readonly span: number;
-  private outstanding = 0;
-
-  constructor(
-    private readonly ctrlr: Controller,
-    nsid: number,
-    private readonly qp: QueuePair,
-    qd: number,
-  ) {
-    this.ns = ctrlr.getNamespace(nsid)!;
-    this.blocks = IO / this.ns.sectorSize;
-    this.span = Math.floor(this.ns.numSectors / this.blocks);
-    this.buffers = Array.from({ length: qd }, () => ctrlr.allocBuffer(IO, 4096));
-    for (const b of this.buffers) this.ready.push({ view: b.bytes, ready: this.ready });
-  }
-
-  spin(): number {
-    const done = Math.max(0, this.qp.processCompletions(0)); // negative: resetting or gone
-    this.outstanding -= done;
-    if (!this.stopped && this.ready.length > 0) {
-      while (this.ready.length > 0) {
-        const s = this.ready.pop()!;
-        if (
-          this.ns.cmdRead(this.qp, s.view, randomBelow(this.span) * this.blocks, this.blocks, coreDone, s) !==
-          0
-        ) {
-          this.ready.push(s);
-          break;
-        }
-        this.outstanding++;
-      }
-      this.qp.flush();
-    }
-    return done;
-  }
-
-  inFlight(): number {
-    return this.outstanding;
-  }
-
-  close(): void {
-    for (const b of this.buffers) this.ctrlr.freeBuffer(b);
-  }
-}
-
 /** One workload: both engines at `qd`, on queues set up alike. */
 export interface EngineCase {
   /** The table's workload label. */
@@ -151,7 +100,13 @@ export interface SliceSettings {
  */
 export function compareEngines(c: EngineCase, settings: SliceSettings): string[] {
   const nvmed = c.handle.nvmed;
-  const core = new CoreEngine(nvmed.ctrlr, nvmed.ns.id, c.qp, c.qd);
+  // core's callback face with nvmed's loop: reads of IO bytes at random, rung as nvmed_aio_queue_submit rings.
+  const ns = nvmed.ns;
+  const blocks = IO / ns.sectorSize;
+  const span = Math.floor(ns.numSectors / blocks);
+  const read = (s: CoreSlot): number =>
+    ns.cmdRead(c.qp, s.view, randomBelow(span) * blocks, blocks, coreDone, s);
+  const core = coreEngine(nvmed.ctrlr, c.qp, c.qd, IO, read, { flush: true });
   const aio = new NvmedEngine(c.handle, c.qd);
   sliced(core, aio, settings.warmupSeconds, settings.sliceMs);
   const [cores, aios] = sliced(core, aio, settings.seconds, settings.sliceMs);

@@ -8,6 +8,7 @@
  * @module
  */
 
+import type { Controller, QueuePair } from "@nvmekit/core";
 import type { Completion } from "@nvmekit/core/nvme-spec";
 
 /** One buffer of core's callback-face engine: resubmitted once its command completed. */
@@ -24,13 +25,65 @@ export function coreDone(slot: CoreSlot, _cpl: Completion): void {
 }
 
 /** An engine the slices drive. */
-export interface SlicedEngine {
+export interface Engine {
   /** Polls once and resubmits every ready slot (none while stopped); returns the I/Os completed. */
   spin(): number;
   /** I/Os outstanding. */
   inFlight(): number;
   /** Stops or resumes submitting (to drain). */
   stopped: boolean;
+  /** Frees the slots' buffers (nothing may be in flight). */
+  close(): void;
+}
+
+/** How {@link coreEngine} resubmits. */
+export interface CoreEngineOptions {
+  /** Whether to submit now, given the I/Os in flight (a writer waits out a wrap); default always. */
+  before?: (inFlight: number) => boolean;
+  /** Ring the doorbell after each spin's submissions, as an API's submit call does on a queue with delayed doorbells. */
+  flush?: boolean;
+}
+
+/**
+ * Core's callback-face engine: `qd` slots of `bytes` of `ctrlr`'s DMA memory on `qp`, resubmitted
+ * with `submit` (0, or -ENOMEM: the slot waits for the next spin) as their commands complete.
+ */
+export function coreEngine(
+  ctrlr: Controller,
+  qp: QueuePair,
+  qd: number,
+  bytes: number,
+  submit: (s: CoreSlot) => number,
+  options: CoreEngineOptions = {},
+): Engine {
+  const { before = () => true, flush = false } = options;
+  const ready: CoreSlot[] = [];
+  const buffers = Array.from({ length: qd }, () => ctrlr.allocBuffer(bytes, 4096));
+  for (const b of buffers) ready.push({ view: b.bytes, ready });
+  let inFlight = 0;
+  const e: Engine = {
+    stopped: false,
+    spin() {
+      const done = Math.max(0, qp.processCompletions(0)); // negative: resetting or gone
+      inFlight -= done;
+      if (e.stopped || ready.length === 0) return done;
+      while (ready.length > 0 && before(inFlight)) {
+        const s = ready.pop()!;
+        if (submit(s) !== 0) {
+          ready.push(s);
+          break;
+        }
+        inFlight++;
+      }
+      if (flush) qp.flush();
+      return done;
+    },
+    inFlight: () => inFlight,
+    close() {
+      for (const b of buffers) ctrlr.freeBuffer(b);
+    },
+  };
+  return e;
 }
 
 /** What one slice did. */
@@ -56,7 +109,7 @@ export const randomBelow = (span: number): number => {
 };
 
 /** Runs `e` until nothing is in flight without submitting more, then lets it submit again; returns what completed. */
-function drain(e: SlicedEngine): number {
+function drain(e: Engine): number {
   e.stopped = true;
   let ios = 0;
   while (e.inFlight() > 0) ios += e.spin();
@@ -65,7 +118,7 @@ function drain(e: SlicedEngine): number {
 }
 
 /** One slice of `e`: spins for `ms`, then drains (counted: a slice starts and ends with nothing in flight). */
-function slice(e: SlicedEngine, ms: number): Result {
+function slice(e: Engine, ms: number): Result {
   let ios = 0;
   const cpu = process.cpuUsage();
   const started = performance.now();
@@ -83,12 +136,7 @@ function slice(e: SlicedEngine, ms: number): Result {
  * Slices of `sliceMs` of `a` and `b` in turns (who goes first alternating) for `seconds`; their
  * results, pair by pair.
  */
-export function sliced(
-  a: SlicedEngine,
-  b: SlicedEngine,
-  seconds: number,
-  sliceMs: number,
-): [Result[], Result[]] {
+export function sliced(a: Engine, b: Engine, seconds: number, sliceMs: number): [Result[], Result[]] {
   const as: Result[] = [];
   const bs: Result[] = [];
   const deadline = performance.now() + seconds * 1000;
