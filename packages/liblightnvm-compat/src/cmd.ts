@@ -21,7 +21,7 @@ import {
 import type { nvm_dev } from "./device.js";
 import { releaseBuffers, startRecord } from "./engine.js";
 import { fail } from "./errors.js";
-import { attachBuffers, type Data, plan, type Refusal } from "./prepare.js";
+import { attachBuffers, type Data, plan, prepareDirect, type Refusal } from "./prepare.js";
 import { CmdRecord, Op } from "./record.js";
 import { nvm_ret } from "./ret.js";
 
@@ -45,7 +45,24 @@ function refuse(async: boolean, errno: number, op: Op, why: string): NvmCmdResul
   return async ? rc : Promise.resolve(rc);
 }
 
-const unknownFlags = (flags: number): string => `flags 0x${Number(flags).toString(16)}: unknown bits`;
+const BOTH_MODES = NVM_CMD_SYNC | NVM_CMD_ASYNC;
+const BOTH_ADDRESSINGS = NVM_CMD_SCALAR | NVM_CMD_VECTOR;
+
+/** Whether `flags` has only known bits and neither contradicting pair: one test per command. */
+const flagsValid = (flags: number): boolean =>
+  (flags & ~NVM_CMD_MASK) === 0 &&
+  (flags & BOTH_MODES) !== BOTH_MODES &&
+  (flags & BOTH_ADDRESSINGS) !== BOTH_ADDRESSINGS &&
+  Number.isInteger(flags);
+
+/** Why {@link flagsValid} refused `flags`. */
+function flagsProblem(flags: number): string {
+  if (!Number.isInteger(flags) || (flags & ~NVM_CMD_MASK) !== 0)
+    return `flags 0x${Number(flags).toString(16)}: unknown bits`;
+  return (flags & BOTH_MODES) === BOTH_MODES
+    ? "NVM_CMD_SYNC and NVM_CMD_ASYNC together"
+    : "NVM_CMD_SCALAR and NVM_CMD_VECTOR together";
+}
 const noRoom = (rec: CmdRecord): Refusal => [
   EAGAIN,
   `the context's queue has no room for ${rec.reserved} more commands; poke, then retry`,
@@ -134,22 +151,27 @@ function command(
 ): NvmCmdResult {
   const async = typeof flags === "number" && (flags & NVM_CMD_ASYNC) !== 0;
   if (!(dev?.open === true)) return refuse(async, ENODEV, op, "the device is not open");
-  if (!Number.isInteger(flags) || (flags & ~NVM_CMD_MASK) !== 0)
-    return refuse(async, EINVAL, op, unknownFlags(flags));
-  if ((flags & NVM_CMD_SYNC) !== 0 && async)
-    return refuse(async, EINVAL, op, "NVM_CMD_SYNC and NVM_CMD_ASYNC together");
-  if ((flags & NVM_CMD_SCALAR) !== 0 && (flags & NVM_CMD_VECTOR) !== 0)
-    return refuse(async, EINVAL, op, "NVM_CMD_SCALAR and NVM_CMD_VECTOR together");
+  if (!flagsValid(flags)) return refuse(async, EINVAL, op, flagsProblem(flags));
   const ctx = async ? usableContext(op, dev, ret) : null;
   if (async && ctx === null) return -1;
   // Reused: an async context's are preallocated; synchronous ones hold two arrays of 64 pieces each.
   const rec = ctx !== null ? ctx.free[ctx.free.length - 1]! : (dev.syncRecords.pop() ?? new CmdRecord());
   rec.dev = dev;
-  const bad =
-    plan(dev, rec, op, addrs, naddrs, (flags & NVM_CMD_SCALAR) !== 0, dst) ??
-    (ctx !== null && ctx.piecesInFlight + rec.reserved > ctx.pieceRoom ? noRoom(rec) : null) ??
-    attachBuffers(dev, rec, op, naddrs, data, meta);
+  const scalar = (flags & NVM_CMD_SCALAR) !== 0;
+  const direct =
+    ctx !== null &&
+    scalar &&
+    (op === Op.Read || op === Op.Write) &&
+    meta == null &&
+    ctx.piecesInFlight < ctx.pieceRoom &&
+    prepareDirect(dev, rec, op, addrs, naddrs, data);
+  const bad = direct
+    ? null
+    : (plan(dev, rec, op, addrs, naddrs, scalar, dst) ??
+      (ctx !== null && ctx.piecesInFlight + rec.reserved > ctx.pieceRoom ? noRoom(rec) : null) ??
+      attachBuffers(dev, rec, op, naddrs, data, meta));
   if (bad !== null) {
+    releaseBuffers(rec);
     if (ctx === null) dev.syncRecords.push(rec);
     return refuse(async, bad[0], op, bad[1]);
   }

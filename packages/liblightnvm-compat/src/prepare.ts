@@ -5,7 +5,7 @@
  * the compiler inlines, and every refusal's message is built in a helper of its own, off that path.
  * @module
  */
-import type { nvm_addr } from "./addr.js";
+import { type nvm_addr, nvm_addr_gen2dev } from "./addr.js";
 import { bufferMark } from "./buffer.js";
 import { EINVAL, ENOMEM, ENOSYS, NVM_BE_NOCD } from "./constants.js";
 import type { nvm_dev } from "./device.js";
@@ -123,6 +123,50 @@ function planChunkOp(
   }
 }
 
+/**
+ * Prepares in one step, when it qualifies, the command liblightnvm's applications issue most: a
+ * scalar read or write of a whole nvm_buf_alloc buffer that one NVMe command carries (within
+ * `maxBlocksPerIo`, not across the split boundary), with no out-of-band bytes, on a transport with
+ * device addresses. Then it fills what {@link plan} and {@link attachBuffers} would (one piece at the
+ * buffer's start, whose IOVA satisfies core's `submitPrechecked`) without their general steps, and
+ * returns true. Otherwise (including every input they refuse) it changes nothing that matters and
+ * returns false: the general steps then run and say what is wrong. The record holds no buffers.
+ */
+export function prepareDirect(
+  dev: nvm_dev,
+  rec: CmdRecord,
+  op: Op,
+  addrs: readonly nvm_addr[],
+  naddrs: number,
+  data: Data,
+): boolean {
+  const mark = bufferMark(dev, data);
+  const ns = dev.ns;
+  const bs = ns.extendedBlockSize;
+  if (mark === null || mark.iova < 0 || (bs & 3) !== 0 || checkScalar(dev, addrs, naddrs) !== null)
+    return false;
+  const lba = nvm_addr_gen2dev(dev, addrs[0]!);
+  const boundary = ns.splitBoundary;
+  if (
+    naddrs > ns.maxBlocksPerIo ||
+    mark.size < naddrs * bs ||
+    (naddrs > 1 && boundary !== 0 && (lba % boundary) + naddrs > boundary)
+  )
+    return false;
+  rec.op = op;
+  rec.nwrites = 0;
+  rec.npieces = 1;
+  rec.reserved = 1;
+  const p = rec.pieces[0]!;
+  p.lba = lba;
+  p.count = naddrs;
+  p.offset = 0;
+  rec.data = data as Uint8Array;
+  rec.blockSize = bs;
+  rec.iova = mark.iova;
+  return true;
+}
+
 /** What {@link dmaAddress} answers for memory the controller cannot use as it is: hand it a copy. */
 const BOUNCE = -1;
 /** What {@link dmaAddress} answers on a transport that copies (NVMe/TCP): any memory, no device address. */
@@ -155,7 +199,11 @@ function dmaAddress(dev: nvm_dev, view: Uint8Array): number {
 const precheckedIova = (rec: CmdRecord, iova: number, bs: number): number =>
   iova >= 0 && rec.meta === null && (bs & 3) === 0 ? iova : -1;
 
-/** Checks the buffers and points the record at them, taking DMA memory where needed. */
+/**
+ * Checks the buffers and points the record at them, taking DMA memory where needed. The record holds
+ * none when taken (a refused command's are dropped by the caller, a completed one's by
+ * releaseBuffers).
+ */
 export function attachBuffers(
   dev: nvm_dev,
   rec: CmdRecord,
@@ -164,10 +212,6 @@ export function attachBuffers(
   data: Data,
   meta: Data,
 ): Refusal {
-  rec.user = null;
-  rec.bounce = null;
-  rec.data = null;
-  rec.meta = null;
   rec.iova = -1;
   if (op === Op.Erase) return null;
   const bs = dev.ns.extendedBlockSize;
@@ -222,8 +266,6 @@ function attachBounce(dev: nvm_dev, rec: CmdRecord, op: Op, naddrs: number): Ref
   try {
     rec.bounce = dev.ctrlr.allocBuffer(bytes);
   } catch (e) {
-    rec.user = null;
-    rec.data = null;
     return [ENOMEM, `no DMA memory for ${bytes} bytes: ${(e as Error).message}`];
   }
   if (rec.user !== null && op !== Op.Read) rec.bounce.bytes.set(rec.user);

@@ -173,6 +173,36 @@ test("a scalar range split at MDTS (8 + 8 + 4 sectors): each piece at its offset
     assert.ok(Buffer.compare(back, data) === 0);
   }));
 
+test("a scalar range one command carries, on a whole nvm_buf_alloc buffer, is one NVMe command with no look-up; one it cannot take is refused holding nothing", () =>
+  withContext(1, async (sd, dev, ctx) => {
+    const data = n.nvm_buf_alloc(dev, 3 * BS)!;
+    data.set(pattern(3 * BS, 16));
+    const lookups = countLookups(dev);
+    let from = sd.rig.device.commands.length;
+    const scalar = ASYNC | n.NVM_CMD_SCALAR;
+    const w = await runAsync(ctx, (ret) => n.nvm_cmd_write(dev, [A(11)], 3, data, null, scalar, ret));
+    assert.is(w.rc, 0, String(n.nvm_last_error()));
+    assert.equal(
+      ioCommands(sd, from).map((c) => [c.opcode, slba(c), nlb(c)]),
+      [[OPC.write, lbaOf(11), 3]],
+    );
+    assert.ok(Buffer.compare(onDevice(sd, 11, 0, 3), data) === 0);
+    // Four sectors into a three-sector buffer: refused before anything is taken.
+    from = sd.rig.device.commands.length;
+    const short = await runAsync(ctx, (ret) => n.nvm_cmd_read(dev, [A(11)], 4, data, null, scalar, ret));
+    assert.is(short.rc, -1);
+    assert.is(n.nvm_last_error()!.code, "EINVAL");
+    assert.is(n.nvm_async_get_outstanding(ctx), 0);
+    assert.is(ioCommands(sd, from).length, 0, "nothing reached the device");
+    // The context's one record is free again and clean: a read into another buffer lands there only.
+    const back = n.nvm_buf_alloc(dev, 3 * BS)!;
+    const r = await runAsync(ctx, (ret) => n.nvm_cmd_read(dev, [A(11)], 3, back, null, scalar, ret));
+    assert.is(r.rc, 0, String(n.nvm_last_error()));
+    assert.ok(Buffer.compare(back, data) === 0);
+    assert.is(lookups.calls, 0, "the buffers carry their addresses");
+    lookups.stop();
+  }));
+
 test("memory that is not DMA memory goes through a bounce buffer of the command: scattered pieces land in order", () =>
   withContext(2, async (sd, dev, ctx) => {
     const plain = pattern(4 * BS, 13);
