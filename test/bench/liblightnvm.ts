@@ -12,7 +12,9 @@
  * `--soft` runs the same on softnvme's in-thread controller with a zoned namespace of the rig's
  * geometry (no rig, no command log): the device then costs the same for both engines and takes no
  * time of its own, so the difference is the compat layer's CPU per command alone.
- * `--only=SUBSTRING` runs the workloads whose label holds it (to profile one).
+ * `--only=SUBSTRING` runs the workloads whose label holds it (to profile one). In the rig the whole
+ * measurement runs in three processes in turn and ends with the overhead per process and its median
+ * (processes.ts; `BENCH_PROCESSES`).
  * @module
  */
 import "reflect-metadata";
@@ -24,7 +26,8 @@ import { pcieTransportModule, vfioModule } from "@nvmekit/transport-pcie";
 import { Container } from "inversify";
 import { RIG_WARMUP_SECONDS } from "./figures.js";
 import { Cursor, coreReader, coreWriter, nvmReader, nvmWriter, resetAll } from "./liblightnvm-engines.js";
-import { COMPARISON_HEAD, comparisonRows, type Engine, sliced, spreadLine } from "./timed-loop.js";
+import { inProcesses, reportOverhead } from "./processes.js";
+import { COMPARISON_HEAD, comparisonRows, type Engine, overhead, sliced, spreadLine } from "./timed-loop.js";
 
 const WRITE_QD = 8;
 const READ_QDS = [1, 32];
@@ -42,6 +45,9 @@ const SLICE_MS = Number(process.env.BENCH_SLICE_MS ?? (soft ? 20 : 100));
 /** Slices in turns before the measured ones. */
 const WARMUP_SECONDS = soft ? 1 : RIG_WARMUP_SECONDS;
 const only = process.argv.find((a) => a.startsWith("--only="))?.slice("--only=".length) ?? "";
+/** Processes measured one after another (processes.ts): `BENCH_PROCESSES`, 3 in the rig, 1 with `--soft`. */
+const PROCESSES = Number(process.env.BENCH_PROCESSES ?? (soft ? 1 : 3));
+if (await inProcesses(PROCESSES)) process.exit(0);
 
 let driver: NvmeDriver;
 let where: string;
@@ -100,6 +106,7 @@ function compare(
   if (written) resetAll(dev.ns, qp);
   console.log(spreadLine(label, cores, nvms));
   lines.push(...comparisonRows(label, "liblightnvm-compat NVM_CMD_ASYNC + nvm_async_poke", cores, nvms));
+  reportOverhead(label, overhead(cores, nvms));
 }
 
 // Sequential chunk writes; then fill every chunk once so the reads read written sectors.

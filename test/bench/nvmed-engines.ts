@@ -7,12 +7,14 @@
  */
 import type { QueuePair } from "@nvmekit/core";
 import * as n from "@nvmekit/nvmed-compat";
+import { reportOverhead } from "./processes.js";
 import {
   type CoreSlot,
   comparisonRows,
   coreDone,
   coreEngine,
   type Engine,
+  overhead,
   randomBelow,
   sliced,
   spreadLine,
@@ -113,5 +115,6 @@ export function compareEngines(c: EngineCase, settings: SliceSettings): string[]
   core.close();
   aio.close();
   console.log(spreadLine(c.label, cores, aios));
+  reportOverhead(c.label, overhead(cores, aios));
   return comparisonRows(c.label, "nvmed direct AIO (DIRECT_IO + HINT_DMEM)", cores, aios);
 }

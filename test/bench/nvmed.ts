@@ -4,7 +4,8 @@
  * 1), queue settings and workload: 4 KiB random reads at QD 1 and 32, and at QD 32 on queues with
  * delayed doorbells (QUEUE_DELAYED_DOORBELL against core's `delayDoorbell`). The same comparison over
  * a loopback device, and cached reads, run on the host first (nvmed-host.ts). Prints a Markdown table
- * for BENCHMARKS.md. A benchmark, not a test: it asserts nothing.
+ * for BENCHMARKS.md, from three processes in turn, then the overhead per process and its median
+ * (processes.ts). A benchmark, not a test: it asserts nothing.
  * @module
  */
 import "reflect-metadata";
@@ -15,6 +16,7 @@ import { pcieTransportModule, vfioModule } from "@nvmekit/transport-pcie";
 import { Container } from "inversify";
 import { RIG_WARMUP_SECONDS } from "./figures.js";
 import { compareEngines, type SliceSettings } from "./nvmed-engines.js";
+import { inProcesses } from "./processes.js";
 import { COMPARISON_HEAD } from "./timed-loop.js";
 
 /** Slices in the guest: longer than on the host (an I/O takes tens of microseconds there). */
@@ -23,6 +25,9 @@ const SLICES: SliceSettings = {
   sliceMs: Number(process.env.BENCH_SLICE_MS ?? 100),
   warmupSeconds: RIG_WARMUP_SECONDS,
 };
+
+/** Processes measured one after another (processes.ts): `BENCH_PROCESSES`, default 3. */
+if (await inProcesses(Number(process.env.BENCH_PROCESSES ?? 3))) process.exit(0);
 
 const bdf = execFileSync("sh", ["test/rig/guest/nvme-bind.sh", "vfio"], { encoding: "utf8" }).trim();
 const container = new Container();

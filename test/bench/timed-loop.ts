@@ -171,19 +171,38 @@ export const quantile = (xs: number[], q: number): number => {
 const f = (x: number, d = 1): string => x.toFixed(d);
 const signed = (x: number, d: number): string => `${x >= 0 ? "+" : ""}${f(x, d)}`;
 
+/** A layer's CPU per I/O over core's, from slice pairs. */
+export interface Overhead {
+  /** The median of the pairs' differences, in ns. */
+  ns: number;
+  /** The same, in percent of core's median CPU per I/O. */
+  pct: number;
+  /** The quartiles of the differences, in percent. */
+  q1Pct: number;
+  q3Pct: number;
+}
+
+/** The layer's overhead per I/O from slice pairs (core's `cores[i]` beside the layer's `layers[i]`). */
+export function overhead(cores: Result[], layers: Result[]): Overhead {
+  const diffs = cores.map((c, i) => cpuPerIo(layers[i]!) - cpuPerIo(c));
+  const percent = 100 / quantile(cores.map(cpuPerIo), 0.5);
+  return {
+    ns: quantile(diffs, 0.5) * 1000,
+    pct: quantile(diffs, 0.5) * percent,
+    q1Pct: quantile(diffs, 0.25) * percent,
+    q3Pct: quantile(diffs, 0.75) * percent,
+  };
+}
+
 /** A workload's two table rows: core's slices and the layer's, with the layer's overhead per I/O. */
 export function comparisonRows(label: string, layer: string, cores: Result[], layers: Result[]): string[] {
-  const core = sum(cores);
-  const other = sum(layers);
-  const diffs = cores.map((c, i) => cpuPerIo(layers[i]!) - cpuPerIo(c));
-  const base = quantile(cores.map(cpuPerIo), 0.5);
-  const over = quantile(diffs, 0.5);
-  const pct = (x: number): string => `${signed((x / base) * 100, 1)}%`;
+  const o = overhead(cores, layers);
+  const pct = (x: number): string => `${signed(x, 1)}%`;
   const cells = (r: Result): string => `${f(iops(r), 0)} | ${f(usPerIo(r), 2)} | ${f(cpuPerIo(r), 2)}`;
   return [
-    `| ${label} | core callback face | ${cells(core)} | |`,
-    `| ${label} | ${layer} | ${cells(other)} | ` +
-      `${signed(over * 1000, 0)} ns (${pct(over)}) [${pct(quantile(diffs, 0.25))}, ${pct(quantile(diffs, 0.75))}] |`,
+    `| ${label} | core callback face | ${cells(sum(cores))} | |`,
+    `| ${label} | ${layer} | ${cells(sum(layers))} | ` +
+      `${signed(o.ns, 0)} ns (${pct(o.pct)}) [${pct(o.q1Pct)}, ${pct(o.q3Pct)}] |`,
   ];
 }
 
