@@ -1,6 +1,6 @@
 /**
  * liblightnvm's opaque `struct nvm_async_ctx`: a queue pair of its own, the depth (most commands
- * outstanding), and the preallocated command records.
+ * outstanding), and the preallocated command records, bound to it (device, queue pair, completion).
  * @module
  */
 import type { QueuePair } from "@nvmekit/core";
@@ -38,6 +38,29 @@ export class nvm_async_ctx {
     readonly qp: QueuePair,
     readonly pieceRoom: number,
   ) {
-    this.free = Array.from({ length: depth }, () => new CmdRecord());
+    this.free = Array.from({ length: depth }, () => {
+      const rec = new CmdRecord();
+      rec.dev = dev;
+      rec.ctx = this;
+      rec.qp = qp;
+      rec.finish = asyncDone;
+      return rec;
+    });
   }
+}
+
+/**
+ * Where each of a context's records goes when its command is complete and `ret` filled: the counts,
+ * the record back to `free`, a pending nvm_async_wait, then the command's callback.
+ */
+function asyncDone(rec: CmdRecord): void {
+  const ctx = rec.ctx!;
+  const ret = rec.ret!;
+  ctx.outstanding--;
+  ctx.piecesInFlight -= rec.reserved;
+  ctx.completed++;
+  rec.ret = null;
+  ctx.free.push(rec);
+  if (ctx.outstanding === 0) ctx.drained?.();
+  ret.async.cb?.(ret, ret.async.cb_arg);
 }

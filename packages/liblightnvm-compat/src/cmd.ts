@@ -82,6 +82,13 @@ function submitFailure(rc: number | Error, what: string): -1 {
     : fail(EIO, `${what}: submission failed`, rc);
 }
 
+/** A record for a synchronous command of `dev`: a finished one, or a new one. */
+function syncRecord(dev: nvm_dev): CmdRecord {
+  const rec = dev.syncRecords.pop() ?? new CmdRecord();
+  rec.dev = dev;
+  return rec;
+}
+
 /** Runs a planned record on the device's synchronous queue pair, after the commands queued before it. */
 function runSync(dev: nvm_dev, rec: CmdRecord): Promise<number> {
   const what = OP_WHAT[rec.op];
@@ -119,19 +126,6 @@ function runSync(dev: nvm_dev, rec: CmdRecord): Promise<number> {
   return run;
 }
 
-function asyncDone(rec: CmdRecord): void {
-  const ctx = rec.ctx!;
-  const ret = rec.ret!;
-  ctx.outstanding--;
-  ctx.piecesInFlight -= rec.reserved;
-  ctx.completed++;
-  rec.ret = null;
-  rec.ctx = null;
-  ctx.free.push(rec);
-  if (ctx.outstanding === 0) ctx.drained?.();
-  ret.async.cb?.(ret, ret.async.cb_arg);
-}
-
 /**
  * One nvm_cmd_* call: the flag checks, a record (the context's next free one, or the device's for a
  * synchronous command), the addresses planned and the buffers attached into it, then an asynchronous
@@ -154,9 +148,9 @@ function command(
   if (!flagsValid(flags)) return refuse(async, EINVAL, op, flagsProblem(flags));
   const ctx = async ? usableContext(op, dev, ret) : null;
   if (async && ctx === null) return -1;
-  // Reused: an async context's are preallocated; synchronous ones hold two arrays of 64 pieces each.
-  const rec = ctx !== null ? ctx.free[ctx.free.length - 1]! : (dev.syncRecords.pop() ?? new CmdRecord());
-  rec.dev = dev;
+  // Reused: an async context's are preallocated and bound to it; synchronous ones hold two arrays of
+  // 64 pieces each.
+  const rec = ctx !== null ? ctx.free[ctx.free.length - 1]! : syncRecord(dev);
   const scalar = (flags & NVM_CMD_SCALAR) !== 0;
   const direct =
     ctx !== null &&
@@ -180,10 +174,7 @@ function command(
     return runSync(dev, rec);
   }
   ctx.free.pop();
-  rec.ctx = ctx;
   rec.ret = ret!;
-  rec.qp = ctx.qp;
-  rec.finish = asyncDone;
   ctx.outstanding++;
   ctx.piecesInFlight += rec.reserved;
   const rc = startRecord(rec);
@@ -211,7 +202,6 @@ function unsubmit(ctx: nvm_async_ctx, rec: CmdRecord, rc: number | Error): -1 {
   ctx.outstanding--;
   ctx.piecesInFlight -= rec.reserved;
   rec.ret = null;
-  rec.ctx = null;
   releaseBuffers(rec);
   ctx.free.push(rec);
   return submitFailure(rc, OP_WHAT[rec.op]);

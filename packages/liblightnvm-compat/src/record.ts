@@ -63,7 +63,7 @@ export class CmdRecord {
   meta: Uint8Array | null = null;
   /** The caller's nvm_ret. */
   ret: nvm_ret | null = null;
-  /** The async context (asynchronous commands), or null. */
+  /** The async context whose record this is, or null (a synchronous command's). */
   ctx: nvm_async_ctx | null = null;
   /** Called once the command is complete and `ret` filled. */
   finish: ((rec: CmdRecord) => void) | null = null;
