@@ -114,7 +114,7 @@ function runSync(dev: nvm_dev, rec: CmdRecord): Promise<number> {
         qp.poller.hold();
         // The caller's memory may have been freed while the command waited its turn: core checks it.
         if (rec.bounce === null) rec.iova = -1;
-        const rc = startRecord(rec);
+        const rc = startRecord(rec, false);
         if (rc !== 0) {
           qp.poller.release();
           releaseBuffers(rec);
@@ -177,7 +177,7 @@ function command(
   rec.ret = ret!;
   ctx.outstanding++;
   ctx.piecesInFlight += rec.reserved;
-  const rc = startRecord(rec);
+  const rc = startRecord(rec, direct);
   return rc === 0 ? 0 : unsubmit(ctx, rec, rc);
 }
 

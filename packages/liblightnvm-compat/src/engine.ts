@@ -138,16 +138,40 @@ function submitDeallocate(rec: CmdRecord): number | Error {
 }
 
 /**
- * Starts a planned record (its reads, for a copy). 0 when submitted; with nothing submitted,
- * -ENOMEM or the error a submission threw (the caller then still owns the record and its buffers).
+ * Starts a planned record (its reads, for a copy); `direct` when prepareDirect prepared it. 0 when
+ * submitted; with nothing submitted, -ENOMEM or the error a submission threw (the caller then still
+ * owns the record and its buffers).
  */
-export function startRecord(rec: CmdRecord): number | Error {
+export function startRecord(rec: CmdRecord, direct: boolean): number | Error {
   rec.status = 0;
   rec.result = 0;
   rec.writing = false;
   rec.submitError = null;
+  if (direct) return submitDirect(rec);
   if (rec.op === Op.Erase && rec.dev.synthetic !== null) return submitDeallocate(rec);
   return submitPieces(rec, rec.pieces, rec.npieces, rec.op === Op.Write);
+}
+
+/**
+ * Submits the one piece of a record prepareDirect prepared, in the same call: what it checked holds
+ * (the namespace cannot have changed meanwhile), so the piece goes to core's submitPrechecked as it is.
+ * Kept apart from submitPieces so the compiler inlines core's submission into the command.
+ */
+function submitDirect(rec: CmdRecord): number | Error {
+  const p = rec.pieces[0]!;
+  const opcode = rec.op === Op.Write ? NvmOpcode.Write : NvmOpcode.Read;
+  rec.left = 1;
+  try {
+    if (
+      submitPrechecked(rec.dev.ns, rec.qp, opcode, rec.data!, rec.iova, p.lba, p.count, pieceDone, rec) === 0
+    )
+      return 0;
+    rec.left = 0;
+    return -CORE_ENOMEM;
+  } catch (e) {
+    rec.left = 0;
+    return e as Error;
+  }
 }
 
 function complete(rec: CmdRecord): void {
