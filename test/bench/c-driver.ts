@@ -16,13 +16,16 @@ export function cDriverRuns(w: BenchWorkload): boolean {
   return w.ioSize === 4096 && (w.pattern === "randread" || w.pattern === "randwrite");
 }
 
-/** Runs `w` with the C driver on namespace `nsid` of the vfio-pci-bound controller `bdf`. */
-export function runCDriver(bdf: string, nsid: number, w: BenchWorkload): BenchFigures {
+/**
+ * Runs `w` with the C driver on namespace `nsid` of the vfio-pci-bound controller `bdf`, in `threads`
+ * threads with a queue pair each at `w`'s depth (the figures are their totals).
+ */
+export function runCDriver(bdf: string, nsid: number, w: BenchWorkload, threads = 1): BenchFigures {
   if (!existsSync(C_DRIVER))
     throw new Error(`${C_DRIVER} is missing: run the benchmark with pnpm bench:pcie`);
   const out = execFileSync(
     C_DRIVER,
-    [bdf, String(nsid), w.pattern, String(w.queueDepth), String(w.seconds)],
+    [bdf, String(nsid), w.pattern, String(w.queueDepth), String(w.seconds), String(threads)],
     { encoding: "utf8" },
   );
   const r = JSON.parse(out.trim().split("\n").pop()!) as Record<string, number> & { engine: string };

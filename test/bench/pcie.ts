@@ -64,6 +64,8 @@ interface TargetRound {
   c32: BenchFigures;
   ours32: BenchFigures;
   workers32: BenchFigures;
+  /** The C driver with as many threads (one queue pair each) as `--workers`: what scaling the rig allows. */
+  cThreads32: BenchFigures;
 }
 
 /** Runs the target comparison's rounds and prints each round's ratios and their medians against the targets. */
@@ -75,6 +77,7 @@ function measureTargets(): void {
     ["c32", () => runCDriver(bdf, 1, qd32)],
     ["ours32", () => runCliPerf(bdf, 1, qd32)],
     ["workers32", () => runCliPerf(bdf, 1, qd32, WORKERS)],
+    ["cThreads32", () => runCDriver(bdf, 1, qd32, WORKERS)],
     ["c1", () => runCDriver(bdf, 1, qd1)],
     ["ours1", () => runCliPerf(bdf, 1, qd1)],
   ];
@@ -91,6 +94,7 @@ function measureTargets(): void {
     ["QD 1 cycle (1 / IOPS)", (t) => t.c1.iops / t.ours1.iops, ""],
     [`--workers ${WORKERS} at QD 32, vs one worker`, (t) => t.workers32.iops / t.ours32.iops, "scales"],
     [`--workers ${WORKERS} at QD 32, vs the C driver`, (t) => t.workers32.iops / t.c32.iops, ""],
+    [`the C driver's ${WORKERS} threads at QD 32, vs one thread`, (t) => t.cThreads32.iops / t.c32.iops, ""],
   ];
   const f = (n: number, d = 0): string => n.toFixed(d);
   const lines = [
@@ -98,7 +102,7 @@ function measureTargets(): void {
     ...rounds.map(
       (t, i) =>
         `- round ${i + 1}: QD 32 ${f(t.ours32.iops)} / C ${f(t.c32.iops)} IOPS (CPU us/IO ${f(t.ours32.cpuUsPerIo, 2)} / ${f(t.c32.cpuUsPerIo, 2)}), ` +
-        `--workers ${WORKERS} ${f(t.workers32.iops)}; QD 1 ${f(t.ours1.iops)} / C ${f(t.c1.iops)} IOPS (avg us ${f(t.ours1.avgUs, 1)} / ${f(t.c1.avgUs, 1)})`,
+        `--workers ${WORKERS} ${f(t.workers32.iops)} / C ${WORKERS} threads ${f(t.cThreads32.iops)}; QD 1 ${f(t.ours1.iops)} / C ${f(t.c1.iops)} IOPS (avg us ${f(t.ours1.avgUs, 1)} / ${f(t.c1.avgUs, 1)})`,
     ),
     ...measures.map(([name, of, target]) => {
       const xs = rounds.map(of).sort((a, b) => a - b);

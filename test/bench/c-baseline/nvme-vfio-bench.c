@@ -2,12 +2,15 @@
 // random-read or random-write IOPS and latency at a fixed queue depth. It is the "C userspace driver"
 // reference for nvmekit's benchmarks. Written from the NVMe 1.4 base spec and <linux/vfio.h>.
 //
-// Usage: nvme-vfio-bench BDF NSID {randread|randwrite} QUEUE_DEPTH SECONDS
+// Usage: nvme-vfio-bench BDF NSID {randread|randwrite} QUEUE_DEPTH SECONDS [THREADS]
+// THREADS (1 to 4, default 1) threads each drive an I/O queue pair of their own at QUEUE_DEPTH, as
+// SPDK perf does with one core per queue pair; the figures are their totals.
 // Prints one line of JSON on stdout; errors go to stderr with exit status 1.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <linux/vfio.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -23,7 +26,9 @@
 
 #define IO_SIZE 4096u
 #define DMA_IOVA 0x200000ull // any nonzero, page-aligned IOVA works
-#define DMA_SIZE (2u << 20)
+#define THREADS_MAX 4u
+#define REGION (2u << 20) // the admin region, then one per thread
+#define DMA_SIZE (REGION * (1 + THREADS_MAX))
 #define ADMIN_QSIZE 32u
 #define IO_QSIZE_MAX 256u
 #define HIST_NS 100u                    // histogram bucket width
@@ -38,13 +43,14 @@
 #define REG_ACQ 0x30
 #define REG_DBS 0x1000
 
-// Layout of the single DMA region (offsets from its start; all 4 KiB aligned = one PRP each).
+// Layout of the single DMA memory (offsets from its start; all 4 KiB aligned = one PRP each): the
+// admin queues and identify data, then a region per thread with its I/O queues and data buffers.
 #define OFF_ASQ 0x0000   // 32 x 64 B
 #define OFF_ACQ 0x1000   // 32 x 16 B
-#define OFF_IOSQ 0x2000  // 256 x 64 B = 16 KiB
-#define OFF_IOCQ 0x6000  // 256 x 16 B = 4 KiB
-#define OFF_IDENT 0x7000 // identify data
-#define OFF_DATA 0x8000  // one 4 KiB buffer per command id, 256 of them = 1 MiB
+#define OFF_IDENT 0x2000 // identify data
+#define OFF_IOSQ(t) (REGION * ((t) + 1))          // 256 x 64 B = 16 KiB
+#define OFF_IOCQ(t) (REGION * ((t) + 1) + 0x4000) // 256 x 16 B = 4 KiB
+#define OFF_DATA(t) (REGION * ((t) + 1) + 0x8000) // one 4 KiB buffer per command id, up to 1 MiB
 
 struct sqe {
 	uint32_t cdw0; // opcode | CID << 16
@@ -192,9 +198,10 @@ static double percentile_us(const uint64_t *hist, uint64_t n, double p)
 	return HIST_BUCKETS * HIST_NS / 1000.0;
 }
 
-// The measured run: one I/O queue pair, one data buffer per command ID (CID).
+// One thread's measured run: its I/O queue pair, one data buffer per command ID (CID).
 struct run {
-	struct queue *q;
+	struct queue q;
+	uint32_t data_off;
 	uint32_t nsid, opcode, blocks_per_io, qd;
 	uint64_t slots; // I/O-size-aligned positions in the namespace
 	uint32_t rng;
@@ -209,14 +216,14 @@ struct run {
 // Writes a read or write of a random I/O-size-aligned position for `cid` at the SQ tail.
 static void post(struct run *r, uint16_t cid, uint64_t now)
 {
-	struct queue *q = r->q;
+	struct queue *q = &r->q;
 	uint64_t rnd = xorshift32(&r->rng);
 	if (r->slots > UINT32_MAX)
 		rnd = rnd << 32 | xorshift32(&r->rng);
 	uint64_t slba = (rnd % r->slots) * r->blocks_per_io;
 	q->sq[q->sq_tail] = (struct sqe){.cdw0 = r->opcode | (uint32_t)cid << 16,
 	                                 .nsid = r->nsid,
-	                                 .prp1 = iova(OFF_DATA + cid * IO_SIZE),
+	                                 .prp1 = iova(r->data_off + cid * IO_SIZE),
 	                                 .cdw10 = (uint32_t)slba,
 	                                 .cdw11 = (uint32_t)(slba >> 32),
 	                                 .cdw12 = r->blocks_per_io - 1};
@@ -236,14 +243,14 @@ static void post_all(struct run *r)
 	while (r->nfree)
 		post(r, r->free_cids[--r->nfree], now);
 	__atomic_thread_fence(__ATOMIC_RELEASE); // the entries are in memory before the doorbell
-	*r->q->sq_db = r->q->sq_tail;
+	*r->q.sq_db = r->q.sq_tail;
 }
 
 // Spins on the phase bit at the CQ head until a completion arrives, then takes every completion
 // there is, timing each, and rings the CQ head doorbell once. Returns the TSC of the last one.
 static uint64_t reap_all(struct run *r)
 {
-	struct queue *q = r->q;
+	struct queue *q = &r->q;
 	volatile struct cqe *c = &q->cq[q->cq_head];
 	uint64_t now, waiting_since = 0;
 	for (uint32_t spins = 0; (c->status & 1) != q->phase;) {
@@ -279,10 +286,32 @@ static uint64_t reap_all(struct run *r)
 	return now;
 }
 
+static pthread_barrier_t start_line;
+static uint64_t tsc_end_of_run;
+
+// Post every free command and ring once; reap every completion there is and ring once; repeat.
+// When the time is up, stop posting and drain what is in flight.
+static void *measure(void *arg)
+{
+	struct run *r = arg;
+	pthread_barrier_wait(&start_line);
+	post_all(r);
+	while (r->inflight) {
+		uint64_t seen = reap_all(r);
+		if (!r->stopping) {
+			if (seen >= tsc_end_of_run)
+				r->stopping = 1;
+			else
+				post_all(r);
+		}
+	}
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc != 6)
-		die("usage: nvme-vfio-bench BDF NSID {randread|randwrite} QUEUE_DEPTH SECONDS");
+	if (argc != 6 && argc != 7)
+		die("usage: nvme-vfio-bench BDF NSID {randread|randwrite} QUEUE_DEPTH SECONDS [THREADS]");
 	const char *bdf = argv[1];
 	uint32_t nsid = (uint32_t)strtoul(argv[2], NULL, 0);
 	int write = !strcmp(argv[3], "randwrite");
@@ -290,8 +319,9 @@ int main(int argc, char **argv)
 		die("workload must be randread or randwrite");
 	uint32_t qd = (uint32_t)atoi(argv[4]);
 	double seconds = atof(argv[5]);
-	if (nsid == 0 || qd == 0 || seconds <= 0)
-		die("bad NSID, QUEUE_DEPTH or SECONDS");
+	uint32_t threads = argc == 7 ? (uint32_t)atoi(argv[6]) : 1;
+	if (nsid == 0 || qd == 0 || seconds <= 0 || threads < 1 || threads > THREADS_MAX)
+		die("bad NSID, QUEUE_DEPTH, SECONDS or THREADS (1..%u)", THREADS_MAX);
 
 	// --- VFIO: container, group, IOMMU, device ---------------------------------------------------
 	int container = open("/dev/vfio/vfio", O_RDWR);
@@ -369,7 +399,7 @@ int main(int argc, char **argv)
 	}
 	wait_csts(1, 0, to_s, "CSTS.RDY=0");
 
-	struct queue aq, ioq;
+	struct queue aq;
 	queue_init(&aq, 0, ADMIN_QSIZE, OFF_ASQ, OFF_ACQ);
 	wr32(REG_AQA, (ADMIN_QSIZE - 1) << 16 | (ADMIN_QSIZE - 1));
 	wr64(REG_ASQ, iova(OFF_ASQ));
@@ -392,62 +422,73 @@ int main(int argc, char **argv)
 	uint32_t blocks_per_io = IO_SIZE / lba_size;
 	uint64_t slots = nsze / blocks_per_io; // I/O-size-aligned positions to pick from
 
-	// One I/O queue pair, qid 1, physically contiguous, polled (IEN=0).
+	// One I/O queue pair per thread, qid 1..THREADS, physically contiguous, polled (IEN=0).
 	uint32_t qsize = mqes < IO_QSIZE_MAX ? mqes : IO_QSIZE_MAX;
 	if (qd > qsize - 1) // a queue holds size-1 entries; then neither SQ nor CQ can overflow
 		die("QUEUE_DEPTH must be 1..%u", qsize - 1);
-	queue_init(&ioq, 1, qsize, OFF_IOSQ, OFF_IOCQ);
-	admin(&aq, (struct sqe){.cdw0 = 0x05, .prp1 = iova(OFF_IOCQ), .cdw10 = (qsize - 1) << 16 | 1, .cdw11 = 1},
-	      "Create I/O CQ");
-	admin(&aq, (struct sqe){.cdw0 = 0x01, .prp1 = iova(OFF_IOSQ), .cdw10 = (qsize - 1) << 16 | 1, .cdw11 = 1u << 16 | 1},
-	      "Create I/O SQ");
-
-	// --- Measured loop ---------------------------------------------------------------------------
-	struct run r = {
-		.q = &ioq,
-		.nsid = nsid,
-		.opcode = write ? 0x01 : 0x02, // Write, Read
-		.blocks_per_io = blocks_per_io,
-		.qd = qd,
-		.slots = slots,
-		.rng = 0x9e3779b9u ^ (uint32_t)getpid(),
-		.start_tsc = calloc(qd, sizeof(uint64_t)),
-		.free_cids = calloc(qd, sizeof(uint16_t)),
-		.hist = calloc(HIST_BUCKETS, sizeof(uint64_t)),
-	};
-	if (!r.start_tsc || !r.free_cids || !r.hist)
-		die("out of memory");
-	memset(r.hist, 0, HIST_BUCKETS * sizeof *r.hist); // fault the pages in now, not in the loop
-	for (uint32_t i = 0; i < qd * IO_SIZE; i++)
-		dma[OFF_DATA + i] = (uint8_t)(i * 7 + 1); // something other than zeroes to write
-	for (uint32_t cid = 0; cid < qd; cid++)
-		r.free_cids[r.nfree++] = (uint16_t)(qd - 1 - cid);
-
+	struct run runs[THREADS_MAX];
 	double tpus = tsc_per_us();
-	r.tsc_per_bucket = (uint64_t)(tpus * HIST_NS / 1000.0);
-	if (r.tsc_per_bucket == 0)
-		r.tsc_per_bucket = 1;
-	r.stall_tsc = (uint64_t)(10e6 * tpus);
-
-	// Post every free command and ring once; reap every completion there is and ring once; repeat.
-	// When the time is up, stop posting and drain what is in flight.
-	double cpu0 = rusage_s(), t0 = now_s();
-	uint64_t tsc_end = __rdtsc() + (uint64_t)(seconds * 1e6 * tpus);
-	post_all(&r);
-	while (r.inflight) {
-		uint64_t seen = reap_all(&r);
-		if (!r.stopping) {
-			if (seen >= tsc_end)
-				r.stopping = 1;
-			else
-				post_all(&r);
-		}
+	for (uint32_t t = 0; t < threads; t++) {
+		struct run *r = &runs[t];
+		uint16_t qid = (uint16_t)(t + 1);
+		*r = (struct run){
+			.data_off = OFF_DATA(t),
+			.nsid = nsid,
+			.opcode = write ? 0x01 : 0x02, // Write, Read
+			.blocks_per_io = blocks_per_io,
+			.qd = qd,
+			.slots = slots,
+			.rng = 0x9e3779b9u ^ (uint32_t)getpid() ^ qid << 24,
+			.start_tsc = calloc(qd, sizeof(uint64_t)),
+			.free_cids = calloc(qd, sizeof(uint16_t)),
+			.hist = calloc(HIST_BUCKETS, sizeof(uint64_t)),
+			.tsc_per_bucket = (uint64_t)(tpus * HIST_NS / 1000.0),
+			.stall_tsc = (uint64_t)(10e6 * tpus),
+		};
+		if (!r->start_tsc || !r->free_cids || !r->hist)
+			die("out of memory");
+		if (r->tsc_per_bucket == 0)
+			r->tsc_per_bucket = 1;
+		memset(r->hist, 0, HIST_BUCKETS * sizeof *r->hist); // fault the pages in now, not in the loop
+		for (uint32_t i = 0; i < qd * IO_SIZE; i++)
+			dma[r->data_off + i] = (uint8_t)(i * 7 + 1); // something other than zeroes to write
+		for (uint32_t cid = 0; cid < qd; cid++)
+			r->free_cids[r->nfree++] = (uint16_t)(qd - 1 - cid);
+		queue_init(&r->q, qid, qsize, OFF_IOSQ(t), OFF_IOCQ(t));
+		admin(&aq, (struct sqe){.cdw0 = 0x05, .prp1 = iova(OFF_IOCQ(t)), .cdw10 = (qsize - 1) << 16 | qid, .cdw11 = 1},
+		      "Create I/O CQ");
+		admin(&aq,
+		      (struct sqe){.cdw0 = 0x01, .prp1 = iova(OFF_IOSQ(t)), .cdw10 = (qsize - 1) << 16 | qid, .cdw11 = (uint32_t)qid << 16 | 1},
+		      "Create I/O SQ");
 	}
+
+	// --- Measured loop: every thread starts together and stops posting at the same TSC ----------
+	pthread_t tids[THREADS_MAX];
+	if (pthread_barrier_init(&start_line, NULL, threads + 1))
+		die("pthread_barrier_init failed");
+	for (uint32_t t = 0; t < threads; t++)
+		if (pthread_create(&tids[t], NULL, measure, &runs[t]))
+			die("pthread_create failed");
+	double cpu0 = rusage_s(), t0 = now_s();
+	tsc_end_of_run = __rdtsc() + (uint64_t)(seconds * 1e6 * tpus);
+	pthread_barrier_wait(&start_line);
+	for (uint32_t t = 0; t < threads; t++)
+		pthread_join(tids[t], NULL);
 	double elapsed = now_s() - t0, cpu = rusage_s() - cpu0;
+	struct run total = {.hist = runs[0].hist};
+	for (uint32_t t = 0; t < threads; t++) {
+		total.ios += runs[t].ios;
+		total.errors += runs[t].errors;
+		total.sum_tsc += runs[t].sum_tsc;
+		for (uint32_t b = 0; t > 0 && b < HIST_BUCKETS; b++)
+			total.hist[b] += runs[t].hist[b];
+	}
 
 	// --- Tear-down: delete queues (SQ first), normal shutdown, unmap --------------------------------
-	admin(&aq, (struct sqe){.cdw0 = 0x00, .cdw10 = 1}, "Delete I/O SQ");
-	admin(&aq, (struct sqe){.cdw0 = 0x04, .cdw10 = 1}, "Delete I/O CQ");
+	for (uint32_t qid = 1; qid <= threads; qid++) {
+		admin(&aq, (struct sqe){.cdw0 = 0x00, .cdw10 = qid}, "Delete I/O SQ");
+		admin(&aq, (struct sqe){.cdw0 = 0x04, .cdw10 = qid}, "Delete I/O CQ");
+	}
 	wr32(REG_CC, (rd32(REG_CC) & ~(3u << 14)) | 1u << 14); // CC.SHN = normal shutdown
 	wait_csts(3u << 2, 2u << 2, to_s, "CSTS.SHST=complete");
 	munmap(bar_map, bar0.size);
@@ -460,15 +501,18 @@ int main(int argc, char **argv)
 	close(group);
 	close(container);
 
-	printf("{\"engine\":\"C VFIO driver\",\"workload\":\"%s\",\"queueDepth\":%u,\"nsid\":%u,"
+	printf("{\"engine\":\"C VFIO driver\",\"workload\":\"%s\",\"queueDepth\":%u,\"threads\":%u,\"nsid\":%u,"
 	       "\"iops\":%.0f,\"mibps\":%.1f,\"avgUs\":%.2f,\"p50Us\":%.1f,\"p99Us\":%.1f,\"p999Us\":%.1f,"
 	       "\"cpuUsPerIo\":%.3f,\"ios\":%llu,\"errors\":%llu,\"seconds\":%.3f}\n",
-	       argv[3], qd, nsid, r.ios / elapsed, r.ios * (double)IO_SIZE / (1 << 20) / elapsed,
-	       r.ios ? r.sum_tsc / tpus / r.ios : 0.0, percentile_us(r.hist, r.ios, 0.50),
-	       percentile_us(r.hist, r.ios, 0.99), percentile_us(r.hist, r.ios, 0.999),
-	       r.ios ? cpu * 1e6 / r.ios : 0.0, (unsigned long long)r.ios, (unsigned long long)r.errors, elapsed);
-	free(r.hist);
-	free(r.start_tsc);
-	free(r.free_cids);
+	       argv[3], qd, threads, nsid, total.ios / elapsed, total.ios * (double)IO_SIZE / (1 << 20) / elapsed,
+	       total.ios ? total.sum_tsc / tpus / total.ios : 0.0, percentile_us(total.hist, total.ios, 0.50),
+	       percentile_us(total.hist, total.ios, 0.99), percentile_us(total.hist, total.ios, 0.999),
+	       total.ios ? cpu * 1e6 / total.ios : 0.0, (unsigned long long)total.ios, (unsigned long long)total.errors,
+	       elapsed);
+	for (uint32_t t = 0; t < threads; t++) {
+		free(runs[t].hist);
+		free(runs[t].start_tsc);
+		free(runs[t].free_cids);
+	}
 	return 0;
 }
