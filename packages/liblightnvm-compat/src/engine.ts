@@ -155,7 +155,8 @@ export function startRecord(rec: CmdRecord, direct: boolean): number | Error {
 /**
  * Submits the one piece of a record prepareDirect prepared, in the same call: what it checked holds
  * (the namespace cannot have changed meanwhile), so the piece goes to core's submitPrechecked as it is.
- * Kept apart from submitPieces so the compiler inlines core's submission into the command.
+ * Kept apart from submitPieces, whose loop would use up the inlining budget of the command that
+ * calls it (TurboFan then left prepareDirect and this as calls).
  */
 function submitDirect(rec: CmdRecord): number | Error {
   const p = rec.pieces[0]!;

@@ -143,7 +143,14 @@ export function prepareDirect(
   const mark = bufferMark(dev, data);
   const ns = dev.ns;
   const bs = ns.extendedBlockSize;
-  if (mark === null || mark.iova < 0 || (bs & 3) !== 0 || checkScalar(dev, addrs, naddrs) !== null)
+  // The geometry's end beyond the namespace (it shrank under a reset): core's checked path refuses.
+  if (
+    mark === null ||
+    mark.iova < 0 ||
+    (bs & 3) !== 0 ||
+    dev.lbaEnd > ns.numSectors ||
+    checkScalar(dev, addrs, naddrs) !== null
+  )
     return false;
   const lba = nvm_addr_gen2dev(dev, addrs[0]!);
   const boundary = ns.splitBoundary;

@@ -203,6 +203,22 @@ test("a scalar range one command carries, on a whole nvm_buf_alloc buffer, is on
     lookups.stop();
   }));
 
+test("a namespace smaller than the geometry (shrunk under a reset): core's checks refuse the command, nothing reaches the device", () =>
+  withContext(1, async (sd, dev, ctx) => {
+    const data = n.nvm_buf_alloc(dev, BS)!;
+    const size = dev.ns.numSectors;
+    dev.ns.numSectors = lbaOf(15);
+    const from = sd.rig.device.commands.length;
+    const r = await runAsync(ctx, (ret) =>
+      n.nvm_cmd_read(dev, [A(15)], 1, data, null, ASYNC | n.NVM_CMD_SCALAR, ret),
+    );
+    dev.ns.numSectors = size;
+    assert.is(r.rc, -1);
+    assert.is(n.nvm_last_error()!.code, "EIO");
+    assert.is(ioCommands(sd, from).length, 0, "nothing reached the device");
+    assert.is(n.nvm_async_get_outstanding(ctx), 0);
+  }));
+
 test("memory that is not DMA memory goes through a bounce buffer of the command: scattered pieces land in order", () =>
   withContext(2, async (sd, dev, ctx) => {
     const plain = pattern(4 * BS, 13);
