@@ -154,7 +154,8 @@ export function startRecord(rec: CmdRecord, direct: boolean): number | Error {
 
 /**
  * Submits the one piece of a record prepareDirect prepared, in the same call: what it checked holds
- * (the namespace cannot have changed meanwhile), so the piece goes to core's submitPrechecked as it is.
+ * (the namespace cannot have changed meanwhile), so the piece goes to core's submitPrechecked as it is,
+ * which need not ask again whether it fits one command.
  * Kept apart from submitPieces, whose loop would use up the inlining budget of the command that
  * calls it (TurboFan then left prepareDirect and this as calls).
  */
@@ -163,9 +164,8 @@ function submitDirect(rec: CmdRecord): number | Error {
   const opcode = rec.op === Op.Write ? NvmOpcode.Write : NvmOpcode.Read;
   rec.left = 1;
   try {
-    if (
-      submitPrechecked(rec.dev.ns, rec.qp, opcode, rec.data!, rec.iova, p.lba, p.count, pieceDone, rec) === 0
-    )
+    const ns = rec.dev.ns;
+    if (submitPrechecked(ns, rec.qp, opcode, rec.data!, rec.iova, p.lba, p.count, pieceDone, rec, true) === 0)
       return 0;
     rec.left = 0;
     return -CORE_ENOMEM;

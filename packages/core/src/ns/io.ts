@@ -147,7 +147,10 @@ export function submitContiguous(
  * and holding `count` blocks. Breaking one of these submits a wrong command: the device may move
  * data outside `view`. What the caller cannot know is still checked: a closed queue pair or
  * controller throws StateError before anything is taken, and an I/O that must be split, or a
- * namespace with protection information, takes the fully checked path.
+ * namespace with protection information, takes the fully checked path. `fitsOneCommand`: the
+ * caller has also checked, in the same call, that `count` is at most the namespace's
+ * `maxBlocksPerIo` and the range does not cross a multiple of its `splitBoundary`; then whether to
+ * split is not asked again.
  * Threading: the thread that owns `qpair`. Returns 0, or -ENOMEM when `qpair` has no free request.
  */
 export function submitPrechecked(
@@ -160,10 +163,11 @@ export function submitPrechecked(
   count: number,
   cb: CommandCallback<never> | null,
   cbArg: unknown,
+  fitsOneCommand = false,
 ): number {
   ns.owner.assertUsable();
   qpair.assertUsable();
-  if (needsGeneralPath(ns, lba, count))
+  if (fitsOneCommand ? ns.piType !== 0 : needsGeneralPath(ns, lba, count))
     return submitContiguous(ns, qpair, opcode, view, lba, count, cb, cbArg, 0);
   const length = count * ns.extendedBlockSize;
   return submitOne(qpair, ns, opcode, view, iova, length, lba, count, cb, cbArg, 0);

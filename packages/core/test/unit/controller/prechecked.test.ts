@@ -79,4 +79,26 @@ test("a transfer past MDTS is still split", async () => {
   await driver.detach(ctrlr);
 });
 
+test("fitsOneCommand: the caller's word that the range fits one command gives the same single command", async () => {
+  const { driver, ctrlr, device } = await attachInThread({ mdts: 5 }); // 128 KiB: 32 blocks of 4096
+  const ns = ctrlr.getNamespace(2)!;
+  const qp = await ctrlr.allocIoQpair();
+  const out = ctrlr.allocBuffer(32 * 4096);
+  pattern(out.bytes, 11);
+  const done = new Done();
+  submitPrechecked(ns, qp, NvmOpcode.Write, out.bytes, out.iova, 64, 32, onDone, done, true);
+  submitPrechecked(ns, qp, NvmOpcode.Write, out.bytes, out.iova, 96, 32, onDone, done);
+  while (done.count < 2) qp.processCompletions(0);
+  assert.is(done.status, 0);
+  const writes = device.commandsOn(qp.id).filter((c) => c.opcode === NvmOpcode.Write);
+  assert.equal(
+    writes.map((c) => [c.dwords[10], c.dwords[12]! + 1]),
+    [
+      [64, 32],
+      [96, 32],
+    ],
+  );
+  await driver.detach(ctrlr);
+});
+
 test.run();
