@@ -72,17 +72,20 @@ function runChild(i: number): Promise<Reported[]> {
     const reported: Reported[] = [];
     let pending = "";
     child.stdout.setEncoding("utf8");
+    const take = (line: string): void => {
+      if (line.startsWith(MARK)) reported.push(JSON.parse(line.slice(MARK.length)) as Reported);
+      else console.log(line);
+    };
     child.stdout.on("data", (chunk: string) => {
       const lines = (pending + chunk).split("\n");
       pending = lines.pop()!;
-      for (const line of lines) {
-        if (line.startsWith(MARK)) reported.push(JSON.parse(line.slice(MARK.length)) as Reported);
-        else console.log(line);
-      }
+      for (const line of lines) take(line);
     });
     child.on("error", reject);
-    child.on("close", (code) =>
-      code === 0 ? resolve(reported) : reject(new Error(`benchmark process ${i} exited with ${code}`)),
-    );
+    child.on("close", (code) => {
+      if (pending !== "") take(pending);
+      if (code === 0) resolve(reported);
+      else reject(new Error(`benchmark process ${i} exited with ${code}`));
+    });
   });
 }
