@@ -90,10 +90,8 @@ function precheckedHolds(rec: CmdRecord): boolean {
 function submitPieces(rec: CmdRecord, pieces: Piece[], n: number, write: boolean): number | Error {
   const plain = rec.op !== Op.Erase && rec.op !== Op.Append && rec.meta === null;
   const prechecked = plain && precheckedHolds(rec);
-  // With several pieces one extra count guards against completing while submitting (a piece can
-  // complete inside cmd*); one piece needs none: nothing is submitted after it.
-  const guard = n > 1 ? 1 : 0;
-  rec.left = n + guard;
+  // One extra count guards against completing while submitting (a piece can complete inside cmd*).
+  rec.left = n + 1;
   for (let i = 0; i < n; i++) {
     let rc: number;
     let err: unknown = null;
@@ -111,7 +109,7 @@ function submitPieces(rec: CmdRecord, pieces: Piece[], n: number, write: boolean
     laterPieceFailed(rec, n - i, err);
     break;
   }
-  if (guard === 1 && --rec.left === 0) complete(rec);
+  if (--rec.left === 0) complete(rec);
   return 0;
 }
 
