@@ -16,7 +16,7 @@ import {
   type ResetSglCallback,
   type SgeOut,
 } from "./payload.js";
-import { mapPrp, mapvPrp } from "./prp.js";
+import { mapOnePagePrp, mapPrp, mapvPrp } from "./prp.js";
 import { mapvSgl } from "./sgl.js";
 
 /** Largest scatter list one command may have; beyond it the command fails with Data SGL Length Invalid. */
@@ -43,6 +43,12 @@ export class PrpSglBuilder implements DataPointerBuilder {
    * caller's segments do not describe its length, or they break PRP rules on a controller without SGLs.
    */
   build(cmd: NvmeCommand, payload: Payload, lists: DataPointerLists): number {
+    if (
+      payload.kind === PayloadKind.Contiguous &&
+      payload.metadataIova < 0 &&
+      mapOnePagePrp(cmd, payload.iova, payload.length, this.dma.pageSize)
+    )
+      return 0;
     try {
       if (!this.map(cmd, payload, lists)) return GenericStatus.DataSglLengthInvalid;
     } catch {

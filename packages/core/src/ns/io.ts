@@ -20,7 +20,7 @@ import type { QueuePair } from "../qpair/queue-pair.js";
 import type { CommandCallback, Request } from "../rq/request.js";
 import { IO_FLAGS_MASK, IoFlags } from "./io-flags.js";
 import type { Namespace } from "./namespace.js";
-import { countChildren, nextChildBlocks } from "./split.js";
+import { countChildren, isOneCommand, nextChildBlocks } from "./split.js";
 
 /*
  * The checks every I/O passes are one combined test each, and the reason for a refusal is worked out
@@ -175,7 +175,7 @@ export function submitPrechecked(
 
 /** Whether a contiguous I/O needs the general path: protection information, or a split. */
 function needsGeneralPath(ns: Namespace, lba: number, count: number): boolean {
-  return ns.piType !== 0 || countChildren(lba, count, ns.maxBlocksPerIo, ns.splitBoundary) !== 1;
+  return ns.piType !== 0 || !isOneCommand(lba, count, ns.maxBlocksPerIo, ns.splitBoundary);
 }
 
 /** Takes a request for one checked contiguous command and submits it; 0, or -ENOMEM when none is free. */

@@ -53,6 +53,26 @@ export function nextChildBlocks(
 }
 
 /**
+ * Whether a request of `blocks` blocks at `lba` goes as one command ({@link countChildren} is 1), in
+ * one test: no call, and no division unless there is a boundary. For the per-I/O path.
+ * @param maxBlocksPerIo MDTS in blocks; 0 for no limit
+ * @param boundaryBlocks NOIOB or zone size in blocks; 0 for none
+ */
+export function isOneCommand(
+  lba: number,
+  blocks: number,
+  maxBlocksPerIo: number,
+  boundaryBlocks: number,
+): boolean {
+  return (
+    blocks >= 1 &&
+    blocks <= MAX_BLOCKS_PER_COMMAND &&
+    (maxBlocksPerIo <= 0 || blocks <= maxBlocksPerIo) &&
+    (boundaryBlocks <= 0 || (lba % boundaryBlocks) + blocks <= boundaryBlocks)
+  );
+}
+
+/**
  * How many child commands {@link nextChildBlocks} cuts a request of `blocks` blocks at `lba` into
  * (1 when it needs no split, 0 for an empty request). Closed form, so a huge Write Zeroes costs no loop.
  */

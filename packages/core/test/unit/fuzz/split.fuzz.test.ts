@@ -2,14 +2,20 @@
  * Fuzz tier: I/O splitting. For random LBAs, lengths, MDTS values, page and block sizes and optimal
  * I/O boundaries, the children the splitter cuts a request into tile it exactly (contiguous, in
  * order, none empty), none exceeds MDTS or one command's 65536 blocks, none crosses a boundary, and
- * the closed-form count agrees; an MDTS smaller than one block is InvalidArgumentError. fast-check
+ * the closed-form count and the one-command test agree; an MDTS smaller than one block is InvalidArgumentError. fast-check
  * prints the seed and the shrunk counterexample when a property fails.
  */
 import fc from "fast-check";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { InvalidArgumentError } from "../../../src/errors/errors.js";
-import { countChildren, MAX_BLOCKS_PER_COMMAND, mdtsBlocks, nextChildBlocks } from "../../../src/ns/split.js";
+import {
+  countChildren,
+  isOneCommand,
+  MAX_BLOCKS_PER_COMMAND,
+  mdtsBlocks,
+  nextChildBlocks,
+} from "../../../src/ns/split.js";
 
 const RUNS = 10_000;
 
@@ -62,6 +68,7 @@ test(`split: children tile the request within MDTS, 65536 blocks and boundaries 
       }
       assert.is(lba, g.lba + g.blocks, "the children end where the request ends");
       assert.is(countChildren(g.lba, g.blocks, max, g.noiob), children);
+      assert.is(isOneCommand(g.lba, g.blocks, max, g.noiob), children === 1, "isOneCommand: one child");
     }),
     { numRuns: RUNS, includeErrorInReport: true },
   );
