@@ -1,0 +1,66 @@
+/**
+ * The V8 settings `nvmekit perf` runs under. Its polling loop keeps one core busy per queue pair, so:
+ * - no V8 helper threads (`--single-threaded`): background compiling and garbage-collection threads
+ *   otherwise take a second core from the device or from the other pollers (in the QEMU rig, 12-15%
+ *   of the QD 32 IOPS; see BENCHMARKS.md, issue 17);
+ * - larger inlining budgets: the per-I/O path (submission, data pointer, completion, callback) is
+ *   more bytecode than V8's default budget lets one optimized function inline, and each call left
+ *   costs more than its work (12-20% of the per-I/O time in the rig's guest).
+ *
+ * The entry point (`bin/nvmekit.js`) starts the command again in a Node.js with these flags when they
+ * are missing; flags the user gave Node.js are passed on.
+ * @module
+ */
+import { spawn } from "node:child_process";
+import os from "node:os";
+
+/** The Node.js (V8) flags the polling commands run under. */
+export const POLLING_NODE_FLAGS: readonly string[] = [
+  "--single-threaded",
+  "--max-inlined-bytecode-size-cumulative=4000",
+  "--max-inlined-bytecode-size=1000",
+];
+
+/** Commands that run a polling loop for their whole life. */
+const POLLING_COMMANDS = new Set(["perf"]);
+
+/**
+ * The Node.js arguments to start `argv` (as process.argv) again with, or null when it should run in
+ * this process: not a polling command, or the flags are set already.
+ * @param execArgv the Node.js flags of this process (process.execArgv), kept after ours
+ */
+export function pollingRerunArgs(argv: readonly string[], execArgv: readonly string[]): string[] | null {
+  // The CLI has no global option that takes a value, so the command is the first word.
+  const command = argv.slice(2).find((a) => !a.startsWith("-"));
+  if (command === undefined || !POLLING_COMMANDS.has(command)) return null;
+  const missing = POLLING_NODE_FLAGS.filter((f) => !execArgv.includes(f));
+  if (missing.length === 0) return null;
+  return [...missing, ...execArgv, ...argv.slice(1)];
+}
+
+/**
+ * Runs `node args` with this process's stdio and resolves with its exit code (128 + the signal's
+ * number when a signal ended it). Ctrl-C reaches the child through the terminal; this process waits
+ * for it instead of dying first, and passes on a SIGTERM sent to it alone.
+ */
+export function rerun(args: readonly string[]): Promise<number> {
+  const child = spawn(process.execPath, args, { stdio: "inherit" });
+  const ignore = (): void => {};
+  const forward = (): void => {
+    child.kill("SIGTERM");
+  };
+  process.on("SIGINT", ignore);
+  process.on("SIGTERM", forward);
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("exit", (code, signal) => {
+      process.off("SIGINT", ignore);
+      process.off("SIGTERM", forward);
+      resolve(code ?? 128 + signalNumber(signal));
+    });
+  });
+}
+
+function signalNumber(signal: NodeJS.Signals | null): number {
+  return signal === null ? 0 : ((os.constants.signals as Record<string, number>)[signal] ?? 0);
+}
