@@ -168,11 +168,16 @@ export class QueuePair {
   private resuming = false;
   /** Whether completions are checked beyond their CID (SQ ID and head): see {@link RejectedCompletions}. */
   private checked: boolean;
-  /** Commands posted so far, and how many of them the last doorbell announced to the device. */
+  /**
+   * Commands posted so far, and how many of them the last doorbell announced to the device, both
+   * modulo 2^32 as int32: compared by their difference, which stays far inside int32 because at most
+   * a queue's depth of commands is posted between two doorbells. Integers, not doubles: a
+   * floating-point operation is a helper call under emulation (the QEMU rig).
+   */
   private posted = 0;
   private rung = 0;
-  /** Per tracker index: the post count its command was posted at (announced when at most `rung`). */
-  private postedAt: Float64Array;
+  /** Per tracker index: the post count its command was posted at (announced when not after `rung`). */
+  private postedAt: Int32Array;
   private emptyPolls = 0;
   /** `doorbellBatch` - 1: completions within a batch are counted with a mask. */
   private readonly batchMask: number;
@@ -195,7 +200,7 @@ export class QueuePair {
     this.checked = port.dataPointer === undefined;
     this.batchMask = settings.doorbellBatch - 1;
     this.trackers = this.makeTrackers(port);
-    this.postedAt = new Float64Array(port.depth);
+    this.postedAt = new Int32Array(port.depth);
     this.dataPointer = this.dataPointerOf(port);
     this.requests = new RequestPool(settings.requests);
     this.poller = new CompletionPoller(
@@ -357,7 +362,7 @@ export class QueuePair {
    * only just posted.
    */
   private announced(rq: RequestTracker): boolean {
-    if (this.postedAt[rq.index]! <= this.rung) return true;
+    if (((this.postedAt[rq.index]! - this.rung) | 0) <= 0) return true;
     this.rejected.unknownCid++;
     return false;
   }
@@ -423,7 +428,7 @@ export class QueuePair {
     this.trackers.destroy();
     this.port = port;
     this.trackers = this.makeTrackers(port);
-    this.postedAt = new Float64Array(port.depth);
+    this.postedAt = new Int32Array(port.depth);
     this.dataPointer = this.dataPointerOf(port);
     this.state = QueuePairState.Active;
     this.startWaiting();
@@ -540,7 +545,8 @@ export class QueuePair {
     rq.opaque = req;
     if (this.timeoutMs > 0 || req.timeoutMs > 0) req.submittedAt = performance.now();
     this.port.post(cmd.dw);
-    this.postedAt[rq.index] = ++this.posted;
+    this.posted = (this.posted + 1) | 0;
+    this.postedAt[rq.index] = this.posted;
     if (this.settings.delayDoorbell) this.unrung = true;
     else {
       this.port.ringSubmission();

@@ -37,29 +37,33 @@ test("stale and duplicate completions are rejected and counted; the reused track
   await driver.detach(ctrlr);
 });
 
-test("under delayed doorbells, a completion for a command posted but not yet rung is rejected; the command completes once", async () => {
-  const { driver, ctrlr, device } = await attachInThread();
-  const ns = ctrlr.getNamespace(1)!;
-  const qp = await ctrlr.allocIoQpair({ ioQueueSize: 4, delayDoorbell: true }); // 3 trackers: the index takes 2 bits
-  const buf = ctrlr.allocBuffer(512);
-  const done: string[] = [];
-  const cb = (what: string, _cpl: Completion): void => void done.push(what);
-  ns.cmdRead(qp, buf.bytes, 0, 1, cb, "A");
-  qp.processCompletions(); // rings A
-  qp.processCompletions();
-  assert.equal(done, ["A"]);
-  const a = device.lastCommand(qp.id)!.cid;
-  ns.cmdRead(qp, buf.bytes, 1, 1, cb, "B"); // posted on A's tracker, next generation, not rung
-  const b = (a + 4) & 0xffff;
-  device.cqs.get(qp.id)!.post(0, qp.id, 0, b, 0); // a completion the device cannot mean yet
-  qp.processCompletions(); // takes the entry, then rings B
-  assert.equal(done, ["A"], "B did not complete before the device saw it");
-  assert.is(qp.rejected.unknownCid, 1);
-  qp.processCompletions();
-  assert.equal(done, ["A", "B"]);
-  assert.is(device.lastCommand(qp.id)!.cid, b, "B had the CID the early entry named");
-  await driver.detach(ctrlr);
-});
+// The queue pair counts posts modulo 2^32 (int32): the second start puts B's post past the wrap.
+for (const postsBefore of [0, 2 ** 31 - 2]) {
+  test(`under delayed doorbells, a completion for a command posted but not yet rung is rejected; the command completes once (${postsBefore} posts before)`, async () => {
+    const { driver, ctrlr, device } = await attachInThread();
+    const ns = ctrlr.getNamespace(1)!;
+    const qp = await ctrlr.allocIoQpair({ ioQueueSize: 4, delayDoorbell: true }); // 3 trackers: the index takes 2 bits
+    Object.assign(qp, { posted: postsBefore, rung: postsBefore });
+    const buf = ctrlr.allocBuffer(512);
+    const done: string[] = [];
+    const cb = (what: string, _cpl: Completion): void => void done.push(what);
+    ns.cmdRead(qp, buf.bytes, 0, 1, cb, "A");
+    qp.processCompletions(); // rings A
+    qp.processCompletions();
+    assert.equal(done, ["A"]);
+    const a = device.lastCommand(qp.id)!.cid;
+    ns.cmdRead(qp, buf.bytes, 1, 1, cb, "B"); // posted on A's tracker, next generation, not rung
+    const b = (a + 4) & 0xffff;
+    device.cqs.get(qp.id)!.post(0, qp.id, 0, b, 0); // a completion the device cannot mean yet
+    qp.processCompletions(); // takes the entry, then rings B
+    assert.equal(done, ["A"], "B did not complete before the device saw it");
+    assert.is(qp.rejected.unknownCid, 1);
+    qp.processCompletions();
+    assert.equal(done, ["A", "B"]);
+    assert.is(device.lastCommand(qp.id)!.cid, b, "B had the CID the early entry named");
+    await driver.detach(ctrlr);
+  });
+}
 
 test("a completion naming another SQ, or an SQ head outside the queue, is rejected and counted", async () => {
   const { driver, ctrlr, device } = await attachInThread();
