@@ -1,25 +1,20 @@
 /**
- * The V8 settings `nvmekit perf` runs under. Its polling loop keeps one core busy per queue pair, so:
- * - no V8 helper threads (`--single-threaded`): background compiling and garbage-collection threads
- *   otherwise take a second core from the device or from the other pollers (in the QEMU rig, 12-15%
- *   of the QD 32 IOPS; see BENCHMARKS.md, issue 17);
- * - larger inlining budgets: the per-I/O path (submission, data pointer, completion, callback) is
- *   more bytecode than V8's default budget lets one optimized function inline, and each call left
- *   costs more than its work (12-20% of the per-I/O time in the rig's guest).
+ * The V8 setting `nvmekit perf` runs under. Its polling loop keeps one core busy per queue pair, so it
+ * runs without V8's helper threads (`--single-threaded`): background compiling and garbage-collection
+ * threads otherwise take a core from the device or from the other pollers (in the QEMU rig, 8-11% of
+ * the CPU per I/O at QD 32, at the same IOPS; see BENCHMARKS.md, issue 17). Larger inlining budgets
+ * were measured too and left out: the core's loop alone got faster, `perf` did not, and its QD 1 got
+ * slower.
  *
- * The entry point (`bin/nvmekit.js`) starts the command again in a Node.js with these flags when they
- * are missing; flags the user gave Node.js are passed on.
+ * The entry point (`bin/nvmekit.js`) starts the command again in a Node.js with this flag when it is
+ * missing; flags the user gave Node.js are passed on.
  * @module
  */
 import { spawn } from "node:child_process";
 import os from "node:os";
 
 /** The Node.js (V8) flags the polling commands run under. */
-export const POLLING_NODE_FLAGS: readonly string[] = [
-  "--single-threaded",
-  "--max-inlined-bytecode-size-cumulative=4000",
-  "--max-inlined-bytecode-size=1000",
-];
+export const POLLING_NODE_FLAGS: readonly string[] = ["--single-threaded"];
 
 /** Commands that run a polling loop for their whole life. */
 const POLLING_COMMANDS = new Set(["perf"]);

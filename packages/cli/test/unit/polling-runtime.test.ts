@@ -11,16 +11,6 @@ test("perf without the flags: restarted with them, then the user's flags, then t
   assert.equal(args, [...POLLING_NODE_FLAGS, "--cpu-prof", BIN, "perf", "-q", "32"]);
 });
 
-test("only the missing flags are added", () => {
-  const args = pollingRerunArgs(["node", BIN, "perf"], ["--single-threaded"]);
-  assert.equal(args, [
-    ...POLLING_NODE_FLAGS.filter((f) => f !== "--single-threaded"),
-    "--single-threaded",
-    BIN,
-    "perf",
-  ]);
-});
-
 test("perf with every flag, other commands, and no command run in this process", () => {
   assert.is(pollingRerunArgs(["node", BIN, "perf", "-t", "1"], [...POLLING_NODE_FLAGS]), null);
   assert.is(pollingRerunArgs(["node", BIN, "read", "perf"], []), null);
