@@ -21,13 +21,15 @@ const POLLING_COMMANDS = new Set(["perf"]);
 
 /**
  * The Node.js arguments to start `argv` (as process.argv) again with, or null when it should run in
- * this process: not a polling command, or the flags are set already.
+ * this process: not a polling command, the flags are set already, or it runs under the inspector.
  * @param execArgv the Node.js flags of this process (process.execArgv), kept after ours
  */
 export function pollingRerunArgs(argv: readonly string[], execArgv: readonly string[]): string[] | null {
   // The CLI has no global option that takes a value, so the command is the first word.
   const command = argv.slice(2).find((a) => !a.startsWith("-"));
   if (command === undefined || !POLLING_COMMANDS.has(command)) return null;
+  // A debugger attached to this process stays with it: the restart would run the command elsewhere.
+  if (execArgv.some((a) => a.startsWith("--inspect"))) return null;
   const missing = POLLING_NODE_FLAGS.filter((f) => !execArgv.includes(f));
   if (missing.length === 0) return null;
   return [...missing, ...execArgv, ...argv.slice(1)];
@@ -36,7 +38,8 @@ export function pollingRerunArgs(argv: readonly string[], execArgv: readonly str
 /**
  * Runs `node args` with this process's stdio and resolves with its exit code (128 + the signal's
  * number when a signal ended it). Ctrl-C reaches the child through the terminal; this process waits
- * for it instead of dying first, and passes on a SIGTERM sent to it alone.
+ * for it instead of dying first, and passes on a SIGTERM sent to it alone. Rejects when Node.js
+ * cannot be started.
  */
 export function rerun(args: readonly string[]): Promise<number> {
   const child = spawn(process.execPath, args, { stdio: "inherit" });

@@ -11,8 +11,9 @@ test("perf without the flags: restarted with them, then the user's flags, then t
   assert.equal(args, [...POLLING_NODE_FLAGS, "--cpu-prof", BIN, "perf", "-q", "32"]);
 });
 
-test("perf with every flag, other commands, and no command run in this process", () => {
+test("perf with every flag, under the inspector, other commands, and no command run in this process", () => {
   assert.is(pollingRerunArgs(["node", BIN, "perf", "-t", "1"], [...POLLING_NODE_FLAGS]), null);
+  assert.is(pollingRerunArgs(["node", BIN, "perf"], ["--inspect-brk=9230"]), null);
   assert.is(pollingRerunArgs(["node", BIN, "read", "perf"], []), null);
   assert.is(pollingRerunArgs(["node", BIN, "--help"], []), null);
   assert.is(pollingRerunArgs(["node", BIN], []), null);
