@@ -170,9 +170,9 @@ export class QueuePair {
   private checked: boolean;
   /**
    * Commands posted so far, and how many of them the last doorbell announced to the device, both
-   * modulo 2^32 as int32: compared by their difference, which stays far inside int32 because at most
-   * a queue's depth of commands is posted between two doorbells. Integers, not doubles: a
-   * floating-point operation is a helper call under emulation (the QEMU rig).
+   * modulo 2^32 as int32, compared by their difference: right while a command completes within 2^31
+   * posts of its own (a command the device holds longer is one the timeouts abort). Integers, not
+   * doubles: a floating-point operation is a helper call under emulation (the QEMU rig).
    */
   private posted = 0;
   private rung = 0;
