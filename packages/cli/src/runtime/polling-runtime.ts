@@ -1,7 +1,7 @@
 /**
  * The V8 setting `nvmekit perf` runs under. Its polling loop keeps one core busy per queue pair, so it
  * runs without V8's helper threads (`--single-threaded`): background compiling and garbage-collection
- * threads otherwise take a core from the device or from the other pollers (in the QEMU rig, 8-11% of
+ * threads otherwise take a core from the device or from the other pollers (in the QEMU rig, 9-26% of
  * the CPU per I/O at QD 32, at the same IOPS; see BENCHMARKS.md, issue 17). Larger inlining budgets
  * were measured too and left out: the core's loop alone got faster, `perf` did not, and its QD 1 got
  * slower.
