@@ -5,6 +5,7 @@
  * the compiler inlines, and every refusal's message is built in a helper of its own, off that path.
  * @module
  */
+import { isOneCommand } from "@nvmekit/core/transport";
 import { type nvm_addr, nvm_addr_gen2dev } from "./addr.js";
 import { bufferMark } from "./buffer.js";
 import { EINVAL, ENOMEM, ENOSYS, NVM_BE_NOCD } from "./constants.js";
@@ -153,12 +154,7 @@ export function prepareDirect(
   )
     return false;
   const lba = nvm_addr_gen2dev(dev, addrs[0]!);
-  const boundary = ns.splitBoundary;
-  if (
-    naddrs > ns.maxBlocksPerIo ||
-    mark.size < naddrs * bs ||
-    (naddrs > 1 && boundary !== 0 && (lba % boundary) + naddrs > boundary)
-  )
+  if (mark.size < naddrs * bs || !isOneCommand(lba, naddrs, ns.maxBlocksPerIo, ns.splitBoundary))
     return false;
   rec.op = op;
   rec.nwrites = 0;

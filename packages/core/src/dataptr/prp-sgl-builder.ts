@@ -43,16 +43,16 @@ export class PrpSglBuilder implements DataPointerBuilder {
    * caller's segments do not describe its length, or they break PRP rules on a controller without SGLs.
    */
   build(cmd: NvmeCommand, payload: Payload, lists: DataPointerLists): number {
+    // The common case, one page of contiguous data, in one step; anything else the general way.
     if (
-      payload.kind === PayloadKind.Contiguous &&
-      payload.metadataIova < 0 &&
-      mapOnePagePrp(cmd, payload.iova, payload.length, this.dma.pageSize)
-    )
-      return 0;
-    try {
-      if (!this.map(cmd, payload, lists)) return GenericStatus.DataSglLengthInvalid;
-    } catch {
-      return GenericStatus.PrpOffsetInvalid;
+      payload.kind !== PayloadKind.Contiguous ||
+      !mapOnePagePrp(cmd, payload.iova, payload.length, this.dma.pageSize)
+    ) {
+      try {
+        if (!this.map(cmd, payload, lists)) return GenericStatus.DataSglLengthInvalid;
+      } catch {
+        return GenericStatus.PrpOffsetInvalid;
+      }
     }
     if (payload.metadataIova >= 0) cmd.mptr = payload.metadataIova;
     return 0;

@@ -54,7 +54,8 @@ export function nextChildBlocks(
 
 /**
  * Whether a request of `blocks` blocks at `lba` goes as one command ({@link countChildren} is 1), in
- * one test: no call, and no division unless there is a boundary. For the per-I/O path.
+ * one test: no call, and no division unless a request of several blocks meets a boundary (one block
+ * never crosses one). For the per-I/O path.
  * @param maxBlocksPerIo MDTS in blocks; 0 for no limit
  * @param boundaryBlocks NOIOB or zone size in blocks; 0 for none
  */
@@ -68,7 +69,7 @@ export function isOneCommand(
     blocks >= 1 &&
     blocks <= MAX_BLOCKS_PER_COMMAND &&
     (maxBlocksPerIo <= 0 || blocks <= maxBlocksPerIo) &&
-    (boundaryBlocks <= 0 || (lba % boundaryBlocks) + blocks <= boundaryBlocks)
+    (blocks === 1 || boundaryBlocks <= 0 || (lba % boundaryBlocks) + blocks <= boundaryBlocks)
   );
 }
 
