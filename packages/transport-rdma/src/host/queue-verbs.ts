@@ -57,7 +57,7 @@ export class QueueVerbs {
     this.dataPath = dataPath;
     this.channel = createCompletionChannel(context);
     this.pollfd = new Int32Array([this.channel.fd, POLLIN]);
-    // Every command is one send and one receive, both signalled.
+    // Every command is at most one send completion (only a chain's last send is signalled) and one receive.
     try {
       this.cq = createCq(context, 2 * depth + 1, this.channel.channel);
     } catch (e) {
