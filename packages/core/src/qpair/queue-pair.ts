@@ -277,10 +277,12 @@ export class QueuePair {
       req.timeoutMs = limit;
       this.ownLimits++;
     }
-    if (children === null) {
-      this.startOrWait(req);
-      return;
-    }
+    if (children === null) this.startOrWait(req);
+    else this.startChildren(children, limit);
+  }
+
+  /** Starts the children of a split request, each with the parent's time `limit` (0: none of its own). */
+  private startChildren(children: Request, limit: number): void {
     for (let c: Request | null = children; c !== null; ) {
       const next: Request | null = c.next;
       c.timeoutMs = limit;
@@ -369,15 +371,15 @@ export class QueuePair {
 
   /** Whether a completion's DW2 names this queue and an SQ head inside it; counts it when not. */
   private fromThisQueue(dw2: number): boolean {
-    if (dw2 >>> 16 !== this.port.qid) {
-      this.rejected.wrongSqid++;
-      return false;
-    }
-    if ((dw2 & 0xffff) >= this.port.depth) {
-      this.rejected.badSqHead++;
-      return false;
-    }
-    return true;
+    if (dw2 >>> 16 === this.port.qid && (dw2 & 0xffff) < this.port.depth) return true;
+    this.countForeign(dw2);
+    return false;
+  }
+
+  /** Counts a completion whose DW2 names another queue, or an SQ head outside this one. */
+  private countForeign(dw2: number): void {
+    if (dw2 >>> 16 !== this.port.qid) this.rejected.wrongSqid++;
+    else this.rejected.badSqHead++;
   }
 
   /**
@@ -559,16 +561,22 @@ export class QueuePair {
   private completed(req: Request, cqe: Uint32Array): void {
     const dw3 = cqe[3]!;
     const status = dw3 >>> 17;
-    if (status !== 0 && req.retries < this.settings.retryCount) {
-      const sc = status & 0xff;
-      const sct = (status >> 8) & 7;
-      if (isRetryableStatus(sct, sc, ((status >> 14) & 1) === 1)) {
-        req.retries++;
-        this.startOrWait(req);
-        return;
-      }
-    }
+    if (status !== 0 && this.retried(req, status)) return;
     this.finish(req, status, cqe[0]!, cqe[1]!, cqe[2]!, dw3);
+  }
+
+  /**
+   * Resubmits `req` when its error `status` may go away on a retry and it has retries left; whether
+   * it did. Out of line, as every rare case of the per-I/O path: V8 inlines a call only while the
+   * caller's inlined bytecode stays within a budget, and each call left costs about 60 instructions
+   * per I/O (BENCHMARKS.md, issue 17).
+   */
+  private retried(req: Request, status: number): boolean {
+    if (req.retries >= this.settings.retryCount) return false;
+    if (!isRetryableStatus((status >> 8) & 7, status & 0xff, ((status >> 14) & 1) === 1)) return false;
+    req.retries++;
+    this.startOrWait(req);
+    return true;
   }
 
   /**
@@ -577,11 +585,9 @@ export class QueuePair {
    * with `status` as its status field (a split parent's is its first failed child's).
    */
   private finish(req: Request, status: number, cdw0: number, cdw1: number, dw2: number, dw3: number): void {
-    const parent = req.parent;
-    if (parent !== null) {
-      if (status !== 0 && parent.childStatus === 0) parent.childStatus = status;
-      this.requests.give(req);
-      if (--parent.childrenLeft > 0) return;
+    if (req.parent !== null) {
+      const parent = this.childFinished(req, status);
+      if (parent === null) return;
       req = parent;
       status = parent.childStatus;
     }
@@ -591,17 +597,28 @@ export class QueuePair {
     cpl[2] = dw2;
     cpl[3] = ((dw3 & 0x1ffff) | ((status & 0x7fff) << 17)) >>> 0;
     if (req.timeoutMs > 0) this.ownLimits--;
-    const owned = req.owned;
-    if (owned !== null) {
-      if (req.copyOut !== null) bounceOut(owned, req.copyOut);
-      this.dma.free(owned);
-    }
+    if (req.owned !== null) this.freeOwned(req);
     const cb = req.cb as ((arg: unknown, cpl: Completion) => void) | null;
     const arg = req.cbArg;
     // Give the request back before calling out, so the callback can submit again at once.
     this.requests.give(req);
     this.outstanding--;
     if (cb !== null) cb(arg, this.cpl);
+  }
+
+  /** A split child ended with `status`: gives it back; its parent when that was the last child, else null. */
+  private childFinished(child: Request, status: number): Request | null {
+    const parent = child.parent!;
+    if (status !== 0 && parent.childStatus === 0) parent.childStatus = status;
+    this.requests.give(child);
+    return --parent.childrenLeft > 0 ? null : parent;
+  }
+
+  /** Frees the DMA memory the core allocated for `req`, copying it back to the caller's buffer first if asked. */
+  private freeOwned(req: Request): void {
+    const owned = req.owned!;
+    if (req.copyOut !== null) bounceOut(owned, req.copyOut);
+    this.dma.free(owned);
   }
 
   private scanTimeouts(): void {

@@ -350,10 +350,11 @@ export class TrackerPool {
   }
 
   private requireAcquired(rq: RequestTracker, what: string): void {
-    if (this.trackers[rq.index] !== rq || this.busy[rq.index] !== 1) {
-      throw new StateError(
-        `${what}: tracker cid ${rq.cid} is not acquired from this pool; acquire() it first`,
-      );
-    }
+    if (this.trackers[rq.index] !== rq || this.busy[rq.index] !== 1) throw notAcquired(rq, what);
   }
+}
+
+/** The error of a tracker used without being acquired (its message built out of the per-I/O path). */
+function notAcquired(rq: RequestTracker, what: string): StateError {
+  return new StateError(`${what}: tracker cid ${rq.cid} is not acquired from this pool; acquire() it first`);
 }
