@@ -542,8 +542,13 @@ export class RdmaQueuePort implements QueuePort, DataPointerBuilder {
     this.early[e + 2] = rw[r + 2]!;
     this.early[e + 3] = dw3;
     this.answered[cid] = 1;
-    if (((this.sendNumber[cid]! - this.sendsDone) | 0) <= 0) this.finish(cid);
+    if (this.sendCompleted(cid)) this.finish(cid);
     else this.awaitingSend[this.awaitingCount++] = cid;
+  }
+
+  /** Whether the send of command `cid` is known to have completed (its number not after {@link sendsDone}). */
+  private sendCompleted(cid: number): boolean {
+    return ((this.sendNumber[cid]! - this.sendsDone) | 0) <= 0;
   }
 
   /** A signalled send completed: so did every send posted before it; their answered commands finish. */
@@ -553,7 +558,7 @@ export class RdmaQueuePort implements QueuePort, DataPointerBuilder {
     let kept = 0;
     for (let i = 0; i < this.awaitingCount; i++) {
       const waiting = this.awaitingSend[i]!;
-      if (((this.sendNumber[waiting]! - this.sendsDone) | 0) <= 0) this.finish(waiting);
+      if (this.sendCompleted(waiting)) this.finish(waiting);
       else this.awaitingSend[kept++] = waiting;
     }
     this.awaitingCount = kept;
