@@ -178,7 +178,11 @@ function needsGeneralPath(ns: Namespace, lba: number, count: number): boolean {
   return ns.piType !== 0 || !isOneCommand(lba, count, ns.maxBlocksPerIo, ns.splitBoundary);
 }
 
-/** Takes a request for one checked contiguous command and submits it; 0, or -ENOMEM when none is free. */
+/**
+ * Submits one checked contiguous command without protection information: started at once when the
+ * queue pair can (see {@link QueuePair.submitReadWrite}), else with a request taken from it, which
+ * waits for a tracker; 0, or -ENOMEM when no request is free.
+ */
 function submitOne(
   qpair: QueuePair,
   ns: Namespace,
@@ -192,6 +196,7 @@ function submitOne(
   cbArg: unknown,
   ioFlags: number,
 ): number {
+  if (qpair.submitReadWrite(opcode, ns.id, lba, count, ioFlags, view, iova, length, cb, cbArg)) return 0;
   const req = qpair.takeRequest();
   if (req === null) return -ENOMEM;
   req.cb = cb;

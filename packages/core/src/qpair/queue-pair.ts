@@ -13,11 +13,11 @@ import type { DmaAllocator } from "../dma/dma-memory.js";
 import { ENXIO } from "../errors/errno.js";
 import { StateError } from "../errors/errors.js";
 import { Completion, encodeStatus } from "../nvme-spec/completion.js";
+import { readWriteDwords } from "../nvme-spec/nvm-commands.js";
 import { AdminOpcode } from "../nvme-spec/opcodes.js";
 import { GenericStatus, isRetryableStatus, StatusCodeType } from "../nvme-spec/status.js";
 import { TrackerPool } from "../rq/pool.js";
-import { type Request, RequestPool, RequestQueue } from "../rq/request.js";
-import type { RequestTracker } from "../rq/tracker.js";
+import { type CommandCallback, Request, RequestPool, RequestQueue } from "../rq/request.js";
 import type { QueuePort } from "../transport/contract.js";
 import { CompletionPoller } from "./poller.js";
 import { type Pending, settlePending } from "./promise.js";
@@ -156,6 +156,10 @@ export class QueuePair {
 
   private port: QueuePort;
   private trackers: TrackerPool;
+  /** Per tracker index: the request its command belongs to, null while the tracker is free. */
+  private inFlight: (Request | null)[];
+  /** Per tracker index: the tracker's own request, for {@link submitReadWrite}. */
+  private own: Request[];
   private readonly requests: RequestPool;
   private readonly waiting = new RequestQueue();
   private readonly cqe = new Completion();
@@ -200,6 +204,8 @@ export class QueuePair {
     this.checked = port.dataPointer === undefined;
     this.batchMask = settings.doorbellBatch - 1;
     this.trackers = this.makeTrackers(port);
+    this.inFlight = this.trackers.trackers.map(() => null);
+    this.own = this.trackers.trackers.map(() => new Request(false));
     this.postedAt = new Int32Array(port.depth);
     this.dataPointer = this.dataPointerOf(port);
     this.requests = new RequestPool(settings.requests);
@@ -281,6 +287,48 @@ export class QueuePair {
     else this.startChildren(children, limit);
   }
 
+  /**
+   * @internal The common data command in one call: a Read, Write or Compare (`opcode`) of `count`
+   * blocks at `lba` from or into `length` bytes of contiguous `view`, which reaches the device at
+   * `iova`, with no protection information, no split and no time limit of its own, all checked by the
+   * caller. When a tracker is free and nothing waits, the command starts at once with the tracker's
+   * own request: nothing is taken from the request pool or cleared, only counted. Returns false,
+   * having done nothing, when it cannot start at once (the queue pair not active, commands waiting,
+   * a Promise-face time limit, no free request or tracker): the caller then submits the general way,
+   * where it waits or gets -ENOMEM.
+   */
+  submitReadWrite(
+    opcode: number,
+    nsid: number,
+    lba: number,
+    count: number,
+    ioFlags: number,
+    view: ArrayBufferView,
+    iova: number,
+    length: number,
+    cb: CommandCallback<never> | null,
+    cbArg: unknown,
+  ): boolean {
+    if (this.state !== QueuePairState.Active || this.waiting.length > 0 || this.submitTimeoutMs > 0)
+      return false;
+    if (this.requests.available === 0) return false;
+    const index = this.trackers.acquireIndex();
+    if (index < 0) return false;
+    this.requests.reserve();
+    const req = this.own[index]!;
+    req.cb = cb;
+    req.cbArg = cbArg;
+    // The rest of an own request stays as it was cleared, but for what the engine counts on it.
+    req.retries = 0;
+    req.timeoutStage = 0;
+    req.submittedAt = 0;
+    readWriteDwords(req.cmd, opcode, nsid, lba, count, ioFlags, 0, 0, 0);
+    req.payload.setContiguous(view, iova, length);
+    this.outstanding++;
+    this.launch(req, index);
+    return true;
+  }
+
   /** Starts the children of a split request, each with the parent's time `limit` (0: none of its own). */
   private startChildren(children: Request, limit: number): void {
     for (let c: Request | null = children; c !== null; ) {
@@ -334,18 +382,23 @@ export class QueuePair {
     if (max === 0 || max > cap) max = cap;
     const cqe = this.cqe;
     let n = 0;
-    while (n < max && this.port.poll(cqe.dw)) {
+    const dw = cqe.dw;
+    while (n < max && this.port.poll(dw)) {
       n++;
-      const rq = this.trackers.fromCqe(cqe);
-      if (rq === null || rq.opaque === undefined) {
+      const dw3 = dw[3]!;
+      const index = this.trackers.indexOfCid(dw3 & 0xffff);
+      const req = index < 0 ? null : (this.inFlight[index] as Request | null);
+      if (req === null) {
         this.rejected.unknownCid++;
-        if (cqe.dw[3] === 0xffff_ffff) this.onStall?.(); // all ones: is the device still there?
+        if (dw3 === 0xffff_ffff) this.onStall?.(); // all ones: is the device still there?
         continue;
       }
-      if (this.checked && !(this.fromThisQueue(cqe.dw[2]!) && this.announced(rq))) continue;
-      const req = rq.opaque as Request;
-      this.trackers.release(rq);
-      this.completed(req, cqe.dw);
+      if (this.checked && !(this.fromThisQueue(dw[2]!) && this.announced(index))) continue;
+      const status = dw3 >>> 17;
+      if (status !== 0 && this.retried(req, index, status)) continue;
+      this.inFlight[index] = null;
+      this.trackers.releaseIndex(index);
+      this.finish(req, status, dw[0]!, dw[1]!, dw[2]!, dw3);
       if ((n & this.batchMask) === 0) this.flush();
     }
     if (n > 0) {
@@ -359,12 +412,12 @@ export class QueuePair {
   }
 
   /**
-   * Whether the command of `rq` was announced by a doorbell; counts the completion when not. Under
-   * delayed doorbells the host polls between posting and ringing, and a bogus CID may name a command
-   * only just posted.
+   * Whether the command on tracker `index` was announced by a doorbell; counts the completion when
+   * not. Under delayed doorbells the host polls between posting and ringing, and a bogus CID may name
+   * a command only just posted.
    */
-  private announced(rq: RequestTracker): boolean {
-    if (((this.postedAt[rq.index]! - this.rung) | 0) <= 0) return true;
+  private announced(index: number): boolean {
+    if (((this.postedAt[index]! - this.rung) | 0) <= 0) return true;
     this.rejected.unknownCid++;
     return false;
   }
@@ -400,11 +453,12 @@ export class QueuePair {
     // Only those waiting now: a callback may submit again, and that request waits for the queue's return.
     const waited = this.waiting.length;
     let thrown: unknown = null;
-    for (const rq of this.trackers.trackers) {
-      if (rq.opaque === undefined) continue;
-      const req = rq.opaque as Request;
-      const cid = rq.cid;
-      this.trackers.release(rq);
+    for (let index = 0; index < this.inFlight.length; index++) {
+      const req = this.inFlight[index] as Request | null;
+      if (req === null) continue;
+      const cid = this.trackers.cidAt(index);
+      this.inFlight[index] = null;
+      this.trackers.releaseIndex(index);
       try {
         this.finish(req, status, 0, 0, sqid, cid);
       } catch (e) {
@@ -430,6 +484,8 @@ export class QueuePair {
     this.trackers.destroy();
     this.port = port;
     this.trackers = this.makeTrackers(port);
+    this.inFlight = this.trackers.trackers.map(() => null);
+    this.own = this.trackers.trackers.map(() => new Request(false));
     this.postedAt = new Int32Array(port.depth);
     this.dataPointer = this.dataPointerOf(port);
     this.state = QueuePairState.Active;
@@ -530,52 +586,58 @@ export class QueuePair {
     }
   }
 
-  /** Gives `req` a tracker, has the transport build its data pointer and posts it; false when no tracker is free. */
+  /** Gives `req` a tracker and launches it; false when no tracker is free. */
   private start(req: Request): boolean {
-    const rq = this.trackers.acquire();
-    if (rq === null) return false;
+    const index = this.trackers.acquireIndex();
+    if (index < 0) return false;
+    this.launch(req, index);
+    return true;
+  }
+
+  /**
+   * Posts `req`'s command on tracker `index` (acquired, or still held for a retry): its CID set, its
+   * data pointer built by the transport; a build that fails ends the request instead.
+   */
+  private launch(req: Request, index: number): void {
     const cmd = req.cmd;
-    this.trackers.prep(rq, cmd);
-    const failed = this.dataPointer.build(cmd, req.payload, rq);
+    cmd.cid = this.trackers.cidAt(index);
+    const failed = this.dataPointer.build(cmd, req.payload, this.trackers.trackers[index]!);
     if (failed !== 0) {
-      const cid = rq.cid;
-      this.trackers.release(rq);
-      const status = encodeStatus(StatusCodeType.Generic, failed, { dnr: true });
-      this.finish(req, status, 0, 0, this.port.qid << 16, cid);
-      return true;
+      this.buildFailed(req, index, failed);
+      return;
     }
-    rq.opaque = req;
+    this.inFlight[index] = req;
     if (this.timeoutMs > 0 || req.timeoutMs > 0) req.submittedAt = performance.now();
     this.port.post(cmd.dw);
     this.posted = (this.posted + 1) | 0;
-    this.postedAt[rq.index] = this.posted;
+    this.postedAt[index] = this.posted;
     if (this.settings.delayDoorbell) this.unrung = true;
     else {
       this.port.ringSubmission();
       this.rung = this.posted;
     }
-    return true;
   }
 
-  /** A completion arrived for `req` (`cqe`: its four dwords as polled): retry it, or finish it. */
-  private completed(req: Request, cqe: Uint32Array): void {
-    const dw3 = cqe[3]!;
-    const status = dw3 >>> 17;
-    if (status !== 0 && this.retried(req, status)) return;
-    this.finish(req, status, cqe[0]!, cqe[1]!, cqe[2]!, dw3);
+  /** The data pointer of `req` could not be built (status code `failed`): frees tracker `index` and ends it. */
+  private buildFailed(req: Request, index: number, failed: number): void {
+    const cid = this.trackers.cidAt(index);
+    this.inFlight[index] = null;
+    this.trackers.releaseIndex(index);
+    const status = encodeStatus(StatusCodeType.Generic, failed, { dnr: true });
+    this.finish(req, status, 0, 0, this.port.qid << 16, cid);
   }
 
   /**
-   * Resubmits `req` when its error `status` may go away on a retry and it has retries left; whether
-   * it did. Out of line, as every rare case of the per-I/O path: V8 inlines a call only while the
-   * caller's inlined bytecode stays within a budget, and each call left costs about 60 instructions
-   * per I/O (BENCHMARKS.md, issue 17).
+   * Posts `req` again, on the tracker `index` it holds, when its error `status` may go away on a retry
+   * and it has retries left; whether it did. Out of line, as every rare case of the per-I/O path: V8
+   * inlines a call only while the caller's inlined bytecode stays within a budget, and each call left
+   * costs about 60 instructions per I/O (BENCHMARKS.md, issue 17).
    */
-  private retried(req: Request, status: number): boolean {
+  private retried(req: Request, index: number, status: number): boolean {
     if (req.retries >= this.settings.retryCount) return false;
     if (!isRetryableStatus((status >> 8) & 7, status & 0xff, ((status >> 14) & 1) === 1)) return false;
     req.retries++;
-    this.startOrWait(req);
+    this.launch(req, index);
     return true;
   }
 
@@ -626,16 +688,17 @@ export class QueuePair {
     if (now - this.lastTimeoutScan < TIMEOUT_SCAN_INTERVAL_MS) return;
     this.lastTimeoutScan = now;
     const registered = this.timeoutMs;
-    for (const rq of this.trackers.trackers) {
-      const req = rq.opaque as Request | undefined;
-      if (req === undefined || req.submittedAt === 0) continue;
+    for (let index = 0; index < this.inFlight.length; index++) {
+      const req = this.inFlight[index] as Request | null;
+      if (req === null || req.submittedAt === 0) continue;
+      const cid = this.trackers.cidAt(index);
       // An AER waits for an event, not for the device: never timed (as SPDK).
       if (this.port.qid === 0 && req.cmd.opcode === AdminOpcode.AsyncEventRequest) continue;
       const age = now - req.submittedAt;
       if (registered > 0 && req.timeoutStage < TimeoutStage.StillOutstanding) {
         if (age >= registered * (req.timeoutStage + 1)) {
           req.timeoutStage++;
-          this.onTimeout?.(this, rq.cid, req.timeoutStage, false);
+          this.onTimeout?.(this, cid, req.timeoutStage, false);
         }
       }
       const own = req.timeoutMs;
@@ -645,7 +708,7 @@ export class QueuePair {
           // The Promise it belongs to rejects with a timeout error whatever error ends it.
           const top = req.parent ?? req;
           if (top.cb === (settlePending as unknown)) (top.cbArg as Pending).expired = true;
-          this.onTimeout?.(this, rq.cid, req.ownTimeoutStage, true);
+          this.onTimeout?.(this, cid, req.ownTimeoutStage, true);
         }
       }
     }

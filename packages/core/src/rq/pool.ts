@@ -70,6 +70,7 @@ export class TrackerPool {
   private memory: DmaBuffer | null;
   private readonly next: Int32Array; // free stack links by index
   private readonly busy: Uint8Array; // 1 while acquired
+  private readonly cids: Uint16Array; // each tracker's command identifier (RequestTracker.cid)
   // The free stack's top, in an array so that the _atomic variants can compare-and-swap it.
   private readonly head = new Int32Array([NONE]);
   private closed = false;
@@ -107,6 +108,8 @@ export class TrackerPool {
     this.indexMask = (1 << this.indexBits) - 1;
     this.next = new Int32Array(count);
     this.busy = new Uint8Array(count);
+    this.cids = new Uint16Array(count);
+    for (let i = 0; i < count; i++) this.cids[i] = i;
     const trackers: RequestTracker[] = [];
     for (let i = 0; i < count; i++) trackers.push(this.makeTracker(i, perTracker));
     this.trackers = trackers;
@@ -122,6 +125,7 @@ export class TrackerPool {
         index,
         { pages, iovas },
         { entries: new Uint32Array(0), iova: 0, capacity: 0 },
+        this.cids,
       );
     }
     const { bytes, iova } = this.memory;
@@ -136,7 +140,7 @@ export class TrackerPool {
       iova: iovas[0]!,
       capacity: this.pageSize / SGL_DESCRIPTOR_SIZE,
     };
-    return new RequestTracker(index, prp, sgl);
+    return new RequestTracker(index, prp, sgl, this.cids);
   }
 
   /** Number of trackers. */
@@ -156,10 +160,44 @@ export class TrackerPool {
    * RequestTracker.cid} for the generation added after each release).
    */
   acquire(): RequestTracker | null {
+    const i = this.acquireIndex();
+    return i === NONE ? null : this.trackers[i]!;
+  }
+
+  /**
+   * @internal The queue-pair engine's {@link acquire}: the tracker's index, or -1 when all are in
+   * use. Indexes keep the engine's per-I/O path free of tracker objects.
+   */
+  acquireIndex(): number {
     const i = this.head[0]!;
-    if (i === NONE) return null;
+    if (i === NONE) return NONE;
     this.head[0] = this.next[i]!;
-    return this.taken(i);
+    this.taken(i);
+    return i;
+  }
+
+  /**
+   * @internal The queue-pair engine's {@link release}, by index.
+   * @throws StateError when the tracker is not acquired
+   */
+  releaseIndex(index: number): void {
+    if (this.busy[index] !== 1) throw notAcquired(this.trackers[index]!, "release");
+    this.given(index);
+    if (!this.closed) this.push(index);
+  }
+
+  /**
+   * @internal The queue-pair engine's {@link fromCqe}: the index of the acquired tracker whose
+   * current command identifier is `cid`, or -1.
+   */
+  indexOfCid(cid: number): number {
+    const index = cid & this.indexMask;
+    return index < this.cids.length && this.busy[index] === 1 && this.cids[index] === cid ? index : NONE;
+  }
+
+  /** @internal The command identifier of the tracker at `index` ({@link RequestTracker.cid}). */
+  cidAt(index: number): number {
+    return this.cids[index]!;
   }
 
   /** {@link acquire} by compare-and-swap on the free stack (nvme_rq_acquire_atomic); see the module's note. */
@@ -177,14 +215,16 @@ export class TrackerPool {
    */
   release(rq: RequestTracker): void {
     this.requireAcquired(rq, "release");
-    this.given(rq);
+    rq.clearUserFields();
+    this.given(rq.index);
     if (!this.closed) this.push(rq.index);
   }
 
   /** {@link release} by compare-and-swap on the free stack (nvme_rq_release_atomic); see the module's note. */
   releaseAtomic(rq: RequestTracker): void {
     this.requireAcquired(rq, "release");
-    this.given(rq);
+    rq.clearUserFields();
+    this.given(rq.index);
     if (this.closed) return;
     const index = rq.index;
     for (;;) {
@@ -200,14 +240,13 @@ export class TrackerPool {
     return this.trackers[i]!;
   }
 
-  private given(rq: RequestTracker): void {
-    this.busy[rq.index] = 0;
+  private given(index: number): void {
+    this.busy[index] = 0;
     this.acquired--;
-    rq.clearUserFields();
     if (this.indexBits < 16) {
       // Next generation (integer arithmetic only); the all-ones CID is skipped.
-      const cid = (rq.cid + (1 << this.indexBits)) & 0xffff;
-      rq.cid = cid === ALL_ONES_CID ? rq.index : cid;
+      const cid = (this.cids[index]! + (1 << this.indexBits)) & 0xffff;
+      this.cids[index] = cid === ALL_ONES_CID ? index : cid;
     }
   }
 
@@ -218,11 +257,8 @@ export class TrackerPool {
    */
   fromCqe(cqe: Completion | Uint32Array): RequestTracker | null {
     const dw = cqe instanceof Uint32Array ? cqe : cqe.dw;
-    const cid = dw[3]! & 0xffff;
-    const index = cid & this.indexMask;
-    if (index >= this.trackers.length || this.busy[index] !== 1) return null;
-    const rq = this.trackers[index]!;
-    return rq.cid === cid ? rq : null;
+    const index = this.indexOfCid(dw[3]! & 0xffff);
+    return index === NONE ? null : this.trackers[index]!;
   }
 
   /** Associates `cmd` with `rq` by setting its command identifier. */

@@ -52,6 +52,12 @@ export class Request {
   next: Request | null = null;
 
   /**
+   * @param pooled false for a tracker's own request (QueuePair.submitReadWrite), which is never in
+   *   the pool's free stack: the pool only counts it
+   */
+  constructor(readonly pooled = true) {}
+
+  /**
    * Clears everything but the preallocated command object, which every submitter rebuilds whole (a
    * command builder starts with `init`, raw commands with `copyFrom`), so zeroing it here too would be
    * sixteen more stores per I/O for nothing.
@@ -97,18 +103,29 @@ export class RequestPool {
   /** Takes a cleared request (see {@link Request.reset}), or returns null when none is free. */
   take(): Request | null {
     const r = this.free;
-    if (r === null) return null;
+    if (r === null || this.inUse >= this.size) return null;
     this.free = r.next;
     r.reset();
     this.inUse++;
     return r;
   }
 
-  /** Returns a request to the pool. */
+  /**
+   * Counts one request in use without taking one: a tracker's own request (not pooled) stands in for
+   * it, so that a pool of `size` still bounds what is outstanding. False, counting nothing, when none is free.
+   */
+  reserve(): boolean {
+    if (this.inUse >= this.size) return false;
+    this.inUse++;
+    return true;
+  }
+
+  /** Returns a request to the pool (a request that is not pooled is only uncounted: see {@link reserve}). */
   give(r: Request): void {
+    this.inUse--;
+    if (!r.pooled) return;
     r.next = this.free;
     this.free = r;
-    this.inUse--;
   }
 }
 

@@ -14,25 +14,30 @@ import type { SglSegment } from "../dataptr/sgl.js";
 export class RequestTracker {
   /** Index of this tracker in its pool. */
   readonly index: number;
-  /**
-   * Command identifier of the next command issued with this tracker: its index in the low bits and,
-   * on pools that keep generations, a generation in the high bits that changes at every release, so
-   * that a late completion of an earlier command with this tracker is told from the current one's.
-   */
-  cid: number;
   /** PRP list pages of this tracker (page-aligned DMA memory). */
   readonly prpPages: PrpListPages;
   /** SGL segment of this tracker: the same memory as the first PRP list page, as libvfn shares rq->page. */
   readonly sglSegment: SglSegment;
   /** Opaque user data (libvfn's `opaque`). */
   opaque: unknown = undefined;
+  /** The pool's command identifiers, by tracker index. */
+  private readonly cids: Uint16Array;
 
   /** Created by {@link TrackerPool} only: acquire trackers from a pool, never construct them. */
-  constructor(index: number, prpPages: PrpListPages, sglSegment: SglSegment) {
+  constructor(index: number, prpPages: PrpListPages, sglSegment: SglSegment, cids: Uint16Array) {
     this.index = index;
-    this.cid = index;
     this.prpPages = prpPages;
     this.sglSegment = sglSegment;
+    this.cids = cids;
+  }
+
+  /**
+   * Command identifier of the next command issued with this tracker: its index in the low bits and,
+   * on pools that keep generations, a generation in the high bits that changes at every release, so
+   * that a late completion of an earlier command with this tracker is told from the current one's.
+   */
+  get cid(): number {
+    return this.cids[this.index]!;
   }
 
   /** Forgets `opaque`, so that a released tracker holds no reference to the caller's objects. */
