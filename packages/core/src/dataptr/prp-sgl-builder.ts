@@ -43,19 +43,26 @@ export class PrpSglBuilder implements DataPointerBuilder {
    * caller's segments do not describe its length, or they break PRP rules on a controller without SGLs.
    */
   build(cmd: NvmeCommand, payload: Payload, lists: DataPointerLists): number {
-    // The common case, one page of contiguous data, in one step; anything else the general way.
+    // The common case, one page of contiguous data, in one step; anything else the general way, in a
+    // function of its own so that this one stays small enough to inline into the per-I/O path.
     if (
       payload.kind !== PayloadKind.Contiguous ||
       !mapOnePagePrp(cmd, payload.iova, payload.length, this.dma.pageSize)
     ) {
-      try {
-        if (!this.map(cmd, payload, lists)) return GenericStatus.DataSglLengthInvalid;
-      } catch {
-        return GenericStatus.PrpOffsetInvalid;
-      }
+      const failed = this.mapOrFail(cmd, payload, lists);
+      if (failed !== 0) return failed;
     }
     if (payload.metadataIova >= 0) cmd.mptr = payload.metadataIova;
     return 0;
+  }
+
+  /** {@link map}, with what it refuses turned into the status the command fails with (0: mapped). */
+  private mapOrFail(cmd: NvmeCommand, payload: Payload, lists: DataPointerLists): number {
+    try {
+      return this.map(cmd, payload, lists) ? 0 : GenericStatus.DataSglLengthInvalid;
+    } catch {
+      return GenericStatus.PrpOffsetInvalid;
+    }
   }
 
   private map(cmd: NvmeCommand, payload: Payload, lists: DataPointerLists): boolean {
