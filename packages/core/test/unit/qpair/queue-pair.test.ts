@@ -180,6 +180,19 @@ function read(qp: QueuePair, lba: number, cb: CommandCallback<never> | null, arg
 /** The engine's package-internal members (left out of its declarations): submission and recovery. */
 interface Submission {
   takeRequest(): Request | null;
+  submitReadWrite(
+    opcode: number,
+    nsid: number,
+    lba: number,
+    count: number,
+    ioFlags: number,
+    view: ArrayBufferView,
+    iova: number,
+    length: number,
+    cb: CommandCallback<never> | null,
+    cbArg: unknown,
+  ): boolean;
+  submitTimeoutMs: number;
   submit(req: Request, children: Request | null): void;
   abortAll(sct: number, sc: number, dnr: boolean): void;
   reconnect(port: QueuePort): void;
@@ -313,6 +326,68 @@ test("back-pressure: takeRequest returns null once every request is taken, and n
   assert.equal(port.lbas(), [0, 1, 2, 3]);
 });
 
+/**
+ * Submits a one-block read the way Namespace's common path does: in one call on a tracker's own
+ * request when the queue pair can start it at once, else taken and submitted (may wait, or -ENOMEM).
+ */
+function readNow(qp: QueuePair, lba: number, cb: CommandCallback<never> | null): number {
+  const view = new Uint8Array(512);
+  if (engine(qp).submitReadWrite(READ, 1, lba, 1, 0, view, DATA_IOVA + lba * 512, 512, cb, lba)) return 0;
+  return read(qp, lba, cb);
+}
+
+test("the one-call start: a free tracker's own request, counted against the pool, ENOMEM at the same count", () => {
+  const { port, qp, seen, record } = setup({ depth: 8, requests: 3 });
+  for (let lba = 0; lba < 3; lba++)
+    assert.ok(
+      engine(qp).submitReadWrite(READ, 1, lba, 1, 0, new Uint8Array(512), DATA_IOVA, 512, record, lba),
+    );
+  assert.is(qp.freeRequests, 0, "each start counts one request, though none was taken");
+  assert.is(
+    engine(qp).submitReadWrite(READ, 1, 3, 1, 0, new Uint8Array(512), DATA_IOVA, 512, record, 3),
+    false,
+  );
+  assert.is(readNow(qp, 3, record), -ENOMEM, "nothing free: the general way refuses too");
+  assert.equal(port.lbas(), [0, 1, 2]);
+  assert.equal(
+    [...port.posted[1]!],
+    [READ | (1 << 16), 1, 0, 0, 0, 0, DATA_IOVA, 0, 0, 0, 1, 0, 0, 0, 0, 0],
+    "CID, NSID, PRP1, SLBA and NLB 0 as readWriteDwords and the PRP builder write them",
+  );
+  port.complete(1);
+  qp.processCompletions();
+  assert.equal(
+    seen.map((s) => s.arg),
+    [1],
+  );
+  assert.is(qp.freeRequests, 1, "its completion uncounts it");
+  assert.is(qp.outstanding, 2);
+  assert.is(readNow(qp, 4, record), 0);
+  assert.is(port.cids().at(-1), 1 + 8, "the freed tracker again, its next generation");
+});
+
+test("the one-call start steps aside while commands wait or a Promise-face limit is set", () => {
+  const { port, qp, seen, record } = setup({ depth: 4, requests: 8 }); // 3 trackers
+  for (let lba = 0; lba < 4; lba++) assert.is(readNow(qp, lba, record), 0);
+  assert.equal(port.lbas(), [0, 1, 2], "the fourth waits for a tracker");
+  port.complete(0);
+  port.complete(1);
+  assert.is(qp.processCompletions(), 2);
+  assert.equal(port.lbas(), [0, 1, 2, 3], "the waiting one took a freed tracker");
+  engine(qp).submitTimeoutMs = 1000;
+  assert.is(
+    engine(qp).submitReadWrite(READ, 1, 5, 1, 0, new Uint8Array(512), DATA_IOVA, 512, record, 5),
+    false,
+  );
+  engine(qp).submitTimeoutMs = 0;
+  assert.is(readNow(qp, 5, record), 0);
+  assert.equal(port.lbas(), [0, 1, 2, 3, 5]);
+  assert.equal(
+    seen.map((s) => s.arg),
+    [0, 1],
+  );
+});
+
 test("a full ring is not back-pressure: commands beyond the trackers wait, and start in order as trackers free", () => {
   const { port, qp, seen } = setup({ depth: 4, requests: 8 }); // 3 trackers
   const cb = (lba: number): void => {
@@ -439,9 +514,9 @@ test("a retryable status is posted again up to retryCount times, then called bac
   assert.equal(seen, [], "retried, not called back");
   assert.is(port.posted.length, 2);
   assert.equal(
-    [...port.posted[1]!].slice(1),
-    [...port.posted[0]!].slice(1),
-    "the same command again, under its new tracker's CID",
+    [...port.posted[1]!],
+    [...port.posted[0]!],
+    "the same command again, on the tracker it holds: the same CID",
   );
   const latest = (): number => port.cids().at(-1)!;
   port.complete(latest(), notReady);
