@@ -629,12 +629,14 @@ export class QueuePair {
 
   /**
    * Posts `req` again, on the tracker `index` it holds, when its error `status` may go away on a retry
-   * and it has retries left; whether it did. Out of line, as every rare case of the per-I/O path: V8
+   * and it has retries left; whether it did. Only on an active queue pair: a callback earlier in the
+   * same `processCompletions` may have closed it or started a reset, and a tracker's own request
+   * cannot wait for the queue's return. Out of line, as every rare case of the per-I/O path: V8
    * inlines a call only while the caller's inlined bytecode stays within a budget, and each call left
    * costs about 60 instructions per I/O (BENCHMARKS.md, issue 17).
    */
   private retried(req: Request, index: number, status: number): boolean {
-    if (req.retries >= this.settings.retryCount) return false;
+    if (this.state !== QueuePairState.Active || req.retries >= this.settings.retryCount) return false;
     if (!isRetryableStatus((status >> 8) & 7, status & 0xff, ((status >> 14) & 1) === 1)) return false;
     req.retries++;
     this.launch(req, index);
