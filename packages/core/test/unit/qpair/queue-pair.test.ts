@@ -547,6 +547,28 @@ test("a retryable status is posted again up to retryCount times, then called bac
   assert.is(port.lbas()[6], 7);
 });
 
+test("a retryable status is not posted again once a callback has closed the queue pair", () => {
+  const { port, qp, seen, record } = setup({ retryCount: 2 });
+  const notReady = status(StatusCodeType.Generic, GenericStatus.NamespaceNotReady);
+  const closeThenRecord = (arg: unknown, cpl: Completion): void => {
+    engine(qp).destroy();
+    record(arg, cpl);
+  };
+  read(qp, 1, closeThenRecord);
+  read(qp, 2, record);
+  port.complete(0, status(StatusCodeType.Generic, GenericStatus.LbaOutOfRange));
+  port.complete(1, notReady);
+  qp.processCompletions();
+  assert.is(port.posted.length, 2, "nothing posted on the closed pair");
+  assert.equal(
+    seen.map((s) => [s.arg, s.sc]),
+    [
+      [1, GenericStatus.LbaOutOfRange],
+      [2, GenericStatus.NamespaceNotReady],
+    ],
+  );
+});
+
 test("with retryCount 0 a retryable status calls back at once", () => {
   const { port, qp, seen, record } = setup({ retryCount: 0 });
   read(qp, 4, record);
