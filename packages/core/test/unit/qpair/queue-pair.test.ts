@@ -180,18 +180,8 @@ function read(qp: QueuePair, lba: number, cb: CommandCallback<never> | null, arg
 /** The engine's package-internal members (left out of its declarations): submission and recovery. */
 interface Submission {
   takeRequest(): Request | null;
-  submitReadWrite(
-    opcode: number,
-    nsid: number,
-    lba: number,
-    count: number,
-    ioFlags: number,
-    view: ArrayBufferView,
-    iova: number,
-    length: number,
-    cb: CommandCallback<never> | null,
-    cbArg: unknown,
-  ): boolean;
+  /** QueuePair.submitReadWrite: opcode, nsid, lba, count, ioFlags, view, iova, length, cb, cbArg. */
+  submitReadWrite(...args: unknown[]): boolean;
   submitTimeoutMs: number;
   submit(req: Request, children: Request | null): void;
   abortAll(sct: number, sc: number, dnr: boolean): void;
