@@ -41,7 +41,11 @@ export enum QueuePairState {
 
 /** Settings the controller gives each queue pair. */
 export interface QueuePairSettings {
-  /** Requests to preallocate (ioQueueRequests). */
+  /**
+   * Requests to preallocate (ioQueueRequests): the most top-level commands, split children included,
+   * outstanding or waiting at once. Namespace's common data command, started at once on a request
+   * its tracker owns, counts against it too.
+   */
   requests: number;
   /** Retries for a retryable status (transportRetryCount). */
   retryCount: number;
