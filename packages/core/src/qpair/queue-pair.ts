@@ -158,17 +158,18 @@ export class QueuePair {
   /** Completions refused, by reason (see {@link RejectedCompletions}). */
   readonly rejected: RejectedCompletions = { unknownCid: 0, wrongSqid: 0, badSqHead: 0 };
 
-  private port: QueuePort;
-  private trackers: TrackerPool;
+  // Set by usePort, from the constructor and at every reconnect.
+  private port!: QueuePort;
+  private trackers!: TrackerPool;
   /** Per tracker index: the request its command belongs to, null while the tracker is free. */
-  private inFlight: (Request | null)[];
+  private inFlight!: (Request | null)[];
   /** Per tracker index: the tracker's own request, for {@link submitReadWrite}. */
-  private own: Request[];
+  private own!: Request[];
   private readonly requests: RequestPool;
   private readonly waiting = new RequestQueue();
   private readonly cqe = new Completion();
   private readonly cpl = new Completion();
-  private dataPointer: DataPointerBuilder;
+  private dataPointer!: DataPointerBuilder;
   private readonly staged = new Payload();
   private unrung = false;
   private lastTimeoutScan = 0;
@@ -185,7 +186,7 @@ export class QueuePair {
   private posted = 0;
   private rung = 0;
   /** Per tracker index: the post count its command was posted at (announced when not after `rung`). */
-  private postedAt: Int32Array;
+  private postedAt!: Int32Array;
   private emptyPolls = 0;
   /** `doorbellBatch` - 1: completions within a batch are counted with a mask. */
   private readonly batchMask: number;
@@ -204,14 +205,9 @@ export class QueuePair {
     private readonly settings: QueuePairSettings,
     private readonly link: QueueLink | null = null,
   ) {
-    this.port = port;
     this.checked = port.dataPointer === undefined;
     this.batchMask = settings.doorbellBatch - 1;
-    this.trackers = this.makeTrackers(port);
-    this.inFlight = this.trackers.trackers.map(() => null);
-    this.own = this.trackers.trackers.map(() => new Request(false));
-    this.postedAt = new Int32Array(port.depth);
-    this.dataPointer = this.dataPointerOf(port);
+    this.usePort(port);
     this.requests = new RequestPool(settings.requests);
     this.poller = new CompletionPoller(
       () => this.processCompletions(0),
@@ -486,12 +482,7 @@ export class QueuePair {
    */
   reconnect(port: QueuePort): void {
     this.trackers.destroy();
-    this.port = port;
-    this.trackers = this.makeTrackers(port);
-    this.inFlight = this.trackers.trackers.map(() => null);
-    this.own = this.trackers.trackers.map(() => new Request(false));
-    this.postedAt = new Int32Array(port.depth);
-    this.dataPointer = this.dataPointerOf(port);
+    this.usePort(port);
     this.state = QueuePairState.Active;
     this.startWaiting();
     this.flush();
@@ -560,18 +551,23 @@ export class QueuePair {
     this.trackers.destroy();
   }
 
-  /** The port's own data pointer builder, or PRPs/SGLs over the controller's DMA memory. */
-  private dataPointerOf(port: QueuePort): DataPointerBuilder {
-    return port.dataPointer ?? new PrpSglBuilder(this.dma, this.settings.sglSupported);
-  }
-
-  private makeTrackers(port: QueuePort): TrackerPool {
-    return new TrackerPool(port, this.dma, {
+  /**
+   * Puts `port` behind this pair with the state that goes with one transport queue: its trackers, each
+   * with a request of its own and no request in flight, the post counts by tracker, and the data
+   * pointer builder (the port's own, or PRPs/SGLs over the controller's DMA memory).
+   */
+  private usePort(port: QueuePort): void {
+    this.port = port;
+    this.trackers = new TrackerPool(port, this.dma, {
       count: port.depth - 1,
       pagesPerTracker: port.dataPointer === undefined ? this.settings.pagesPerTracker : 0,
       sglSupported: this.settings.sglSupported,
       cidGenerations: port.dataPointer === undefined,
     });
+    this.inFlight = this.trackers.trackers.map(() => null);
+    this.own = this.trackers.trackers.map(() => new Request(false));
+    this.postedAt = new Int32Array(port.depth);
+    this.dataPointer = port.dataPointer ?? new PrpSglBuilder(this.dma, this.settings.sglSupported);
   }
 
   private startOrWait(req: Request): void {

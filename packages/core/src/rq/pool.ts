@@ -216,8 +216,7 @@ export class TrackerPool {
   release(rq: RequestTracker): void {
     this.requireAcquired(rq, "release");
     rq.clearUserFields();
-    this.given(rq.index);
-    if (!this.closed) this.push(rq.index);
+    this.releaseIndex(rq.index);
   }
 
   /** {@link release} by compare-and-swap on the free stack (nvme_rq_release_atomic); see the module's note. */
