@@ -6,8 +6,9 @@
  * nvme-rdma) with fio/io_uring on the block device it creates, in one boot, side by side: each
  * workload runs on the kernel's host and then at once on nvmekit's (after a warm-up of
  * RIG_WARMUP_SECONDS, in which V8 compiles the path), so both see the host's load of the same minute. Prints
- * Markdown tables for BENCHMARKS.md, and for RDMA the data-path verbs calls per I/O. A benchmark, not
- * a test: it asserts nothing.
+ * Markdown tables for BENCHMARKS.md; for RDMA also the data-path verbs calls per I/O, and issue 13's
+ * targets read off QD 32 rounds in which the two hosts take turns. A benchmark, not a test: it
+ * asserts nothing.
  *
  * CPU per I/O is the whole guest's busy time (/proc/stat) over the run divided by the I/Os, for both
  * engines: the kernel host does much of its work in kernel threads that fio's own CPU time leaves
@@ -24,7 +25,15 @@ import { channelWaits, dataPathCalls, rdmaTransportModule } from "@nvmekit/trans
 import { tcpTransportModule } from "@nvmekit/transport-tcp";
 import { Container, type ContainerModule } from "inversify";
 import type { BenchFigures, BenchRow, BenchWorkload } from "./figures.js";
-import { BENCH_SECONDS, BENCH_WORKLOADS, printTable, RIG_WARMUP_SECONDS, workloadLabel } from "./figures.js";
+import {
+  BENCH_SECONDS,
+  BENCH_WORKLOADS,
+  printTable,
+  printTargets,
+  RIG_WARMUP_SECONDS,
+  runRounds,
+  workloadLabel,
+} from "./figures.js";
 import { runFio } from "./fio.js";
 
 /** What differs between the fabrics: where the rig's target listens, and which hosts talk to it. */
@@ -34,6 +43,8 @@ interface Fabric {
   module: ContainerModule;
   kernelModule: string;
   label: string;
+  /** The issue whose QD 32 targets (at least the kernel host's IOPS, less CPU per I/O) this fabric has. */
+  targetsOf?: number;
 }
 
 const FABRICS: Record<string, Fabric> = {
@@ -50,6 +61,7 @@ const FABRICS: Record<string, Fabric> = {
     module: rdmaTransportModule(),
     kernelModule: "nvme-rdma",
     label: "RDMA",
+    targetsOf: 13,
   },
 };
 const fabric = FABRICS[process.argv[2] ?? ""];
@@ -144,6 +156,36 @@ async function kernelRun(block: string, w: BenchWorkload): Promise<BenchFigures>
   };
 }
 
+/**
+ * Runs the QD 32 comparison of issue `issue`, the kernel's host and nvmekit's in turns, and prints
+ * each round's figures and the medians of their ratios against its targets.
+ */
+async function measureTargets(block: string, issue: number): Promise<void> {
+  const qd32 = (pattern: string) =>
+    BENCH_WORKLOADS.find((w) => w.pattern === pattern && w.queueDepth === 32)!;
+  const [read, write] = [qd32("randread"), qd32("randwrite")];
+  const rounds = await runRounds([
+    ["kernelRead", () => kernelRun(block, read)],
+    ["oursRead", () => ours(ctrlr, read)],
+    ["kernelWrite", () => kernelRun(block, write)],
+    ["oursWrite", () => ours(ctrlr, write)],
+  ]);
+  const f = (n: number, d = 0): string => n.toFixed(d);
+  printTargets(
+    `Targets (issue ${issue}), QD 32 4 KiB, nvmekit's host against the kernel's`,
+    rounds,
+    (t) =>
+      `randread ${f(t.oursRead.iops)} / kernel ${f(t.kernelRead.iops)} IOPS (CPU us/IO ${f(t.oursRead.cpuUsPerIo, 1)} / ${f(t.kernelRead.cpuUsPerIo, 1)}), ` +
+      `randwrite ${f(t.oursWrite.iops)} / kernel ${f(t.kernelWrite.iops)} IOPS (CPU us/IO ${f(t.oursWrite.cpuUsPerIo, 1)} / ${f(t.kernelWrite.cpuUsPerIo, 1)})`,
+    [
+      ["randread IOPS", (t) => t.oursRead.iops / t.kernelRead.iops, "at least 1.00x"],
+      ["randread CPU per I/O", (t) => t.oursRead.cpuUsPerIo / t.kernelRead.cpuUsPerIo, "below 1.00x"],
+      ["randwrite IOPS", (t) => t.oursWrite.iops / t.kernelWrite.iops, "at least 1.00x"],
+      ["randwrite CPU per I/O", (t) => t.oursWrite.cpuUsPerIo / t.kernelWrite.cpuUsPerIo, "below 1.00x"],
+    ],
+  );
+}
+
 const kernel = await connectKernelHost();
 const container = new Container();
 container.load(coreModule, fabric.module);
@@ -162,10 +204,11 @@ try {
     const k = await kernelRun(kernel.block, w);
     rows.push({ workload: w, ours: await ours(ctrlr, w), kernel: k, cDriver: null });
   }
+  printTable(`nvmet over ${fabric.label}, null_blk namespace`, rows);
+  if (fabric.targetsOf !== undefined) await measureTargets(kernel.block, fabric.targetsOf);
 } finally {
   kernel.disconnect();
 }
-printTable(`nvmet over ${fabric.label}, null_blk namespace`, rows);
 if (fabric.trtype === "RDMA") {
   console.log(
     "\n| workload | data-path verbs calls per I/O (post send, post recv, poll CQ, arm CQ) | completion-channel sleeps per I/O |\n| --- | ---: | ---: |",

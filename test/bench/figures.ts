@@ -104,3 +104,45 @@ export function printTable(title: string, rows: readonly BenchRow[]): void {
   }
   console.log(`${lines.join("\n")}\n`);
 }
+
+/**
+ * Rounds of a target comparison: the engines take turns, the order reversed every other round, so a
+ * change in the host's load falls on all of them; the targets are read off the median of the rounds'
+ * ratios. BENCH_TARGET_ROUNDS, default 3.
+ */
+export const TARGET_ROUNDS = Number(process.env.BENCH_TARGET_ROUNDS ?? 3);
+
+/** Runs `steps` (named runs) for {@link TARGET_ROUNDS} rounds in turns; each round's figures by name. */
+export async function runRounds<K extends string>(
+  steps: readonly [K, () => BenchFigures | Promise<BenchFigures>][],
+): Promise<Record<K, BenchFigures>[]> {
+  const rounds: Record<K, BenchFigures>[] = [];
+  for (let r = 0; r < TARGET_ROUNDS; r++) {
+    const round = {} as Record<K, BenchFigures>;
+    for (const [key, run] of r % 2 === 0 ? steps : [...steps].reverse()) round[key] = await run();
+    rounds.push(round);
+  }
+  return rounds;
+}
+
+/** A ratio a target comparison prints: its name, how a round yields it, and the target ("" for none). */
+export type TargetMeasure<R> = [name: string, of: (round: R) => number, target: string];
+
+/** Prints a target comparison: `title`, a line per round (`describe`), then each measure's median and rounds. */
+export function printTargets<R>(
+  title: string,
+  rounds: readonly R[],
+  describe: (round: R) => string,
+  measures: readonly TargetMeasure<R>[],
+): void {
+  const lines = [
+    `${title}, ${rounds.length} rounds in turns:`,
+    ...rounds.map((t, i) => `- round ${i + 1}: ${describe(t)}`),
+    ...measures.map(([name, of, target]) => {
+      const xs = rounds.map(of).sort((a, b) => a - b);
+      const median = xs[xs.length >> 1]!;
+      return `- ${name}: median ${median.toFixed(2)}x (rounds ${xs.map((x) => `${x.toFixed(2)}x`).join(", ")})${target ? `; target ${target}` : ""}`;
+    }),
+  ];
+  console.log(`${lines.join("\n")}\n`);
+}

@@ -11,7 +11,14 @@ import { readdirSync, readFileSync } from "node:fs";
 import { cDriverRuns, runCDriver } from "./c-driver.js";
 import { runCliPerf } from "./cli-perf.js";
 import type { BenchFigures, BenchRow } from "./figures.js";
-import { BENCH_SECONDS, BENCH_WORKLOADS, printTable, workloadLabel } from "./figures.js";
+import {
+  BENCH_SECONDS,
+  BENCH_WORKLOADS,
+  printTable,
+  printTargets,
+  runRounds,
+  workloadLabel,
+} from "./figures.js";
 import { runFio } from "./fio.js";
 
 const NAMESPACES = [
@@ -50,67 +57,47 @@ console.log(
   `# nvmekit PCIe benchmark: ${model} at ${bdf}, ${BENCH_SECONDS} s per workload, ` +
     `nvmekit perf with default flags, guest clocksource ${clocksource}\n`,
 );
-/**
- * Rounds of the issue 17 comparison: the C driver and `nvmekit perf` take turns (the order reversed
- * every other round), so a change in the host's load falls on both; the targets are read off the
- * median of the rounds' ratios.
- */
-const TARGET_ROUNDS = Number(process.env.BENCH_TARGET_ROUNDS ?? 3);
-
 /** One round of the target comparison, on the null-backed namespace. */
-interface TargetRound {
-  c1: BenchFigures;
-  ours1: BenchFigures;
-  c32: BenchFigures;
-  ours32: BenchFigures;
-  workers32: BenchFigures;
-  /** The C driver with as many threads (one queue pair each) as `--workers`: what scaling the rig allows. */
-  cThreads32: BenchFigures;
-}
+type TargetRound = Record<"c1" | "ours1" | "c32" | "ours32" | "workers32" | "cThreads32", BenchFigures>;
 
-/** Runs the target comparison's rounds and prints each round's ratios and their medians against the targets. */
-function measureTargets(): void {
+/**
+ * Runs issue 17's comparison, the C driver and `nvmekit perf` in turns, and prints each round's
+ * figures and the medians of their ratios against the targets. `cThreads32` is the C driver with as
+ * many threads (one queue pair each) as `--workers`: what scaling the rig allows.
+ */
+async function measureTargets(): Promise<void> {
   const randread = (qd: number) =>
     BENCH_WORKLOADS.find((w) => w.pattern === "randread" && w.queueDepth === qd)!;
   const [qd1, qd32] = [randread(1), randread(32)];
-  const steps: [keyof TargetRound, () => BenchFigures][] = [
+  const rounds: TargetRound[] = await runRounds([
     ["c32", () => runCDriver(bdf, 1, qd32)],
     ["ours32", () => runCliPerf(bdf, 1, qd32)],
     ["workers32", () => runCliPerf(bdf, 1, qd32, WORKERS)],
     ["cThreads32", () => runCDriver(bdf, 1, qd32, WORKERS)],
     ["c1", () => runCDriver(bdf, 1, qd1)],
     ["ours1", () => runCliPerf(bdf, 1, qd1)],
-  ];
-  const rounds: TargetRound[] = [];
-  for (let r = 0; r < TARGET_ROUNDS; r++) {
-    const round: Partial<TargetRound> = {};
-    for (const [key, run] of r % 2 === 0 ? steps : [...steps].reverse()) round[key] = run();
-    rounds.push(round as TargetRound);
-  }
-  const measures: [string, (t: TargetRound) => number, string][] = [
-    ["QD 32 4 KiB randread IOPS", (t) => t.ours32.iops / t.c32.iops, "at least 0.80x"],
-    ["QD 32 CPU per I/O", (t) => t.ours32.cpuUsPerIo / t.c32.cpuUsPerIo, "at most 1.30x"],
-    ["QD 1 average latency", (t) => t.ours1.avgUs / t.c1.avgUs, "at most 1.30x"],
-    ["QD 1 cycle (1 / IOPS)", (t) => t.c1.iops / t.ours1.iops, ""],
-    [`--workers ${WORKERS} at QD 32, vs one worker`, (t) => t.workers32.iops / t.ours32.iops, "scales"],
-    [`--workers ${WORKERS} at QD 32, vs the C driver`, (t) => t.workers32.iops / t.c32.iops, ""],
-    [`the C driver's ${WORKERS} threads at QD 32, vs one thread`, (t) => t.cThreads32.iops / t.c32.iops, ""],
-  ];
+  ]);
   const f = (n: number, d = 0): string => n.toFixed(d);
-  const lines = [
-    `Targets (issue 17), null-backed namespace, nvmekit perf with default flags against the C driver, ${TARGET_ROUNDS} rounds in turns:`,
-    ...rounds.map(
-      (t, i) =>
-        `- round ${i + 1}: QD 32 ${f(t.ours32.iops)} / C ${f(t.c32.iops)} IOPS (CPU us/IO ${f(t.ours32.cpuUsPerIo, 2)} / ${f(t.c32.cpuUsPerIo, 2)}), ` +
-        `--workers ${WORKERS} ${f(t.workers32.iops)} / C ${WORKERS} threads ${f(t.cThreads32.iops)}; QD 1 ${f(t.ours1.iops)} / C ${f(t.c1.iops)} IOPS (avg us ${f(t.ours1.avgUs, 1)} / ${f(t.c1.avgUs, 1)})`,
-    ),
-    ...measures.map(([name, of, target]) => {
-      const xs = rounds.map(of).sort((a, b) => a - b);
-      const median = xs[xs.length >> 1]!;
-      return `- ${name}: median ${f(median, 2)}x (rounds ${xs.map((x) => `${f(x, 2)}x`).join(", ")})${target ? `; target ${target}` : ""}`;
-    }),
-  ];
-  console.log(`${lines.join("\n")}\n`);
+  printTargets(
+    "Targets (issue 17), null-backed namespace, nvmekit perf with default flags against the C driver",
+    rounds,
+    (t) =>
+      `QD 32 ${f(t.ours32.iops)} / C ${f(t.c32.iops)} IOPS (CPU us/IO ${f(t.ours32.cpuUsPerIo, 2)} / ${f(t.c32.cpuUsPerIo, 2)}), ` +
+      `--workers ${WORKERS} ${f(t.workers32.iops)} / C ${WORKERS} threads ${f(t.cThreads32.iops)}; QD 1 ${f(t.ours1.iops)} / C ${f(t.c1.iops)} IOPS (avg us ${f(t.ours1.avgUs, 1)} / ${f(t.c1.avgUs, 1)})`,
+    [
+      ["QD 32 4 KiB randread IOPS", (t) => t.ours32.iops / t.c32.iops, "at least 0.80x"],
+      ["QD 32 CPU per I/O", (t) => t.ours32.cpuUsPerIo / t.c32.cpuUsPerIo, "at most 1.30x"],
+      ["QD 1 average latency", (t) => t.ours1.avgUs / t.c1.avgUs, "at most 1.30x"],
+      ["QD 1 cycle (1 / IOPS)", (t) => t.c1.iops / t.ours1.iops, ""],
+      [`--workers ${WORKERS} at QD 32, vs one worker`, (t) => t.workers32.iops / t.ours32.iops, "scales"],
+      [`--workers ${WORKERS} at QD 32, vs the C driver`, (t) => t.workers32.iops / t.c32.iops, ""],
+      [
+        `the C driver's ${WORKERS} threads at QD 32, vs one thread`,
+        (t) => t.cThreads32.iops / t.c32.iops,
+        "",
+      ],
+    ],
+  );
 }
 
 for (const { nsid, label } of NAMESPACES) {
@@ -122,4 +109,4 @@ for (const { nsid, label } of NAMESPACES) {
   }
   printTable(label, rows);
 }
-measureTargets();
+await measureTargets();
