@@ -20,6 +20,7 @@ import {
   workloadLabel,
 } from "./figures.js";
 import { runFio } from "./fio.js";
+import { runPortFloor } from "./port-floor.js";
 
 const NAMESPACES = [
   { nsid: 1, label: "null-backed namespace" },
@@ -58,12 +59,16 @@ console.log(
     `nvmekit perf with default flags, guest clocksource ${clocksource}\n`,
 );
 /** One round of the target comparison, on the null-backed namespace. */
-type TargetRound = Record<"c1" | "ours1" | "c32" | "ours32" | "workers32" | "cThreads32", BenchFigures>;
+type TargetRound = Record<
+  "c1" | "ours1" | "c32" | "ours32" | "workers32" | "cThreads32" | "floor32",
+  BenchFigures
+>;
 
 /**
  * Runs issue 17's comparison, the C driver and `nvmekit perf` in turns, and prints each round's
  * figures and the medians of their ratios against the targets. `cThreads32` is the C driver with as
- * many threads (one queue pair each) as `--workers`: what scaling the rig allows.
+ * many threads (one queue pair each) as `--workers`: what scaling the rig allows; `floor32` a bare
+ * JavaScript loop over the queue port (port-floor.ts): what any JavaScript driver can reach here.
  */
 async function measureTargets(): Promise<void> {
   const randread = (qd: number) =>
@@ -72,6 +77,7 @@ async function measureTargets(): Promise<void> {
   const rounds: TargetRound[] = await runRounds([
     ["c32", () => runCDriver(bdf, 1, qd32)],
     ["ours32", () => runCliPerf(bdf, 1, qd32)],
+    ["floor32", () => runPortFloor(bdf, 1, qd32)],
     ["workers32", () => runCliPerf(bdf, 1, qd32, WORKERS)],
     ["cThreads32", () => runCDriver(bdf, 1, qd32, WORKERS)],
     ["c1", () => runCDriver(bdf, 1, qd1)],
@@ -83,10 +89,13 @@ async function measureTargets(): Promise<void> {
     rounds,
     (t) =>
       `QD 32 ${f(t.ours32.iops)} / C ${f(t.c32.iops)} IOPS (CPU us/IO ${f(t.ours32.cpuUsPerIo, 2)} / ${f(t.c32.cpuUsPerIo, 2)}), ` +
+      `bare JavaScript loop ${f(t.floor32.iops)} IOPS (CPU us/IO ${f(t.floor32.cpuUsPerIo, 2)}), ` +
       `--workers ${WORKERS} ${f(t.workers32.iops)} / C ${WORKERS} threads ${f(t.cThreads32.iops)}; QD 1 ${f(t.ours1.iops)} / C ${f(t.c1.iops)} IOPS (avg us ${f(t.ours1.avgUs, 1)} / ${f(t.c1.avgUs, 1)})`,
     [
       ["QD 32 4 KiB randread IOPS", (t) => t.ours32.iops / t.c32.iops, "at least 0.80x"],
       ["QD 32 CPU per I/O", (t) => t.ours32.cpuUsPerIo / t.c32.cpuUsPerIo, "at most 1.30x"],
+      ["QD 32 IOPS of a bare JavaScript loop over the queue port", (t) => t.floor32.iops / t.c32.iops, ""],
+      ["QD 32 CPU per I/O of that loop", (t) => t.floor32.cpuUsPerIo / t.c32.cpuUsPerIo, ""],
       ["QD 1 average latency", (t) => t.ours1.avgUs / t.c1.avgUs, "at most 1.30x"],
       ["QD 1 cycle (1 / IOPS)", (t) => t.c1.iops / t.ours1.iops, ""],
       [`--workers ${WORKERS} at QD 32, vs one worker`, (t) => t.workers32.iops / t.ours32.iops, "scales"],
