@@ -7,6 +7,7 @@
  * @module
  */
 import { type DataPointerBuilder, Payload } from "../dataptr/payload.js";
+import { mapOnePagePrp } from "../dataptr/prp.js";
 import { PrpSglBuilder } from "../dataptr/prp-sgl-builder.js";
 import { bounceOut } from "../dma/bounce.js";
 import type { DmaAllocator } from "../dma/dma-memory.js";
@@ -170,6 +171,8 @@ export class QueuePair {
   private readonly cqe = new Completion();
   private readonly cpl = new Completion();
   private dataPointer!: DataPointerBuilder;
+  /** The memory page size when the core builds PRPs/SGLs over host memory for this port (0: the port builds its own). */
+  private prpPageSize = 0;
   private readonly staged = new Payload();
   private unrung = false;
   private lastTimeoutScan = 0;
@@ -292,7 +295,9 @@ export class QueuePair {
    * blocks at `lba` from or into `length` bytes of contiguous `view`, which reaches the device at
    * `iova`, with no protection information, no split and no time limit of its own, all checked by the
    * caller. When a tracker is free and nothing waits, the command starts at once with the tracker's
-   * own request: nothing is taken from the request pool or cleared, only counted. Returns false,
+   * own request: nothing is taken from the request pool or cleared, only counted. On a port whose
+   * PRPs the core builds, a transfer within one memory page gets its PRP1 here and is posted without
+   * the payload descriptor (a retry posts the command as it is). Returns false,
    * having done nothing, when it cannot start at once (the queue pair not active, commands waiting,
    * a Promise-face time limit, no free request or tracker): the caller then submits the general way,
    * where it waits or gets -ENOMEM.
@@ -322,10 +327,17 @@ export class QueuePair {
     req.retries = 0;
     req.timeoutStage = 0;
     req.submittedAt = 0;
-    readWriteDwords(req.cmd, opcode, nsid, lba, count, ioFlags, 0, 0, 0);
-    req.payload.setContiguous(view, iova, length);
+    const cmd = readWriteDwords(req.cmd, opcode, nsid, lba, count, ioFlags, 0, 0, 0);
     this.outstanding++;
-    this.launch(req, index);
+    // One page over PRPs, the common case, is written here; the rest builds from the payload descriptor.
+    const pageSize = this.prpPageSize;
+    if (pageSize > 0 && mapOnePagePrp(cmd, iova, length, pageSize)) {
+      cmd.cid = this.trackers.cidAt(index);
+      this.post(req, index);
+    } else {
+      req.payload.setContiguous(view, iova, length);
+      this.launch(req, index);
+    }
     return true;
   }
 
@@ -568,6 +580,7 @@ export class QueuePair {
     this.own = this.trackers.trackers.map(() => new Request(false));
     this.postedAt = new Int32Array(port.depth);
     this.dataPointer = port.dataPointer ?? new PrpSglBuilder(this.dma, this.settings.sglSupported);
+    this.prpPageSize = port.dataPointer === undefined ? this.dma.pageSize : 0;
   }
 
   private startOrWait(req: Request): void {
@@ -606,6 +619,12 @@ export class QueuePair {
       this.buildFailed(req, index, failed);
       return;
     }
+    this.post(req, index);
+  }
+
+  /** Posts `req`'s command, built (CID and data pointer set), on tracker `index`, and rings or marks the doorbell. */
+  private post(req: Request, index: number): void {
+    const cmd = req.cmd;
     this.inFlight[index] = req;
     if (this.timeoutMs > 0 || req.timeoutMs > 0) req.submittedAt = performance.now();
     this.port.post(cmd.dw);
@@ -639,7 +658,10 @@ export class QueuePair {
     if (this.state !== QueuePairState.Active || req.retries >= this.settings.retryCount) return false;
     if (!isRetryableStatus((status >> 8) & 7, status & 0xff, ((status >> 14) & 1) === 1)) return false;
     req.retries++;
-    this.launch(req, index);
+    // PRPs and SGLs over host memory are as the first post left them (the tracker, its list pages and
+    // the command's CID are the same); a port that builds its own data pointers builds it again.
+    if (this.prpPageSize > 0) this.post(req, index);
+    else this.launch(req, index);
     return true;
   }
 

@@ -537,6 +537,69 @@ test("a retryable status is posted again up to retryCount times, then called bac
   assert.is(port.lbas()[6], 7);
 });
 
+test("a retry posts the command as built: a PRP list stays the tracker's; a port's own data pointer is built again", () => {
+  const { port, dma, qp, record } = setup({ retryCount: 1 });
+  const notReady = status(StatusCodeType.Generic, GenericStatus.NamespaceNotReady);
+  const threePages = new Uint8Array(3 * PAGE);
+  assert.ok(engine(qp).submitReadWrite(READ, 1, 0, 24, 0, threePages, DATA_IOVA, 3 * PAGE, record, 0));
+  const list = dma.allocated[0]!; // the trackers' list pages, tracker 0's first
+  const entries = (): number[] => [...new Uint32Array(list.bytes.buffer, 0, 4)];
+  assert.equal(
+    [...port.posted[0]!.subarray(6, 10)],
+    [DATA_IOVA, 0, list.iova % 2 ** 32, list.iova / 2 ** 32],
+  );
+  assert.equal(
+    entries(),
+    [DATA_IOVA + PAGE, 0, DATA_IOVA + 2 * PAGE, 0],
+    "PRP2 points at the tracker's list",
+  );
+  port.complete(port.cids()[0]!, notReady);
+  qp.processCompletions();
+  assert.equal([...port.posted[1]!], [...port.posted[0]!], "the same command, PRP2 and all");
+  assert.equal(entries(), [DATA_IOVA + PAGE, 0, DATA_IOVA + 2 * PAGE, 0], "and the same list");
+  port.complete(port.cids()[1]!);
+  qp.processCompletions();
+
+  // The same tracker again, for one page: its PRP1 is written in the one call, and a retry keeps it.
+  assert.ok(
+    engine(qp).submitReadWrite(READ, 1, 9, 1, 0, new Uint8Array(512), DATA_IOVA + 512, 512, record, 1),
+  );
+  assert.is(port.cids()[2]! & 7, port.cids()[0]! & 7, "tracker 0 again");
+  assert.equal([...port.posted[2]!.subarray(6, 10)], [DATA_IOVA + 512, 0, 0, 0], "one page: PRP1 alone");
+  port.complete(port.cids()[2]!, notReady);
+  qp.processCompletions();
+  assert.equal(
+    [...port.posted[3]!],
+    [...port.posted[2]!],
+    "not the three pages the tracker's request last held",
+  );
+
+  let builds = 0;
+  const own = new ScriptedPort(8);
+  // A builder of its own that writes how many times it has run where PRP1 would be.
+  const build = (cmd: { dw: Uint32Array }): number => {
+    cmd.dw[6] = ++builds;
+    return 0;
+  };
+  Object.assign(own, { dataPointer: { build } });
+  const ownQp = new QueuePair(own, new RecordingDma(), {
+    requests: 4,
+    retryCount: 1,
+    pagesPerTracker: 0,
+    sglSupported: false,
+    delayDoorbell: false,
+    doorbellBatch: DOORBELL_BATCH,
+  });
+  assert.ok(engine(ownQp).submitReadWrite(READ, 1, 0, 1, 0, new Uint8Array(512), DATA_IOVA, 512, record, 2));
+  own.complete(own.cids()[0]!, notReady);
+  ownQp.processCompletions();
+  assert.equal(
+    own.posted.map((c) => c[6]),
+    [1, 2],
+    "the port's builder ran again for the retry",
+  );
+});
+
 test("a retryable status is not posted again once a callback has closed the queue pair", () => {
   const { port, qp, seen, record } = setup({ retryCount: 2 });
   const notReady = status(StatusCodeType.Generic, GenericStatus.NamespaceNotReady);
