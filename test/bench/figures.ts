@@ -110,7 +110,7 @@ export function printTable(title: string, rows: readonly BenchRow[]): void {
  * change in the host's load falls on all of them; the targets are read off the median of the rounds'
  * ratios. BENCH_TARGET_ROUNDS, default 3.
  */
-export const TARGET_ROUNDS = Number(process.env.BENCH_TARGET_ROUNDS ?? 3);
+const TARGET_ROUNDS = Number(process.env.BENCH_TARGET_ROUNDS ?? 3);
 
 /** Runs `steps` (named runs) for {@link TARGET_ROUNDS} rounds in turns; each round's figures by name. */
 export async function runRounds<K extends string>(

@@ -85,7 +85,8 @@ async function main(bdf: string, nsid: number, depth: number, seconds: number): 
   const ns = ctrlr.getNamespace(nsid)!;
   const qp = await ctrlr.allocIoQpair();
   const blocks = 4096 / ns.extendedBlockSize;
-  const units = Math.floor(ns.numSectors / blocks);
+  // LBAs below 2^32: the loop writes SLBA's low dword only.
+  const units = Math.floor(Math.min(ns.numSectors, 2 ** 32) / blocks);
   const buffers = Array.from({ length: depth }, () => ctrlr.allocBuffer(4096));
   // Command identifier i is command i's: nothing else posts on this queue pair.
   const commands = buffers.map((b, i) => {
