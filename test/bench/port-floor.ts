@@ -30,7 +30,11 @@ export function runPortFloor(bdf: string, nsid: number, w: BenchWorkload): Bench
 }
 
 let state = 0x2545f491;
-/** xorshift32, shifted to 31 bits so that `%` stays an integer remainder. */
+/**
+ * xorshift32, shifted to 31 bits so that `%` stays an integer remainder, as the C driver's `%`. Not
+ * timed-loop.ts's `randomBelow`: its scaling is floating point, a helper call per I/O under the rig's
+ * emulation, which a floor must not pay.
+ */
 function nextRandom(): number {
   state ^= state << 13;
   state ^= state >>> 17;

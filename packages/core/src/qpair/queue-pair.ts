@@ -179,7 +179,7 @@ export class QueuePair {
   private linkGeneration = 0;
   private resuming = false;
   /** Whether completions are checked beyond their CID (SQ ID and head): see {@link RejectedCompletions}. */
-  private checked: boolean;
+  private checked!: boolean;
   /**
    * Commands posted so far, and how many of them the last doorbell announced to the device, both
    * modulo 2^32 as int32, compared by their difference: right while a command completes within 2^31
@@ -208,7 +208,6 @@ export class QueuePair {
     private readonly settings: QueuePairSettings,
     private readonly link: QueueLink | null = null,
   ) {
-    this.checked = port.dataPointer === undefined;
     this.batchMask = settings.doorbellBatch - 1;
     this.usePort(port);
     this.requests = new RequestPool(settings.requests);
@@ -566,21 +565,26 @@ export class QueuePair {
   /**
    * Puts `port` behind this pair with the state that goes with one transport queue: its trackers, each
    * with a request of its own and no request in flight, the post counts by tracker, and the data
-   * pointer builder (the port's own, or PRPs/SGLs over the controller's DMA memory).
+   * pointer builder (the port's own, or PRPs/SGLs over the controller's DMA memory). A port without a
+   * builder of its own is one the device reads commands and writes completions through host memory
+   * (PCIe, the software controller): its trackers carry PRP/SGL pages and CID generations, and its
+   * completions are checked beyond their CID.
    */
   private usePort(port: QueuePort): void {
+    const hostMemory = port.dataPointer === undefined;
     this.port = port;
     this.trackers = new TrackerPool(port, this.dma, {
       count: port.depth - 1,
-      pagesPerTracker: port.dataPointer === undefined ? this.settings.pagesPerTracker : 0,
+      pagesPerTracker: hostMemory ? this.settings.pagesPerTracker : 0,
       sglSupported: this.settings.sglSupported,
-      cidGenerations: port.dataPointer === undefined,
+      cidGenerations: hostMemory,
     });
     this.inFlight = this.trackers.trackers.map(() => null);
     this.own = this.trackers.trackers.map(() => new Request(false));
     this.postedAt = new Int32Array(port.depth);
     this.dataPointer = port.dataPointer ?? new PrpSglBuilder(this.dma, this.settings.sglSupported);
-    this.prpPageSize = port.dataPointer === undefined ? this.dma.pageSize : 0;
+    this.prpPageSize = hostMemory ? this.dma.pageSize : 0;
+    this.checked = hostMemory;
   }
 
   private startOrWait(req: Request): void {
