@@ -3,12 +3,14 @@
  * tracker handling, PRP building, command copy and completion dispatch — over a loopback queue that
  * completes every command at once, with no device model in the way. Prints nanoseconds per I/O and
  * the heap growth over the run, beside the same loop in C (c-baseline/loopback-engine.c, built by the
- * script with gcc -O2). A benchmark, not a test.
+ * script with gcc -O2) and the leanest JavaScript that checks what the core checks (checked-floor.ts).
+ * A benchmark, not a test.
  * @module
  */
 
 import { execFileSync } from "node:child_process";
 import type { Completion } from "@nvmekit/core/nvme-spec";
+import { runCheckedFloor } from "./checked-floor.js";
 import { loopbackDevice } from "./loopback.js";
 
 const PAGE = 4096;
@@ -50,10 +52,13 @@ const jsNs = (ms * 1e6) / measured;
 /** Where `pnpm bench:engine` builds the C twin (test/dist is the shared, ignored build folder). */
 const C_TWIN = new URL("./loopback-engine", import.meta.url).pathname;
 const twin = JSON.parse(execFileSync(C_TWIN, [String(IOS)], { encoding: "utf8" })) as { nsPerIo: number };
+const floorNs = runCheckedFloor(IOS);
 console.log(
   `core per-I/O path over a loopback queue, 4 KiB reads at QD ${DEPTH}, ${measured} I/Os after ${WARMUP_IOS} to warm up:\n` +
     `  nvmekit (JavaScript): ${jsNs.toFixed(1)} ns per I/O, heap growth ${(heap / 1024).toFixed(0)} KiB ` +
     `(${((heap / 1024) * (1e6 / measured)).toFixed(0)} KiB per million I/Os)\n` +
     `  the same loop in C:   ${twin.nsPerIo.toFixed(1)} ns per I/O\n` +
-    `  JavaScript / C:       ${(jsNs / twin.nsPerIo).toFixed(2)}x`,
+    `  JavaScript / C:       ${(jsNs / twin.nsPerIo).toFixed(2)}x (issue 17's target: at most 1.50x)\n` +
+    `  reference, the leanest JavaScript with the core's checks (checked-floor.ts): ${floorNs.toFixed(1)} ns per I/O, ` +
+    `${(floorNs / twin.nsPerIo).toFixed(2)}x the C twin`,
 );

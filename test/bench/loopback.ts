@@ -13,7 +13,7 @@ import { type QueuePort, RegionDmaAllocator } from "@nvmekit/core/transport";
 const PAGE = 4096;
 
 /** A queue whose "device" completes each command as soon as it is posted. */
-class LoopbackQueue implements QueuePort {
+export class LoopbackQueue implements QueuePort {
   readonly qid = 1;
   private readonly cids: Int32Array;
   private head = 0;

@@ -5,6 +5,8 @@
 // looked up by CID, the completion handed to a callback through a function pointer, and the callback
 // submitting the next read. Same queue layout: a 256-entry queue (255 trackers), 512 requests, QD 32,
 // 4 KiB reads of 8 blocks of 512 bytes, the doorbell rung per command (the loopback's rings do nothing).
+// The completion is checked as the queue pair checks one from a queue in host memory: the CID's
+// generation (bumped at every release), the SQ ID and SQ head, and that a doorbell announced the command.
 //
 // Usage: loopback-engine [IOS]   (default 5,000,000; BENCH_IOS in engine.ts)
 // Prints one line of JSON: {"nsPerIo":..,"ios":..,"checksum":..}.
@@ -33,7 +35,7 @@ static void die(const char *what)
 
 // --- The loopback queue (loopback.ts's LoopbackQueue) ---------------------------------------------
 struct port {
-	uint32_t depth;
+	uint32_t qid, depth;
 	void (*post)(struct port *, const uint32_t *cmd);
 	void (*ring_submission)(struct port *);
 	int (*poll)(struct port *, uint32_t *out);
@@ -53,9 +55,10 @@ static int loop_poll(struct port *p, uint32_t *out)
 {
 	if (p->count == 0)
 		return 0;
-	out[0] = out[1] = out[2] = 0;
+	out[0] = out[1] = 0;
 	out[3] = (uint32_t)p->cids[p->head];
 	p->head = (p->head + 1) % p->depth;
+	out[2] = p->qid << 16 | p->head; // the SQ ID and SQ head the queue pair checks
 	p->count--;
 	return 1;
 }
@@ -91,7 +94,7 @@ struct request {
 };
 
 struct tracker {
-	uint32_t cid;
+	uint32_t index, cid; // cid: the index in the low 8 bits, a generation above
 	uint32_t *prp_page; // one PRP list page
 	uint64_t prp_page_iova;
 	struct request *opaque;
@@ -105,6 +108,8 @@ struct qpair {
 	int32_t next_free[QUEUE_DEPTH - 1], free_head;
 	uint8_t busy[QUEUE_DEPTH - 1];
 	uint32_t acquired, tracker_count;
+	// Commands posted and the count the last doorbell announced (compared by their int32 difference).
+	uint32_t posted, rung, posted_at[QUEUE_DEPTH - 1];
 	int delay_doorbell, unrung, active;
 	uint32_t cqe[4], cpl[4];
 };
@@ -152,19 +157,22 @@ static struct tracker *acquire_tracker(struct qpair *qp)
 
 static void release_tracker(struct qpair *qp, struct tracker *t)
 {
-	if (!qp->busy[t->cid])
+	if (!qp->busy[t->index])
 		die("release of a tracker that is not acquired");
-	qp->busy[t->cid] = 0;
+	qp->busy[t->index] = 0;
 	qp->acquired--;
+	uint32_t cid = (t->cid + 256) & 0xffff; // the next generation; the all-ones CID is never issued
+	t->cid = cid == 0xffff ? t->index : cid;
 	t->opaque = NULL;
-	qp->next_free[t->cid] = qp->free_head;
-	qp->free_head = (int32_t)t->cid;
+	qp->next_free[t->index] = qp->free_head;
+	qp->free_head = (int32_t)t->index;
 }
 
 static struct tracker *tracker_from_cqe(struct qpair *qp, const uint32_t *cqe)
 {
-	uint32_t cid = cqe[3] & 0xffff;
-	return cid < qp->tracker_count && qp->busy[cid] ? &qp->trackers[cid] : NULL;
+	uint32_t cid = cqe[3] & 0xffff, index = cid & 0xff;
+	return index < qp->tracker_count && qp->busy[index] && qp->trackers[index].cid == cid ? &qp->trackers[index]
+	                                                                                    : NULL;
 }
 
 // --- Data pointer (dataptr/prp.ts's mapPrp, for a transfer of at most two pages) --------------------
@@ -205,6 +213,7 @@ static void flush(struct qpair *qp)
 	if (qp->unrung) {
 		qp->unrung = 0;
 		qp->port->ring_submission(qp->port);
+		qp->rung = qp->posted;
 	}
 }
 
@@ -218,10 +227,13 @@ static int start(struct qpair *qp, struct request *req)
 		die("bad data pointer");
 	t->opaque = req;
 	qp->port->post(qp->port, req->cmd);
+	qp->posted_at[t->index] = ++qp->posted;
 	if (qp->delay_doorbell)
 		qp->unrung = 1;
-	else
+	else {
 		qp->port->ring_submission(qp->port);
+		qp->rung = qp->posted;
+	}
 	return 1;
 }
 
@@ -282,6 +294,11 @@ static int process_completions(struct qpair *qp)
 		struct tracker *t = tracker_from_cqe(qp, qp->cqe);
 		if (!t || !t->opaque)
 			continue;
+		uint32_t dw2 = qp->cqe[2];
+		if (dw2 >> 16 != qp->port->qid || (dw2 & 0xffff) >= qp->port->depth)
+			continue; // another queue's, or an SQ head outside this one
+		if ((int32_t)(qp->posted_at[t->index] - qp->rung) > 0)
+			continue; // no doorbell announced it yet
 		struct request *req = t->opaque;
 		release_tracker(qp, t);
 		uint32_t status = qp->cqe[3] >> 17;
@@ -312,7 +329,8 @@ static void qpair_init(struct qpair *qp, struct port *port, uint8_t *list_pages,
 	qp->tracker_count = port->depth - 1;
 	qp->free_head = -1;
 	for (int32_t i = (int32_t)qp->tracker_count - 1; i >= 0; i--) {
-		qp->trackers[i] = (struct tracker){.cid = (uint32_t)i,
+		qp->trackers[i] = (struct tracker){.index = (uint32_t)i,
+		                                   .cid = (uint32_t)i,
 		                                   .prp_page = (uint32_t *)(list_pages + i * PAGE),
 		                                   .prp_page_iova = list_iova + i * PAGE};
 		qp->next_free[i] = qp->free_head;
@@ -386,7 +404,7 @@ int main(int argc, char **argv)
 	arena = calloc(1, ARENA_BYTES);
 	if (!arena)
 		die("out of memory");
-	static struct port port = {.depth = QUEUE_DEPTH};
+	static struct port port = {.qid = 1, .depth = QUEUE_DEPTH};
 	port.post = loop_post;
 	port.ring_submission = loop_ring;
 	port.poll = loop_poll;
