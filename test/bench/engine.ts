@@ -3,7 +3,7 @@
  * tracker handling, PRP building, command copy and completion dispatch — over a loopback queue that
  * completes every command at once, with no device model in the way. Prints nanoseconds per I/O and
  * the heap growth over the run, beside the same loop in C (c-baseline/loopback-engine.c, built by the
- * script with gcc -O2) and the leanest JavaScript that checks what the core checks (checked-floor.ts).
+ * script with gcc -O2) and lean JavaScript that checks what the core checks (checked-floor.ts).
  * A benchmark, not a test.
  * @module
  */
@@ -59,6 +59,6 @@ console.log(
     `(${((heap / 1024) * (1e6 / measured)).toFixed(0)} KiB per million I/Os)\n` +
     `  the same loop in C:   ${twin.nsPerIo.toFixed(1)} ns per I/O\n` +
     `  JavaScript / C:       ${(jsNs / twin.nsPerIo).toFixed(2)}x (issue 17's target: at most 1.50x)\n` +
-    `  reference, the leanest JavaScript with the core's checks (checked-floor.ts): ${floorNs.toFixed(1)} ns per I/O, ` +
+    `  reference, lean JavaScript with the core's checks (checked-floor.ts): ${floorNs.toFixed(1)} ns per I/O, ` +
     `${(floorNs / twin.nsPerIo).toFixed(2)}x the C twin`,
 );
