@@ -82,9 +82,11 @@ const TIMEOUT_SCAN_INTERVAL_MS = 10;
 /**
  * Empty polls in a row, with commands outstanding, after which {@link QueuePair.onStall} runs (a
  * power of two: the check is a mask). Its owner decides, by the clock, whether to read the
- * controller's status then.
+ * controller's status then. Rare enough that the clock read stays off a QD 1 I/O's path: where the
+ * clock is an emulated device (the rig's HPET), each read costs as much as the I/O's own host work,
+ * and a command waits far more empty polls than this only when something is wrong.
  */
-const STALL_POLLS = 64;
+const STALL_POLLS = 4096;
 
 /** How far past its time limit a command is when {@link QueuePair.onTimeout} reports it. */
 export enum TimeoutStage {

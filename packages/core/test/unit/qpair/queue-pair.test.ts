@@ -865,13 +865,14 @@ test("nothing completing while commands wait, or an all-ones entry, calls onStal
   qp.onStall = () => {
     stalls++;
   };
-  for (let i = 0; i < 64; i++) qp.processCompletions();
+  const stallPolls = 4096; // queue-pair.ts's STALL_POLLS
+  for (let i = 0; i < stallPolls; i++) qp.processCompletions();
   assert.is(stalls, 0, "nothing outstanding: no stall");
   read(qp, 1, record);
-  for (let i = 0; i < 63; i++) qp.processCompletions();
+  for (let i = 0; i < stallPolls - 1; i++) qp.processCompletions();
   assert.is(stalls, 0);
   qp.processCompletions();
-  assert.is(stalls, 1, "the 64th empty poll with a command outstanding");
+  assert.is(stalls, 1, "the STALL_POLLS-th empty poll with a command outstanding");
   port.complete(0xffff, 0x7fff, 0xffff_ffff, 0xffff, 1, 0xffff); // what a vanished device reads as
   qp.processCompletions();
   assert.is(stalls, 2, "at once on a completion of all ones");
