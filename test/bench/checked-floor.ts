@@ -97,7 +97,7 @@ class CheckedQueue {
     arg: Slot,
   ): void {
     if (this.closed || this.waiting > 0 || this.requestsFree === 0 || this.top === 0)
-      throw unimplemented("waiting");
+      throw unimplemented("closed, waiting or full");
     const offset = iova & (PAGE - 1);
     if (
       !(
