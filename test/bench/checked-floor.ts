@@ -1,12 +1,12 @@
 /**
  * JavaScript's floor on the host for issue 17's target, with the core's checks: `bench:engine`'s loop
  * (4 KiB reads at QD 32 over the same loopback queue and DMA allocator) written as lean as
- * JavaScript allows: per-command state in typed arrays by tracker index, one submit function and
- * one completion loop, no request or tracker objects. It still makes every check the core makes per
- * I/O: the queue pair's and controller's state, the LBA range and I/O flags, whether the I/O needs
- * a split, the buffer's IOVA, size and alignment, a one-page PRP, the request count, the CID and its
- * generation, the SQ ID and head, the doorbell having announced the command, the status and the
- * time limits. No split, retry, waiting or time limit is implemented: those cases
+ * straightforward JavaScript allows: per-command state in typed arrays by tracker index, one submit
+ * function and one completion loop, no request or tracker objects. It still makes every check the
+ * core makes per I/O: the queue pair's and controller's state, the LBA range and I/O flags, whether
+ * the I/O needs a split, the buffer's IOVA, size and alignment, a one-page PRP, the request count,
+ * the CID and its generation, the SQ ID and head, the doorbell having announced the command, the
+ * status and the time limits. No split, retry, waiting or time limit is implemented: those cases
  * throw, and none occurs here. So it shows how close to the C twin a JavaScript driver that checks
  * what the core checks can come, printed beside the core's figure. Run by `bench:engine` as a child
  * (`node --expose-gc checked-floor.js IOS`); prints one line of JSON. A benchmark, not a test.
