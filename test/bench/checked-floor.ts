@@ -47,11 +47,11 @@ type Callback = (arg: Slot, cpl: Uint32Array) => void;
 class CheckedQueue {
   closed = false;
   private requestsFree = REQUESTS;
-  private outstanding = 0;
+  /** Commands submitted and not completed, as the core's `QueuePair.outstanding`. */
+  outstanding = 0;
   private waiting = 0;
   private posted = 0;
   private rung = 0;
-  emptyPolls = 0;
   private readonly timeoutMs = 0;
   private readonly trackers: number;
   private readonly commands: Uint32Array;
@@ -184,10 +184,7 @@ class CheckedQueue {
       cpl[3] = ((dw3 & 0x1ffff) | (status << 17)) >>> 0;
       cb(arg, cpl);
     }
-    if (n > 0) {
-      port.ringCompletion();
-      this.emptyPolls = 0;
-    } else if (this.outstanding > 0) this.emptyPolls++;
+    if (n > 0) port.ringCompletion();
     if (this.timeoutMs > 0) throw unimplemented("time limits");
     return n;
   }
