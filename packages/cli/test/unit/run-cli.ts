@@ -1,6 +1,6 @@
 // Runs the real `nvmekit` (packages/cli/bin/nvmekit.js) as a child process, as a user would.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -39,9 +39,17 @@ export function nvmekit(args: string[], env: Record<string, string> = {}, input?
   };
 }
 
-/** A fresh temporary folder. */
+/** Folders {@link tempDir} made, removed when the test process exits. */
+const made: string[] = [];
+process.once("exit", () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh temporary folder, removed when the test process exits. */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `nvmekit-cli-${prefix}-`));
+  const dir = mkdtempSync(join(tmpdir(), `nvmekit-cli-${prefix}-`));
+  made.push(dir);
+  return dir;
 }
 
 /**

@@ -1,6 +1,6 @@
 // A zoned namespace in a file keeps its zone state in `<file>.zones` across a close and reopen, comes
 // back with opened zones Closed, and after a kill (no close) trusts the data over a stale sidecar.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
@@ -9,8 +9,16 @@ import { SoftNamespace, type SoftNamespaceOptions, ZoneAction, ZoneState } from 
 
 const BS = 512;
 
+/** Each test's folder, removed once all have run. */
+const folders: string[] = [];
+test.after(() => {
+  for (const dir of folders) rmSync(dir, { recursive: true, force: true });
+});
+
 function options(): SoftNamespaceOptions {
-  const file = join(mkdtempSync(join(tmpdir(), "softnvme-zones-")), "ns.img");
+  const dir = mkdtempSync(join(tmpdir(), "softnvme-zones-"));
+  folders.push(dir);
+  const file = join(dir, "ns.img");
   return { nsid: 1, blockSize: BS, blocks: 400, file, zoned: { zoneSize: 100, zoneCapacity: 80 } };
 }
 
