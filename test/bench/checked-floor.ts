@@ -18,7 +18,15 @@ import type { DmaAllocator } from "@nvmekit/core";
 import { IO_FLAGS_MASK } from "@nvmekit/core";
 import { NvmOpcode } from "@nvmekit/core/nvme-spec";
 import type { QueuePort } from "@nvmekit/core/transport";
-import { LoopbackQueue, loopbackDevice } from "./loopback.js";
+import {
+  ENGINE_READS,
+  engineLba,
+  LOOPBACK_MAX_TRANSFER,
+  LOOPBACK_QUEUE,
+  LoopbackQueue,
+  loopbackDevice,
+  Slot,
+} from "./loopback.js";
 
 /** Runs the loop as a child process for `ios` I/Os (after a tenth as many to warm up): ns per I/O. */
 export function runCheckedFloor(ios: number): number {
@@ -29,11 +37,9 @@ export function runCheckedFloor(ios: number): number {
 }
 
 const PAGE = 4096;
-const DEPTH = 32;
-const BLOCK = 512;
-const BLOCKS = 2 ** 24;
-const MAX_BLOCKS_PER_IO = 256;
-const REQUESTS = 512;
+const { depth: DEPTH, blockSize: BLOCK, blocks: BLOCKS, blocksPerRead, bufferBytes } = ENGINE_READS;
+const MAX_BLOCKS_PER_IO = LOOPBACK_MAX_TRANSFER / BLOCK;
+const REQUESTS = LOOPBACK_QUEUE.requests;
 const TWO_POW_32 = 2 ** 32;
 
 /** A case this floor does not implement (none occurs in the benchmark). */
@@ -46,7 +52,7 @@ type Callback = (arg: Slot, cpl: Uint32Array) => void;
 /** One queue pair's engine: the core's per-I/O work on typed arrays indexed by tracker. */
 class CheckedQueue {
   closed = false;
-  private requestsFree = REQUESTS;
+  private requestsFree: number = REQUESTS;
   /** Commands submitted and not completed, as the core's `QueuePair.outstanding`. */
   outstanding = 0;
   private waiting = 0;
@@ -217,21 +223,17 @@ function cmdRead(
   q.submit(NvmOpcode.Read, iova, length, lba, count, flags, cb, arg);
 }
 
-class Slot {
-  constructor(readonly view: Uint8Array) {}
-}
-
 function main(ios: number): void {
   const { dma } = loopbackDevice(BLOCK, BigInt(BLOCKS));
-  const q = new CheckedQueue(new LoopbackQueue(256));
+  const q = new CheckedQueue(new LoopbackQueue(LOOPBACK_QUEUE.entries));
   let done = 0;
   const onRead = (slot: Slot, _cpl: Uint32Array): void => {
     done++;
-    cmdRead(dma, q, slot.view, (done * 8) % 100_000, 8, onRead, slot);
+    cmdRead(dma, q, slot.view, engineLba(done), blocksPerRead, onRead, slot);
   };
   for (let i = 0; i < DEPTH; i++) {
-    const slot = new Slot(dma.alloc(PAGE).bytes);
-    cmdRead(dma, q, slot.view, 0, 8, onRead, slot);
+    const slot = new Slot(dma.alloc(bufferBytes).bytes);
+    cmdRead(dma, q, slot.view, 0, blocksPerRead, onRead, slot);
   }
   const warmup = Math.ceil(ios / 10);
   while (done < warmup) q.processCompletions();

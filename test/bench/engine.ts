@@ -11,28 +11,24 @@
 import { execFileSync } from "node:child_process";
 import type { Completion } from "@nvmekit/core/nvme-spec";
 import { runCheckedFloor } from "./checked-floor.js";
-import { loopbackDevice } from "./loopback.js";
+import { ENGINE_READS, engineLba, loopbackDevice, Slot } from "./loopback.js";
 
-const PAGE = 4096;
 const IOS = Number(process.env.BENCH_IOS ?? 5_000_000);
-const DEPTH = 32;
+const { depth: DEPTH, blockSize, blocks, blocksPerRead, bufferBytes } = ENGINE_READS;
 const WARMUP_IOS = Math.ceil(IOS / 10);
 
-const { dma, ns, queuePair } = loopbackDevice(512, 1n << 24n);
+const { dma, ns, queuePair } = loopbackDevice(blockSize, BigInt(blocks));
 const qp = queuePair();
 
-class Slot {
-  constructor(readonly view: Uint8Array) {}
-}
 let done = 0;
 function onRead(slot: Slot, _cpl: Completion): void {
   done++;
-  ns.cmdRead(qp, slot.view, (done * 8) % 100_000, 8, onRead, slot);
+  ns.cmdRead(qp, slot.view, engineLba(done), blocksPerRead, onRead, slot);
 }
-// A buffer per slot, as allocated (as `nvmekit perf` does): the allocator knows its IOVA without a lookup.
+// A buffer per slot, as allocated (as `nvmekit perf` does).
 for (let i = 0; i < DEPTH; i++) {
-  const slot = new Slot(dma.alloc(PAGE).bytes);
-  ns.cmdRead(qp, slot.view, 0, 8, onRead, slot);
+  const slot = new Slot(dma.alloc(bufferBytes).bytes);
+  ns.cmdRead(qp, slot.view, 0, blocksPerRead, onRead, slot);
 }
 
 // Warm-up outside the timing: V8 compiles the path during the first I/Os, which under emulation (the

@@ -12,6 +12,37 @@ import { type QueuePort, RegionDmaAllocator } from "@nvmekit/core/transport";
 
 const PAGE = 4096;
 
+/** The loopback queue pair's shape, the controller defaults: ring entries and requests. */
+export const LOOPBACK_QUEUE = { entries: 256, requests: 512 } as const;
+/** The largest transfer the loopback controller takes (its MDTS), in bytes. */
+export const LOOPBACK_MAX_TRANSFER = 128 * 1024;
+
+/** Blocks per read of the engine loop: engineLba reads this constant, so the timed loop makes no property load for it. */
+const BLOCKS_PER_READ = 8;
+
+/**
+ * The loop `bench:engine` times, the same for the core and the checked floor (and written again in
+ * c-baseline/loopback-engine.c): reads of `blocksPerRead` blocks at QD `depth` on a namespace of
+ * `blocks` blocks of `blockSize` bytes, each into a page of its own.
+ */
+export const ENGINE_READS = {
+  depth: 32,
+  blockSize: 512,
+  blocks: 2 ** 24,
+  blocksPerRead: BLOCKS_PER_READ,
+  bufferBytes: PAGE,
+} as const;
+
+/** The LBA of the read the loop submits after `done` completions. */
+export function engineLba(done: number): number {
+  return (done * BLOCKS_PER_READ) % 100_000;
+}
+
+/** One I/O of the loop: its buffer, as allocated, so the allocator knows its IOVA without a lookup. */
+export class Slot {
+  constructor(readonly view: Uint8Array) {}
+}
+
 /** A queue whose "device" completes each command as soon as it is posted. */
 export class LoopbackQueue implements QueuePort {
   readonly qid = 1;
@@ -49,7 +80,7 @@ export interface LoopbackDevice {
   readonly dma: DmaAllocator;
   /** Namespace 1. */
   readonly ns: Namespace;
-  /** A queue pair of 256 entries and 512 requests, the controller defaults. */
+  /** A queue pair of {@link LOOPBACK_QUEUE}'s entries and requests. */
   queuePair(): QueuePair;
 }
 
@@ -60,7 +91,7 @@ export function loopbackDevice(sectorSize: number, blocks: bigint): LoopbackDevi
   const owner: NamespaceOwner = {
     dma,
     data: { oncs: 0, vwc: 0 } as IdentifyController,
-    maxTransferSize: 128 * 1024,
+    maxTransferSize: LOOPBACK_MAX_TRANSFER,
     sglSupported: false,
     memoryDomain: createMemoryDomain(DmaDeviceType.Dma, null, "bench"),
     assertUsable(): void {},
@@ -75,8 +106,8 @@ export function loopbackDevice(sectorSize: number, blocks: bigint): LoopbackDevi
     mc: 0,
   } as IdentifyNamespace);
   const queuePair = (): QueuePair =>
-    new QueuePair(new LoopbackQueue(256), dma, {
-      requests: 512,
+    new QueuePair(new LoopbackQueue(LOOPBACK_QUEUE.entries), dma, {
+      requests: LOOPBACK_QUEUE.requests,
       retryCount: 4,
       pagesPerTracker: 1,
       sglSupported: false,
